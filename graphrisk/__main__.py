@@ -1,0 +1,5 @@
+"""``python -m graphrisk`` runs the CLI."""
+
+from graphrisk.cli import app
+
+app()

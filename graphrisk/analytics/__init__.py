@@ -1,0 +1,1 @@
+"""Pure analytics on graph snapshots: no database, no I/O."""

@@ -1,0 +1,306 @@
+"""The ``graphrisk`` command: generate, ingest, import, inspect and demo.
+
+The CLI is the outermost face of GraphRisk: it may import ``ingestion`` (lazily, inside the
+commands), and it turns domain errors into one readable line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from graphrisk.config import Settings, get_settings
+from graphrisk.errors import GraphRiskError
+from graphrisk.store import GraphStore, open_store
+from graphrisk.store.base import NodeRef
+
+if TYPE_CHECKING:
+    from ingestion.loader import IngestReport
+
+app = typer.Typer(
+    help="GraphRisk: find high-risk customers in a customer network, on a graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Convert a public data set into GraphRisk's input format.",
+                         no_args_is_help=True)
+app.add_typer(import_app, name="import")
+console = Console()
+err_console = Console(stderr=True)
+
+_MAX_PROBLEMS_SHOWN = 15
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Show a GraphRisk error as one red line and exit 2, instead of a traceback."""
+    try:
+        yield
+    except GraphRiskError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc
+
+
+def _settings(store: str | None) -> Settings:
+    settings = get_settings()
+    if store:
+        settings = settings.model_copy(update={"store": store})
+    return settings
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=False,
+    )
+
+
+def _ingest_with_progress(store: GraphStore, directory: Path, settings: Settings) -> IngestReport:
+    from ingestion.loader import ingest_directory
+
+    tasks: dict[str, Any] = {}
+    with _progress() as progress:
+        def update(entity: str, done: int, total: int) -> None:
+            if entity not in tasks:
+                tasks[entity] = progress.add_task(entity, total=max(total, 1))
+            progress.update(tasks[entity], completed=done if total else 1)
+
+        return ingest_directory(
+            store, directory, batch_size=settings.batch_size,
+            reports_dir=settings.reports_dir, progress=update,
+        )
+
+
+def _print_ingest_report(report: IngestReport) -> None:
+    table = Table(title=f"Load {report.load_id} from {report.directory}")
+    for name in ("file", "read", "loaded", "rejected"):
+        table.add_column(name, justify="left" if name == "file" else "right")
+    for t in report.tables:
+        table.add_row(t.source, f"{t.rows_read:,}", f"{t.rows_loaded:,}",
+                      f"[red]{t.rows_rejected:,}[/]" if t.rows_rejected else "0")
+    console.print(table)
+    rate = report.rows_loaded / report.seconds if report.seconds else 0.0
+    console.print(f"{report.rows_loaded:,} rows loaded in {report.seconds:.1f} s "
+                  f"({rate:,.0f} rows/s); {report.rows_rejected:,} rows quarantined.")
+    if report.resumed:
+        console.print("[yellow]Resumed an earlier run of this load: batches it had committed "
+                      "were skipped.[/]")
+    shown = [p for p in report.problems][:_MAX_PROBLEMS_SHOWN]
+    for problem in shown:
+        colour = "red" if problem.severity == "error" else "yellow"
+        console.print(f"  [{colour}]{problem.severity}[/] {problem.line()}", highlight=False)
+    if len(report.problems) > len(shown):
+        console.print(f"  ... and {len(report.problems) - len(shown)} more")
+    if report.report_dir:
+        console.print(f"Quarantine report: {report.report_dir / 'quarantine.csv'}")
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False
+         ) -> None:
+    """GraphRisk command line."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")],
+    customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")
+                    ] = 42,
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+) -> None:
+    """Generate a synthetic customer network with planted high-risk typologies."""
+    from ingestion.generator import generate_dataset
+
+    if file_format not in ("csv", "parquet"):
+        raise typer.BadParameter("--format must be csv or parquet")
+    with _friendly_errors(), _progress() as progress:
+        task = progress.add_task("generating", total=100)
+
+        def update(step: str, fraction: float) -> None:
+            progress.update(task, completed=int(fraction * 100), description=step[:16])
+
+        summary = generate_dataset(customers, seed, out, file_format=file_format,  # type: ignore[arg-type]
+                                   progress=update)
+    console.print(
+        f"Wrote {summary.n_customers:,} customers and "
+        f"{summary.rows.get('transactions', 0):,} transactions to {out} in "
+        f"{summary.seconds:.1f} s; {summary.n_risky:,} planted risky customers, "
+        f"{summary.n_known:,} of them with a known label. Ground truth: {out / 'truth'}"
+    )
+
+
+@app.command()
+def ingest(
+    directory: Annotated[Path, typer.Argument(help="Folder with customers.csv, accounts.csv...")],
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j (GRAPHRISK_STORE).")
+                     ] = None,
+    strict: Annotated[bool, typer.Option(help="Exit with code 1 if any row was quarantined.")
+                      ] = False,
+) -> None:
+    """Validate and load a folder of input files; bad rows go to a quarantine report."""
+    settings = _settings(store)
+    with _friendly_errors():
+        graph = open_store(settings)
+        try:
+            report = _ingest_with_progress(graph, directory, settings)
+        finally:
+            graph.close()
+    _print_ingest_report(report)
+    if strict and report.rows_rejected:
+        raise typer.Exit(code=1)
+
+
+@import_app.command("berka")
+def import_berka(
+    source: Annotated[Path | None, typer.Argument(
+        help="The berka_pkdd99 folder (default: ../shared/datasets/berka_pkdd99).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the input files.")
+                   ] = Path("berka-input"),
+    load: Annotated[bool, typer.Option("--ingest/--no-ingest",
+                                       help="Also load the converted files.")] = True,
+) -> None:
+    """Convert the Berka (PKDD'99) bank into input files, and load them."""
+    from ingestion.berka import convert_berka, find_berka_dir
+
+    with _friendly_errors():
+        folder = source or find_berka_dir()
+        if folder is None:
+            raise GraphRiskError("Berka data set not found; pass its folder or set "
+                                 "GRAPHRISK_DATASETS_DIR to the folder holding berka_pkdd99/")
+        summary = convert_berka(folder, out)
+        console.print(f"Converted Berka from {folder} into {out}: " + ", ".join(
+            f"{n:,} {entity}" for entity, n in summary.rows.items()))
+        if load:
+            settings = get_settings()
+            graph = open_store(settings)
+            try:
+                _print_ingest_report(_ingest_with_progress(graph, out, settings))
+            finally:
+                graph.close()
+
+
+def _open(store: str | None) -> GraphStore:
+    return open_store(_settings(store))
+
+
+@app.command()
+def status(store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None) -> None:
+    """Show what the store holds, its loads, and whether it is consistent."""
+    with _friendly_errors():
+        graph = _open(store)
+        try:
+            counts, loads, problems = graph.counts(), graph.loads(), graph.consistency_problems()
+            where = graph.describe()
+        finally:
+            graph.close()
+    table = Table(title=where)
+    table.add_column("entity")
+    table.add_column("rows", justify="right")
+    for entity, n in counts.items():
+        table.add_row(entity, f"{n:,}")
+    console.print(table)
+    for row in loads.itertuples():
+        colour = "green" if row.status == "completed" else "yellow"
+        console.print(f"load {row.load_id} [{colour}]{row.status}[/] started {row.started_at}")
+        if row.status != "completed":
+            console.print("  this load did not finish: run the same `graphrisk ingest` again to "
+                          "complete it")
+    if problems:
+        for problem in problems:
+            err_console.print(f"[red]inconsistent:[/] {problem}")
+        raise typer.Exit(code=1)
+    console.print("[green]store is consistent[/]")
+
+
+@app.command()
+def neighbourhood(
+    node: Annotated[str, typer.Argument(help="A customer id, or Label:id (Account:A1).")],
+    hops: Annotated[int, typer.Option(min=0, max=5)] = 2,
+    limit: Annotated[int, typer.Option(min=1)] = 200,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """List the nodes and relationships around a customer (or any node)."""
+    with _friendly_errors():
+        graph = _open(store)
+        try:
+            sub = graph.neighbourhood(NodeRef.parse(node), hops=hops, limit=limit)
+        finally:
+            graph.close()
+    console.print(f"[bold]{len(sub.nodes)} nodes, {len(sub.relationships)} relationships "
+                  f"within {hops} hops of {sub.centre}[/]"
+                  + (" (truncated at the limit)" if sub.truncated else ""))
+    for rel in sub.relationships:
+        props = ", ".join(f"{k}={v}" for k, v in rel.properties)
+        console.print(f"  ({rel.start})-[:{rel.type.value}{' {' + props + '}' if props else ''}]"
+                      f"->({rel.end})", highlight=False)
+
+
+@app.command()
+def path(
+    start: Annotated[str, typer.Argument(help="Customer id or Label:id.")],
+    end: Annotated[str, typer.Argument(help="Customer id or Label:id.")],
+    max_hops: Annotated[int, typer.Option(min=1, max=10)] = 6,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """Show a shortest path between two customers (or any two nodes)."""
+    with _friendly_errors():
+        graph = _open(store)
+        try:
+            found = graph.shortest_path(NodeRef.parse(start), NodeRef.parse(end), max_hops)
+        finally:
+            graph.close()
+    if found is None:
+        console.print(f"No path of at most {max_hops} hops between {start} and {end}.")
+        raise typer.Exit(code=1)
+    parts = [f"({found.nodes[0]})"]
+    for rel, node_ref in zip(found.relationships, found.nodes[1:], strict=True):
+        parts.append(f"-[:{rel.value}]-({node_ref})")
+    console.print(f"{found.length} hops: " + "".join(parts), highlight=False)
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(min=100, help="Size of the sample.")] = 3_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """Generate a sample, load it, analyse it and print a summary: the main job."""
+    from ingestion.generator import generate_dataset
+
+    from graphrisk.demo import run_demo
+
+    settings = _settings(store)
+    with _friendly_errors():
+        run_demo(settings, customers=customers, seed=seed, console=console,
+                 generate=lambda n, s, out: generate_dataset(n, s, out),
+                 ingest=lambda graph, folder: _ingest_with_progress(graph, folder, settings),
+                 show_report=_print_ingest_report)
+
+
+@app.command()
+def formats(markdown: Annotated[bool, typer.Option(help="Print docs/schema.md.")] = False) -> None:
+    """Describe the input files: one per entity, their columns and checks."""
+    from graphrisk.schema_doc import render_schema_markdown
+
+    sys.stdout.write(render_schema_markdown() if markdown else render_schema_markdown(brief=True))
+
+
+__all__ = ["app"]

@@ -1,0 +1,72 @@
+"""Settings read from ``GRAPHRISK_*`` environment variables, with defaults that work.
+
+Nothing reads the environment directly: code takes a :class:`Settings` (usually from
+:func:`get_settings`) so tests and callers can pass their own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".graphrisk"
+
+
+class Settings(BaseSettings):
+    """All configuration of GraphRisk; each field is ``GRAPHRISK_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GRAPHRISK_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Folder for the embedded store, reports and models.",
+    )
+    store: Literal["embedded", "neo4j"] = Field(
+        default="embedded", description="Which store to use: the embedded default or Neo4j."
+    )
+    batch_size: int = Field(
+        default=20_000, ge=100, description="Rows per committed batch when loading."
+    )
+    reporting_threshold: float = Field(
+        default=10_000.0, gt=0,
+        description="Cash/transfer reporting threshold; amounts just under it look like "
+        "structuring.",
+    )
+    datasets_dir: Path | None = Field(
+        default=None,
+        description="Folder holding the public data sets (berka_pkdd99/, fdcompcn/); by "
+        "default ../shared/datasets next to the project.",
+    )
+    neo4j_uri: str = Field(default="bolt://127.0.0.1:7687")
+    neo4j_user: str = Field(default="neo4j")
+    neo4j_password: str = Field(default="graphrisk-local")
+    neo4j_database: str = Field(default="neo4j")
+
+    @property
+    def embedded_path(self) -> Path:
+        """The SQLite file of the embedded store."""
+        return self.home / "graphrisk.db"
+
+    @property
+    def datasets_path(self) -> Path:
+        """The public data sets: ``GRAPHRISK_DATASETS_DIR``, else ``../shared/datasets``."""
+        if self.datasets_dir is not None:
+            return self.datasets_dir.expanduser()
+        return Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where ingestion writes quarantine reports."""
+        return self.home / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,65 @@
+"""One exception hierarchy for GraphRisk.
+
+Every error a user can meet carries the context needed to act on it (which file, row, query or
+setting) and, where there is one, the next step to take.
+"""
+
+from __future__ import annotations
+
+
+class GraphRiskError(Exception):
+    """Base class of every error GraphRisk raises on purpose."""
+
+
+class ConfigError(GraphRiskError):
+    """A setting is missing or invalid."""
+
+
+class IngestionError(GraphRiskError):
+    """Input data cannot be read at all (a whole file, not one row)."""
+
+    def __init__(
+        self, message: str, *, source: str | None = None, row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.source, self.row, self.column = source, row, column
+        where = ", ".join(
+            part for part in (
+                source and f"file {source}",
+                row is not None and f"row {row}" or None,
+                column and f"column {column}",
+            ) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RecordValidationError(IngestionError):
+    """One record breaks the input format."""
+
+
+class NotFoundError(GraphRiskError):
+    """A business id that is not in the store."""
+
+    def __init__(self, kind: str, id: str) -> None:  # noqa: A002 - the domain word
+        self.kind, self.id = kind, id
+        super().__init__(f"{kind} {id!r} not found")
+
+
+class StoreError(GraphRiskError):
+    """A store operation failed; ``query`` names the statement that failed."""
+
+    def __init__(self, message: str, *, query: str | None = None) -> None:
+        self.query = query
+        super().__init__(f"{message} (query: {query})" if query else message)
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be reached or opened."""
+
+
+class AnalyticsError(GraphRiskError):
+    """An analysis cannot run on the given graph."""
+
+
+class ModelError(GraphRiskError):
+    """A model cannot be trained, loaded or applied."""

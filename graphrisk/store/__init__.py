@@ -1,0 +1,25 @@
+"""Stores behind one boundary; :func:`open_store` picks one from the settings."""
+
+from __future__ import annotations
+
+from graphrisk.config import Settings
+from graphrisk.errors import ConfigError
+from graphrisk.store.base import GraphStore
+
+__all__ = ["GraphStore", "open_store"]
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """Open the store the settings name (``GRAPHRISK_STORE``)."""
+    if settings.store == "embedded":
+        from graphrisk.store.embedded import EmbeddedGraphStore
+
+        return EmbeddedGraphStore(settings.embedded_path)
+    try:
+        from graphrisk.store.neo4j import Neo4jGraphStore  # type: ignore[import-not-found]
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "GRAPHRISK_STORE=neo4j, but this GraphRisk has no Neo4j store yet (it arrives with "
+            "the Neo4j issue); unset GRAPHRISK_STORE to use the embedded store"
+        ) from exc
+    return Neo4jGraphStore.from_settings(settings)  # type: ignore[no-any-return]

@@ -1,0 +1,227 @@
+"""The storage boundary: one typed protocol that every store implements.
+
+Why a protocol: ingestion, analytics, models, the API and the CLI must not know whether the
+graph lives in the embedded SQLite store or in Neo4j. They get a :class:`GraphStore` and call
+these methods; only modules under ``graphrisk/store/`` talk to a database.
+
+Node identity outside the store is always a business id plus a label (:class:`NodeRef`);
+database-internal ids never leave the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from graphrisk.domain import NodeLabel, RelType
+
+
+@dataclass(frozen=True, order=True)
+class NodeRef:
+    """A node by label and business id, e.g. ``NodeRef(NodeLabel.CUSTOMER, "C42")``."""
+
+    label: NodeLabel
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.label.value}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> NodeRef:
+        """Parse ``Label:id`` (``Customer:C42``); a bare id means a customer."""
+        label, sep, rest = text.partition(":")
+        if sep and label in NodeLabel.__members__.values():
+            return cls(NodeLabel(label), rest)
+        return cls(NodeLabel.CUSTOMER, text)
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A node with its stored properties."""
+
+    ref: NodeRef
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, order=True)
+class GraphRelationship:
+    """A relationship between two nodes.
+
+    Transfers between the same two parties are summarised into one relationship whose
+    properties hold ``transactions`` (the count) and ``total_amount``; other relationship
+    types are one per stored link.
+    """
+
+    type: RelType
+    start: NodeRef
+    end: NodeRef
+    properties: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """Nodes and relationships around a centre node; ``truncated`` when a limit cut it."""
+
+    centre: NodeRef
+    nodes: tuple[GraphNode, ...]
+    relationships: tuple[GraphRelationship, ...]
+    truncated: bool = False
+
+    def node_refs(self) -> set[NodeRef]:
+        return {node.ref for node in self.nodes}
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    """A shortest path: ``nodes[i]`` and ``nodes[i+1]`` are joined by ``relationships[i]``."""
+
+    nodes: tuple[NodeRef, ...]
+    relationships: tuple[RelType, ...]
+
+    @property
+    def length(self) -> int:
+        return len(self.relationships)
+
+
+@dataclass(frozen=True)
+class BatchCheckpoint:
+    """Marks one committed batch of one load, written atomically with the batch.
+
+    Why: a crashed load is re-run by skipping the batches whose checkpoint exists, and the
+    store is never left with a batch half-written.
+    """
+
+    load_id: str
+    source: str
+    batch_index: int
+
+
+@dataclass
+class GraphSnapshot:
+    """The whole graph as DataFrames, one per entity, for analytics and models.
+
+    ``identifiers`` holds one row per customer–identifier link with the identifier's
+    ``identifier_id``, ``kind`` and normalised ``value``.
+    """
+
+    customers: pd.DataFrame
+    accounts: pd.DataFrame
+    account_holders: pd.DataFrame
+    counterparties: pd.DataFrame
+    identifiers: pd.DataFrame
+    transactions: pd.DataFrame
+    disputes: pd.DataFrame
+    loans: pd.DataFrame
+    account_changes: pd.DataFrame
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in vars(self).items()}
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What every store offers. Implementations: ``EmbeddedGraphStore``, ``Neo4jGraphStore``."""
+
+    #: A short name for messages: ``embedded`` or ``neo4j``.
+    kind: str
+
+    def describe(self) -> str:
+        """Where the data lives, for messages (a path or a URI)."""
+        ...
+
+    # -- loading -----------------------------------------------------------------------
+    def upsert(
+        self, entity: str, rows: pd.DataFrame, *, checkpoint: BatchCheckpoint | None = None
+    ) -> int:
+        """Insert or update validated rows of one entity in one transaction.
+
+        Args:
+            entity: entity name from :mod:`graphrisk.domain` (``customers``...).
+            rows: validated rows with the entity's columns (``identifiers`` rows also carry
+                ``identifier_id``).
+            checkpoint: written in the same transaction, so a batch is either fully stored
+                and marked done, or not at all.
+
+        Returns:
+            The number of rows written.
+        """
+        ...
+
+    def begin_load(self, load_id: str, sources: Mapping[str, str]) -> None:
+        """Record that a load started (or resumed)."""
+        ...
+
+    def finish_load(self, load_id: str, summary: Mapping[str, Any]) -> None:
+        """Record that a load completed, with its summary."""
+        ...
+
+    def completed_batches(self, load_id: str) -> set[tuple[str, int]]:
+        """The ``(source, batch_index)`` pairs already committed for this load."""
+        ...
+
+    def loads(self) -> pd.DataFrame:
+        """Every load: ``load_id, started_at, finished_at, status, summary``."""
+        ...
+
+    def existing_ids(self, entity: str) -> set[str]:
+        """Business ids of one entity already in the store (for reference checks)."""
+        ...
+
+    # -- reading -----------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Rows per entity (and ``identifier_nodes`` for distinct identifiers)."""
+        ...
+
+    def get_node(self, ref: NodeRef) -> GraphNode:
+        """One node with its properties; raises ``NotFoundError``."""
+        ...
+
+    def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500) -> Subgraph:
+        """Every node within ``hops`` relationships of ``centre`` (any type or direction).
+
+        Expansion stops once ``limit`` nodes are reached (``truncated`` is then true);
+        nodes are expanded in sorted order so the result is deterministic.
+        """
+        ...
+
+    def shortest_path(self, start: NodeRef, end: NodeRef, max_hops: int = 6) -> GraphPath | None:
+        """A shortest undirected path between two nodes, or ``None`` within ``max_hops``."""
+        ...
+
+    def snapshot(self) -> GraphSnapshot:
+        """The whole graph as DataFrames (streamed in pages where the store is remote)."""
+        ...
+
+    def consistency_problems(self) -> list[str]:
+        """Dangling references or other broken invariants; empty when the store is sound."""
+        ...
+
+    # -- results -----------------------------------------------------------------------
+    def write_scores(
+        self, run_id: str, kind: str, params: Mapping[str, Any], scores: pd.DataFrame
+    ) -> None:
+        """Store one scoring run: ``scores`` has ``customer_id, score, tier, reasons``."""
+        ...
+
+    def score_history(self, customer_id: str) -> pd.DataFrame:
+        """Every stored score of one customer, newest first."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def chunked(values: Iterable[str], size: int) -> Iterable[list[str]]:
+    """Split ``values`` into lists of at most ``size`` items (for ``IN (...)`` lists)."""
+    chunk: list[str] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,1 @@
+"""Readers, validation, loaders and source adapters for GraphRisk's input format."""
