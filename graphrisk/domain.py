@@ -18,7 +18,7 @@ Graph view (Neo4j names; the embedded store uses the same words as table and col
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -118,7 +118,6 @@ class EntitySpec:
     columns: tuple[Column, ...]
     one_of: tuple[tuple[str, ...], ...] = ()
     doc: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -237,7 +236,9 @@ IDENTIFIERS = EntitySpec(
     label=NodeLabel.IDENTIFIER,
     key=("customer_id", "kind", "value"),
     doc="A phone, e-mail, address, device or IP address a customer used. Values are "
-    "normalised before they are stored, so equal identifiers written differently match.",
+    "normalised before they are stored, so equal identifiers written differently match; "
+    "the key uses the normalised value, so two spellings of one identifier for one customer "
+    "are one row.",
     columns=(
         Column("customer_id", "id", required=True, references="customers"),
         Column("kind", "enum", required=True, choices=tuple(k.value for k in IdentifierKind)),

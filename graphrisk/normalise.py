@@ -41,9 +41,9 @@ def _address(values: pd.Series) -> pd.Series:
         .str.replace(r"\s+", " ", regex=True)
         .str.strip()
     )
-    return cleaned.map(
-        lambda text: " ".join(_ADDRESS_WORDS.get(word, word) for word in text.split())
-    )
+    for word, short in _ADDRESS_WORDS.items():
+        cleaned = cleaned.str.replace(rf"\b{word}\b", short, regex=True)
+    return cleaned
 
 
 def _device(values: pd.Series) -> pd.Series:
@@ -57,8 +57,16 @@ def _ip_one(value: str) -> str:
         return ""
 
 
+_CANONICAL_IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+
+
 def _ip(values: pd.Series) -> pd.Series:
-    return values.map(_ip_one)
+    stripped = values.str.strip()
+    # Most addresses are canonical IPv4 already; only the rest need the (slow) parser.
+    canonical = stripped.str.fullmatch(_CANONICAL_IPV4).fillna(False).astype(bool)
+    out = stripped.copy()
+    out[~canonical] = stripped[~canonical].map(_ip_one)
+    return out
 
 
 _NORMALISERS = {

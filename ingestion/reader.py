@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.domain import EntitySpec
@@ -63,7 +64,7 @@ class RawTable:
 
 
 def _empty_frame(spec: EntitySpec) -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in spec.column_names})
+    frame = pd.DataFrame({name: pd.Series([], dtype="str") for name in spec.column_names})
     frame[ROW_COLUMN] = pd.Series([], dtype="int64")
     return frame
 
@@ -133,6 +134,10 @@ def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
     except UnicodeDecodeError:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
         bad_encoding = True
+    if not bad_encoding:
+        fast = _read_simple_csv(data, spec, source)
+        if fast is not None:
+            return fast
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header = [h.strip() for h in next(reader)]
     problems, usable = _check_header(header, spec, source)
@@ -145,63 +150,115 @@ def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
         )
         return RawTable(source, spec, _empty_frame(spec), problems, rows_read)
 
-    width = len(header)
-    records: list[list[str]] = []
-    row_numbers: list[int] = []
-    previous_line = reader.line_num
-    rows_read = 0
+    records = list(reader)
     ends_cleanly = text.endswith(("\n", "\r"))
-    last_line = text.count("\n") + (0 if ends_cleanly else 1)
-    for record in reader:
-        start_line, previous_line = previous_line + 1, reader.line_num
+    physical_lines = text.count("\n") + (0 if ends_cleanly else 1)
+    if len(records) + 1 == physical_lines and all(records):
+        starts = list(range(2, len(records) + 2))  # one record per line: the common case
+    else:
+        starts = _record_start_lines(text)
+    width = len(header)
+    lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+    keep = lengths == width
+    for index in np.flatnonzero(~keep):
+        record = records[index]
         if not record or (len(record) == 1 and not record[0].strip()):
-            continue  # blank line
-        rows_read += 1
-        if len(record) != width:
-            at_end = not ends_cleanly and reader.line_num == last_line
-            if len(record) < width:
-                reason = f"row has {len(record)} of {width} fields" + (
-                    "; the file looks truncated (its last line is incomplete)"
-                    if at_end
-                    else "; a separator or value is missing"
-                )
-            else:
-                reason = (
-                    f"row has {len(record)} fields but the header has {width}; quote "
-                    "values that contain the separator"
-                )
-            problems.append(Problem(source, start_line, None, None, reason))
-            continue
-        if bad_encoding:
-            bad = _bad_encoding_column(record, header)
+            continue  # a blank line is not a row
+        problems.append(Problem(source, starts[index], None, None, _field_count_reason(
+            len(record), width, at_end=not ends_cleanly and index == len(records) - 1)))
+    if bad_encoding:
+        for index in np.flatnonzero(keep):
+            bad = _bad_encoding_column(records[index], header)
             if bad is not None:
-                problems.append(
-                    Problem(
-                        source,
-                        start_line,
-                        bad[0],
-                        bad[1],
-                        "value is not valid UTF-8; re-export the file as UTF-8",
-                    )
-                )
-                continue
-        records.append(record)
-        row_numbers.append(start_line)
-
-    frame = (
-        pd.DataFrame.from_records(records, columns=header)
-        if records
-        else pd.DataFrame(columns=header)
-    )
-    frame = frame.astype(object)
-    frame[ROW_COLUMN] = pd.Series(row_numbers, dtype="int64", index=frame.index)
+                keep[index] = False
+                problems.append(Problem(
+                    source, starts[index], bad[0], bad[1],
+                    "value is not valid UTF-8; re-export the file as UTF-8",
+                ))
+    blank = sum(1 for i in np.flatnonzero(~keep) if not records[i] or (
+        len(records[i]) == 1 and not records[i][0].strip()))
+    rows_read = len(records) - blank
+    kept = records if keep.all() else [records[i] for i in np.flatnonzero(keep)]
+    columns = list(zip(*kept, strict=True)) if kept else [()] * width
+    frame = pd.DataFrame({name: pd.array(list(values), dtype="str")
+                          for name, values in zip(header, columns, strict=True)})
+    frame[ROW_COLUMN] = np.asarray(starts, dtype=np.int64)[keep] if kept else np.array(
+        [], dtype=np.int64)
     if rows_read == 0:
-        problems.append(
-            Problem(
-                source, None, None, None, "file has a header but no data rows", severity="warning"
-            )
-        )
+        problems.append(Problem(source, None, None, None, "file has a header but no data rows",
+                                severity="warning"))
     return RawTable(source, spec, frame, problems, rows_read)
+
+
+def _read_simple_csv(data: bytes, spec: EntitySpec, source: str) -> RawTable | None:
+    """Parse a well-formed CSV with Arrow's C++ reader, or return ``None`` to fall back.
+
+    Why: the ``csv`` module costs seconds per million rows. Arrow's reader is ten times
+    faster but cannot say which line a record came from, so it is used only where that is
+    certain: every record on its own line (no blank lines, no line breaks inside values) and
+    every record with the header's number of fields. Anything else goes the careful way.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    first_line = body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    header = [h.strip() for h in next(csv.reader([first_line]))]
+    if len(set(header)) != len(header):
+        return None
+    malformed: list[object] = []
+
+    def note_invalid(row: object) -> str:
+        malformed.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False,
+                                             invalid_row_handler=note_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    lines = body.count(b"\n") + (0 if body.endswith((b"\n", b"\r")) else 1)
+    if malformed or table.num_rows + 1 != lines:
+        return None
+    problems, usable = _check_header(header, spec, source)
+    if not usable:
+        problems.append(Problem(source, None, None, None,
+                                f"file skipped: none of its {table.num_rows} rows were loaded"))
+        return RawTable(source, spec, _empty_frame(spec), problems, table.num_rows)
+    frame = table.to_pandas(types_mapper=lambda _type: pd.StringDtype("pyarrow", np.nan))
+    frame[ROW_COLUMN] = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    if table.num_rows == 0:
+        problems.append(Problem(source, None, None, None, "file has a header but no data rows",
+                                severity="warning"))
+    return RawTable(source, spec, frame, problems, table.num_rows)
+
+
+def _record_start_lines(text: str) -> list[int]:
+    """The line each record starts on, where values span lines or blank lines occur."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    next(reader)
+    starts, previous = [], reader.line_num
+    for _record in reader:
+        starts.append(previous + 1)
+        previous = reader.line_num
+    return starts
+
+
+def _field_count_reason(found: int, width: int, *, at_end: bool) -> str:
+    if found < width:
+        return f"row has {found} of {width} fields" + (
+            "; the file looks truncated (its last line is incomplete)" if at_end
+            else "; a separator or value is missing")
+    return (f"row has {found} fields but the header has {width}; quote values that contain "
+            "the separator")
 
 
 def _read_parquet(path: Path, spec: EntitySpec, source: str) -> RawTable:
@@ -236,7 +293,7 @@ def _read_parquet(path: Path, spec: EntitySpec, source: str) -> RawTable:
             text = column.dt.strftime("%Y-%m-%dT%H:%M:%S")
         else:
             text = column.astype(object).map(lambda v: "" if v is None else str(v))
-        out[name] = text.where(column.notna(), "").astype(object)
+        out[name] = text.where(column.notna(), "").astype("str")
     out[ROW_COLUMN] = range(1, len(out) + 1)
     if len(out) == 0:
         problems.append(

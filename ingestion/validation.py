@@ -104,9 +104,19 @@ class _Checker:
 
 
 def _strings(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column as stripped strings (Arrow-backed, so string checks run in C++)."""
     if name not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
-    return frame[name].astype(object).fillna("").astype(str).str.strip().astype(object)
+        return pd.Series("", index=frame.index, dtype="str")
+    return frame[name].astype("str").fillna("").str.strip()
+
+
+def _in_set(values: pd.Series, known: set[str]) -> np.ndarray:
+    """Membership in a large Python set.
+
+    Why not ``Series.isin``: on Arrow-backed strings it converts every member of the set to
+    an Arrow scalar first, which costs seconds for a million known ids.
+    """
+    return np.fromiter(map(known.__contains__, values.tolist()), dtype=bool, count=len(values))
 
 
 def _today() -> date:
@@ -164,8 +174,10 @@ def _check_column(checker: _Checker, column: Column, text: pd.Series) -> pd.Seri
                          f"date before {int(column.minimum)}", text)
         tomorrow = pd.Timestamp(_today() + timedelta(days=1))
         checker.flag(ok & (parsed >= tomorrow), name, "date is in the future", text)
-        pattern = "%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%S"
-        return parsed.dt.strftime(pattern).astype(object).where(ok, None)
+        # numpy formats ISO dates in C, many times faster than ``.dt.strftime``.
+        text_values = np.datetime_as_string(parsed.to_numpy(dtype="datetime64[s]"),
+                                            unit="D" if kind == "date" else "s")
+        return pd.Series(text_values, index=parsed.index, dtype="str").where(ok, None)
     if kind == "enum":
         lowered = text.str.lower()
         bad = present & ~lowered.isin(column.choices)
@@ -227,7 +239,7 @@ def _check_references(checker: _Checker, spec: EntitySpec, typed: dict[str, pd.S
         if not present.any():
             continue
         known = refs.known.get(column.references, set())
-        unknown = present & ~values.isin(known)
+        unknown = present & ~_in_set(values, known)
         if not unknown.any():
             continue
         rejected = refs.rejected.get(column.references, set())

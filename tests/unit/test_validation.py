@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from graphrisk.store.base import NodeRef
 from graphrisk.store.embedded import EmbeddedGraphStore
 from ingestion.loader import IngestReport, ingest_directory
 
@@ -197,3 +198,32 @@ def test_parquet_input_is_validated_the_same_way(embedded_store, tiny_dir, tmp_p
     assert "customers.parquet, row 3, column credit_score: not a whole number (value 'abc')" \
         in _lines(report)
     assert embedded_store.counts()["customers"] == 5
+
+
+def test_blank_lines_and_quoted_line_breaks_keep_row_numbers_right(
+    embedded_store, tiny_dir, tmp_path
+) -> None:
+    # A blank line and a value spanning two lines push the fast reader onto the careful one;
+    # row numbers must still be the lines a person sees in an editor.
+    path = tiny_dir / "counterparties.csv"
+    path.write_text(
+        "counterparty_id,name,kind,country,industry\n"
+        "M1,\"Corner\nGrocery\",merchant,DE,groceries\n"
+        "\n"
+        "E1,Acme GmbH,employer,DEU,manufacturing\n"
+    )
+    report = _load(embedded_store, tiny_dir, tmp_path)
+    assert ("counterparties.csv, row 5, column country: not an ISO 3166-1 alpha-2 country code "
+            "(e.g. DE) (value 'DEU')") in _lines(report)
+    node = embedded_store.get_node(NodeRef.parse("Counterparty:M1"))
+    assert node.properties["name"] == "Corner\nGrocery"
+
+
+def test_byte_order_mark_and_crlf_line_endings_are_accepted(
+    embedded_store, tiny_dir, tmp_path
+) -> None:
+    path = tiny_dir / "customers.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    report = _load(embedded_store, tiny_dir, tmp_path)
+    assert report.errors == []
+    assert embedded_store.counts()["customers"] == 6

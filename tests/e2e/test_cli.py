@@ -1,0 +1,85 @@
+"""The CLI as a user runs it: real processes, a real GraphRisk home, generated data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _graphrisk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GRAPHRISK_HOME": str(home), "COLUMNS": "160"}
+    return subprocess.run([sys.executable, "-m", "graphrisk", *args], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_demo_then_inspect(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    demo = _graphrisk(home, "demo", "--customers", "800", "--seed", "3")
+    assert demo.returncode == 0, demo.stderr
+    assert "Who is linked to known risk?" in demo.stdout
+    assert "rows quarantined" in demo.stdout
+    assert (home / "graphrisk.db").is_file()
+
+    status = _graphrisk(home, "status")
+    assert status.returncode == 0, status.stderr
+    assert "store is consistent" in status.stdout
+    assert "completed" in status.stdout
+
+    around = _graphrisk(home, "neighbourhood", "Customer:" + _first_customer(home), "--hops", "1")
+    assert around.returncode == 0, around.stderr
+    assert "-[:OWNS]->" in around.stdout
+
+
+def _first_customer(home: Path) -> str:
+    import sqlite3
+
+    with closing(sqlite3.connect(home / "graphrisk.db")) as conn:
+        return conn.execute("SELECT MIN(customer_id) FROM customers").fetchone()[0]
+
+
+def test_generate_then_ingest_twice_is_idempotent(tmp_path: Path) -> None:
+    home, data = tmp_path / "home", tmp_path / "data"
+    generated = _graphrisk(home, "generate", "--customers", "500", "--seed", "5", "--out",
+                           str(data))
+    assert generated.returncode == 0, generated.stderr
+    first = _graphrisk(home, "ingest", str(data))
+    assert first.returncode == 0, first.stderr
+    import sqlite3
+
+    def counts() -> tuple[int, int]:
+        with closing(sqlite3.connect(home / "graphrisk.db")) as conn:
+            return (conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0],
+                    conn.execute("SELECT COUNT(*) FROM transactions").fetchone()[0])
+
+    before = counts()
+    assert before[0] == 500
+    second = _graphrisk(home, "ingest", str(data))
+    assert second.returncode == 0, second.stderr
+    assert counts() == before
+
+
+def test_errors_are_one_clear_line(tmp_path: Path) -> None:
+    missing = _graphrisk(tmp_path / "home", "ingest", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert "error:" in missing.stderr and "does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = _graphrisk(tmp_path / "home", "ingest", str(empty))
+    assert nothing.returncode == 2
+    assert "no input files" in nothing.stderr
+
+
+def test_strict_ingest_fails_on_quarantined_rows(tmp_path: Path, tiny_dir: Path) -> None:
+    text = (tiny_dir / "customers.csv").read_text().replace("Hamburg,600", "Hamburg,abc")
+    (tiny_dir / "customers.csv").write_text(text)
+    result = _graphrisk(tmp_path / "home", "ingest", str(tiny_dir), "--strict")
+    assert result.returncode == 1
+    assert "column credit_score: not a whole number" in result.stdout
