@@ -35,12 +35,12 @@ from graphrisk.store.base import (
     BatchCheckpoint,
     GraphNode,
     GraphPath,
-    GraphRelationship,
     GraphSnapshot,
     NodeRef,
     Subgraph,
     chunked,
 )
+from graphrisk.store.traversal import expand_neighbourhood, find_shortest_path
 
 __all__ = ["EmbeddedGraphStore", "SCHEMA_VERSION"]
 
@@ -364,77 +364,13 @@ class EmbeddedGraphStore:
         return found
 
     def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500) -> Subgraph:
-        if hops < 0:
-            raise ValueError("hops must be >= 0")
         self.get_node(centre)  # raises NotFoundError for an unknown centre
-        seen: set[NodeRef] = {centre}
-        frontier: list[NodeRef] = [centre]
-        relationships: set[GraphRelationship] = set()
-        truncated = False
-        for _ in range(hops):
-            by_label: dict[NodeLabel, list[str]] = {}
-            for ref in sorted(frontier):
-                by_label.setdefault(ref.label, []).append(ref.id)
-            next_frontier: list[NodeRef] = []
-            for rel_type, start, end, props in sorted(self._adjacent(by_label)):
-                new = [ref for ref in (start, end) if ref not in seen]
-                if len(seen) + len(new) > limit:
-                    truncated = True
-                    continue
-                for ref in new:
-                    seen.add(ref)
-                    next_frontier.append(ref)
-                relationships.add(GraphRelationship(rel_type, start, end, props))
-            frontier = next_frontier
-            if not frontier or truncated:
-                break
-        # Relationships among the kept nodes that the last hop did not walk.
-        kept = {r for r in relationships if r.start in seen and r.end in seen}
-        nodes = []
-        by_label_all: dict[NodeLabel, list[str]] = {}
-        for ref in seen:
-            by_label_all.setdefault(ref.label, []).append(ref.id)
-        for label, ids in by_label_all.items():
-            records = self._fetch_nodes(label, ids)
-            nodes += [GraphNode(NodeRef(label, i), records.get(i, {})) for i in ids]
-        return Subgraph(
-            centre=centre,
-            nodes=tuple(sorted(nodes, key=lambda n: n.ref)),
-            relationships=tuple(sorted(kept)),
-            truncated=truncated,
-        )
+        return expand_neighbourhood(centre, hops, limit, self._adjacent, self._fetch_nodes)
 
     def shortest_path(self, start: NodeRef, end: NodeRef, max_hops: int = 6) -> GraphPath | None:
         self.get_node(start)
         self.get_node(end)
-        if start == end:
-            return GraphPath((start,), ())
-        parent: dict[NodeRef, tuple[NodeRef, RelType]] = {}
-        seen = {start}
-        frontier = [start]
-        for _ in range(max_hops):
-            by_label: dict[NodeLabel, list[str]] = {}
-            for ref in frontier:
-                by_label.setdefault(ref.label, []).append(ref.id)
-            frontier_set = set(frontier)
-            next_frontier = []
-            for rel_type, a, b, _props in sorted(self._adjacent(by_label)):
-                for here, there in ((a, b), (b, a)):
-                    if here in frontier_set and there not in seen:
-                        seen.add(there)
-                        parent[there] = (here, rel_type)
-                        next_frontier.append(there)
-            if end in seen:
-                nodes, rels = [end], []
-                while nodes[-1] != start:
-                    previous, rel_type = parent[nodes[-1]]
-                    rels.append(rel_type)
-                    nodes.append(previous)
-                return GraphPath(tuple(reversed(nodes)), tuple(reversed(rels)))
-            frontier = next_frontier
-            if not frontier:
-                break
-        return None
+        return find_shortest_path(start, end, max_hops, self._adjacent)
 
     def snapshot(self) -> GraphSnapshot:
         frames = {
