@@ -8,6 +8,11 @@ BIN := $(VENV)/bin
 # Re-install when pyproject.toml changes or the checkout moves (an editable install points here).
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)-$(shell echo $(CURDIR) | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
+# `make test` runs its own Neo4j (5.26 + GDS + APOC, from Maven Central) on a port of its own,
+# with its data under .test-home/, and stops it afterwards.
+NEO4J_TEST_PORT ?= 7697
+NEO4J_TEST_HOME ?= $(CURDIR)/.test-home
+NEO4J_TEST_ENV = GRAPHRISK_HOME=$(NEO4J_TEST_HOME) GRAPHRISK_NEO4J_PORT=$(NEO4J_TEST_PORT)
 
 .PHONY: setup demo test test-quick lint bench clean
 
@@ -23,18 +28,25 @@ setup: $(STAMP)  ## create the virtualenv and install GraphRisk
 demo: setup  ## generate a sample, load it into the embedded store, analyse, summarise
 	$(BIN)/graphrisk demo
 
-test: setup  ## the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: setup  ## the whole test suite, against the embedded store and a real local Neo4j
+	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
+	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) GRAPHRISK_REQUIRE_NEO4J=1 \
+		$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status
 
-test-quick: setup  ## the fast part of the suite
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+test-quick: setup  ## the fast part of the suite, without Neo4j
+	$(BIN)/python -m pytest -m "not slow and not neo4j" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check graphrisk ingestion models api tests benchmarks
 
-bench: setup  ## speed figures: generator and ingest at 100k customers
+bench: setup  ## speed figures: generator and ingest at 100k customers, Neo4j loading
 	$(BIN)/python benchmarks/bench_generate.py --customers 100000 --repeat 3
 	$(BIN)/python benchmarks/bench_ingest.py --customers 100000 --repeat 3
+	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
+	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) \
+		$(BIN)/python benchmarks/bench_neo4j_load.py --customers 20000; status=$$?; \
+		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .test-home

@@ -7,6 +7,7 @@ commands), and it turns domain errors into one readable line and a non-zero exit
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +41,11 @@ app = typer.Typer(
 import_app = typer.Typer(help="Convert a public data set into GraphRisk's input format.",
                          no_args_is_help=True)
 app.add_typer(import_app, name="import")
+neo4j_app = typer.Typer(help="Run the local Neo4j server (5.26 LTS with GDS and APOC, from "
+                        "Maven Central; no Docker needed).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 _MAX_PROBLEMS_SHOWN = 15
 
@@ -283,9 +287,8 @@ def demo(
     store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
 ) -> None:
     """Generate a sample, load it, analyse it and print a summary: the main job."""
-    from ingestion.generator import generate_dataset
-
     from graphrisk.demo import run_demo
+    from ingestion.generator import generate_dataset
 
     settings = _settings(store)
     with _friendly_errors():
@@ -293,6 +296,44 @@ def demo(
                  generate=lambda n, s, out: generate_dataset(n, s, out),
                  ingest=lambda graph, folder: _ingest_with_progress(graph, folder, settings),
                  show_report=_print_ingest_report)
+
+
+def _run_neo4j_script(action: str) -> None:
+    """Run ``neo4j-local/neo4j-local.sh ACTION``, passing on its exit code."""
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "neo4j-local" / "neo4j-local.sh"
+    if not script.is_file():
+        err_console.print(f"[bold red]error:[/] the launcher {script} is missing; this command "
+                          "needs a GraphRisk checkout (or use docker-compose.neo4j.yml)")
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    env = {**os.environ, "GRAPHRISK_HOME": str(settings.home),
+           "GRAPHRISK_NEO4J_PASSWORD": settings.neo4j_password}
+    port = settings.neo4j_uri.rsplit(":", 1)[-1].strip("/")
+    if port.isdigit():
+        env.setdefault("GRAPHRISK_NEO4J_PORT", port)
+    result = subprocess.run(["bash", str(script), action], env=env, check=False)
+    if result.returncode:
+        raise typer.Exit(code=result.returncode)
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Start the local Neo4j (Bolt on 127.0.0.1, port from GRAPHRISK_NEO4J_URI)."""
+    _run_neo4j_script("start")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j."""
+    _run_neo4j_script("stop")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the local Neo4j runs (exit code 3 when it does not)."""
+    _run_neo4j_script("status")
 
 
 @app.command()

@@ -16,10 +16,9 @@ def open_store(settings: Settings) -> GraphStore:
 
         return EmbeddedGraphStore(settings.embedded_path)
     try:
-        from graphrisk.store.neo4j import Neo4jGraphStore  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
+        from graphrisk.store.neo4j import Neo4jGraphStore
+    except ModuleNotFoundError as exc:  # pragma: no cover - the driver is a dependency
         raise ConfigError(
-            "GRAPHRISK_STORE=neo4j, but this GraphRisk has no Neo4j store yet (it arrives with "
-            "the Neo4j issue); unset GRAPHRISK_STORE to use the embedded store"
+            "GRAPHRISK_STORE=neo4j needs the neo4j driver: pip install 'neo4j>=5.28,<6'"
         ) from exc
-    return Neo4jGraphStore.from_settings(settings)  # type: ignore[no-any-return]
+    return Neo4jGraphStore.from_settings(settings)

@@ -15,10 +15,10 @@ import pytest
 from graphrisk.domain import NodeLabel, RelType
 from graphrisk.errors import NotFoundError
 from graphrisk.store.base import GraphStore, NodeRef
-from graphrisk.store.embedded import EmbeddedGraphStore
 from ingestion.loader import ingest_directory
+from tests.stores import open_test_store
 
-STORE_KINDS = ["embedded"]
+STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 
 
 def _customer(cid: str) -> NodeRef:
@@ -27,10 +27,7 @@ def _customer(cid: str) -> NodeRef:
 
 @pytest.fixture(params=STORE_KINDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    if request.param == "embedded":
-        graph: GraphStore = EmbeddedGraphStore(tmp_path / "contract.db")
-    else:  # pragma: no cover - added with the Neo4j store
-        raise AssertionError(request.param)
+    graph = open_test_store(request.param, tmp_path)
     yield graph
     graph.close()
 
@@ -146,24 +143,29 @@ def test_scores_keep_their_history(loaded: GraphStore) -> None:
     assert history["reasons"].iloc[0] == ["shares device:dev-91 with C2"]
 
 
-def test_data_survives_reopening(tmp_path: Path, tiny_dir: Path) -> None:
-    path = tmp_path / "persist.db"
-    with EmbeddedGraphStore(path) as first:
-        ingest_directory(first, tiny_dir)
-        counts = first.counts()
-    with EmbeddedGraphStore(path) as second:
-        assert second.counts() == counts
-        assert second.loads()["status"].tolist() == ["completed"]
+def test_reloading_a_moved_transaction_moves_it(loaded: GraphStore, tmp_path: Path) -> None:
+    changed = tmp_path / "moved"
+    changed.mkdir()
+    (changed / "transactions.csv").write_text(
+        "transaction_id,from_account_id,from_counterparty_id,to_account_id,to_counterparty_id,"
+        "amount,currency,timestamp,channel,transaction_type\n"
+        "T7,A6,,A1,,500.00,EUR,2024-02-06T08:00:00,online,transfer\n"
+    )
+    before = loaded.counts()
+    report = ingest_directory(loaded, changed)
+    assert report.errors == []
+    assert loaded.counts() == before
+    path = loaded.shortest_path(NodeRef(NodeLabel.ACCOUNT, "A6"), NodeRef(NodeLabel.ACCOUNT, "A1"))
+    assert path is not None and path.length == 1
+    sub = loaded.neighbourhood(NodeRef(NodeLabel.ACCOUNT, "A7"), hops=1)
+    assert RelType.TRANSFERRED not in {r.type for r in sub.relationships}
 
 
-def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
-    import sqlite3
-
-    from graphrisk.errors import StoreUnavailableError
-
-    path = tmp_path / "future.db"
-    EmbeddedGraphStore(path).close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version=99")
-    with pytest.raises(StoreUnavailableError, match="schema version 99, newer than"):
-        EmbeddedGraphStore(path)
+def test_load_bookkeeping(loaded: GraphStore) -> None:
+    loads = loaded.loads()
+    assert loads["status"].tolist() == ["completed"]
+    load_id = loads["load_id"].iloc[0]
+    assert ("customers.csv", 0) in loaded.completed_batches(load_id)
+    assert loaded.existing_ids("accounts") == {f"A{i}" for i in range(1, 8)}
+    assert "T3" in loaded.existing_ids("transactions")
+    assert loaded.consistency_problems() == []
