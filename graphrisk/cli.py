@@ -120,6 +120,8 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deta
     """GraphRisk command line."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # the driver logs each retried transient error; the retry is the point
+        logging.getLogger("neo4j").setLevel(logging.ERROR)
 
 
 @app.command()

@@ -30,8 +30,10 @@ class Settings(BaseSettings):
     store: Literal["embedded", "neo4j"] = Field(
         default="embedded", description="Which store to use: the embedded default or Neo4j."
     )
-    batch_size: int = Field(
-        default=20_000, ge=100, description="Rows per committed batch when loading."
+    batch_size: int | None = Field(
+        default=None, ge=100,
+        description="Rows per committed batch when loading; by default the store's own "
+        "(20,000 embedded, 5,000 Neo4j).",
     )
     reporting_threshold: float = Field(
         default=10_000.0, gt=0,
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     neo4j_user: str = Field(default="neo4j")
     neo4j_password: str = Field(default="graphrisk-local")
     neo4j_database: str = Field(default="neo4j")
+    neo4j_writers: int = Field(
+        default=2, ge=1, le=16,
+        description="Batches written to Neo4j at once (two use both cores of a small machine).",
+    )
 
     @property
     def embedded_path(self) -> Path:

@@ -118,6 +118,13 @@ def run_demo(
     console.rule(f"[bold]2. Load it into the {settings.store} store")
     store = open_store(settings)
     try:
+        already = store.counts().get("customers", 0)
+        if already:
+            console.print(
+                f"[yellow]The {settings.store} store already holds {already:,} customers; the "
+                "summary below covers everything in it. For a clean demo use a fresh "
+                "GRAPHRISK_HOME (embedded) or an empty Neo4j.[/]"
+            )
         report = ingest(store, data_dir)
         if show_report:
             show_report(report)

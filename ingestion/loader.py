@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,21 +132,39 @@ def _load_table(
     store: GraphStore, table: ValidatedTable, load_id: str, batch_size: int,
     done: set[tuple[str, int]], progress: ProgressCallback | None,
 ) -> tuple[int, int]:
-    """Upsert the valid rows batch by batch; returns (rows written or already there, skipped)."""
+    """Upsert the valid rows batch by batch; returns (rows written or already there, skipped).
+
+    Batches go to the store ``store.write_concurrency(entity)`` at a time; each is atomic
+    with its checkpoint, so the order in which they commit does not matter.
+    """
     rows = table.valid.drop(columns=[ROW_COLUMN])
-    total, skipped = len(rows), 0
-    for batch_index, start in enumerate(range(0, total, batch_size)):
+    total = len(rows)
+    starts = list(range(0, total, batch_size))
+    todo = [(i, start) for i, start in enumerate(starts) if (table.source, i) not in done]
+    written = sum(min(batch_size, total - start) for i, start in enumerate(starts)
+                  if (table.source, i) in done)
+
+    def write(index: int, start: int) -> int:
         batch = rows.iloc[start:start + batch_size]
-        if (table.source, batch_index) in done:
-            skipped += 1
-        else:
-            store.upsert(table.spec.name, batch,
-                         checkpoint=BatchCheckpoint(load_id, table.source, batch_index))
-        if progress:
-            progress(table.spec.name, min(start + batch_size, total), total)
-    if progress and total == 0:
-        progress(table.spec.name, 0, 0)
-    return total, skipped
+        store.upsert(table.spec.name, batch,
+                     checkpoint=BatchCheckpoint(load_id, table.source, index))
+        return len(batch)
+
+    if progress:
+        progress(table.spec.name, written, total)
+    workers = max(1, store.write_concurrency(table.spec.name))
+    if workers == 1 or len(todo) < 2:
+        for index, start in todo:
+            written += write(index, start)
+            if progress:
+                progress(table.spec.name, written, total)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for future in as_completed([pool.submit(write, i, s) for i, s in todo]):
+                written += future.result()
+                if progress:
+                    progress(table.spec.name, written, total)
+    return total, len(starts) - len(todo)
 
 
 def _seed_references(store: GraphStore, specs: list[EntitySpec]) -> ReferenceIndex:
@@ -177,7 +196,7 @@ def ingest_directory(
     store: GraphStore,
     directory: Path,
     *,
-    batch_size: int = 20_000,
+    batch_size: int | None = None,
     reports_dir: Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
@@ -189,7 +208,7 @@ def ingest_directory(
     Args:
         store: where valid rows go.
         directory: a folder with ``customers.csv``, ``accounts.csv``... (or ``.parquet``).
-        batch_size: rows per committed batch.
+        batch_size: rows per committed batch; ``None`` takes the store's preferred size.
         reports_dir: where the quarantine report is written (a sub-folder per load);
             ``None`` writes none.
         progress: called after each batch.
@@ -198,6 +217,7 @@ def ingest_directory(
         What was read, loaded and rejected, with every problem found.
     """
     started = datetime.now(UTC)
+    batch_size = batch_size or store.preferred_batch_size
     files = find_input_files(directory)
     load_id = _fingerprint(files)
     report = IngestReport(load_id=load_id, directory=directory)

@@ -13,8 +13,8 @@
 #   GRAPHRISK_NEO4J_PASSWORD    password of user "neo4j" (default graphrisk-local, >= 8 chars);
 #                               applied on every start
 #   GRAPHRISK_NEO4J_HTTP_PORT   enable the HTTP API/Browser on 127.0.0.1:PORT (default: HTTP off)
-#   GRAPHRISK_NEO4J_HEAP        JVM heap, e.g. 1g (default 1g)
-#   GRAPHRISK_NEO4J_PAGECACHE   page cache, e.g. 512m (default 512m)
+#   GRAPHRISK_NEO4J_HEAP        JVM heap, e.g. 2g (default 2g)
+#   GRAPHRISK_NEO4J_PAGECACHE   page cache, e.g. 1g (default 1g)
 #   GRAPHRISK_NEO4J_START_TIMEOUT  seconds to wait for readiness (default 90)
 set -euo pipefail
 
@@ -26,8 +26,8 @@ NEO4J_HOME_DIR="${GRAPHRISK_HOME:-$HOME/.graphrisk}/neo4j"
 PORT="${GRAPHRISK_NEO4J_PORT:-7687}"
 PASSWORD="${GRAPHRISK_NEO4J_PASSWORD:-graphrisk-local}"
 HTTP_PORT="${GRAPHRISK_NEO4J_HTTP_PORT:-}"
-HEAP="${GRAPHRISK_NEO4J_HEAP:-1g}"
-PAGECACHE="${GRAPHRISK_NEO4J_PAGECACHE:-512m}"
+HEAP="${GRAPHRISK_NEO4J_HEAP:-2g}"
+PAGECACHE="${GRAPHRISK_NEO4J_PAGECACHE:-1g}"
 START_TIMEOUT="${GRAPHRISK_NEO4J_START_TIMEOUT:-90}"
 
 CONF_DIR="$NEO4J_HOME_DIR/conf"

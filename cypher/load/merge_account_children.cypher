@@ -5,8 +5,10 @@ UNWIND $rows AS row
 MERGE (n:__LABEL__ {__KEY__: row.__KEY__})
 SET n += row
 WITH n, row
-OPTIONAL MATCH (old:Account)-[stale:__REL__]->(n) WHERE old.account_id <> row.account_id
-DELETE stale
+CALL (n, row) {
+  OPTIONAL MATCH (n)<-[stale:__REL__]-(old) WHERE old.account_id <> row.account_id
+  DELETE stale
+}
 WITH DISTINCT n, row
-MATCH (a:Account {account_id: row.account_id})
+MATCH (a:Account {account_id: row.account_id}) USING INDEX a:Account(account_id)
 MERGE (a)-[:__REL__]->(n)

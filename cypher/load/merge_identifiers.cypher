@@ -1,7 +1,7 @@
 // params: $rows: list of maps (customer_id, identifier_id, kind, value, raw_value, first_seen)
 // returns: nothing; one Identifier node per normalised identifier, linked to each customer
 UNWIND $rows AS row
-MATCH (c:Customer {customer_id: row.customer_id})
+MATCH (c:Customer {customer_id: row.customer_id}) USING INDEX c:Customer(customer_id)
 MERGE (i:Identifier {identifier_id: row.identifier_id})
 ON CREATE SET i.kind = row.kind, i.value = row.value
 MERGE (c)-[r:HAS_IDENTIFIER]->(i)

@@ -4,6 +4,7 @@
 //          and total amount of the relationships, so transfers arrive summarised per pair
 UNWIND $ids AS id
 MATCH (n:__LABEL__ {__KEY__: id})-[r]-(m)
+USING INDEX n:__LABEL__(__KEY__)
 WHERE type(r) IN $types
 WITH id, type(r) AS type, startNode(r) = n AS outgoing, head(labels(m)) AS other_label,
      m[$keys[head(labels(m))]] AS other_id, r.role AS role,

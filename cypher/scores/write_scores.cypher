@@ -1,7 +1,7 @@
 // params: $run_id; $rows: list of {customer_id, score, tier, reasons (list of strings)}
 // returns: nothing; (Customer)-[:HAS_SCORE]->(RiskScore) per customer and run
 UNWIND $rows AS row
-MATCH (c:Customer {customer_id: row.customer_id})
+MATCH (c:Customer {customer_id: row.customer_id}) USING INDEX c:Customer(customer_id)
 MERGE (s:RiskScore {run_id: $run_id, customer_id: row.customer_id})
 SET s.score = row.score, s.tier = row.tier, s.reasons = row.reasons
 MERGE (c)-[:HAS_SCORE]->(s)

@@ -127,6 +127,16 @@ class GraphStore(Protocol):
 
     #: A short name for messages: ``embedded`` or ``neo4j``.
     kind: str
+    #: Rows per batch this store loads fastest with (used when no batch size is configured).
+    preferred_batch_size: int
+
+    def write_concurrency(self, entity: str) -> int:
+        """How many batches of ``entity`` a loader may write at once.
+
+        SQLite has one writer. Neo4j uses both cores when two transactions run side by side,
+        but only for entities whose batches rarely lock the same nodes.
+        """
+        ...
 
     def describe(self) -> str:
         """Where the data lives, for messages (a path or a URI)."""

@@ -156,6 +156,7 @@ class EmbeddedGraphStore:
     """
 
     kind = "embedded"
+    preferred_batch_size = 20_000
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -204,6 +205,9 @@ class EmbeddedGraphStore:
 
     def describe(self) -> str:
         return f"embedded store at {self.path}"
+
+    def write_concurrency(self, entity: str) -> int:
+        return 1  # SQLite has a single writer
 
     def close(self) -> None:
         self._conn.close()

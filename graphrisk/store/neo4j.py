@@ -58,6 +58,9 @@ _ACCOUNT_CHILDREN = {
     "loans": (NodeLabel.LOAN, RelType.HAS_LOAN),
     "account_changes": (NodeLabel.ACCOUNT_CHANGE, RelType.HAD_CHANGE),
 }
+#: Entities whose batches seldom lock the same nodes, so they may be written in parallel.
+_PARALLEL_SAFE = frozenset({"customers", "counterparties", "accounts", "transactions",
+                            "disputes", "loans", "account_changes"})
 _TRANSFER_ENDS = {
     ("from_account_id", "to_account_id"): (NodeLabel.ACCOUNT, NodeLabel.ACCOUNT),
     ("from_account_id", "to_counterparty_id"): (NodeLabel.ACCOUNT, NodeLabel.COUNTERPARTY),
@@ -103,9 +106,12 @@ class Neo4jGraphStore:
     """
 
     kind = "neo4j"
+    preferred_batch_size = 5_000
 
     def __init__(self, driver: Driver, database: str = "neo4j", *, uri: str = "",
-                 page_size: int = 50_000, owns_driver: bool = True) -> None:
+                 page_size: int = 50_000, owns_driver: bool = True,
+                 writers: int = 2) -> None:
+        self._writers = writers
         self._driver = driver
         self._database = database
         self._uri = uri
@@ -128,7 +134,8 @@ class Neo4jGraphStore:
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             driver.close()
             raise StoreUnavailableError(f"cannot reach Neo4j at {uri}: {START_HINT}") from exc
-        return cls(driver, settings.neo4j_database, uri=uri)
+        return cls(driver, settings.neo4j_database, uri=uri,
+                   writers=settings.neo4j_writers)
 
     # -- plumbing ----------------------------------------------------------------------
     def _read(self, name: str, params: Mapping[str, Any] | None = None, /,
@@ -174,14 +181,21 @@ class Neo4jGraphStore:
     def describe(self) -> str:
         return f"Neo4j store at {self._uri} (database {self._database})"
 
+    def write_concurrency(self, entity: str) -> int:
+        # Identifier batches MERGE the same shared identifier nodes, so parallel batches there
+        # deadlock and retry more than they gain; the driver retries the others' rare
+        # deadlocks (two batches creating relationships on one dense node) with backoff.
+        return self._writers if entity in _PARALLEL_SAFE else 1
+
     def delete_everything(self) -> None:
         """Empty the database (tests, and a user's explicit reset), in bounded batches."""
-        query = load_cypher("admin/delete_batch")
-        while True:
-            records, _, _ = self._driver.execute_query(query, batch=20_000,
-                                                       database_=self._database)
-            if records[0]["deleted"] == 0:
-                return
+        for name in ("admin/delete_relationships_batch", "admin/delete_batch"):
+            query = load_cypher(name)
+            while True:
+                records, _, _ = self._driver.execute_query(query, batch=20_000,
+                                                           database_=self._database)
+                if records[0]["deleted"] == 0:
+                    break
 
     def close(self) -> None:
         if self._owns_driver:
@@ -194,57 +208,90 @@ class Neo4jGraphStore:
         self.close()
 
     # -- loading -----------------------------------------------------------------------
-    def _upsert_statements(self, entity: str, rows: pd.DataFrame
-                           ) -> list[tuple[str, dict[str, Any]]]:
+    def _node_statements(self, entity: str, new: bool) -> str:
+        """The CREATE (``new``) or MERGE statement that writes rows of a node entity."""
         spec = ENTITY_BY_NAME[entity]
         if entity in _NODE_ENTITIES:
-            label = _NODE_ENTITIES[entity]
-            return [(load_cypher("load/merge_nodes", label=label.value, key=spec.key[0]),
-                     {"rows": _plain_rows(rows, spec.column_names)})]
+            label = _NODE_ENTITIES[entity].value
+            return (load_cypher("load/create_nodes", label=label) if new else
+                    load_cypher("load/merge_nodes", label=label, key=spec.key[0]))
         if entity in _ACCOUNT_CHILDREN:
             label, rel = _ACCOUNT_CHILDREN[entity]
-            return [(load_cypher("load/merge_account_children", label=label.value,
-                                 key=spec.key[0], rel=rel.value),
-                     {"rows": _plain_rows(rows, spec.column_names)})]
-        if entity == "identifiers":
-            columns = spec.column_names + ["identifier_id", "raw_value"]
-            return [(load_cypher("load/merge_identifiers"), {"rows": _plain_rows(rows, columns)})]
-        if entity == "transactions":
-            return self._transfer_statements(rows)
-        name = {"accounts": "load/merge_accounts", "account_holders":
-                "load/merge_account_holders", "disputes": "load/merge_disputes"}[entity]
-        return [(load_cypher(name), {"rows": _plain_rows(rows, spec.column_names)})]
+            names = {"label": label.value, "key": spec.key[0], "rel": rel.value}
+            return load_cypher("load/create_account_children" if new else
+                               "load/merge_account_children", **names)
+        return load_cypher(f"load/{'create' if new else 'merge'}_{entity}")
 
-    def _transfer_statements(self, rows: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:
+    def _write_nodes(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame) -> None:
+        """New nodes are CREATEd, known ones MERGEd (which may move their relationships).
+
+        Why split: a first load is all new rows, and CREATE skips the per-row search MERGE
+        does. The existence check runs in the same transaction as the writes.
+        """
+        spec = ENTITY_BY_NAME[entity]
+        key = spec.key[0]
+        assert spec.label is not None
+        existing = {r["id"] for r in tx.run(
+            load_cypher("load/existing_nodes", label=spec.label.value, key=key),
+            ids=rows[key].tolist())}
+        known = rows[key].isin(existing) if existing else pd.Series(False, index=rows.index)
+        for new, part in ((True, rows[~known]), (False, rows[known])):
+            if not part.empty:
+                tx.run(self._node_statements(entity, new),
+                       rows=_plain_rows(part, spec.column_names)).consume()
+
+    def _write_rows(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame) -> None:
+        spec = ENTITY_BY_NAME[entity]
+        if entity == "transactions":
+            self._write_transfers(tx, rows)
+        elif entity == "identifiers":
+            columns = spec.column_names + ["identifier_id", "raw_value"]
+            tx.run(load_cypher("load/merge_identifiers"), rows=_plain_rows(rows, columns)
+                   ).consume()
+        elif entity == "account_holders":
+            tx.run(load_cypher("load/merge_account_holders"),
+                   rows=_plain_rows(rows, spec.column_names)).consume()
+        else:
+            self._write_nodes(tx, entity, rows)
+
+    @staticmethod
+    def _write_transfers(tx: ManagedTransaction, rows: pd.DataFrame) -> None:
+        """New transactions are CREATEd, known ones MERGEd (which may move them).
+
+        Why split: a first load is all new rows, and CREATE skips the per-row search for an
+        existing relationship that MERGE must do. The check runs in the same transaction.
+        """
+        ids = rows["transaction_id"].tolist()
+        existing = {r["id"] for r in tx.run(load_cypher("load/existing_transactions"), ids=ids)}
+        known = rows["transaction_id"].isin(existing) if existing else pd.Series(
+            False, index=rows.index)
         props = [c for c in ENTITY_BY_NAME["transactions"].column_names
                  if not c.startswith(("from_", "to_"))]
-        statements = []
-        for (source, target), (from_label, to_label) in _TRANSFER_ENDS.items():
-            part = rows[rows[source].notna() & rows[target].notna()]
-            if part.empty:
-                continue
-            payload = [
-                {"source": s, "target": t, "props": p}
-                for s, t, p in zip(part[source].tolist(), part[target].tolist(),
-                                   _plain_rows(part, props), strict=True)
-            ]
-            statements.append((
-                load_cypher("load/merge_transfers", from_label=from_label.value,
-                            from_key=_KEYS[from_label.value], to_label=to_label.value,
-                            to_key=_KEYS[to_label.value]),
-                {"rows": payload},
-            ))
-        return statements
+        for statement, part_rows in (("load/create_transfers", rows[~known]),
+                                     ("load/merge_transfers", rows[known])):
+            for (source, target), (from_label, to_label) in _TRANSFER_ENDS.items():
+                part = part_rows[part_rows[source].notna() & part_rows[target].notna()]
+                if part.empty:
+                    continue
+                payload = [
+                    {"source": s, "target": t, "props": p}
+                    for s, t, p in zip(part[source].tolist(), part[target].tolist(),
+                                       _plain_rows(part, props), strict=True)
+                ]
+                query = load_cypher(statement, from_label=from_label.value,
+                                    from_key=_KEYS[from_label.value], to_label=to_label.value,
+                                    to_key=_KEYS[to_label.value])
+                tx.run(query, rows=payload).consume()
 
     def upsert(
         self, entity: str, rows: pd.DataFrame, *, checkpoint: BatchCheckpoint | None = None
     ) -> int:
-        statements = self._upsert_statements(entity, rows)
+        ENTITY_BY_NAME[entity]  # KeyError for an unknown entity, before any write
         record_batch = load_cypher("load/record_batch")
 
         def work(tx: ManagedTransaction) -> None:
-            for query, params in statements:
-                tx.run(query, params).consume()
+            if not rows.empty:
+                self._write_rows(tx, entity, rows)
             if checkpoint is not None:
                 tx.run(record_batch, load_id=checkpoint.load_id, source=checkpoint.source,
                        batch_index=checkpoint.batch_index, rows=len(rows)).consume()
