@@ -156,9 +156,10 @@ def run_demo(
             "customers are planted high-risk customers."
         )
     console.rule("[bold]Next")
+    store_flag = "" if settings.store == "embedded" else f" --store {settings.store}"
     if not flagged.empty:
-        console.print(f"  graphrisk neighbourhood {flagged.iloc[0]['customer_id']}  "
-                      "# look around the first flagged customer")
-    console.print("  graphrisk status                     # what the store holds")
-    console.print(f"  graphrisk ingest {data_dir}  # re-load: idempotent, no duplicates")
+        console.print(f"  graphrisk neighbourhood {flagged.iloc[0]['customer_id']}{store_flag}"
+                      "  # look around the first flagged customer")
+    console.print(f"  graphrisk status{store_flag}  # what the store holds")
+    console.print(f"  graphrisk ingest {data_dir}{store_flag}  # re-load: idempotent")
     return DemoResult(counts, groups, flagged, precision)

@@ -69,6 +69,11 @@ def _empty_frame(spec: EntitySpec) -> pd.DataFrame:
     return frame
 
 
+def _unreadable(source: str, spec: EntitySpec, reason: str) -> RawTable:
+    """A file that yields no records at all, with the one problem that says why."""
+    return RawTable(source, spec, _empty_frame(spec), [Problem(source, None, None, None, reason)])
+
+
 def _check_header(header: list[str], spec: EntitySpec, source: str) -> tuple[list[Problem], bool]:
     problems = []
     duplicated = sorted({h for h in header if header.count(h) > 1})
@@ -115,20 +120,7 @@ def _bad_encoding_column(record: list[str], header: list[str]) -> tuple[str, str
 def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
     data = path.read_bytes()
     if not data.strip():
-        return RawTable(
-            source,
-            spec,
-            _empty_frame(spec),
-            [
-                Problem(
-                    source,
-                    None,
-                    None,
-                    None,
-                    "file is empty: expected a header row and data rows",
-                )
-            ],
-        )
+        return _unreadable(source, spec, "file is empty: expected a header row and data rows")
     try:
         text, bad_encoding = data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -267,20 +259,7 @@ def _read_parquet(path: Path, spec: EntitySpec, source: str) -> RawTable:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several unrelated types for broken files
-        return RawTable(
-            source,
-            spec,
-            _empty_frame(spec),
-            [
-                Problem(
-                    source,
-                    None,
-                    None,
-                    None,
-                    f"cannot read Parquet file ({exc}); it may be truncated",
-                )
-            ],
-        )
+        return _unreadable(source, spec, f"cannot read Parquet file ({exc}); it may be truncated")
     frame = table.to_pandas()
     header = [str(c) for c in frame.columns]
     problems, usable = _check_header(header, spec, source)

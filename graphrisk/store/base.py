@@ -225,6 +225,25 @@ class GraphStore(Protocol):
         ...
 
 
+def python_columns(frame: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
+    """Each named column as a list of plain Python values, ``None`` where missing.
+
+    Why: database drivers bind plain ``int``/``float``/``str``/``None``, not numpy or pandas
+    scalars; a column absent from ``frame`` comes back as all ``None``.
+    """
+    lists = []
+    for name in columns:
+        if name not in frame.columns:
+            lists.append([None] * len(frame))
+            continue
+        column = frame[name]
+        values = column.astype(object)
+        if column.hasnans:
+            values = values.where(column.notna(), None)
+        lists.append(values.tolist())
+    return lists
+
+
 def chunked(values: Iterable[str], size: int) -> Iterable[list[str]]:
     """Split ``values`` into lists of at most ``size`` items (for ``IN (...)`` lists)."""
     chunk: list[str] = []

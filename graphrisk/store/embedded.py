@@ -39,6 +39,7 @@ from graphrisk.store.base import (
     NodeRef,
     Subgraph,
     chunked,
+    python_columns,
 )
 from graphrisk.store.traversal import expand_neighbourhood, find_shortest_path
 
@@ -129,23 +130,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _python_values(column: pd.Series) -> list[Any]:
-    """A column as plain Python values with ``None`` for missing (what sqlite3 binds)."""
-    values = column.astype(object)
-    if column.hasnans:
-        values = values.where(column.notna(), None)
-    return values.tolist()
-
-
 def _to_records(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
     """Rows as tuples of plain Python values, missing values as ``None``."""
     if frame.empty:
         return []
-    lists = [
-        _python_values(frame[name]) if name in frame.columns else [None] * len(frame)
-        for name in columns
-    ]
-    return list(zip(*lists, strict=True))
+    return list(zip(*python_columns(frame, columns), strict=True))
 
 
 class EmbeddedGraphStore:

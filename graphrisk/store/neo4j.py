@@ -38,6 +38,7 @@ from graphrisk.store.base import (
     GraphSnapshot,
     NodeRef,
     Subgraph,
+    python_columns,
 )
 from graphrisk.store.cypher_files import load_cypher
 from graphrisk.store.traversal import Edge, expand_neighbourhood, find_shortest_path
@@ -85,14 +86,8 @@ def _now() -> str:
 
 def _plain_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values (the driver sends no numpy types)."""
-    lists = []
-    for name in columns:
-        column = frame[name] if name in frame.columns else pd.Series([None] * len(frame))
-        values = column.astype(object)
-        if column.hasnans:
-            values = values.where(column.notna(), None)
-        lists.append(values.tolist())
-    return [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
+    return [dict(zip(columns, row, strict=True))
+            for row in zip(*python_columns(frame, columns), strict=True)]
 
 
 class Neo4jGraphStore:
