@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     batch_size: int | None = Field(
         default=None, ge=100,
         description="Rows per committed batch when loading; by default the store's own "
-        "(20,000 embedded, 5,000 Neo4j).",
+        "(20,000 embedded, 2,500 Neo4j).",
     )
     reporting_threshold: float = Field(
         default=10_000.0, gt=0,

@@ -62,6 +62,9 @@ _ACCOUNT_CHILDREN = {
 #: Entities whose batches seldom lock the same nodes, so they may be written in parallel.
 _PARALLEL_SAFE = frozenset({"customers", "counterparties", "accounts", "transactions",
                             "disputes", "loans", "account_changes"})
+#: Entities written with CREATE when their rows are new (see _write_nodes, _write_transfers).
+_CREATABLE = frozenset({"customers", "counterparties", "accounts", "transactions", "disputes",
+                        "loans", "account_changes"})
 _TRANSFER_ENDS = {
     ("from_account_id", "to_account_id"): (NodeLabel.ACCOUNT, NodeLabel.ACCOUNT),
     ("from_account_id", "to_counterparty_id"): (NodeLabel.ACCOUNT, NodeLabel.COUNTERPARTY),
@@ -101,12 +104,14 @@ class Neo4jGraphStore:
     """
 
     kind = "neo4j"
-    preferred_batch_size = 5_000
+    preferred_batch_size = 2_500
 
     def __init__(self, driver: Driver, database: str = "neo4j", *, uri: str = "",
                  page_size: int = 50_000, owns_driver: bool = True,
                  writers: int = 2) -> None:
         self._writers = writers
+        #: Entities that held no rows when the current load began (see begin_load).
+        self._empty_at_load_start: frozenset[str] = frozenset()
         self._driver = driver
         self._database = database
         self._uri = uri
@@ -226,7 +231,7 @@ class Neo4jGraphStore:
         spec = ENTITY_BY_NAME[entity]
         key = spec.key[0]
         assert spec.label is not None
-        existing = {r["id"] for r in tx.run(
+        existing = set() if entity in self._empty_at_load_start else {r["id"] for r in tx.run(
             load_cypher("load/existing_nodes", label=spec.label.value, key=key),
             ids=rows[key].tolist())}
         known = rows[key].isin(existing) if existing else pd.Series(False, index=rows.index)
@@ -249,15 +254,15 @@ class Neo4jGraphStore:
         else:
             self._write_nodes(tx, entity, rows)
 
-    @staticmethod
-    def _write_transfers(tx: ManagedTransaction, rows: pd.DataFrame) -> None:
+    def _write_transfers(self, tx: ManagedTransaction, rows: pd.DataFrame) -> None:
         """New transactions are CREATEd, known ones MERGEd (which may move them).
 
         Why split: a first load is all new rows, and CREATE skips the per-row search for an
         existing relationship that MERGE must do. The check runs in the same transaction.
         """
         ids = rows["transaction_id"].tolist()
-        existing = {r["id"] for r in tx.run(load_cypher("load/existing_transactions"), ids=ids)}
+        existing = set() if "transactions" in self._empty_at_load_start else {
+            r["id"] for r in tx.run(load_cypher("load/existing_transactions"), ids=ids)}
         known = rows["transaction_id"].isin(existing) if existing else pd.Series(
             False, index=rows.index)
         props = [c for c in ENTITY_BY_NAME["transactions"].column_names
@@ -305,12 +310,22 @@ class Neo4jGraphStore:
         return len(rows)
 
     def begin_load(self, load_id: str, sources: Mapping[str, str]) -> None:
+        """Record the load, and note which entities are still empty.
+
+        Why: validated rows of one load have unique keys, so rows of an entity that was
+        empty when the load began cannot exist yet and are CREATEd without asking. A resumed
+        load finds the entity non-empty and checks row by row again.
+        """
+        counts = self.counts()
+        self._empty_at_load_start = frozenset(
+            entity for entity in _CREATABLE if counts.get(entity) == 0)
         query = load_cypher("load/begin_load")
         self._write("begin_load", lambda tx: tx.run(
             query, load_id=load_id, started_at=_now(), sources=json.dumps(dict(sources))
         ).consume())
 
     def finish_load(self, load_id: str, summary: Mapping[str, Any]) -> None:
+        self._empty_at_load_start = frozenset()
         query = load_cypher("load/finish_load")
         self._write("finish_load", lambda tx: tx.run(
             query, load_id=load_id, finished_at=_now(),
