@@ -9,7 +9,9 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from graphrisk.config import Settings
+from graphrisk.domain import NodeLabel
 from graphrisk.errors import StoreUnavailableError
+from graphrisk.store.base import NodeRef
 from graphrisk.store.cypher_files import CYPHER_DIR, load_cypher, statement_names
 from graphrisk.store.neo4j import Neo4jGraphStore
 from tests.stores import open_test_store
@@ -88,3 +90,24 @@ def test_wrong_password_is_one_clear_error() -> None:
     expected = "refused user 'neo4j'.*GRAPHRISK_NEO4J_PASSWORD"
     with pytest.raises(StoreUnavailableError, match=expected):
         Neo4jGraphStore.from_settings(settings)
+
+
+def test_constraint_violation_is_a_data_error_naming_the_row(tmp_path) -> None:
+    import pandas as pd
+
+    from graphrisk.errors import StoreError
+
+    store = open_test_store("neo4j", tmp_path)
+    try:
+        store.begin_load("dup", {})  # customers empty: new rows are CREATEd without a check
+        row = {"customer_id": "C-DUP", "name": "Dup", "segment": "retail", "country": "DE",
+               "kyc_status": "verified", "onboarding_date": "2024-01-01"}
+        store.upsert("customers", pd.DataFrame([row]))
+        # A second batch with the same id (the validator never lets a load do this) breaks
+        # the uniqueness constraint; the error names the offending row and nothing is written.
+        with pytest.raises(StoreError, match=r"uniqueness rule.*offending row: .*C-DUP"):
+            store.upsert("customers", pd.DataFrame([{**row, "name": "Other"}]))
+        assert store.counts()["customers"] == 1
+        assert store.get_node(NodeRef(NodeLabel.CUSTOMER, "C-DUP")).properties["name"] == "Dup"
+    finally:
+        store.close()
