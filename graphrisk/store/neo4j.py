@@ -208,7 +208,7 @@ class Neo4jGraphStore:
         self.close()
 
     # -- loading -----------------------------------------------------------------------
-    def _node_statements(self, entity: str, new: bool) -> str:
+    def _node_statement(self, entity: str, new: bool) -> str:
         """The CREATE (``new``) or MERGE statement that writes rows of a node entity."""
         spec = ENTITY_BY_NAME[entity]
         if entity in _NODE_ENTITIES:
@@ -237,7 +237,7 @@ class Neo4jGraphStore:
         known = rows[key].isin(existing) if existing else pd.Series(False, index=rows.index)
         for new, part in ((True, rows[~known]), (False, rows[known])):
             if not part.empty:
-                tx.run(self._node_statements(entity, new),
+                tx.run(self._node_statement(entity, new),
                        rows=_plain_rows(part, spec.column_names)).consume()
 
     def _write_rows(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame) -> None:
