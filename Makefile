@@ -14,7 +14,7 @@ NEO4J_TEST_PORT ?= 7697
 NEO4J_TEST_HOME ?= $(CURDIR)/.test-home
 NEO4J_TEST_ENV = GRAPHRISK_HOME=$(NEO4J_TEST_HOME) GRAPHRISK_NEO4J_PORT=$(NEO4J_TEST_PORT)
 
-.PHONY: setup demo test test-quick lint bench clean
+.PHONY: setup neo4j-prereqs demo test test-quick lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,10 @@ setup: $(STAMP)  ## create the virtualenv and install GraphRisk
 demo: setup  ## generate a sample, load it into the embedded store, analyse, summarise
 	$(BIN)/graphrisk demo
 
-test: setup  ## the whole test suite, against the embedded store and a real local Neo4j
+neo4j-prereqs:  ## a JDK 17, Maven and unzip for the local Neo4j (installed with apt if missing)
+	@bash scripts/ensure-neo4j-prereqs.sh
+
+test: setup neo4j-prereqs  ## the whole test suite, against the embedded store and a real local Neo4j
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) GRAPHRISK_REQUIRE_NEO4J=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
@@ -40,7 +43,7 @@ test-quick: setup  ## the fast part of the suite, without Neo4j
 lint: setup
 	$(BIN)/ruff check graphrisk ingestion models api tests benchmarks
 
-bench: setup  ## speed figures: generator and ingest at 100k customers, Neo4j loading
+bench: setup neo4j-prereqs  ## speed figures: generator and ingest at 100k customers, Neo4j loading
 	$(BIN)/python benchmarks/bench_generate.py --customers 100000 --repeat 3
 	$(BIN)/python benchmarks/bench_ingest.py --customers 100000 --repeat 3
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
