@@ -104,7 +104,7 @@ def _print_ingest_report(report: IngestReport) -> None:
     if report.resumed:
         console.print("[yellow]Resumed an earlier run of this load: batches it had committed "
                       "were skipped.[/]")
-    shown = [p for p in report.problems][:_MAX_PROBLEMS_SHOWN]
+    shown = report.problems[:_MAX_PROBLEMS_SHOWN]
     for problem in shown:
         colour = "red" if problem.severity == "error" else "yellow"
         console.print(f"  [{colour}]{problem.severity}[/] {problem.line()}", highlight=False)

@@ -221,8 +221,10 @@ def ingest_directory(
     files = find_input_files(directory)
     load_id = _fingerprint(files)
     report = IngestReport(load_id=load_id, directory=directory)
-    for entity in REQUIRED_ENTITIES:
-        if entity not in files and not store.counts().get(entity):
+    missing = [entity for entity in REQUIRED_ENTITIES if entity not in files]
+    stored = store.counts() if missing else {}
+    for entity in missing:
+        if not stored.get(entity):
             report.problems.append(Problem(
                 f"{entity}.csv", None, None, None,
                 f"no {entity} file here and none in the store; rows that refer to {entity} "

@@ -244,8 +244,8 @@ class EmbeddedGraphStore:
         """
         indexes = _secondary_indexes()
         empty = {
-            index.table for index in indexes
-            if self._conn.execute(f"SELECT 1 FROM {index.table} LIMIT 1").fetchone() is None
+            table for table in {index.table for index in indexes}
+            if self._conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
         }
         with self._transaction() as conn:
             for index in indexes:

@@ -59,12 +59,13 @@ _ACCOUNT_CHILDREN = {
     "loans": (NodeLabel.LOAN, RelType.HAS_LOAN),
     "account_changes": (NodeLabel.ACCOUNT_CHANGE, RelType.HAD_CHANGE),
 }
-#: Entities whose batches seldom lock the same nodes, so they may be written in parallel.
-_PARALLEL_SAFE = frozenset({"customers", "counterparties", "accounts", "transactions",
-                            "disputes", "loans", "account_changes"})
-#: Entities written with CREATE when their rows are new (see _write_nodes, _write_transfers).
-_CREATABLE = frozenset({"customers", "counterparties", "accounts", "transactions", "disputes",
-                        "loans", "account_changes"})
+#: Entities stored as nodes of their own label, keyed by their single id column.
+_NODE_ENTITY_NAMES = frozenset(
+    spec.name for spec in ENTITIES if spec.label is not None and spec.name != "identifiers")
+#: Entities keyed by one id: written with CREATE when their rows are new (see _write_nodes,
+#: _write_transfers), and whose batches seldom lock the same nodes, so they may be written in
+#: parallel. Identifiers and account holders are neither.
+_KEYED_ENTITIES = _NODE_ENTITY_NAMES | {"transactions"}
 _TRANSFER_ENDS = {
     ("from_account_id", "to_account_id"): (NodeLabel.ACCOUNT, NodeLabel.ACCOUNT),
     ("from_account_id", "to_counterparty_id"): (NodeLabel.ACCOUNT, NodeLabel.COUNTERPARTY),
@@ -75,12 +76,6 @@ _SCHEMA_STATEMENTS = (
     "schema/create_load_constraint", "schema/create_score_run_constraint",
     "schema/create_score_constraint", "schema/create_score_customer_index",
 )
-#: Entities whose snapshot rows come from nodes of one label, and their order keys.
-_SNAPSHOT_NODES = {
-    "customers": NodeLabel.CUSTOMER, "counterparties": NodeLabel.COUNTERPARTY,
-    "accounts": NodeLabel.ACCOUNT, "disputes": NodeLabel.DISPUTE, "loans": NodeLabel.LOAN,
-    "account_changes": NodeLabel.ACCOUNT_CHANGE,
-}
 
 
 def _now() -> str:
@@ -185,7 +180,7 @@ class Neo4jGraphStore:
         # Identifier batches MERGE the same shared identifier nodes, so parallel batches there
         # deadlock and retry more than they gain; the driver retries the others' rare
         # deadlocks (two batches creating relationships on one dense node) with backoff.
-        return self._writers if entity in _PARALLEL_SAFE else 1
+        return self._writers if entity in _KEYED_ENTITIES else 1
 
     def delete_everything(self) -> None:
         """Empty the database (tests, and a user's explicit reset), in bounded batches."""
@@ -318,7 +313,7 @@ class Neo4jGraphStore:
         """
         counts = self.counts()
         self._empty_at_load_start = frozenset(
-            entity for entity in _CREATABLE if counts.get(entity) == 0)
+            entity for entity in _KEYED_ENTITIES if counts.get(entity) == 0)
         query = load_cypher("load/begin_load")
         self._write("begin_load", lambda tx: tx.run(
             query, load_id=load_id, started_at=_now(), sources=json.dumps(dict(sources))
@@ -430,9 +425,10 @@ class Neo4jGraphStore:
         frames: dict[str, pd.DataFrame] = {}
         for spec in ENTITIES:
             columns = spec.column_names
-            if spec.name in _SNAPSHOT_NODES:
-                label = _SNAPSHOT_NODES[spec.name]
-                rows = self._paged("snapshot/page_nodes", label=label.value, key=spec.key[0])
+            if spec.name in _NODE_ENTITY_NAMES:
+                assert spec.label is not None
+                rows = self._paged("snapshot/page_nodes", label=spec.label.value,
+                                   key=spec.key[0])
             elif spec.name == "identifiers":
                 columns = columns + ["identifier_id", "raw_value"]
                 rows = self._paged("snapshot/page_identifiers")
