@@ -43,12 +43,15 @@ test-quick: setup  ## the fast part of the suite, without Neo4j
 lint: setup
 	$(BIN)/ruff check graphrisk ingestion models api tests benchmarks
 
-bench: setup neo4j-prereqs  ## speed figures: generator and ingest at 100k customers, Neo4j loading
+bench: setup neo4j-prereqs  ## speed and quality figures: generator, ingest, Neo4j loading, analytics
 	$(BIN)/python benchmarks/bench_generate.py --customers 100000 --repeat 3
 	$(BIN)/python benchmarks/bench_ingest.py --customers 100000 --repeat 3
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) \
-		$(BIN)/python benchmarks/bench_neo4j_load.py --customers 20000; status=$$?; \
+		$(BIN)/python benchmarks/bench_neo4j_load.py --customers 20000 && \
+	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) \
+		$(BIN)/python benchmarks/bench_analytics.py --customers 100000 --repeat 3 --neo4j \
+		--scaling 10000,30000,100000; status=$$?; \
 		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status
 
 clean:

@@ -1,4 +1,4 @@
-"""The ``graphrisk`` command: generate, ingest, import, inspect and demo.
+"""The ``graphrisk`` command: generate, ingest, import, inspect, score and demo.
 
 The CLI is the outermost face of GraphRisk: it may import ``ingestion`` (lazily, inside the
 commands), and it turns domain errors into one readable line and a non-zero exit code.
@@ -31,6 +31,8 @@ from graphrisk.store import GraphStore, open_store
 from graphrisk.store.base import NodeRef
 
 if TYPE_CHECKING:
+    from graphrisk.policy import RiskPolicy
+    from graphrisk.scoring import ScoringResult
     from ingestion.loader import IngestReport
 
 app = typer.Typer(
@@ -280,6 +282,134 @@ def path(
     for rel, node_ref in zip(found.relationships, found.nodes[1:], strict=True):
         parts.append(f"-[:{rel.value}]-({node_ref})")
     console.print(f"{found.length} hops: " + "".join(parts), highlight=False)
+
+
+_SCORING_STEPS = 9  # progress callbacks of score_store with write=True
+
+
+def _policy(settings: Settings) -> tuple[RiskPolicy, Path]:
+    from graphrisk.policy import DEFAULT_POLICY_FILE, load_policy
+
+    source = settings.policy_file or DEFAULT_POLICY_FILE
+    return load_policy(source), source
+
+
+def _score_with_progress(settings: Settings, *, write: bool) -> ScoringResult:
+    from graphrisk.scoring import score_store
+
+    graph = open_store(settings)
+    try:
+        policy, _ = _policy(settings)
+        with Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console) as progress:
+            task = progress.add_task("", total=_SCORING_STEPS - (0 if write else 1))
+
+            def step(name: str) -> None:
+                current = progress.tasks[0]
+                completed = current.completed + 1 if current.description else 0
+                progress.update(task, completed=completed, description=name)
+
+            result = score_store(graph, policy, progress=step, write=write)
+            progress.update(task, completed=progress.tasks[0].total, description="done")
+        return result
+    finally:
+        graph.close()
+
+
+@app.command()
+def score(
+    export: Annotated[Path | None, typer.Option(
+        help="Write one row per customer (id, score, tier, reasons, evidence) to this CSV.")
+    ] = None,
+    top: Annotated[int, typer.Option(min=0, help="Customers to show.")] = 10,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    write: Annotated[bool, typer.Option(
+        "--write/--no-write", help="Store the run in the score history.")] = True,
+) -> None:
+    """Score every customer 0-100, grade them low/medium/high, and say why."""
+    from graphrisk.presentation import export_scores, print_scores, print_tier_counts
+
+    settings = _settings(store)
+    with _friendly_errors():
+        result = _score_with_progress(settings, write=write)
+        policy, _ = _policy(settings)
+    print_scores(console, result, top)
+    print_tier_counts(console, result, policy)
+    seconds = sum(result.timings.values())
+    console.print(f"Run {result.run_id} ({result.engine} engine) scored {len(result.scores):,} "
+                  f"customers in {seconds:.1f} s" + ("; stored in the score history." if write
+                                                     else "; not stored (--no-write)."))
+    if export:
+        rows = export_scores(result, export)
+        console.print(f"Wrote {rows:,} customers to {export}")
+
+
+@app.command()
+def clusters(
+    export: Annotated[Path | None, typer.Option(
+        help="Write every cluster (members, size, density, known share, flow, reason) to "
+        "this CSV.")] = None,
+    top: Annotated[int, typer.Option(min=0, help="Clusters to show.")] = 10,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """Rank groups of customers (identity rings, money communities, typologies) by risk."""
+    from graphrisk.presentation import export_clusters, print_clusters
+
+    settings = _settings(store)
+    with _friendly_errors():
+        result = _score_with_progress(settings, write=False)
+    found = result.clusters
+    high = int(found["high_risk"].sum()) if not found.empty else 0
+    print_clusters(console, found, top)
+    console.print(f"{len(found):,} clusters, {high:,} of them high-risk "
+                  f"({result.engine} engine).")
+    if export:
+        rows = export_clusters(found, export)
+        console.print(f"Wrote {rows:,} clusters to {export}")
+
+
+@app.command()
+def history(
+    customer: Annotated[str, typer.Argument(help="A customer id.")],
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """Show every stored score of one customer, newest first."""
+    with _friendly_errors():
+        graph = _open(store)
+        try:
+            graph.get_node(NodeRef.parse(customer))
+            runs = graph.score_history(customer)
+        finally:
+            graph.close()
+    if runs.empty:
+        console.print(f"No stored scores for {customer}; run `graphrisk score` first.")
+        return
+    table = Table(title=f"Score history of {customer}", show_lines=True)
+    for name in ("run", "when", "score", "tier", "why"):
+        table.add_column(name, overflow="fold")
+    for row in runs.itertuples():
+        table.add_row(row.run_id, str(row.created_at), f"{row.score:.0f}", row.tier,
+                      "\n".join(f"• {reason}" for reason in row.reasons))
+    console.print(table)
+
+
+@app.command()
+def policy(
+    check: Annotated[Path | None, typer.Option(
+        help="Check this policy file instead of the configured one.")] = None,
+) -> None:
+    """Show the risk policy per tier (GRAPHRISK_POLICY_FILE, or the shipped default)."""
+    from graphrisk.policy import load_policy
+    from graphrisk.presentation import print_policy
+
+    with _friendly_errors():
+        if check:
+            loaded, source = load_policy(check), check
+        else:
+            loaded, source = _policy(get_settings())
+    print_policy(console, loaded, source)
+    console.print(f"[green]{source} is valid[/]")
 
 
 @app.command()

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description="Folder holding the public data sets (berka_pkdd99/, fdcompcn/); by "
         "default ../shared/datasets next to the project.",
     )
+    policy_file: Path | None = Field(
+        default=None,
+        description="Risk policy (tiers, review frequency, limits, alert thresholds); by "
+        "default the one shipped in graphrisk/default_policy.toml.",
+    )
     neo4j_uri: str = Field(default="bolt://127.0.0.1:7687")
     neo4j_user: str = Field(default="neo4j")
     neo4j_password: str = Field(default="graphrisk-local")

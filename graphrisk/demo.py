@@ -15,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
-from graphrisk.analytics.linked_groups import LinkedGroup, find_linked_groups
 from graphrisk.config import Settings
+from graphrisk.policy import DEFAULT_POLICY_FILE, load_policy
+from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
+from graphrisk.scoring import ScoringResult, score_store
 from graphrisk.store import GraphStore, open_store
-from graphrisk.store.base import GraphSnapshot
 
-__all__ = ["DemoResult", "linked_to_known_risk", "run_demo"]
+__all__ = ["DemoResult", "run_demo", "truth_check"]
 
 
 @dataclass(frozen=True)
@@ -30,62 +30,38 @@ class DemoResult:
     """What the demo found, for tests and for callers that print it themselves."""
 
     counts: dict[str, int]
-    groups: list[LinkedGroup]
-    flagged: pd.DataFrame
-    precision_vs_truth: float | None
+    scoring: ScoringResult
+    truth: dict[str, float] | None
 
 
-def linked_to_known_risk(snapshot: GraphSnapshot, groups: list[LinkedGroup]) -> pd.DataFrame:
-    """Customers without a known label who share identifiers with a known-risk customer.
+def truth_check(result: ScoringResult, truth_file: Path) -> dict[str, float] | None:
+    """How the high tier and the high-risk clusters fare against a sample's hidden truth.
 
     Returns:
-        One row per such customer: ``customer_id``, ``group_size``, ``known_in_group`` and a
-        plain-language ``reason`` naming the shared identifiers and the known-risk members.
+        ``high_tier_precision`` (share of high-tier customers without a known label who are
+        planted risky), ``unknown_risky_in_high_tier`` (share of planted risky customers
+        without a known label who reached the high tier) and ``cluster_precision`` (share of
+        high-risk clusters whose members are mostly planted risky); ``None`` without truth.
     """
-    labels = snapshot.customers.set_index("customer_id")["known_risk_label"]
-    links = snapshot.identifiers
-    rows = []
-    for group in groups:
-        if not group.known_risk_members:
-            continue
-        known = ", ".join(f"{c} ({labels[c]})" for c in group.known_risk_members[:3])
-        in_group = links[links["customer_id"].isin(group.members)
-                         & links["identifier_id"].isin(group.shared_identifiers)]
-        for customer in group.members:
-            if customer in group.known_risk_members:
-                continue
-            own = in_group.loc[in_group["customer_id"] == customer, "identifier_id"]
-            shared = ", ".join(sorted(own)[:3])
-            rows.append({
-                "customer_id": customer,
-                "group_size": group.size,
-                "known_in_group": len(group.known_risk_members),
-                "reason": f"shares {shared} within a group of {group.size} customers that "
-                          f"includes known-risk {known}",
-            })
-    frame = pd.DataFrame(rows, columns=["customer_id", "group_size", "known_in_group", "reason"])
-    return frame.sort_values(["known_in_group", "group_size", "customer_id"],
-                             ascending=[False, True, True], ignore_index=True)
-
-
-def _precision(flagged: pd.DataFrame, truth_file: Path) -> float | None:
-    if not truth_file.is_file() or flagged.empty:
+    if not truth_file.is_file():
         return None
-    truth = pd.read_csv(truth_file, usecols=["customer_id", "risky"])
-    risky = set(truth.loc[truth["risky"] == 1, "customer_id"])
-    return float(flagged["customer_id"].isin(risky).mean())
-
-
-def _print_groups(console: Console, groups: list[LinkedGroup]) -> None:
-    table = Table(title="Largest groups of customers linked by shared identifiers")
-    for name in ("members", "size", "known risk", "shared identifiers"):
-        table.add_column(name)
-    for group in groups[:8]:
-        members = ", ".join(group.members[:6]) + (" ..." if group.size > 6 else "")
-        ids = ", ".join(group.shared_identifiers[:3]) + (
-            " ..." if len(group.shared_identifiers) > 3 else "")
-        table.add_row(members, str(group.size), str(len(group.known_risk_members)), ids)
-    console.print(table)
+    truth = pd.read_csv(truth_file, usecols=["customer_id", "risky"]).set_index("customer_id")
+    risky = truth["risky"] == 1
+    scores = result.scores.set_index("customer_id")
+    unknown = scores[scores["known_risk_label"].isna()]
+    high = unknown["tier"] == "high"
+    unknown_risky = risky.reindex(unknown.index).fillna(False).astype(bool)
+    clusters = result.clusters[result.clusters["high_risk"]] if not result.clusters.empty \
+        else result.clusters
+    mostly_risky = [risky.reindex(list(m)).fillna(False).mean() > 0.5
+                    for m in clusters["members"]] if len(clusters) else []
+    return {
+        "high_tier_precision": float(unknown_risky[high].mean()) if high.any() else 0.0,
+        "unknown_risky_in_high_tier": (float(high[unknown_risky].mean())
+                                       if unknown_risky.any() else 0.0),
+        "cluster_precision": float(sum(mostly_risky) / len(mostly_risky)) if mostly_risky
+        else 0.0,
+    }
 
 
 def run_demo(
@@ -129,7 +105,6 @@ def run_demo(
         if show_report:
             show_report(report)
         counts = store.counts()
-        snapshot = store.snapshot()
         problems = store.consistency_problems()
         where = store.describe()
     finally:
@@ -138,28 +113,39 @@ def run_demo(
     if problems:
         console.print(f"[red]store is inconsistent: {problems}[/]")
 
-    console.rule("[bold]3. Who is linked to known risk?")
-    groups = find_linked_groups(snapshot.identifiers, snapshot.customers)
-    _print_groups(console, groups)
-    flagged = linked_to_known_risk(snapshot, groups)
-    precision = _precision(flagged, data_dir / "truth" / "ground_truth.csv")
-    known = int(snapshot.customers["known_risk_label"].notna().sum())
-    console.print(
-        f"{known:,} customers carry a known risk label; {len(flagged):,} more share "
-        "identifiers with one of them:"
-    )
-    for row in flagged.head(10).itertuples():
-        console.print(f"  [bold]{row.customer_id}[/]: {row.reason}", highlight=False)
-    if precision is not None:
+    console.rule("[bold]3. Score every customer: individual factors, network, typologies")
+    policy = load_policy(settings.policy_file or DEFAULT_POLICY_FILE)
+    store = open_store(settings)
+    try:
+        result = score_store(store, policy)
+    finally:
+        store.close()
+    seconds = sum(result.timings.values())
+    console.print(f"Scored {len(result.scores):,} customers in {seconds:.1f} s "
+                  f"({result.engine} engine); run {result.run_id} stored in the score history.")
+    print_tier_counts(console, result, policy)
+
+    console.rule("[bold]4. Who should the risk team look at first?")
+    print_scores(console, result, top=8, unknown_only=True)
+    print_clusters(console, result.clusters, top=6)
+    truth = truth_check(result, data_dir / "truth" / "ground_truth.csv")
+    if truth is not None:
         console.print(
-            f"Checked against the sample's hidden ground truth: {precision:.0%} of these "
-            "customers are planted high-risk customers."
-        )
+            "Checked against the sample's hidden ground truth: "
+            f"{truth['high_tier_precision']:.0%} of the high-tier customers nobody had flagged "
+            f"are planted high-risk customers; {truth['unknown_risky_in_high_tier']:.0%} of the "
+            f"planted ones nobody had flagged reached the high tier; "
+            f"{truth['cluster_precision']:.0%} of high-risk clusters are mostly planted risk.")
     console.rule("[bold]Next")
     store_flag = "" if settings.store == "embedded" else f" --store {settings.store}"
-    if not flagged.empty:
-        console.print(f"  graphrisk neighbourhood {flagged.iloc[0]['customer_id']}{store_flag}"
-                      "  # look around the first flagged customer")
-    console.print(f"  graphrisk status{store_flag}  # what the store holds")
-    console.print(f"  graphrisk ingest {data_dir}{store_flag}  # re-load: idempotent")
-    return DemoResult(counts, groups, flagged, precision)
+    unknown = result.scores[result.scores["known_risk_label"].isna()]
+    if not unknown.empty:
+        first = unknown.iloc[0]["customer_id"]
+        console.print(f"  graphrisk neighbourhood {first}{store_flag}"
+                      "  # look around the riskiest customer nobody had flagged")
+        console.print(f"  graphrisk history {first}{store_flag}  # their score history")
+    console.print(f"  graphrisk score --export scores.csv{store_flag}  # every customer, "
+                  "with reasons")
+    console.print(f"  graphrisk clusters --export clusters.csv{store_flag}  # ranked clusters")
+    console.print("  graphrisk policy  # what each tier requires (GRAPHRISK_POLICY_FILE)")
+    return DemoResult(counts, result, truth)

@@ -23,7 +23,10 @@ def test_demo_then_inspect(tmp_path: Path) -> None:
     home = tmp_path / "home"
     demo = _graphrisk(home, "demo", "--customers", "800", "--seed", "3")
     assert demo.returncode == 0, demo.stderr
-    assert "Who is linked to known risk?" in demo.stdout
+    assert "Who should the risk team look at first?" in demo.stdout
+    assert "Riskiest customers not yet known to be risky" in demo.stdout
+    assert "Highest-risk clusters" in demo.stdout
+    assert "hidden ground truth" in demo.stdout
     assert "rows quarantined" in demo.stdout
     assert (home / "graphrisk.db").is_file()
 
@@ -83,3 +86,52 @@ def test_strict_ingest_fails_on_quarantined_rows(tmp_path: Path, tiny_dir: Path)
     result = _graphrisk(tmp_path / "home", "ingest", str(tiny_dir), "--strict")
     assert result.returncode == 1
     assert "column credit_score: not a whole number" in result.stdout
+
+
+def test_score_clusters_history_and_policy(tmp_path: Path) -> None:
+    import csv
+
+    home, data = tmp_path / "home", tmp_path / "data"
+    assert _graphrisk(home, "generate", "--customers", "1500", "--seed", "4", "--out",
+                      str(data)).returncode == 0
+    assert _graphrisk(home, "ingest", str(data)).returncode == 0
+
+    scores_csv = tmp_path / "out" / "scores.csv"
+    scored = _graphrisk(home, "score", "--export", str(scores_csv), "--top", "3")
+    assert scored.returncode == 0, scored.stderr
+    assert "Riskiest customers" in scored.stdout and "stored in the score history" in scored.stdout
+    with scores_csv.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1500
+    assert {"customer_id", "score", "tier", "reasons", "run_id"} <= set(rows[0])
+    assert all(0 <= float(r["score"]) <= 100 and r["tier"] in {"low", "medium", "high"}
+               and r["reasons"] for r in rows)
+    top = rows[0]["customer_id"]
+
+    clusters_csv = tmp_path / "out" / "clusters.csv"
+    clusters = _graphrisk(home, "clusters", "--export", str(clusters_csv))
+    assert clusters.returncode == 0, clusters.stderr
+    assert "Highest-risk clusters" in clusters.stdout and "high-risk" in clusters.stdout
+    with clusters_csv.open(newline="") as handle:
+        found = list(csv.DictReader(handle))
+    assert found and found[0]["rank"] == "1" and found[0]["reason"]
+
+    history = _graphrisk(home, "history", top)
+    assert history.returncode == 0, history.stderr
+    assert rows[0]["run_id"] in history.stdout
+    missing = _graphrisk(home, "history", "C-NOPE")
+    assert missing.returncode == 2 and "not found" in missing.stderr
+
+    policy = _graphrisk(home, "policy")
+    assert policy.returncode == 0 and "is valid" in policy.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[tiers.low]\nmin_score = 0\n")
+    checked = _graphrisk(home, "policy", "--check", str(broken))
+    assert checked.returncode == 2
+    assert "tiers.low.review_every_days: Field required" in checked.stderr
+
+
+def test_scoring_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
+    empty = _graphrisk(tmp_path / "home", "score")
+    assert empty.returncode == 2
+    assert "no customers" in empty.stderr and "graphrisk ingest" in empty.stderr

@@ -1,0 +1,98 @@
+"""Tables and files for people: scores, clusters and the policy, as the CLI and demo show them.
+
+Why separate from the CLI: the demo and the ``score``/``clusters`` commands show the same
+tables, and the CSV exports must match what is on screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from graphrisk.policy import TIERS, RiskPolicy
+from graphrisk.scoring import ScoringResult
+
+__all__ = ["export_clusters", "export_scores", "print_clusters", "print_policy",
+           "print_scores", "print_tier_counts"]
+
+_TIER_COLOURS = {"low": "green", "medium": "yellow", "high": "red"}
+_REASON_SEPARATOR = " | "
+
+
+def export_scores(result: ScoringResult, path: Path) -> int:
+    """Write one row per customer (id, score, tier, reasons, evidence); returns rows written."""
+    frame = result.scores.assign(
+        reasons=result.scores["reasons"].map(_REASON_SEPARATOR.join),
+        run_id=result.run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return len(frame)
+
+
+def export_clusters(clusters: pd.DataFrame, path: Path) -> int:
+    """Write one row per cluster, members space-separated; returns rows written."""
+    frame = clusters.assign(members=clusters["members"].map(" ".join))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return len(frame)
+
+
+def print_scores(console: Console, result: ScoringResult, top: int = 10,
+                 *, unknown_only: bool = False) -> None:
+    """The riskiest customers with their tier and reasons."""
+    scores = result.scores
+    title = "Riskiest customers"
+    if unknown_only:
+        scores = scores[scores["known_risk_label"].isna()]
+        title = "Riskiest customers not yet known to be risky"
+    table = Table(title=title, show_lines=True)
+    table.add_column("customer")
+    table.add_column("score", justify="right")
+    table.add_column("tier")
+    table.add_column("why", overflow="fold")
+    for row in scores.head(top).itertuples():
+        colour = _TIER_COLOURS[row.tier]
+        table.add_row(row.customer_id, f"{row.score:.0f}", f"[{colour}]{row.tier}[/]",
+                      "\n".join(f"• {reason}" for reason in row.reasons))
+    console.print(table)
+
+
+def print_tier_counts(console: Console, result: ScoringResult, policy: RiskPolicy) -> None:
+    """How many customers fall in each tier, with what the tier requires."""
+    counts = result.scores["tier"].value_counts()
+    table = Table(title="Customers per tier and what the policy requires")
+    for name in ("tier", "customers", "review every", "payment limit", "first action"):
+        table.add_column(name, justify="right" if name == "customers" else "left")
+    for tier in reversed(TIERS):
+        rules = policy.tiers[tier]
+        table.add_row(f"[{_TIER_COLOURS[tier]}]{tier}[/] (≥ {rules.min_score:g})",
+                      f"{int(counts.get(tier, 0)):,}", f"{rules.review_every_days} days",
+                      f"{rules.transaction_limit:,.0f}", rules.required_actions[0])
+    console.print(table)
+
+
+def print_clusters(console: Console, clusters: pd.DataFrame, top: int = 10) -> None:
+    """The highest-ranked clusters with members and why they rank there."""
+    table = Table(title="Highest-risk clusters", show_lines=True)
+    for name in ("rank", "cluster", "size", "score", "members", "why"):
+        table.add_column(name, overflow="fold",
+                         justify="right" if name in ("rank", "size", "score") else "left")
+    for row in clusters.head(top).itertuples():
+        members = ", ".join(row.members[:6]) + (" ..." if row.size > 6 else "")
+        table.add_row(str(row.rank), row.cluster_id, str(row.size), f"{row.score:.2f}",
+                      members, row.reason)
+    console.print(table)
+
+
+def print_policy(console: Console, policy: RiskPolicy, source: Path) -> None:
+    """The policy per tier, as read from ``source``."""
+    table = Table(title=f"Risk policy ({source})", show_lines=True)
+    summary = policy.summary()
+    for column in summary.columns:
+        table.add_column(column, overflow="fold")
+    for row in summary.itertuples(index=False):
+        table.add_row(*(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)

@@ -1,0 +1,420 @@
+"""One explainable 0-100 risk score, a tier and reasons for every customer.
+
+Why this module: it is the one place that turns the analytics into what a risk team acts on.
+It takes a store, runs the individual factors, the network engine (Python on the embedded
+store, GDS inside Neo4j), the typology detectors and the cluster ranking, fuses them into a
+score, grades the score with the risk policy, writes the run to the store (so history
+survives) and says why.
+
+The score is a weighted noisy-OR of evidence in ``[0, 1]``::
+
+    score = 100 * (1 - prod_k (1 - w_k * c_k))
+
+so that any one strong piece of evidence makes a customer risky, several weak ones add up,
+and no piece can push the score past 100. The pieces ``c_k``:
+
+``individual``  out-of-fold probability of a known risk label from the individual factors
+                alone (:func:`graphrisk.analytics.baselines.features_only_scores`); explained
+                by the customer's most unusual factors.
+``network``     how close the customer sits to known risk: the share of customers with lower
+                propagated risk (personalised PageRank from the known-risk customers),
+                counted above ``network_floor`` and rescaled to ``[0, 1]``; explained by the
+                links to known-risk customers.
+``typology``    ``1 - 0.5 ** n`` for ``n`` detected typology instances (cycle, fan-in,
+                fan-out, pass-through) the customer takes part in.
+``cluster``     the score of the best high-risk cluster the customer belongs to.
+``known``       1 for a customer with a confirmed risk label.
+
+The weights ``w_k`` (:class:`ScoringSettings`) were chosen on a validation split of generated
+data by ``benchmarks/bench_analytics.py``; the figures it quotes come from the other half.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from graphrisk.analytics.baselines import features_only_scores
+from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
+from graphrisk.analytics.customer_graph import customer_links, customer_transfers
+from graphrisk.analytics.factors import (
+    compute_risk_factors,
+    explain_all_factors,
+    factor_percentiles,
+)
+from graphrisk.analytics.network import (
+    NetworkEngine,
+    NetworkResult,
+    NetworkSettings,
+    PythonNetworkEngine,
+)
+from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
+from graphrisk.errors import AnalyticsError
+from graphrisk.policy import RiskPolicy
+from graphrisk.store.base import GraphSnapshot, GraphStore
+
+__all__ = [
+    "COMPONENTS",
+    "SCORE_COLUMNS",
+    "ScoringResult",
+    "ScoringSettings",
+    "fuse_components",
+    "network_engine_for",
+    "score_customers",
+    "score_store",
+]
+
+#: The pieces of evidence fused into the score, in the order reasons are tried.
+COMPONENTS: tuple[str, ...] = ("known", "individual", "network", "typology", "cluster")
+#: Columns of :attr:`ScoringResult.scores`.
+SCORE_COLUMNS: tuple[str, ...] = (
+    "customer_id", "score", "tier", "reasons", *COMPONENTS, "known_risk_label",
+)
+
+_LINK_WORDS = {
+    "device": "shares device", "phone": "shares phone", "email": "shares e-mail",
+    "ip": "shares IP address", "address": "shares address", "co_holder": "co-holds account",
+}
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Weights and knobs of the score (see the module docstring).
+
+    Attributes:
+        weights: ``w_k`` per component of :data:`COMPONENTS`.
+        network_floor: propagated-risk percentile below which closeness to risk counts 0.
+        individual_model: ``gradient_boosting`` or ``logistic`` (the features-only model).
+        folds: cross-fitting folds of the individual model.
+        seed: makes the individual model and Louvain reproducible.
+        top_reasons: most reasons given per customer.
+        reporting_threshold: the cash/transfer reporting threshold (structuring).
+        network: settings of the network engine.
+        typologies: settings of the typology detectors.
+        clusters: settings of the cluster ranking.
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "known": 0.9, "individual": 1.0, "network": 0.6, "typology": 0.5, "cluster": 0.5,
+    })
+    network_floor: float = 0.9
+    individual_model: str = "gradient_boosting"
+    folds: int = 5
+    seed: int = 0
+    top_reasons: int = 3
+    reporting_threshold: float = 10_000.0
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    typologies: TypologySettings = field(default_factory=TypologySettings)
+    clusters: ClusterSettings = field(default_factory=ClusterSettings)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.weights) - set(COMPONENTS)
+        if unknown:
+            raise ValueError(f"unknown score components {sorted(unknown)}; use {COMPONENTS}")
+        bad = {k: w for k, w in self.weights.items() if not 0.0 <= w <= 1.0}
+        if bad:
+            raise ValueError(f"component weights must be between 0 and 1, got {bad}")
+        if not 0.0 <= self.network_floor < 1.0:
+            raise ValueError("network_floor must be in [0, 1)")
+
+    def describe(self) -> dict[str, Any]:
+        """Plain values for the stored run's parameters."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    """One scoring run.
+
+    Attributes:
+        run_id: unique id of the run, stored with every score.
+        created_at: when the run started (UTC).
+        engine: ``python`` or ``gds``.
+        scores: one row per customer with :data:`SCORE_COLUMNS`, best first.
+        clusters: ranked clusters (:func:`graphrisk.analytics.clusters.rank_clusters`).
+        typologies: the detected typology instances.
+        network: the engine's raw result.
+        factors: the individual factors per customer.
+        timings: seconds per step.
+    """
+
+    run_id: str
+    created_at: datetime
+    engine: str
+    scores: pd.DataFrame
+    clusters: pd.DataFrame
+    typologies: TypologyResult
+    network: NetworkResult
+    factors: pd.DataFrame
+    timings: dict[str, float]
+
+
+def network_engine_for(store: GraphStore, snapshot: GraphSnapshot) -> NetworkEngine:
+    """GDS inside Neo4j for the Neo4j store, Python on the snapshot otherwise."""
+    if store.kind == "neo4j":
+        from graphrisk.store.gds import GdsNetworkEngine
+        from graphrisk.store.neo4j import Neo4jGraphStore
+
+        assert isinstance(store, Neo4jGraphStore)
+        return GdsNetworkEngine(store)
+    return PythonNetworkEngine(snapshot)
+
+
+def score_store(
+    store: GraphStore,
+    policy: RiskPolicy,
+    settings: ScoringSettings = ScoringSettings(),
+    *,
+    progress: Progress | None = None,
+    write: bool = True,
+) -> ScoringResult:
+    """Score every customer in ``store`` and (by default) store the run.
+
+    Args:
+        store: either store; Neo4j runs the network algorithms inside the database.
+        policy: tiers and their thresholds.
+        settings: weights and knobs.
+        progress: called with the name of each step as it starts.
+        write: store the scores as a new run (score history).
+
+    Raises:
+        AnalyticsError: the store holds no customers, or no known-risk ones to learn from.
+    """
+    step = progress or (lambda _: None)
+    step("reading the graph")
+    started = time.perf_counter()
+    snapshot = store.snapshot()
+    read = time.perf_counter() - started
+    result = score_customers(snapshot, network_engine_for(store, snapshot), policy, settings,
+                             progress=step)
+    result.timings["read_snapshot"] = read
+    if write:
+        step("storing the scores")
+        started = time.perf_counter()
+        store.write_scores(result.run_id, f"risk_score:{result.engine}",
+                           {"settings": settings.describe(), "engine": result.engine},
+                           result.scores)
+        result.timings["write_scores"] = time.perf_counter() - started
+    return result
+
+
+def score_customers(
+    snapshot: GraphSnapshot,
+    engine: NetworkEngine,
+    policy: RiskPolicy,
+    settings: ScoringSettings = ScoringSettings(),
+    *,
+    progress: Progress | None = None,
+) -> ScoringResult:
+    """Score, grade and explain every customer of a snapshot (nothing is stored).
+
+    Raises:
+        AnalyticsError: no customers, or too few known-risk customers to learn from.
+    """
+    step = progress or (lambda _: None)
+    timings: dict[str, float] = {}
+    created_at = datetime.now(UTC)
+    customers = snapshot.customers.drop_duplicates("customer_id").set_index("customer_id")
+    if customers.empty:
+        raise AnalyticsError("the store holds no customers; load data first (graphrisk ingest)")
+    known_label = customers["known_risk_label"]
+    known = known_label.notna()
+    if known.sum() < settings.folds:
+        raise AnalyticsError(
+            f"only {int(known.sum())} customers carry a known risk label; scoring learns from "
+            f"them and needs at least {settings.folds}. Add known_risk_label to confirmed "
+            "cases in customers.csv and re-load.")
+
+    def timed(name: str, label: str, work: Callable[[], Any]) -> Any:
+        step(label)
+        started = time.perf_counter()
+        value = work()
+        timings[name] = time.perf_counter() - started
+        return value
+
+    factors = timed("factors", "computing individual risk factors", lambda: compute_risk_factors(
+        snapshot, reporting_threshold=settings.reporting_threshold))
+    factors = factors.set_index("customer_id").reindex(customers.index).reset_index()
+    individual = timed("individual_model", "learning from the known-risk customers",
+                       lambda: features_only_scores(factors, known,
+                                                    model=settings.individual_model,  # type: ignore[arg-type]
+                                                    folds=settings.folds, seed=settings.seed))
+    seeds = {customer: 1.0 for customer in known[known].index}
+    network = timed("network", f"propagating risk, rings and communities ({engine.name})",
+                    lambda: engine.analyse(seeds, settings.network))
+    typologies = timed("typologies", "detecting cycles, fans and pass-throughs",
+                       lambda: detect_typologies(snapshot, settings.typologies))
+    links = timed("links", "collecting links between customers", lambda: customer_links(
+        snapshot, weights=settings.network.weights,
+        max_identifier_degree=settings.network.max_identifier_degree))
+    facts = pd.DataFrame({
+        "individual_risk": individual.reindex(customers.index).fillna(0.0),
+        "known_risk_label": known_label,
+        "disputes": factors.set_index("customer_id")["dispute_count"],
+    })
+    clusters = timed("clusters", "ranking clusters", lambda: rank_clusters(
+        rings=network.rings, communities=network.communities,
+        typology_instances=typologies.instances, links=links,
+        transfers=customer_transfers(snapshot), member_facts=facts,
+        settings=settings.clusters))
+
+    step("fusing the score")
+    started = time.perf_counter()
+    components = _components(customers.index, known, individual, network, typologies,
+                             clusters, settings)
+    evidence = components[list(COMPONENTS)].to_numpy() * _weight_vector(settings.weights)
+    score = fuse_components(components, settings.weights)
+    scores = components.assign(score=np.round(score, 2))
+    scores["tier"] = policy.tier_of(scores["score"])
+    scores["known_risk_label"] = known_label
+    scores["reasons"] = _reasons(
+        snapshot, factors, evidence, customers, known, links, typologies, clusters, settings)
+    scores = (scores.reset_index().rename(columns={"index": "customer_id"})
+              .sort_values(["score", "customer_id"], ascending=[False, True],
+                           ignore_index=True))
+    timings["fuse"] = time.perf_counter() - started
+    return ScoringResult(
+        run_id=f"{created_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", created_at=created_at,
+        engine=network.engine, scores=scores[list(SCORE_COLUMNS)], clusters=clusters,
+        typologies=typologies, network=network, factors=factors, timings=timings)
+
+
+def fuse_components(components: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
+    """The 0-100 score from per-component evidence: ``100 * (1 - prod(1 - w_k * c_k))``.
+
+    Why public: the benchmark re-weights stored components on a validation split without
+    re-running the analytics.
+    """
+    evidence = components[list(COMPONENTS)].to_numpy(dtype=float) * _weight_vector(weights)
+    return 100.0 * (1.0 - np.prod(1.0 - evidence, axis=1))
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _weight_vector(weights: dict[str, float]) -> np.ndarray:
+    return np.array([weights.get(k, 0.0) for k in COMPONENTS])
+
+
+def _components(
+    index: pd.Index, known: pd.Series, individual: pd.Series, network: NetworkResult,
+    typologies: TypologyResult, clusters: pd.DataFrame, settings: ScoringSettings,
+) -> pd.DataFrame:
+    """Each customer's evidence per component, in ``[0, 1]``."""
+    risk = network.propagated_risk.reindex(index).fillna(0.0)
+    percentile = risk.rank(method="min", pct=True)
+    percentile[risk <= 0] = 0.0
+    floor = settings.network_floor
+    network_part = ((percentile - floor) / (1.0 - floor)).clip(0.0, 1.0)
+    counts = typologies.per_customer.set_index("customer_id")
+    instances = counts[[c for c in counts.columns if c.endswith("_count")]].sum(axis=1)
+    typology_part = 1.0 - 0.5 ** instances.reindex(index).fillna(0)
+    high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
+    best = best_cluster_per_customer(high)
+    cluster_part = best["cluster_score"].reindex(index).fillna(0.0).astype(float)
+    return pd.DataFrame({
+        "known": known.astype(float),
+        "individual": individual.reindex(index).fillna(0.0),
+        "network": network_part,
+        "typology": typology_part,
+        "cluster": cluster_part,
+    }, index=index)
+
+
+def _reasons(
+    snapshot: GraphSnapshot, factors: pd.DataFrame, evidence: np.ndarray,
+    customers: pd.DataFrame, known: pd.Series, links: pd.DataFrame,
+    typologies: TypologyResult, clusters: pd.DataFrame, settings: ScoringSettings,
+) -> list[list[str]]:
+    """Up to ``top_reasons`` plain-language reasons per customer, strongest evidence first."""
+    percentiles = factor_percentiles(factors)
+    factor_reasons = explain_all_factors(
+        factors, percentiles, settings.top_reasons,
+        reporting_threshold=settings.reporting_threshold).reindex(customers.index)
+    link_reasons = _known_neighbour_reasons(links, customers, known)
+    typology_reasons = (typologies.per_customer.set_index("customer_id")["typology_reason"]
+                        .reindex(customers.index).fillna(""))
+    high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
+    best = best_cluster_per_customer(high)
+    cluster_ids = best["cluster_id"].reindex(customers.index)
+    cluster_rank = (clusters.set_index("cluster_id")["rank"] if not clusters.empty
+                    else pd.Series(dtype=int))
+    cluster_reasons = best["cluster_reason"].reindex(customers.index)
+    sources = customers.get("known_risk_source", pd.Series(index=customers.index, dtype=object))
+    # Plain lists: label lookups on a Series cost microseconds each, times 100,000 customers.
+    labels = customers["known_risk_label"].astype(object).tolist()
+    sources_list = sources.astype(object).tolist()
+    factor_list = factor_reasons.tolist()
+    typology_list = typology_reasons.tolist()
+    cluster_list = cluster_ids.astype(object).tolist()
+    cluster_reason_list = cluster_reasons.astype(object).tolist()
+    ranks = cluster_rank.to_dict()
+    # A confirmation is the first thing an investigator needs to know, whatever its weight.
+    priority = evidence.copy()
+    priority[:, COMPONENTS.index("known")] *= 10.0
+    order = np.argsort(-priority, axis=1, kind="stable")
+    positive = evidence > 0
+    reasons: list[list[str]] = []
+    for row, customer in enumerate(customers.index):
+        found: list[str] = []
+        for component in order[row]:
+            if not positive[row, component] or len(found) >= settings.top_reasons:
+                continue
+            name = COMPONENTS[component]
+            if name == "known":
+                source = sources_list[row]
+                found.append(f"confirmed {str(labels[row]).replace('_', ' ')}"
+                             + (f" (source: {source})" if isinstance(source, str) else ""))
+            elif name == "individual" and isinstance(factor_list[row], list):
+                found.extend(factor_list[row][: settings.top_reasons - len(found)])
+            elif name == "network":
+                found.append(link_reasons.get(customer, "close to known-risk customers through "
+                             "chains of shared identifiers, accounts and payments"))
+            elif name == "typology" and typology_list[row]:
+                found.append(typology_list[row])
+            elif name == "cluster" and isinstance(cluster_list[row], str):
+                cluster = cluster_list[row]
+                found.append(f"member of high-risk cluster {cluster} (ranked "
+                             f"#{int(ranks[cluster])}): {cluster_reason_list[row]}")
+        reasons.append(found or ["nothing stands out"])
+    return reasons
+
+
+def _known_neighbour_reasons(
+    links: pd.DataFrame, customers: pd.DataFrame, known: pd.Series
+) -> dict[str, str]:
+    """For customers linked directly to known-risk customers, the strongest such link."""
+    both = pd.concat([
+        links.rename(columns={"customer_id_a": "customer_id", "customer_id_b": "other"}),
+        links.rename(columns={"customer_id_b": "customer_id", "customer_id_a": "other"}),
+    ], ignore_index=True)
+    both = both[both["other"].map(known).fillna(False).astype(bool)]
+    if both.empty:
+        return {}
+    totals = both.groupby(["customer_id", "other"])["weight"].sum().rename("strength")
+    both = both.join(totals, on=["customer_id", "other"])
+    both = both.sort_values(["customer_id", "strength", "weight", "other"],
+                            ascending=[True, False, False, True])
+    known_count = both.groupby("customer_id")["other"].nunique()
+    strongest = both.drop_duplicates("customer_id").set_index("customer_id")
+    labels = customers["known_risk_label"]
+    reasons = {}
+    for customer, link in strongest.iterrows():
+        label = str(labels.get(link["other"])).replace("_", " ")
+        if link["kind"] == "transfer":
+            how = f"exchanged {link['via']} payments with"
+        else:
+            how = f"{_LINK_WORDS.get(link['kind'], 'shares ' + link['kind'])} {link['via']} with"
+        others = int(known_count[customer]) - 1
+        more = f", and is linked to {others} more known-risk customers" if others > 0 else ""
+        reasons[customer] = f"{how} {link['other']} (confirmed {label}){more}"
+    return reasons

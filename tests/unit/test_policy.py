@@ -1,0 +1,82 @@
+"""The risk policy file: the shipped default works, and broken files stop with clear errors."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graphrisk.errors import ConfigError
+from graphrisk.policy import DEFAULT_POLICY_FILE, TIERS, load_policy
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _default_text() -> str:
+    return DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+
+
+def test_default_policy_has_every_tier_in_order() -> None:
+    policy = load_policy()
+    bounds = [policy.tiers[t].min_score for t in TIERS]
+    assert bounds[0] == 0 and bounds == sorted(bounds) and len(set(bounds)) == 3
+    # Stricter tiers are reviewed more often and have lower limits.
+    reviews = [policy.tiers[t].review_every_days for t in TIERS]
+    limits = [policy.tiers[t].transaction_limit for t in TIERS]
+    assert reviews == sorted(reviews, reverse=True)
+    assert limits == sorted(limits, reverse=True)
+
+
+def test_tier_boundaries_belong_to_the_higher_tier() -> None:
+    policy = load_policy()
+    medium, high = policy.tiers["medium"].min_score, policy.tiers["high"].min_score
+    scores = pd.Series([0.0, medium - 0.01, medium, high - 0.01, high, 100.0])
+    assert policy.tier_of(scores).tolist() == ["low", "low", "medium", "medium", "high",
+                                               "high"]
+
+
+def test_an_edited_copy_changes_the_tiers(tmp_path: Path) -> None:
+    text = _default_text().replace("min_score = 70", "min_score = 90")
+    policy = load_policy(_write(tmp_path, text))
+    assert policy.tier_of(pd.Series([80.0])).tolist() == ["medium"]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("min_score = 70", "min_score = 40"),
+     "tiers.high.min_score (40) must be above tiers.medium.min_score (45)"),
+    (lambda t: t.replace("min_score = 0", "min_score = 5"), "tiers.low.min_score must be 0"),
+    (lambda t: t.replace("transaction_limit = 5000", "transaction_limit = -5"),
+     "tiers.high.transaction_limit"),
+    (lambda t: t.replace("review_every_days = 30 ", "review_every_days = \"monthly\" "),
+     "tiers.high.review_every_days"),
+    (lambda t: t.replace("[tiers.medium]", "[tiers.medium]\nreview_evry_days = 3"),
+     "tiers.medium.review_evry_days"),
+    (lambda t: t.split("[tiers.high]")[0], "missing: high"),
+    (lambda t: t.replace("required_actions = [\"Refresh KYC data at the yearly review\"]",
+                         "required_actions = []"), "tiers.low.required_actions"),
+])
+def test_broken_policies_name_the_file_and_field(tmp_path: Path, edit, message: str) -> None:
+    path = _write(tmp_path, edit(_default_text()))
+    with pytest.raises(ConfigError) as caught:
+        load_policy(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_not_toml_and_missing_files_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_policy(_write(tmp_path, "[tiers.low\nmin_score = 0"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_policy(tmp_path / "nope.toml")
+
+
+def test_default_file_is_valid_toml_people_can_read() -> None:
+    data = tomllib.loads(_default_text())
+    assert set(data["tiers"]) == set(TIERS)
+    assert all(data["tiers"][t]["required_actions"] for t in TIERS)

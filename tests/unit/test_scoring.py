@@ -1,0 +1,164 @@
+"""Scoring end to end on a generated sample: scores, tiers, true reasons, history, quality."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from graphrisk.analytics.baselines import neo4j_reference_scores
+from graphrisk.analytics.evaluation import pr_auc, roc_auc
+from graphrisk.analytics.network import PythonNetworkEngine
+from graphrisk.errors import AnalyticsError
+from graphrisk.policy import load_policy
+from graphrisk.scoring import (
+    SCORE_COLUMNS,
+    ScoringResult,
+    ScoringSettings,
+    score_customers,
+    score_store,
+)
+from graphrisk.store.base import GraphSnapshot
+from graphrisk.store.embedded import EmbeddedGraphStore
+from ingestion.generator import generate_dataset
+from ingestion.loader import ingest_directory
+
+pytestmark = pytest.mark.slow
+
+CUSTOMERS, SEED = 3_000, 7
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    root = tmp_path_factory.mktemp("scoring")
+    generate_dataset(CUSTOMERS, SEED, root / "data")
+    with EmbeddedGraphStore(root / "graphrisk.db") as store:
+        ingest_directory(store, root / "data")
+    yield root / "data", root / "graphrisk.db"
+
+
+@pytest.fixture(scope="module")
+def scored(sample: tuple[Path, Path]) -> tuple[ScoringResult, GraphSnapshot]:
+    with EmbeddedGraphStore(sample[1]) as store:
+        return score_store(store, load_policy()), store.snapshot()
+
+
+@pytest.fixture(scope="module")
+def truth(sample: tuple[Path, Path]) -> pd.DataFrame:
+    return pd.read_csv(sample[0] / "truth" / "ground_truth.csv").set_index("customer_id")
+
+
+def test_every_customer_gets_a_score_a_tier_and_reasons(scored) -> None:
+    result, snapshot = scored
+    scores = result.scores
+    assert list(scores.columns) == list(SCORE_COLUMNS)
+    assert sorted(scores["customer_id"]) == sorted(snapshot.customers["customer_id"])
+    assert scores["score"].between(0, 100).all()
+    assert scores["score"].is_monotonic_decreasing
+    assert (scores["tier"] == load_policy().tier_of(scores["score"])).all()
+    assert set(scores["tier"]) == {"low", "medium", "high"}
+    assert scores["reasons"].map(lambda r: 1 <= len(r) <= 3 and all(
+        isinstance(x, str) and x for x in r)).all()
+    assert result.engine == "python" and set(result.timings) >= {"network", "typologies"}
+
+
+def test_known_risk_customers_are_told_first(scored) -> None:
+    scores = scored[0].scores
+    known = scores[scores["known_risk_label"].notna()]
+    assert len(known) > 20
+    assert known["reasons"].map(lambda r: r[0].startswith("confirmed ")).all()
+    assert (known["tier"] != "low").mean() > 0.9
+
+
+_LINK = re.compile(r"^(shares device|shares phone|shares e-mail|shares IP address|"
+                   r"shares address|co-holds account) (\S+) with (C\d+) \(confirmed ")
+
+
+def test_link_reasons_are_true_of_the_data(scored) -> None:
+    result, snapshot = scored
+    identifiers = snapshot.identifiers.groupby("identifier_id")["customer_id"].agg(set)
+    holders = pd.concat([snapshot.accounts[["account_id", "customer_id"]],
+                         snapshot.account_holders[["account_id", "customer_id"]]])
+    holders = holders.groupby("account_id")["customer_id"].agg(set)
+    known = set(snapshot.customers.loc[snapshot.customers["known_risk_label"].notna(),
+                                       "customer_id"])
+    checked = 0
+    for customer, reasons in result.scores[["customer_id", "reasons"]].itertuples(index=False):
+        for reason in reasons:
+            match = _LINK.match(reason)
+            if not match:
+                continue
+            how, via, other = match.groups()
+            sharing = holders if how == "co-holds account" else identifiers
+            assert {customer, other} <= sharing[via], reason
+            assert other in known and other != customer
+            checked += 1
+    assert checked >= 10
+
+
+def test_cluster_and_typology_reasons_point_at_real_members(scored) -> None:
+    result, _ = scored
+    clusters = result.clusters.set_index("cluster_id")
+    instances = result.typologies.instances
+    members_of_instances = set(instances["customer_ids"].explode())
+    cluster_reasons = typology_reasons = 0
+    for customer, reasons in result.scores[["customer_id", "reasons"]].itertuples(index=False):
+        for reason in reasons:
+            found = re.match(r"member of high-risk cluster (\S+) \(ranked #(\d+)\)", reason)
+            if found:
+                cluster = clusters.loc[found.group(1)]
+                assert customer in cluster["members"] and cluster["high_risk"]
+                assert cluster["rank"] == int(found.group(2))
+                cluster_reasons += 1
+            if reason in set(instances["reason"]):
+                assert customer in members_of_instances
+                typology_reasons += 1
+    assert cluster_reasons > 10 and typology_reasons > 5
+
+
+def test_runs_are_stored_and_history_survives(sample, scored) -> None:
+    result, _ = scored
+    top = result.scores.iloc[0]
+    with EmbeddedGraphStore(sample[1]) as store:
+        history = store.score_history(top["customer_id"])
+        assert result.run_id in set(history["run_id"])
+        stored = history.set_index("run_id").loc[result.run_id]
+        assert stored["score"] == pytest.approx(top["score"])
+        assert list(stored["reasons"]) == list(top["reasons"])
+        again = score_store(store, load_policy())
+        history = store.score_history(top["customer_id"])
+    assert again.run_id != result.run_id
+    assert {result.run_id, again.run_id} <= set(history["run_id"])
+    # Same data, same seed: the same scores.
+    pd.testing.assert_frame_equal(again.scores, result.scores)
+
+
+def test_network_aware_score_beats_both_baselines_on_unknown_customers(scored, truth) -> None:
+    result, snapshot = scored
+    scores = result.scores.set_index("customer_id")
+    unknown = scores[scores["known_risk_label"].isna()]
+    y = truth["risky"].reindex(unknown.index)
+    reference = neo4j_reference_scores(snapshot).set_index("customer_id")["reference_score"]
+    fused = pr_auc(y, unknown["score"])
+    features_only = pr_auc(y, unknown["individual"])
+    assert fused > features_only + 0.05
+    assert fused > pr_auc(y, reference.reindex(unknown.index)) + 0.2
+    assert roc_auc(y, unknown["score"]) > 0.95
+
+
+def test_scoring_needs_known_risk_to_learn_from(scored) -> None:
+    _, snapshot = scored
+    unlabelled = replace(snapshot, customers=snapshot.customers.assign(known_risk_label=None))
+    with pytest.raises(AnalyticsError, match="known risk label"):
+        score_customers(unlabelled, PythonNetworkEngine(unlabelled), load_policy())
+
+
+def test_settings_reject_unknown_components_and_bad_weights() -> None:
+    with pytest.raises(ValueError, match="unknown score components"):
+        ScoringSettings(weights={"gut_feeling": 0.5})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ScoringSettings(weights={"network": 1.5})
