@@ -42,14 +42,14 @@ def test_tier_boundaries_belong_to_the_higher_tier() -> None:
 
 
 def test_an_edited_copy_changes_the_tiers(tmp_path: Path) -> None:
-    text = _default_text().replace("min_score = 70", "min_score = 90")
+    text = _default_text().replace("min_score = 85", "min_score = 95")
     policy = load_policy(_write(tmp_path, text))
-    assert policy.tier_of(pd.Series([80.0])).tolist() == ["medium"]
+    assert policy.tier_of(pd.Series([90.0])).tolist() == ["medium"]
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("min_score = 70", "min_score = 40"),
-     "tiers.high.min_score (40) must be above tiers.medium.min_score (45)"),
+    (lambda t: t.replace("min_score = 85", "min_score = 40"),
+     "tiers.high.min_score (40) must be above tiers.medium.min_score (60)"),
     (lambda t: t.replace("min_score = 0", "min_score = 5"), "tiers.low.min_score must be 0"),
     (lambda t: t.replace("transaction_limit = 5000", "transaction_limit = -5"),
      "tiers.high.transaction_limit"),
