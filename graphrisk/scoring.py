@@ -313,6 +313,10 @@ def _components(
 ) -> pd.DataFrame:
     """Each customer's evidence per component, in ``[0, 1]``."""
     risk = network.propagated_risk.reindex(index).fillna(0.0)
+    if risk.max() > 0:
+        # Differences below a millionth of the largest risk are iteration noise (the two
+        # engines stop at slightly different points); rounding keeps ties tied in both.
+        risk = (risk / risk.max()).round(6)
     percentile = risk.rank(method="min", pct=True)
     percentile[risk <= 0] = 0.0
     floor = settings.network_floor

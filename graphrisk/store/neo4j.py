@@ -148,6 +148,20 @@ class Neo4jGraphStore:
             raise StoreError(f"Neo4j refused a read: {exc.message}", query=name) from exc
         return [record.data() for record in records]
 
+    def read_rows(self, name: str, params: Mapping[str, Any] | None = None
+                  ) -> list[dict[str, Any]]:
+        """Rows of the read-only statement ``cypher/<name>.cypher`` (no placeholders).
+
+        Why public: in-database analytics (:class:`graphrisk.store.gds.GdsNetworkEngine`)
+        run their own statements, and should share this store's driver, database and error
+        handling rather than hold a driver of their own.
+
+        Raises:
+            StoreUnavailableError: the server went away.
+            StoreError: Neo4j refused the statement (naming it).
+        """
+        return self._read(name, params)
+
     def _write(self, name: str, work: Callable[[ManagedTransaction], None]) -> None:
         try:
             with self._driver.session(database=self._database) as session:

@@ -1,0 +1,49 @@
+// params: $graph_name (unique per run), $weights (map: link kind -> weight), $max_degree,
+// $all_customers (boolean)
+// returns: graph_name, node_count, relationship_count of the GDS projection (undirected,
+// relationship property weight)
+// The customer graph of graphrisk.analytics.customer_graph.build_customer_graph. $weights
+// holds device, phone, email, ip, address, co_holder, transfer; a kind left out links nobody.
+// Identifiers and accounts shared by more than $max_degree customers link nobody.
+// $all_customers also projects customers without links (PageRank needs them: a seed without
+// links keeps its own score). One row per link, each pair ordered (a.customer_id <
+// b.customer_id), so the links of every kind between two customers add up into one
+// relationship.
+CALL () {
+  // Only customers have identifiers, so the degree (a constant-time read) counts customers.
+  MATCH (i:Identifier)
+  WITH i, COUNT { (i)<-[:HAS_IDENTIFIER]-() } AS users
+  WHERE 2 <= users <= $max_degree AND $weights[i.kind] IS NOT NULL
+  MATCH (a:Customer)-[:HAS_IDENTIFIER]->(i)<-[:HAS_IDENTIFIER]-(b:Customer)
+  WHERE a.customer_id < b.customer_id
+  RETURN a, b, toFloat($weights[i.kind]) AS weight
+  UNION ALL
+  MATCH (account:Account)
+  WITH account WHERE $weights.co_holder IS NOT NULL AND COUNT { (account)<-[:OWNS]-() } >= 2
+  MATCH (holder:Customer)-[:OWNS]->(account)
+  WITH account, collect(DISTINCT holder) AS holders
+  WHERE 2 <= size(holders) <= $max_degree
+  UNWIND holders AS a
+  UNWIND holders AS b
+  WITH a, b WHERE a.customer_id < b.customer_id
+  RETURN a, b, toFloat($weights.co_holder) AS weight
+  UNION ALL
+  // Payments between the owners (OWNS without a role) of two different customers' accounts;
+  // more payments strengthen the link with diminishing returns: log2(1 + n).
+  MATCH (payer:Customer)-[owns_from:OWNS]->(:Account)-[:TRANSFERRED]->(:Account)
+        <-[owns_to:OWNS]-(payee:Customer)
+  WHERE $weights.transfer IS NOT NULL AND owns_from.role IS NULL AND owns_to.role IS NULL
+    AND payer <> payee
+  WITH CASE WHEN payer.customer_id < payee.customer_id THEN payer ELSE payee END AS a,
+       CASE WHEN payer.customer_id < payee.customer_id THEN payee ELSE payer END AS b,
+       count(*) AS payments
+  RETURN a, b, $weights.transfer * log(1 + payments) / log(2) AS weight
+  UNION ALL
+  MATCH (c:Customer) WHERE $all_customers
+  RETURN c AS a, null AS b, null AS weight
+}
+WITH a, b, sum(weight) AS weight
+WITH gds.graph.project($graph_name, a, b, {relationshipProperties: {weight: weight}},
+                       {undirectedRelationshipTypes: ['*']}) AS graph
+RETURN graph.graphName AS graph_name, graph.nodeCount AS node_count,
+       graph.relationshipCount AS relationship_count
