@@ -1,8 +1,11 @@
-// params: $after: the last account id of the previous page ('' for the first); $page
-// returns: one row per account holder (OWNS with a role) of a page of accounts
+// params: $after: the last account id of the previous page ('' for the first); $page;
+// $columns: the account-holder columns to return, in order
+// returns: one record: n (accounts in the page), last_key (the page's last account id), rows
+// (one list of values per account holder, i.e. OWNS with a role, of those accounts)
 MATCH (a:Account) WHERE a.account_id > $after
 WITH a ORDER BY a.account_id LIMIT $page
 OPTIONAL MATCH (c:Customer)-[r:OWNS]->(a) WHERE r.role IS NOT NULL
-RETURN a.account_id AS page_key,
-       CASE WHEN r IS NULL THEN null ELSE {account_id: a.account_id,
-            customer_id: c.customer_id, role: r.role} END AS row
+WITH a, CASE WHEN r IS NULL THEN null ELSE {account_id: a.account_id,
+         customer_id: c.customer_id, role: r.role} END AS row
+RETURN count(DISTINCT a) AS n, max(a.account_id) AS last_key,
+       collect(CASE WHEN row IS NULL THEN null ELSE [k IN $columns | row[k]] END) AS rows
