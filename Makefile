@@ -7,6 +7,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Re-install when pyproject.toml changes or the checkout moves (an editable install points here).
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-10)-$(shell echo $(CURDIR) | sha1sum | cut -c1-10)
+GNN_STAMP := $(STAMP)-gnn
+# Wheels kept outside any clone (torch is several GB): used when present, filled on first use.
+WHEEL_CACHE ?= $(HOME)/.cache/graphrisk/wheels
 PYTEST_ARGS ?=
 # `make test` runs its own Neo4j (5.26 + GDS + APOC, from Maven Central) on a port of its own,
 # with its data under .test-home/, and stops it afterwards.
@@ -14,7 +17,7 @@ NEO4J_TEST_PORT ?= 7697
 NEO4J_TEST_HOME ?= $(CURDIR)/.test-home
 NEO4J_TEST_ENV = GRAPHRISK_HOME=$(NEO4J_TEST_HOME) GRAPHRISK_NEO4J_PORT=$(NEO4J_TEST_PORT)
 
-.PHONY: setup neo4j-prereqs demo test test-quick lint bench clean
+.PHONY: setup setup-gnn neo4j-prereqs demo test test-quick lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,25 +28,34 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create the virtualenv and install GraphRisk
 
+$(GNN_STAMP): $(STAMP)
+	@mkdir -p $(WHEEL_CACHE)
+	$(BIN)/python -m pip download --quiet --dest $(WHEEL_CACHE) --find-links $(WHEEL_CACHE) \
+		"torch>=2.2" "torch-geometric>=2.5"
+	$(BIN)/python -m pip install --quiet --find-links $(WHEEL_CACHE) -e ".[dev,gnn]"
+	@touch $(GNN_STAMP)
+
+setup-gnn: $(GNN_STAMP)  ## also install torch and PyTorch Geometric for the GNN (models/)
+
 demo: setup  ## generate a sample, load it into the embedded store, analyse, summarise
 	$(BIN)/graphrisk demo
 
 neo4j-prereqs:  ## a JDK 17, Maven and unzip for the local Neo4j (installed with apt if missing)
 	@bash scripts/ensure-neo4j-prereqs.sh
 
-test: setup neo4j-prereqs  ## the whole test suite, against the embedded store and a real local Neo4j
+test: setup-gnn neo4j-prereqs  ## the whole test suite, against the embedded store and a real local Neo4j
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) GRAPHRISK_REQUIRE_NEO4J=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status
 
-test-quick: setup  ## the fast part of the suite, without Neo4j
+test-quick: setup-gnn  ## the fast part of the suite, without Neo4j
 	$(BIN)/python -m pytest -m "not slow and not neo4j" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check graphrisk ingestion models api tests benchmarks
 
-bench: setup neo4j-prereqs  ## speed and quality figures: generator, ingest, Neo4j loading, analytics
+bench: setup-gnn neo4j-prereqs  ## speed and quality figures: generator, ingest, Neo4j loading, analytics
 	$(BIN)/python benchmarks/bench_generate.py --customers 100000 --repeat 3
 	$(BIN)/python benchmarks/bench_ingest.py --customers 100000 --repeat 3
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start

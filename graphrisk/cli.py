@@ -294,12 +294,21 @@ def _policy(settings: Settings) -> tuple[RiskPolicy, Path]:
     return load_policy(source), source
 
 
-def _score_with_progress(settings: Settings, *, write: bool) -> ScoringResult:
+def _score_with_progress(settings: Settings, *, write: bool,
+                         model_dir: Path | None = None) -> ScoringResult:
     from graphrisk.scoring import score_store
 
     graph = open_store(settings)
     try:
         policy, _ = _policy(settings)
+        probability = None
+        if model_dir is not None:
+            from models.lifecycle import predict_store
+
+            with console.status("applying the graph model") as status:
+                _, predicted = predict_store(graph, model_dir, policy, write=False,
+                                             progress=lambda step: status.update(step))
+            probability = predicted.set_index("customer_id")["probability"]
         with Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console) as progress:
@@ -310,7 +319,8 @@ def _score_with_progress(settings: Settings, *, write: bool) -> ScoringResult:
                 completed = current.completed + 1 if current.description else 0
                 progress.update(task, completed=completed, description=name)
 
-            result = score_store(graph, policy, progress=step, write=write)
+            result = score_store(graph, policy, progress=step, write=write,
+                                 model_probability=probability)
             progress.update(task, completed=progress.tasks[0].total, description="done")
         return result
     finally:
@@ -326,13 +336,16 @@ def score(
     store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
     write: Annotated[bool, typer.Option(
         "--write/--no-write", help="Store the run in the score history.")] = True,
+    model_dir: Annotated[Path | None, typer.Option(
+        "--model", help="Also fuse this trained graph model's probability (graphrisk train).")
+    ] = None,
 ) -> None:
     """Score every customer 0-100, grade them low/medium/high, and say why."""
     from graphrisk.presentation import export_scores, print_scores, print_tier_counts
 
     settings = _settings(store)
     with _friendly_errors():
-        result = _score_with_progress(settings, write=write)
+        result = _score_with_progress(settings, write=write, model_dir=model_dir)
         policy, _ = _policy(settings)
     print_scores(console, result, top)
     print_tier_counts(console, result, policy)
@@ -367,6 +380,81 @@ def clusters(
     if export:
         rows = export_clusters(found, export)
         console.print(f"Wrote {rows:,} clusters to {export}")
+
+
+@app.command()
+def train(
+    out: Annotated[Path | None, typer.Option(
+        help="Model folder (default $GRAPHRISK_HOME/models/<model>).")] = None,
+    model: Annotated[str, typer.Option(help="sage (GraphSAGE) or hgt.")] = "sage",
+    epochs: Annotated[int, typer.Option(min=1, help="Most training epochs.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same model.")] = 0,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Customers per mini-batch with neighbour sampling (default: full batch).")
+    ] = None,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """Train a graph neural network on the customers with a known risk label."""
+    from models.lifecycle import train_on_store
+
+    settings = _settings(store)
+    target = out or settings.home / "models" / model
+    with _friendly_errors():
+        graph = open_store(settings)
+        try:
+            with console.status("training") as status:
+                run = train_on_store(graph, target, model=model, epochs=epochs, seed=seed,
+                                     batch_size=batch_size,
+                                     progress=lambda step: status.update(step))
+        finally:
+            graph.close()
+    m = run.metrics
+    console.print(f"Trained {model} in {run.train_seconds:.0f} s (best epoch {run.best_epoch}); "
+                  f"saved to {run.path}")
+    console.print(f"Held-out customers ({m['test_customers']:,}, {m['test_known_risk']:,} with a "
+                  f"known label): ROC-AUC {m['test_roc_auc']:.3f}, PR-AUC "
+                  f"{m['test_pr_auc']:.3f}, recall in the top 1% {m['test_recall_at_1pct']:.3f}")
+
+
+@app.command()
+def predict(
+    model_dir: Annotated[Path | None, typer.Option(
+        "--model", help="Model folder from `graphrisk train` (default "
+        "$GRAPHRISK_HOME/models/sage).")] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write one row per customer (id, probability, score, tier, reasons) to this "
+        "CSV.")] = None,
+    top: Annotated[int, typer.Option(min=0, help="Customers to show.")] = 10,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    write: Annotated[bool, typer.Option(
+        "--write/--no-write", help="Store the predictions in the score history.")] = True,
+) -> None:
+    """Score every customer with a trained GNN and store the predictions."""
+    from models.lifecycle import predict_store
+
+    settings = _settings(store)
+    folder = model_dir or settings.home / "models" / "sage"
+    with _friendly_errors():
+        policy, _ = _policy(settings)
+        graph = open_store(settings)
+        try:
+            with console.status("predicting") as status:
+                run_id, scores = predict_store(graph, folder, policy, write=write,
+                                               progress=lambda step: status.update(step))
+        finally:
+            graph.close()
+    table = Table(title=f"Highest model probabilities ({folder})")
+    for name in ("customer", "probability", "tier"):
+        table.add_column(name)
+    for row in scores.head(top).itertuples():
+        table.add_row(row.customer_id, f"{row.probability:.3f}", row.tier)
+    console.print(table)
+    console.print(f"Run {run_id}: {len(scores):,} customers scored"
+                  + ("; stored in the score history." if write else "."))
+    if export:
+        export.parent.mkdir(parents=True, exist_ok=True)
+        scores.assign(reasons=scores["reasons"].map(" | ".join)).to_csv(export, index=False)
+        console.print(f"Wrote {len(scores):,} customers to {export}")
 
 
 @app.command()

@@ -24,6 +24,10 @@ and no piece can push the score past 100. The pieces ``c_k``:
                 fan-out, pass-through) the customer takes part in.
 ``cluster``     the score of the best high-risk cluster the customer belongs to.
 ``known``       1 for a customer with a confirmed risk label.
+``model``       the calibrated probability of a trained graph neural network
+                (``graphrisk score --model DIR``; 0 when no model is given). Its weight, 0.5,
+                is provisional: the GNN has not yet been shown to beat the features-only
+                model on held-out data (see ``benchmarks/bench_gnn.py``).
 
 The weights ``w_k`` (:class:`ScoringSettings`) were chosen on the validation halves of two
 generated networks (20,000 customers, seed 11; 100,000, seed 23) by the grid search in
@@ -74,7 +78,9 @@ __all__ = [
 ]
 
 #: The pieces of evidence fused into the score, in the order reasons are tried.
-COMPONENTS: tuple[str, ...] = ("known", "individual", "network", "typology", "cluster")
+COMPONENTS: tuple[str, ...] = (
+    "known", "individual", "network", "typology", "cluster", "model",
+)
 #: Columns of :attr:`ScoringResult.scores`.
 SCORE_COLUMNS: tuple[str, ...] = (
     "customer_id", "score", "tier", "reasons", *COMPONENTS, "known_risk_label",
@@ -107,6 +113,7 @@ class ScoringSettings:
 
     weights: dict[str, float] = field(default_factory=lambda: {
         "known": 0.9, "individual": 1.0, "network": 0.5, "typology": 0.9, "cluster": 0.9,
+        "model": 0.5,
     })
     network_floor: float = 0.9
     individual_model: str = "gradient_boosting"
@@ -178,6 +185,7 @@ def score_store(
     *,
     progress: Progress | None = None,
     write: bool = True,
+    model_probability: pd.Series | None = None,
 ) -> ScoringResult:
     """Score every customer in ``store`` and (by default) store the run.
 
@@ -187,6 +195,8 @@ def score_store(
         settings: weights and knobs.
         progress: called with the name of each step as it starts.
         write: store the scores as a new run (score history).
+        model_probability: a trained model's probability per customer id, fused as the
+            ``model`` component (``models.lifecycle.predict_store``).
 
     Raises:
         AnalyticsError: the store holds no customers, or no known-risk ones to learn from.
@@ -197,7 +207,7 @@ def score_store(
     snapshot = store.snapshot()
     read = time.perf_counter() - started
     result = score_customers(snapshot, network_engine_for(store, snapshot), policy, settings,
-                             progress=step)
+                             progress=step, model_probability=model_probability)
     result.timings["read_snapshot"] = read
     if write:
         step("storing the scores")
@@ -216,6 +226,7 @@ def score_customers(
     settings: ScoringSettings = ScoringSettings(),
     *,
     progress: Progress | None = None,
+    model_probability: pd.Series | None = None,
 ) -> ScoringResult:
     """Score, grade and explain every customer of a snapshot (nothing is stored).
 
@@ -273,13 +284,16 @@ def score_customers(
     started = time.perf_counter()
     components = _components(customers.index, known, individual, network, typologies,
                              clusters, settings)
+    components["model"] = (model_probability.reindex(customers.index).fillna(0.0).clip(0, 1)
+                           if model_probability is not None else 0.0)
     evidence = components[list(COMPONENTS)].to_numpy() * _weight_vector(settings.weights)
     score = fuse_components(components, settings.weights)
     scores = components.assign(score=np.round(score, 2))
     scores["tier"] = policy.tier_of(scores["score"])
     scores["known_risk_label"] = known_label
     scores["reasons"] = _reasons(
-        snapshot, factors, evidence, customers, known, links, typologies, clusters, settings)
+        snapshot, factors, evidence, customers, known, links, typologies, clusters, settings,
+        components["model"].tolist())
     scores = (scores.reset_index().rename(columns={"index": "customer_id"})
               .sort_values(["score", "customer_id"], ascending=[False, True],
                            ignore_index=True))
@@ -340,6 +354,7 @@ def _reasons(
     snapshot: GraphSnapshot, factors: pd.DataFrame, evidence: np.ndarray,
     customers: pd.DataFrame, known: pd.Series, links: pd.DataFrame,
     typologies: TypologyResult, clusters: pd.DataFrame, settings: ScoringSettings,
+    model_list: list[float],
 ) -> list[list[str]]:
     """Up to ``top_reasons`` plain-language reasons per customer, strongest evidence first."""
     percentiles = factor_percentiles(factors)
@@ -387,6 +402,9 @@ def _reasons(
                              "chains of shared identifiers, accounts and payments"))
             elif name == "typology" and typology_list[row]:
                 found.append(typology_list[row])
+            elif name == "model":
+                found.append(f"the graph model gives a {model_list[row]:.0%} probability of "
+                             "a confirmed risk label")
             elif name == "cluster" and isinstance(cluster_list[row], str):
                 cluster = cluster_list[row]
                 found.append(f"member of high-risk cluster {cluster} (ranked "

@@ -135,3 +135,28 @@ def test_scoring_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
     empty = _graphrisk(tmp_path / "home", "score")
     assert empty.returncode == 2
     assert "no customers" in empty.stderr and "graphrisk ingest" in empty.stderr
+
+
+def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
+    import csv
+
+    home, data = tmp_path / "home", tmp_path / "data"
+    assert _graphrisk(home, "generate", "--customers", "1500", "--seed", "6", "--out",
+                      str(data)).returncode == 0
+    assert _graphrisk(home, "ingest", str(data)).returncode == 0
+    trained = _graphrisk(home, "train", "--epochs", "15")
+    assert trained.returncode == 0, trained.stderr
+    assert "Held-out customers" in trained.stdout
+    assert (home / "models" / "sage" / "model.json").is_file()
+
+    exported = tmp_path / "predictions.csv"
+    predicted = _graphrisk(home, "predict", "--export", str(exported), "--top", "3")
+    assert predicted.returncode == 0, predicted.stderr
+    with exported.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1500 and all(0 <= float(r["probability"]) <= 1 for r in rows)
+
+    fused = _graphrisk(home, "score", "--model", str(home / "models" / "sage"), "--top", "2")
+    assert fused.returncode == 0, fused.stderr
+    missing = _graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "model.json" in missing.stderr

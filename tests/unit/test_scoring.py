@@ -162,3 +162,22 @@ def test_settings_reject_unknown_components_and_bad_weights() -> None:
         ScoringSettings(weights={"gut_feeling": 0.5})
     with pytest.raises(ValueError, match="between 0 and 1"):
         ScoringSettings(weights={"network": 1.5})
+
+
+def test_a_model_probability_is_fused_and_explained(scored) -> None:
+    result, snapshot = scored
+    unknown = result.scores[result.scores["known_risk_label"].isna()]
+    quiet = unknown.iloc[-1]["customer_id"]  # the lowest score: nothing else stands out
+    probability = pd.Series(0.0, index=result.scores["customer_id"])
+    probability[quiet] = 0.9
+    fused = score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy(),
+                            model_probability=probability).scores.set_index("customer_id")
+    before = result.scores.set_index("customer_id")
+    assert fused.loc[quiet, "model"] == pytest.approx(0.9)
+    weight = ScoringSettings().weights["model"]
+    assert fused.loc[quiet, "score"] >= 100 * weight * 0.9 - 0.01
+    assert fused.loc[quiet, "reasons"][0] == (
+        "the graph model gives a 90% probability of a confirmed risk label")
+    others = fused.index != quiet
+    pd.testing.assert_series_equal(fused.loc[others, "score"],
+                                   before.loc[fused.index[others], "score"])

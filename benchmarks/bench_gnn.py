@@ -1,0 +1,427 @@
+"""GNN risk models on generated data: quality against three baselines, speed and memory.
+
+Usage::
+
+    python benchmarks/bench_gnn.py                                  # 20,000 customers
+    python benchmarks/bench_gnn.py --customers 100000 --models sage --skip-baselines \\
+        --batch-size 2048                                           # the speed check
+    python benchmarks/bench_gnn.py --split hash --json gnn.json     # hash split, figures
+
+What it does, on a generated bank (seeded; data and embedded store cached under ``--work``,
+by default ``~/.cache/graphrisk/bench-gnn``):
+
+1. **Split.** Every customer goes to ``train`` (the 60 % onboarded first), ``validation``
+   (the next 20 %) or ``test`` (the 20 % onboarded last) — a time-ordered split, as a bank
+   would train on its past and score its newest customers (``--split hash`` splits by a hash
+   of the id instead). The test split's known labels are wiped from the snapshot every model
+   and baseline sees. The GNNs learn from the training labels and use the validation labels
+   for early stopping and calibration; the gradient-boosting baselines learn from the
+   training labels only.
+2. **GNNs** (``--models``, default ``sage,hgt``): :func:`models.training.train_model` on the
+   training split, early stopping and calibration on validation, then scoring of every
+   customer; training time, scoring time (graph build with the stored encoders plus
+   prediction, as for a new snapshot) and peak memory (max RSS of this process so far).
+3. **Baselines**, trained on the same split:
+
+   a. ``hgb features``: gradient boosting (the settings of
+      :func:`graphrisk.analytics.baselines.features_only_scores`) on the GNN's own customer
+      features;
+   b. ``hgb features+graph``: the same plus graph features of the customer graph
+      (:mod:`graphrisk.analytics.customer_graph`): link counts, neighbours' mean and largest
+      factors, shared-identifier degree, ring and money-community sizes, and risk propagated
+      from the training split's known customers (personalised PageRank) and the number of
+      them among the direct neighbours — both out-of-fold for training customers, so that
+      nobody's own label feeds their features;
+   c. ``analytics score``: :func:`graphrisk.scoring.score_customers` (the fused 0-100
+      ``score``) on the snapshot without test labels (training and validation labels are
+      its seeds and its individual model's labels).
+
+4. **Quality**, with :func:`graphrisk.analytics.evaluation.evaluate_scores` (ROC-AUC, PR-AUC,
+   recall in the top 1 %, and in the top 5 %):
+
+   * held-out known: test customers, target = has a known label;
+   * unknown (test): test customers without a known label, target = hidden truth
+     (``truth/ground_truth.csv``, ``risky``);
+   * unknown (all): every customer without a known label — including training customers,
+     whom the supervised models saw as negatives;
+   * by typology: the share of each planted typology's risky unknown test customers in the
+     top 5 % of the unknown test customers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import resource
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
+
+from graphrisk.analytics.customer_graph import (
+    IDENTIFIER_KINDS,
+    build_customer_graph,
+)
+from graphrisk.analytics.evaluation import evaluate_scores, recall_at_top, split_customers
+from graphrisk.analytics.factors import FACTOR_COLUMNS, compute_risk_factors
+from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
+from graphrisk.analytics.propagation import propagate_risk
+from graphrisk.policy import load_policy
+from graphrisk.scoring import score_customers
+from graphrisk.store.base import GraphSnapshot
+from graphrisk.store.embedded import EmbeddedGraphStore
+
+DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-gnn"
+SPLITS = ("train", "validation", "test")
+_TOP_TYPOLOGY_SHARE = 0.05
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=23,
+                        help="generator seed (23, as bench_analytics quotes)")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--models", default="sage,hgt", help="comma-separated model kinds")
+    parser.add_argument("--split", choices=("time", "hash"), default="time")
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--patience", type=int, default=25)
+    parser.add_argument("--lr", type=float, default=0.005)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="training customers per mini-batch (default: full batch)")
+    parser.add_argument("--num-neighbors", default="15,10",
+                        help="sampled edges per node and edge type, per layer")
+    parser.add_argument("--train-seed", type=int, default=0, help="seed of the GNN training")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--save-models", type=Path, help="write each model's folder here")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+    figures: dict[str, object] = {"customers": args.customers, "seed": args.seed,
+                                  "split": args.split}
+    data_dir, db = _prepare(args.work, args.customers, args.seed)
+    started = time.perf_counter()
+    with EmbeddedGraphStore(db) as store:
+        snapshot = store.snapshot()
+    figures["read_snapshot_seconds"] = time.perf_counter() - started
+    truth = pd.read_csv(data_dir / "truth" / "ground_truth.csv").set_index("customer_id")
+    customers = snapshot.customers.drop_duplicates("customer_id").set_index("customer_id")
+    known = customers["known_risk_label"].notna().astype(int).sort_index()
+    risky = truth["risky"].reindex(known.index).fillna(0).astype(int)
+    typology = truth["typology"].reindex(known.index)
+
+    split = _split(customers, args.split)
+    train = split.index[split == "train"]
+    # No model or baseline sees a test label.
+    masked = _only_labels_of(snapshot, split.index[split != "test"])
+    counts = {s: {"customers": int((split == s).sum()),
+                  "known": int(known[split.index[split == s]].sum())} for s in SPLITS}
+    figures["splits"] = counts
+    print(f"\n{args.customers:,} customers (seed {args.seed}), {args.split} split: "
+          + "; ".join(f"{s} {c['customers']:,} ({c['known']} known)" for s, c in counts.items()))
+
+    scores: dict[str, pd.Series] = {}
+    timings: dict[str, dict[str, float]] = {}
+    for kind in [m.strip() for m in args.models.split(",") if m.strip()]:
+        scores[f"gnn {kind}"], timings[f"gnn {kind}"] = _gnn(kind, masked, train, split, args)
+    if not args.skip_baselines:
+        baseline_scores, baseline_timings = _baselines(masked, train, split, args.threads)
+        scores.update(baseline_scores)
+        timings.update(baseline_timings)
+    figures["timings"] = timings
+    _print_timings(timings)
+    figures["quality"] = _quality(scores, known, risky, typology, split)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=float))
+        print(f"figures written to {args.json}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Data and split
+# --------------------------------------------------------------------------------------------
+
+
+def _prepare(work: Path, customers: int, seed: int) -> tuple[Path, Path]:
+    """Generate and load the bank once; later runs reuse both."""
+    from ingestion.generator import generate_dataset
+    from ingestion.loader import ingest_directory
+
+    data = work / f"data-{customers}-seed{seed}"
+    db = work / f"store-{customers}-seed{seed}" / "graphrisk.db"
+    if not (data / "truth" / "ground_truth.csv").is_file():
+        started = time.perf_counter()
+        generate_dataset(customers, seed, data)
+        print(f"generated {customers:,} customers in {time.perf_counter() - started:.1f} s")
+    with EmbeddedGraphStore(db) as store:
+        if store.counts().get("customers", 0) != customers:
+            started = time.perf_counter()
+            report = ingest_directory(store, data)
+            print(f"loaded {report.rows_loaded:,} rows in {time.perf_counter() - started:.1f} s")
+    return data, db
+
+
+def _split(customers: pd.DataFrame, how: str) -> pd.Series:
+    """``train`` / ``validation`` / ``test`` per customer id: 60 / 20 / 20."""
+    ids = customers.index
+    if how == "time":
+        onboarded = pd.to_datetime(customers["onboarding_date"], errors="coerce")
+        order = pd.DataFrame({"when": onboarded, "id": ids}).sort_values(["when", "id"])
+        rank = pd.Series(np.arange(len(order)) / len(order), index=order["id"].to_numpy())
+        labels = np.where(rank < 0.6, "train", np.where(rank < 0.8, "validation", "test"))
+        return pd.Series(labels, index=rank.index, name="split").reindex(ids)
+    first = split_customers(ids, validation_share=0.6, seed=0)
+    rest = first.index[first != "validation"]
+    second = split_customers(rest, validation_share=0.5, seed=1)
+    labels = pd.Series("train", index=first.index, name="split")
+    labels[second.index[second == "validation"]] = "validation"
+    labels[second.index[second != "validation"]] = "test"
+    return labels.reindex(ids)
+
+
+def _only_labels_of(snapshot: GraphSnapshot, keep: pd.Index) -> GraphSnapshot:
+    """The snapshot with every known label outside ``keep`` wiped."""
+    customers = snapshot.customers.copy()
+    hide = ~customers["customer_id"].isin(keep)
+    customers.loc[hide, ["known_risk_label", "known_risk_source"]] = pd.NA
+    return replace(snapshot, customers=customers)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------------------------
+# GNN
+# --------------------------------------------------------------------------------------------
+
+
+def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
+         args: argparse.Namespace) -> tuple[pd.Series, dict[str, float]]:
+    from models.artifacts import save_model
+    from models.dataset import build_graph_dataset
+    from models.training import TrainConfig, predict, train_model
+
+    print(f"\n== GNN {kind} ==")
+    started = time.perf_counter()
+    dataset = build_graph_dataset(snapshot)
+    build_seconds = time.perf_counter() - started
+    config = TrainConfig(
+        model=kind, hidden=args.hidden, layers=args.layers, epochs=args.epochs,
+        patience=args.patience, lr=args.lr, batch_size=args.batch_size,
+        num_neighbors=tuple(int(k) for k in args.num_neighbors.split(","))[: args.layers],
+        threads=args.threads, device=args.device, seed=args.train_seed)
+    validation = split.index[split == "validation"]
+    trained = train_model(dataset, train, validation, config)
+    train_peak = _peak_mb()
+    # Scoring as for a new snapshot: the graph built with the stored encoders, then predict.
+    started = time.perf_counter()
+    fresh = build_graph_dataset(snapshot, encoders=trained.encoders)
+    probabilities = predict(trained, fresh)
+    score_seconds = time.perf_counter() - started
+    figures = {
+        "build_graph_seconds": build_seconds,
+        "train_seconds": trained.train_seconds,
+        "epochs_run": len(trained.history),
+        "best_epoch": trained.best_epoch,
+        "seconds_per_epoch": float(np.mean([h["seconds"] for h in trained.history])),
+        "best_validation_pr_auc": trained.best_validation_pr_auc,
+        "score_seconds": score_seconds,
+        "peak_mb_after_training": train_peak,
+        "peak_mb": _peak_mb(),
+    }
+    print(f"trained in {trained.train_seconds:.1f} s ({len(trained.history)} epochs, best "
+          f"{trained.best_epoch}, validation PR-AUC {trained.best_validation_pr_auc:.3f}); "
+          f"scored {len(probabilities):,} customers in {score_seconds:.1f} s; peak "
+          f"{_peak_mb():,.0f} MB")
+    if args.save_models:
+        save_model(trained, dataset, args.save_models / kind,
+                   metrics={"best_validation_pr_auc": trained.best_validation_pr_auc})
+    return probabilities, figures
+
+
+# --------------------------------------------------------------------------------------------
+# Baselines
+# --------------------------------------------------------------------------------------------
+
+
+def _hgb(seed: int = 0) -> HistGradientBoostingClassifier:
+    # The settings of graphrisk.analytics.baselines.features_only_scores.
+    return HistGradientBoostingClassifier(
+        learning_rate=0.1, max_iter=60, max_bins=63, max_leaf_nodes=15, min_samples_leaf=40,
+        l2_regularization=1.0, class_weight="balanced", early_stopping=False,
+        random_state=seed)
+
+
+def _baselines(snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
+               threads: int) -> tuple[dict[str, pd.Series], dict[str, dict[str, float]]]:
+    from models.dataset import build_graph_dataset
+
+    print("\n== Baselines ==")
+    dataset = build_graph_dataset(snapshot)
+    ids = pd.Index(dataset.customer_ids, name="customer_id")
+    features = pd.DataFrame(dataset.data["customer"].x.numpy(), index=ids,
+                            columns=dataset.encoders.feature_names("customer"))
+    y = dataset.labels
+    timings: dict[str, dict[str, float]] = {}
+    scores: dict[str, pd.Series] = {}
+
+    def fit_and_score(name: str, x: pd.DataFrame, extra_seconds: float = 0.0) -> None:
+        started = time.perf_counter()
+        with threadpool_limits(limits=threads):
+            model = _hgb().fit(x.loc[train], y.loc[train])
+            scores[name] = pd.Series(model.predict_proba(x)[:, 1], index=ids)
+        timings[name] = {"train_and_score_seconds": time.perf_counter() - started
+                         + extra_seconds, "peak_mb": _peak_mb()}
+        print(f"{name}: {timings[name]['train_and_score_seconds']:.1f} s")
+
+    fit_and_score("hgb features", features)
+    started = time.perf_counter()
+    graph = _graph_features(snapshot, ids, train)
+    graph_seconds = time.perf_counter() - started
+    fit_and_score("hgb features+graph", features.join(graph), graph_seconds)
+
+    started = time.perf_counter()
+    result = score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy())
+    scores["analytics score"] = result.scores.set_index("customer_id")["score"].reindex(ids)
+    timings["analytics score"] = {"train_and_score_seconds": time.perf_counter() - started,
+                                  "peak_mb": _peak_mb()}
+    print(f"analytics score: {timings['analytics score']['train_and_score_seconds']:.1f} s")
+    return scores, timings
+
+
+def _fold(ids: pd.Index, folds: int) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=4).digest(),
+                                    "little") % folds for i in ids])
+
+
+def _graph_features(snapshot: GraphSnapshot, ids: pd.Index, train: pd.Index,
+                    folds: int = 5) -> pd.DataFrame:
+    """Customer-graph features; label-derived ones out-of-fold for training customers."""
+    graph = build_customer_graph(snapshot)
+    order = pd.Index(graph.customer_ids).get_indexer(ids)
+    if (order < 0).any():
+        raise RuntimeError("customer graph lacks customers")
+    weighted = graph.adjacency[order][:, order].tocsr()
+    linked = (weighted > 0).astype(np.float64).tocsr()
+    degree = np.asarray(linked.sum(axis=1)).ravel()
+    factors = (compute_risk_factors(snapshot).set_index("customer_id").reindex(ids)
+               [list(FACTOR_COLUMNS)].to_numpy(dtype=np.float64))
+    mean = (linked @ factors) / np.maximum(degree, 1.0)[:, None]
+    largest = np.column_stack([
+        _row_max(linked.multiply(factors[:, j][None, :]).tocsr()) for j in range(factors.shape[1])])
+    identifiers = build_customer_graph(snapshot, weights={k: 1.0 for k in IDENTIFIER_KINDS})
+    id_order = pd.Index(identifiers.customer_ids).get_indexer(ids)
+    shared = np.diff(identifiers.adjacency[id_order][:, id_order].tocsr().indptr)
+    network = PythonNetworkEngine(snapshot).analyse({}, NetworkSettings())
+    ring_size = network.rings.map(network.rings.value_counts()).reindex(ids).fillna(0)
+    community_size = (network.communities.map(network.communities.value_counts())
+                      .reindex(ids).fillna(0))
+
+    # Propagated risk and known neighbours: a training customer in fold f sees only the
+    # training labels outside fold f; everyone else sees every training label.
+    is_train = ids.isin(train)
+    labelled = snapshot.customers.loc[snapshot.customers["known_risk_label"].notna(),
+                                      "customer_id"]
+    known = ids.isin(labelled) & is_train
+    fold = _fold(ids, folds)
+    oriented = replace(graph, customer_ids=ids.to_numpy(), adjacency=weighted)
+    risk = _propagated(oriented, ids[known]) * 1.0
+    known_neighbours = linked @ known.astype(np.float64)
+    for f in range(folds):
+        seeds = known & (fold != f)
+        in_fold = is_train & (fold == f)
+        # Fewer seeds put more mass on each; rescale to the all-seeds scale.
+        scale = seeds.sum() / max(known.sum(), 1)
+        risk[in_fold] = _propagated(oriented, ids[seeds])[in_fold] * scale
+        known_neighbours[in_fold] = (linked @ seeds.astype(np.float64))[in_fold]
+    columns = {
+        "graph_degree": degree,
+        "graph_weighted_degree": np.asarray(weighted.sum(axis=1)).ravel(),
+        "shared_identifier_degree": shared,
+        "ring_size": ring_size.to_numpy(),
+        "community_size": community_size.to_numpy(),
+        "propagated_risk": risk,
+        "known_neighbours": known_neighbours,
+    }
+    for j, name in enumerate(FACTOR_COLUMNS):
+        columns[f"neighbour_mean_{name}"] = mean[:, j]
+        columns[f"neighbour_max_{name}"] = largest[:, j]
+    return pd.DataFrame(columns, index=ids)
+
+
+def _propagated(graph, seeds: pd.Index) -> np.ndarray:
+    return propagate_risk(graph, {s: 1.0 for s in seeds}).to_numpy()
+
+
+def _row_max(matrix: sparse.csr_matrix) -> np.ndarray:
+    out = np.zeros(matrix.shape[0])
+    rows = np.flatnonzero(np.diff(matrix.indptr))
+    if len(rows):
+        out[rows] = np.maximum.reduceat(matrix.data, matrix.indptr[rows])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reporting
+# --------------------------------------------------------------------------------------------
+
+
+def _print_timings(timings: dict[str, dict[str, float]]) -> None:
+    print("\n== Time and memory ==")
+    frame = pd.DataFrame(timings).T
+    with pd.option_context("display.width", 160):
+        print(frame.round(2).to_string())
+
+
+def _quality(scores: dict[str, pd.Series], known: pd.Series, risky: pd.Series,
+             typology: pd.Series, split: pd.Series) -> dict:
+    test = split.index[split == "test"]
+    unknown_test = test[known.reindex(test) == 0]
+    unknown_all = known.index[known == 0]
+    out = {}
+    for title, target, among in (
+        ("held-out known (test customers, target: known label)", known, test),
+        ("unknown, test (target: hidden truth)", risky, unknown_test),
+        ("unknown, all (training ones were negatives; target: hidden truth)", risky,
+         unknown_all),
+    ):
+        table = evaluate_scores(target, scores, among=among)
+        # The top 1 % can hold fewer customers than there are positives; 5 % shows more.
+        table.insert(4, "recall_at_5pct", [
+            recall_at_top(target.reindex(among), s.reindex(among), 0.05)
+            for s in scores.values()])
+        print(f"\n== {title} ==")
+        print(f"{len(among):,} customers, {int(target.reindex(among).sum()):,} positives")
+        print(table.drop(columns=["positives", "customers"]).round(3).to_string(index=False))
+        out[title] = table.to_dict(orient="records")
+
+    part = pd.DataFrame({name: s.reindex(unknown_test) for name, s in scores.items()})
+    top = part.rank(ascending=False, method="first") <= len(part) * _TOP_TYPOLOGY_SHARE
+    positive = risky.reindex(unknown_test) == 1
+    kinds = typology.reindex(unknown_test)[positive]
+    caught = top[positive.to_numpy()].groupby(kinds.to_numpy()).mean()
+    caught.insert(0, "customers", kinds.value_counts().reindex(caught.index))
+    print(f"\n== share of risky unknown test customers in the top "
+          f"{_TOP_TYPOLOGY_SHARE:.0%}, by typology ==")
+    with pd.option_context("display.width", 200):
+        print(caught.round(2).to_string())
+    out["top5pct_by_typology"] = caught.to_dict(orient="index")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Saving a trained GNN as a folder, and loading it back to score new snapshots.
+
+A model folder holds three files:
+
+``model.pt``
+    the network's ``state_dict`` (``torch.save``; loaded with ``weights_only=True``, so
+    loading never runs pickled code).
+``encoders.json``
+    the fitted :class:`~models.dataset.FeatureEncoders`; a new snapshot must be built with
+    them (``build_graph_dataset(snapshot, encoders=model.encoders)``).
+``model.json``
+    ``format_version``, ``model_kind``, ``config`` (:class:`~models.training.TrainConfig`),
+    ``architecture`` (feature sizes and edge types, to rebuild the network), ``calibration``,
+    ``training_data_fingerprint`` (of the training snapshot), ``encoders_digest``,
+    ``metrics`` (whatever the caller measured), ``best_epoch``,
+    ``best_validation_pr_auc``, ``train_seconds``, ``created_at`` (UTC, ISO 8601),
+    ``graphrisk_version``, ``torch_version`` and ``torch_geometric_version``.
+
+Why a folder of plain files: a reviewer can read what a model is, what it was trained on and
+how good it was without loading it, and the weights file alone cannot be mistaken for a
+complete model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import graphrisk
+from graphrisk.errors import ModelError
+from models._pyg import torch_geometric
+from models.dataset import FeatureEncoders, GraphDataset
+from models.networks import build_network
+from models.training import TrainConfig, TrainedModel
+
+__all__ = ["MODEL_FORMAT_VERSION", "load_model", "read_model_info", "save_model"]
+
+#: Version of the model folder layout.
+MODEL_FORMAT_VERSION = 1
+_WEIGHTS, _ENCODERS, _INFO = "model.pt", "encoders.json", "model.json"
+
+
+def save_model(
+    trained: TrainedModel,
+    dataset: GraphDataset,
+    path: str | Path,
+    *,
+    metrics: Mapping[str, Any] | None = None,
+    config: TrainConfig | None = None,
+) -> Path:
+    """Write a trained model as a folder (see the module docstring).
+
+    Args:
+        trained: the model from :func:`~models.training.train_model`.
+        dataset: the dataset it was trained on (its fingerprint and encoders are stored).
+        path: the folder; created if missing, its three files replaced.
+        metrics: figures to keep with the model (e.g. test ROC-AUC); plain JSON values.
+        config: the training config to record; by default the model's own.
+
+    Returns:
+        The folder.
+
+    Raises:
+        ValueError: ``dataset`` is not the one the model was trained on, or was built with
+            other encoders.
+    """
+    if dataset.fingerprint != trained.training_fingerprint:
+        raise ValueError("dataset is not the snapshot the model was trained on (fingerprints "
+                         "differ); pass the training dataset")
+    if dataset.encoders.digest() != trained.encoders.digest():
+        raise ValueError("dataset was built with other feature encoders than the model's")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = config or trained.config
+    info = {
+        "format_version": MODEL_FORMAT_VERSION,
+        "model_kind": config.model,
+        "config": config.to_dict(),
+        "architecture": trained.architecture,
+        "calibration": trained.calibration,
+        "training_data_fingerprint": dataset.fingerprint,
+        "encoders_digest": trained.encoders.digest(),
+        "customers": dataset.num_customers,
+        "metrics": dict(metrics or {}),
+        "best_epoch": trained.best_epoch,
+        "best_validation_pr_auc": trained.best_validation_pr_auc,
+        "train_seconds": trained.train_seconds,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "graphrisk_version": graphrisk.__version__,
+        "torch_version": torch.__version__,
+        "torch_geometric_version": torch_geometric.__version__,
+    }
+    torch.save(trained.network.state_dict(), folder / _WEIGHTS)
+    trained.encoders.save(folder / _ENCODERS)
+    (folder / _INFO).write_text(json.dumps(info, indent=2, default=float))
+    return folder
+
+
+def read_model_info(path: str | Path) -> dict[str, Any]:
+    """The ``model.json`` of a model folder, without loading the weights.
+
+    Raises:
+        ModelError: the folder holds no readable ``model.json``.
+    """
+    file = Path(path) / _INFO
+    try:
+        return json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelError(f"{file} is missing or unreadable; is {path} a folder written by "
+                         "save_model?") from error
+
+
+def load_model(path: str | Path) -> TrainedModel:
+    """Load a model folder written by :func:`save_model`.
+
+    Returns:
+        The model in eval mode, with its encoders, calibration and stored ``info``; it gives
+        the same predictions as the model that was saved.
+
+    Raises:
+        ModelError: a file is missing, the format version is unknown, or the weights do not
+            fit the recorded architecture.
+    """
+    folder = Path(path)
+    info = read_model_info(folder)
+    version = info.get("format_version")
+    if version != MODEL_FORMAT_VERSION:
+        raise ModelError(f"{folder} has model format version {version}; this GraphRisk reads "
+                         f"version {MODEL_FORMAT_VERSION}")
+    for name in (_WEIGHTS, _ENCODERS):
+        if not (folder / name).is_file():
+            raise ModelError(f"{folder / name} is missing; save the model again")
+    try:
+        config = TrainConfig.from_dict(info["config"])
+        encoders = FeatureEncoders.load(folder / _ENCODERS)
+        network = build_network(config.model, info["architecture"], hidden=config.hidden,
+                                layers=config.layers, dropout=config.dropout,
+                                heads=config.heads)
+        state = torch.load(folder / _WEIGHTS, map_location="cpu", weights_only=True)
+        network.load_state_dict(state)
+    except (KeyError, ValueError, RuntimeError) as error:
+        raise ModelError(f"cannot rebuild the model in {folder}: {error}") from error
+    if encoders.digest() != info.get("encoders_digest"):
+        raise ModelError(f"{folder / _ENCODERS} does not match the model it was saved with")
+    network.eval()
+    return TrainedModel(
+        network=network, config=config, architecture=info["architecture"],
+        encoders=encoders, calibration=info["calibration"],
+        training_fingerprint=info["training_data_fingerprint"],
+        best_epoch=int(info.get("best_epoch", 0)),
+        best_validation_pr_auc=float(info.get("best_validation_pr_auc", float("nan"))),
+        history=[], train_seconds=float(info.get("train_seconds", 0.0)), info=info)
