@@ -386,7 +386,9 @@ def clusters(
 def train(
     out: Annotated[Path | None, typer.Option(
         help="Model folder (default $GRAPHRISK_HOME/models/<model>).")] = None,
-    model: Annotated[str, typer.Option(help="sage (GraphSAGE) or hgt.")] = "sage",
+    model: Annotated[str, typer.Option(
+        help="hgt (the best on customers without a known label in benchmarks/bench_gnn.py) "
+        "or sage (GraphSAGE, faster).")] = "hgt",
     epochs: Annotated[int, typer.Option(min=1, help="Most training epochs.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same model.")] = 0,
     batch_size: Annotated[int | None, typer.Option(
@@ -420,7 +422,7 @@ def train(
 def predict(
     model_dir: Annotated[Path | None, typer.Option(
         "--model", help="Model folder from `graphrisk train` (default "
-        "$GRAPHRISK_HOME/models/sage).")] = None,
+        "$GRAPHRISK_HOME/models/hgt).")] = None,
     export: Annotated[Path | None, typer.Option(
         help="Write one row per customer (id, probability, score, tier, reasons) to this "
         "CSV.")] = None,
@@ -433,7 +435,7 @@ def predict(
     from models.lifecycle import predict_store
 
     settings = _settings(store)
-    folder = model_dir or settings.home / "models" / "sage"
+    folder = model_dir or settings.home / "models" / "hgt"
     with _friendly_errors():
         policy, _ = _policy(settings)
         graph = open_store(settings)

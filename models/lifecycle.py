@@ -59,7 +59,7 @@ def train_on_store(
     store: GraphStore,
     out: Path,
     *,
-    model: str = "sage",
+    model: str = "hgt",
     epochs: int = 200,
     seed: int = 0,
     batch_size: int | None = None,

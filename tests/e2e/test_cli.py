@@ -147,7 +147,7 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     trained = _graphrisk(home, "train", "--epochs", "15")
     assert trained.returncode == 0, trained.stderr
     assert "Held-out customers" in trained.stdout
-    assert (home / "models" / "sage" / "model.json").is_file()
+    assert (home / "models" / "hgt" / "model.json").is_file()
 
     exported = tmp_path / "predictions.csv"
     predicted = _graphrisk(home, "predict", "--export", str(exported), "--top", "3")
@@ -156,7 +156,7 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1500 and all(0 <= float(r["probability"]) <= 1 for r in rows)
 
-    fused = _graphrisk(home, "score", "--model", str(home / "models" / "sage"), "--top", "2")
+    fused = _graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--top", "2")
     assert fused.returncode == 0, fused.stderr
     missing = _graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "model.json" in missing.stderr
