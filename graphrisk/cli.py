@@ -416,6 +416,8 @@ def train(
     console.print(f"Held-out customers ({m['test_customers']:,}, {m['test_known_risk']:,} with a "
                   f"known label): ROC-AUC {m['test_roc_auc']:.3f}, PR-AUC "
                   f"{m['test_pr_auc']:.3f}, recall in the top 1% {m['test_recall_at_1pct']:.3f}")
+    console.print(f"Report: {run.path / 'report.json'}; precision-recall curve: "
+                  f"{run.path / 'pr_curve.png'}")
 
 
 @app.command()

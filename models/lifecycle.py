@@ -72,6 +72,7 @@ def train_on_store(
     """
     from models.artifacts import save_model
     from models.dataset import build_graph_dataset
+    from models.report import write_training_report
     from models.training import TrainConfig, predict, train_model
 
     step = progress or (lambda _: None)
@@ -103,6 +104,10 @@ def train_on_store(
     }
     step("saving the model")
     path = save_model(trained, dataset, out, metrics=metrics, config=config)
+    write_training_report(path, y_true=y, probability=probability, metrics=metrics,
+                          history=trained.history,
+                          title=f"{model} on {dataset.num_customers:,} customers: held-out "
+                                "precision-recall")
     return TrainingRun(path, metrics, trained.best_epoch, trained.train_seconds)
 
 

@@ -139,6 +139,7 @@ def test_scoring_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
 
 def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     import csv
+    import json
 
     home, data = tmp_path / "home", tmp_path / "data"
     assert _graphrisk(home, "generate", "--customers", "1500", "--seed", "6", "--out",
@@ -147,7 +148,10 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     trained = _graphrisk(home, "train", "--epochs", "15")
     assert trained.returncode == 0, trained.stderr
     assert "Held-out customers" in trained.stdout
-    assert (home / "models" / "hgt" / "model.json").is_file()
+    for name in ("model.json", "model.pt", "encoders.json", "report.json", "pr_curve.png"):
+        assert (home / "models" / "hgt" / name).is_file(), name
+    report = json.loads((home / "models" / "hgt" / "report.json").read_text())
+    assert report["metrics"]["test_roc_auc"] > 0.5 and report["history"]
 
     exported = tmp_path / "predictions.csv"
     predicted = _graphrisk(home, "predict", "--export", str(exported), "--top", "3")
