@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -58,7 +59,7 @@ def _friendly_errors() -> Iterator[None]:
     try:
         yield
     except GraphRiskError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
 
 
@@ -294,6 +295,20 @@ def _policy(settings: Settings) -> tuple[RiskPolicy, Path]:
     return load_policy(source), source
 
 
+def _gnn_lifecycle() -> Any:
+    """``models.lifecycle``, or a clear error when the GNN's packages are not installed."""
+    try:
+        import torch  # noqa: F401
+        import torch_geometric  # noqa: F401
+    except ImportError as exc:
+        raise GraphRiskError(
+            f"the graph model needs torch and torch-geometric ({exc.name} is missing): run "
+            "`make setup-gnn`, or `pip install -e \".[gnn]\"`") from exc
+    import models.lifecycle
+
+    return models.lifecycle
+
+
 def _score_with_progress(settings: Settings, *, write: bool,
                          model_dir: Path | None = None) -> ScoringResult:
     from graphrisk.scoring import score_store
@@ -303,10 +318,9 @@ def _score_with_progress(settings: Settings, *, write: bool,
         policy, _ = _policy(settings)
         probability = None
         if model_dir is not None:
-            from models.lifecycle import predict_store
-
+            lifecycle = _gnn_lifecycle()
             with console.status("applying the graph model") as status:
-                _, predicted = predict_store(graph, model_dir, policy, write=False,
+                _, predicted = lifecycle.predict_store(graph, model_dir, policy, write=False,
                                              progress=lambda step: status.update(step))
             probability = predicted.set_index("customer_id")["probability"]
         with Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(),
@@ -397,11 +411,10 @@ def train(
     store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
 ) -> None:
     """Train a graph neural network on the customers with a known risk label."""
-    from models.lifecycle import train_on_store
-
     settings = _settings(store)
     target = out or settings.home / "models" / model
     with _friendly_errors():
+        train_on_store = _gnn_lifecycle().train_on_store
         graph = open_store(settings)
         try:
             with console.status("training") as status:
@@ -434,11 +447,10 @@ def predict(
         "--write/--no-write", help="Store the predictions in the score history.")] = True,
 ) -> None:
     """Score every customer with a trained GNN and store the predictions."""
-    from models.lifecycle import predict_store
-
     settings = _settings(store)
     folder = model_dir or settings.home / "models" / "hgt"
     with _friendly_errors():
+        predict_store = _gnn_lifecycle().predict_store
         policy, _ = _policy(settings)
         graph = open_store(settings)
         try:

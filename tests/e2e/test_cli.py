@@ -164,3 +164,13 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     assert fused.returncode == 0, fused.stderr
     missing = _graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "model.json" in missing.stderr
+
+
+def test_graph_model_commands_without_torch_say_how_to_install(tmp_path: Path) -> None:
+    code = ("import sys; sys.modules['torch'] = None; "
+            "from graphrisk.cli import app; app(['train'])")
+    env = {**os.environ, "GRAPHRISK_HOME": str(tmp_path), "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert "torch is missing" in done.stderr and 'pip install -e ".[gnn]"' in done.stderr
