@@ -38,8 +38,9 @@ from graphrisk.analytics.customer_graph import (
     DEFAULT_WEIGHTS,
     IDENTIFIER_KINDS,
     CustomerGraph,
-    build_customer_graph,
     build_money_graph,
+    customer_links,
+    graph_from_links,
 )
 from graphrisk.analytics.propagation import propagate_risk
 from graphrisk.store.base import GraphSnapshot
@@ -112,14 +113,13 @@ class PythonNetworkEngine:
         self._snapshot = snapshot
 
     def analyse(self, seeds: Mapping[str, float], settings: NetworkSettings) -> NetworkResult:
-        customer_graph = build_customer_graph(
-            self._snapshot, weights=settings.weights,
-            max_identifier_degree=settings.max_identifier_degree)
-        risk = propagate_risk(customer_graph, seeds, damping=settings.damping)
-        ring_graph = build_customer_graph(
-            self._snapshot, weights=settings.identifier_weights(),
-            max_identifier_degree=settings.max_identifier_degree)
-        rings = _connected_groups(ring_graph)
+        links = customer_links(self._snapshot, weights=settings.weights,
+                               max_identifier_degree=settings.max_identifier_degree)
+        risk = propagate_risk(graph_from_links(self._snapshot, links), seeds,
+                              damping=settings.damping)
+        # The ring graph is the customer graph's shared-identifier links alone.
+        identity = links[links["kind"].isin(settings.identifier_weights())]
+        rings = _connected_groups(graph_from_links(self._snapshot, identity))
         communities = _louvain(build_money_graph(self._snapshot), settings)
         return NetworkResult(risk, rings, communities, self.name)
 
