@@ -282,18 +282,19 @@ def score_customers(
 
     step("fusing the score")
     started = time.perf_counter()
+    high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
+    best_cluster = best_cluster_per_customer(high)
     components = _components(customers.index, known, individual, network, typologies,
-                             clusters, settings)
+                             best_cluster, settings)
     components["model"] = (model_probability.reindex(customers.index).fillna(0.0).clip(0, 1)
                            if model_probability is not None else 0.0)
-    evidence = components[list(COMPONENTS)].to_numpy() * _weight_vector(settings.weights)
-    score = fuse_components(components, settings.weights)
-    scores = components.assign(score=np.round(score, 2))
+    evidence = _evidence(components, settings.weights)
+    scores = components.assign(score=np.round(_fuse(evidence), 2))
     scores["tier"] = policy.tier_of(scores["score"])
     scores["known_risk_label"] = known_label
     scores["reasons"] = _reasons(
-        snapshot, factors, evidence, customers, known, links, typologies, clusters, settings,
-        components["model"].tolist())
+        factors, evidence, customers, known, links, typologies, clusters, best_cluster,
+        settings, components["model"].tolist())
     scores = (scores.reset_index().rename(columns={"index": "customer_id"})
               .sort_values(["score", "customer_id"], ascending=[False, True],
                            ignore_index=True))
@@ -310,22 +311,27 @@ def fuse_components(components: pd.DataFrame, weights: dict[str, float]) -> np.n
     Why public: the benchmark re-weights stored components on a validation split without
     re-running the analytics.
     """
-    evidence = components[list(COMPONENTS)].to_numpy(dtype=float) * _weight_vector(weights)
-    return 100.0 * (1.0 - np.prod(1.0 - evidence, axis=1))
+    return _fuse(_evidence(components, weights))
 
 
 # --------------------------------------------------------------------------------------------
 
 
-def _weight_vector(weights: dict[str, float]) -> np.ndarray:
-    return np.array([weights.get(k, 0.0) for k in COMPONENTS])
+def _evidence(components: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
+    """``w_k * c_k`` per customer (rows) and component (columns, in COMPONENTS order)."""
+    vector = np.array([weights.get(k, 0.0) for k in COMPONENTS])
+    return components[list(COMPONENTS)].to_numpy(dtype=float) * vector
+
+
+def _fuse(evidence: np.ndarray) -> np.ndarray:
+    return 100.0 * (1.0 - np.prod(1.0 - evidence, axis=1))
 
 
 def _components(
     index: pd.Index, known: pd.Series, individual: pd.Series, network: NetworkResult,
-    typologies: TypologyResult, clusters: pd.DataFrame, settings: ScoringSettings,
+    typologies: TypologyResult, best_cluster: pd.DataFrame, settings: ScoringSettings,
 ) -> pd.DataFrame:
-    """Each customer's evidence per component, in ``[0, 1]``."""
+    """Each customer's evidence per component, in ``[0, 1]`` (``model`` is added later)."""
     risk = network.propagated_risk.reindex(index).fillna(0.0)
     if risk.max() > 0:
         # Differences below a millionth of the largest risk are iteration noise (the two
@@ -338,9 +344,7 @@ def _components(
     counts = typologies.per_customer.set_index("customer_id")
     instances = counts[[c for c in counts.columns if c.endswith("_count")]].sum(axis=1)
     typology_part = 1.0 - 0.5 ** instances.reindex(index).fillna(0)
-    high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
-    best = best_cluster_per_customer(high)
-    cluster_part = best["cluster_score"].reindex(index).fillna(0.0).astype(float)
+    cluster_part = best_cluster["cluster_score"].reindex(index).fillna(0.0).astype(float)
     return pd.DataFrame({
         "known": known.astype(float),
         "individual": individual.reindex(index).fillna(0.0),
@@ -351,10 +355,10 @@ def _components(
 
 
 def _reasons(
-    snapshot: GraphSnapshot, factors: pd.DataFrame, evidence: np.ndarray,
+    factors: pd.DataFrame, evidence: np.ndarray,
     customers: pd.DataFrame, known: pd.Series, links: pd.DataFrame,
-    typologies: TypologyResult, clusters: pd.DataFrame, settings: ScoringSettings,
-    model_list: list[float],
+    typologies: TypologyResult, clusters: pd.DataFrame, best_cluster: pd.DataFrame,
+    settings: ScoringSettings, model_list: list[float],
 ) -> list[list[str]]:
     """Up to ``top_reasons`` plain-language reasons per customer, strongest evidence first."""
     percentiles = factor_percentiles(factors)
@@ -364,12 +368,10 @@ def _reasons(
     link_reasons = _known_neighbour_reasons(links, customers, known)
     typology_reasons = (typologies.per_customer.set_index("customer_id")["typology_reason"]
                         .reindex(customers.index).fillna(""))
-    high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
-    best = best_cluster_per_customer(high)
-    cluster_ids = best["cluster_id"].reindex(customers.index)
+    cluster_ids = best_cluster["cluster_id"].reindex(customers.index)
     cluster_rank = (clusters.set_index("cluster_id")["rank"] if not clusters.empty
                     else pd.Series(dtype=int))
-    cluster_reasons = best["cluster_reason"].reindex(customers.index)
+    cluster_reasons = best_cluster["cluster_reason"].reindex(customers.index)
     sources = customers.get("known_risk_source", pd.Series(index=customers.index, dtype=object))
     # Plain lists: label lookups on a Series cost microseconds each, times 100,000 customers.
     labels = customers["known_risk_label"].astype(object).tolist()
