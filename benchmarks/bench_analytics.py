@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from generated_bank import prepare_generated_bank
 
 from graphrisk.analytics.baselines import neo4j_reference_scores
 from graphrisk.analytics.evaluation import (
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return _child(Path(args.child[0]), args.child[1])
 
     figures: dict[str, object] = {"customers": args.customers, "seed": args.seed}
-    data, home = _prepare(args.work, args.customers, args.seed)
+    data, home = prepare_generated_bank(args.work, args.customers, args.seed)
     if not args.skip_speed:
         figures["speed"] = _speed(home, "embedded", args.repeat)
     if not args.skip_quality:
@@ -100,32 +101,6 @@ def main(argv: list[str] | None = None) -> int:
 
 # --------------------------------------------------------------------------------------------
 # Data
-# --------------------------------------------------------------------------------------------
-
-
-def _prepare(work: Path, customers: int, seed: int) -> tuple[Path, Path]:
-    """Generate and load the network once; later runs reuse both."""
-    from ingestion.generator import generate_dataset
-    from ingestion.loader import ingest_directory
-
-    data = work / f"data-{customers}-seed{seed}"
-    home = work / f"home-{customers}-seed{seed}"
-    if not (data / "truth" / "ground_truth.csv").is_file():
-        started = time.perf_counter()
-        generate_dataset(customers, seed, data)
-        print(f"generated {customers:,} customers in {time.perf_counter() - started:.1f} s")
-    settings = Settings(home=home)
-    with open_store(settings) as store:
-        if store.counts().get("customers", 0) != customers:
-            started = time.perf_counter()
-            report = ingest_directory(store, data)
-            print(f"loaded {report.rows_loaded:,} rows into the embedded store in "
-                  f"{time.perf_counter() - started:.1f} s")
-    return data, home
-
-
-# --------------------------------------------------------------------------------------------
-# Speed
 # --------------------------------------------------------------------------------------------
 
 
@@ -177,7 +152,7 @@ def _scaling(work: Path, sizes: list[int], seed: int) -> dict:
     print("\n== Scaling: one full run per size ==")
     rows = {}
     for size in sizes:
-        _, home = _prepare(work, size, seed)
+        _, home = prepare_generated_bank(work, size, seed)
         figures = _timed_child(home, "embedded")
         rows[size] = figures
         print(f"{size:>8,} customers: {figures['seconds']:.1f} s, "

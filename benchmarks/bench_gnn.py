@@ -62,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from generated_bank import prepare_generated_bank
 from scipy import sparse
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
@@ -112,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: dict[str, object] = {"customers": args.customers, "seed": args.seed,
                                   "split": args.split}
-    data_dir, db = _prepare(args.work, args.customers, args.seed)
+    data_dir, home = prepare_generated_bank(args.work, args.customers, args.seed)
     started = time.perf_counter()
-    with EmbeddedGraphStore(db) as store:
+    with EmbeddedGraphStore(home / "graphrisk.db") as store:
         snapshot = store.snapshot()
     figures["read_snapshot_seconds"] = time.perf_counter() - started
     truth = pd.read_csv(data_dir / "truth" / "ground_truth.csv").set_index("customer_id")
@@ -153,25 +154,6 @@ def main(argv: list[str] | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 # Data and split
 # --------------------------------------------------------------------------------------------
-
-
-def _prepare(work: Path, customers: int, seed: int) -> tuple[Path, Path]:
-    """Generate and load the bank once; later runs reuse both."""
-    from ingestion.generator import generate_dataset
-    from ingestion.loader import ingest_directory
-
-    data = work / f"data-{customers}-seed{seed}"
-    db = work / f"store-{customers}-seed{seed}" / "graphrisk.db"
-    if not (data / "truth" / "ground_truth.csv").is_file():
-        started = time.perf_counter()
-        generate_dataset(customers, seed, data)
-        print(f"generated {customers:,} customers in {time.perf_counter() - started:.1f} s")
-    with EmbeddedGraphStore(db) as store:
-        if store.counts().get("customers", 0) != customers:
-            started = time.perf_counter()
-            report = ingest_directory(store, data)
-            print(f"loaded {report.rows_loaded:,} rows in {time.perf_counter() - started:.1f} s")
-    return data, db
 
 
 def _split(customers: pd.DataFrame, how: str) -> pd.Series:
