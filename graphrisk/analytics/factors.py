@@ -67,8 +67,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from graphrisk.analytics.arrow_columns import id_keys, id_positions, iso_seconds
 from graphrisk.store.base import GraphSnapshot
 
 __all__ = [
@@ -156,10 +156,10 @@ def compute_risk_factors(
         .sort_values("customer_id")
         .reset_index(drop=True)
     )
-    customer_ids = _keys(customers["customer_id"])
+    customer_ids = id_keys(customers["customer_id"])
     n = len(customers)
-    account_ids = _keys(snapshot.accounts["account_id"])
-    account_owner = _positions(snapshot.accounts["customer_id"], customer_ids)
+    account_ids = id_keys(snapshot.accounts["account_id"])
+    account_owner = id_positions(snapshot.accounts["customer_id"], customer_ids)
 
     profile_industry = _isin(_text(customers["industry"]).str.lower(), industries)
     profile_country = _isin(_text(customers["country"]).str.upper(), countries)
@@ -382,13 +382,13 @@ class _Legs:
     ) -> _Legs:
         txns = snapshot.transactions
         owner_lookup = np.append(account_owner, -1)  # position -1 (no account) -> -1
-        from_owner = owner_lookup[_positions(txns["from_account_id"], account_ids)]
-        to_owner = owner_lookup[_positions(txns["to_account_id"], account_ids)]
+        from_owner = owner_lookup[id_positions(txns["from_account_id"], account_ids)]
+        to_owner = owner_lookup[id_positions(txns["to_account_id"], account_ids)]
         amount = pd.to_numeric(txns["amount"], errors="coerce").to_numpy(dtype=float)
         amount = np.nan_to_num(amount, nan=0.0)
-        seconds = _seconds(txns["timestamp"])
-        to_cp = _positions(
-            txns["to_counterparty_id"], _keys(snapshot.counterparties["counterparty_id"])
+        seconds = iso_seconds(txns["timestamp"])
+        to_cp = id_positions(
+            txns["to_counterparty_id"], id_keys(snapshot.counterparties["counterparty_id"])
         )
         internal = from_owner == to_owner
         out = (from_owner >= 0) & ~internal
@@ -416,30 +416,6 @@ class _Legs:
     def out_odd_hour(self) -> np.ndarray:
         hour = (self.out_seconds % _DAY) // 3_600
         return (self.out_seconds >= 0) & (hour >= _ODD_HOURS[0]) & (hour < _ODD_HOURS[1])
-
-
-def _keys(ids: pd.Series) -> pa.Array:
-    """Ids as an Arrow string array, for fast hash look-ups with :func:`_positions`."""
-    return pc.cast(pa.array(ids, from_pandas=True), pa.string())
-
-
-def _positions(values: pd.Series, keys: pa.Array) -> np.ndarray:
-    """Position in ``keys`` of each value (the first, where a key repeats); -1 where absent.
-
-    Why Arrow: its hash look-up is several times faster than ``pd.Index.get_indexer`` on a
-    million string ids.
-    """
-    found = pc.index_in(_keys(values), value_set=keys)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _seconds(values: pd.Series) -> np.ndarray:
-    """ISO 8601 date-times (or dates) as int64 seconds since 1970 (UTC); -1 where missing."""
-    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce", cache=False)
-    missing = parsed.isna().to_numpy()
-    seconds = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[s]").astype(np.int64)
-    seconds[missing] = -1
-    return seconds
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -476,7 +452,7 @@ def _credit_score_risk(scores: pd.Series) -> np.ndarray:
 
 def _dispute_factors(disputes: pd.DataFrame, customer_ids: pa.Array) -> dict[str, np.ndarray]:
     n = len(customer_ids)
-    codes = _positions(disputes["customer_id"], customer_ids)
+    codes = id_positions(disputes["customer_id"], customer_ids)
     amount = pd.to_numeric(disputes["amount"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     fraud = _text(disputes["kind"]).str.lower().eq("fraud_claim").fillna(False).to_numpy(dtype=bool)
     return {
@@ -522,9 +498,9 @@ def _max_in_window(group: np.ndarray, seconds: np.ndarray, window: int, n: int) 
 def _account_change_burst(
     changes: pd.DataFrame, account_ids: pa.Array, account_owner: np.ndarray, n: int
 ) -> np.ndarray:
-    account = _positions(changes["account_id"], account_ids)
+    account = id_positions(changes["account_id"], account_ids)
     per_account = _max_in_window(
-        account, _seconds(changes["timestamp"]), 30 * _DAY, len(account_ids)
+        account, iso_seconds(changes["timestamp"]), 30 * _DAY, len(account_ids)
     )
     result = np.zeros(n, dtype=np.int64)
     owned = account_owner >= 0
@@ -545,7 +521,7 @@ def _velocity_burst(legs: _Legs, onboarding: pd.Series, n: int) -> np.ndarray:
     # never before the data starts) to the end of the data.
     first = np.full(n, period_end, dtype=np.int64)
     np.minimum.at(first, customer, seconds)
-    onboard = _seconds(onboarding)
+    onboard = iso_seconds(onboarding)
     onboard = np.where(onboard >= 0, onboard, period_start)
     start = np.maximum(period_start, np.minimum(onboard, first))
     days = np.maximum((period_end - start) / _DAY, 1.0)

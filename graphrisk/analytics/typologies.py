@@ -68,6 +68,7 @@ import pyarrow.compute as pc
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from graphrisk.analytics.arrow_columns import id_keys, id_positions, iso_seconds
 from graphrisk.analytics.factors import DEFAULT_REPORTING_THRESHOLD
 from graphrisk.store.base import GraphSnapshot
 
@@ -280,15 +281,15 @@ class _Transfers:
     def build(cls, snapshot: GraphSnapshot, settings: TypologySettings) -> _Transfers:
         accounts = snapshot.accounts.drop_duplicates("account_id")
         owner_codes, customer_ids = pd.factorize(accounts["customer_id"], sort=True)
-        account_keys = _keys(accounts["account_id"])
+        account_keys = id_keys(accounts["account_id"])
         owner_lookup = np.append(owner_codes.astype(np.int64), -1)  # position -1 -> -1
 
         txns = snapshot.transactions
-        src = owner_lookup[_positions(txns["from_account_id"], account_keys)]
-        dst = owner_lookup[_positions(txns["to_account_id"], account_keys)]
+        src = owner_lookup[id_positions(txns["from_account_id"], account_keys)]
+        dst = owner_lookup[id_positions(txns["to_account_id"], account_keys)]
         amount = pd.to_numeric(txns["amount"], errors="coerce").to_numpy(dtype=float)
         amount = np.nan_to_num(amount, nan=0.0)
-        seconds = _seconds(txns["timestamp"])
+        seconds = iso_seconds(txns["timestamp"])
         has_src = (src >= 0) | txns["from_counterparty_id"].notna().to_numpy()
         has_dst = (dst >= 0) | txns["to_counterparty_id"].notna().to_numpy()
         # One end must be ours, and money between two accounts of one customer is no signal.
@@ -298,19 +299,19 @@ class _Transfers:
         keep = np.flatnonzero(usable & (amount >= settings.min_amount))
         # Time order, ties by transaction id: the same snapshot always gives the same result.
         by_time = pa.table(
-            {"t": seconds[keep], "id": _keys(txns["transaction_id"]).take(pa.array(keep))}
+            {"t": seconds[keep], "id": id_keys(txns["transaction_id"]).take(pa.array(keep))}
         )
         keep = keep[pc.sort_indices(by_time, [("t", "ascending"), ("id", "ascending")]).to_numpy()]
 
         def names(account: str, counterparty: str) -> pa.Array:
-            return pc.coalesce(_keys(txns[account]), _keys(txns[counterparty]))
+            return pc.coalesce(id_keys(txns[account]), id_keys(txns[counterparty]))
 
-        from_cp = _keys(txns["from_counterparty_id"]).take(pa.array(keep))
-        to_cp = _keys(txns["to_counterparty_id"]).take(pa.array(keep))
+        from_cp = id_keys(txns["from_counterparty_id"]).take(pa.array(keep))
+        to_cp = id_keys(txns["to_counterparty_id"]).take(pa.array(keep))
         cp_keys = pc.unique(pa.chunked_array([from_cp, to_cp]).drop_null())
 
         currencies = (
-            _keys(txns["currency"])
+            id_keys(txns["currency"])
             if "currency" in txns.columns
             else pa.nulls(len(txns), pa.string())
         )
@@ -318,8 +319,8 @@ class _Transfers:
             customer_ids=np.asarray(customer_ids, dtype=object),
             src=src[keep],
             dst=dst[keep],
-            src_party=np.where(src[keep] >= 0, src[keep], -2 - _positions(from_cp, cp_keys)),
-            dst_party=np.where(dst[keep] >= 0, dst[keep], -2 - _positions(to_cp, cp_keys)),
+            src_party=np.where(src[keep] >= 0, src[keep], -2 - id_positions(from_cp, cp_keys)),
+            dst_party=np.where(dst[keep] >= 0, dst[keep], -2 - id_positions(to_cp, cp_keys)),
             amount=amount[keep],
             seconds=seconds[keep],
             standing=_standing(
@@ -835,40 +836,6 @@ def _per_customer(instances: pd.DataFrame, customers: pd.Series) -> pd.DataFrame
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _keys(ids: pd.Series) -> pa.Array:
-    """Ids as an Arrow string array, for fast hash look-ups with :func:`_positions`."""
-    values = pa.array(ids, from_pandas=True)
-    if pa.types.is_null(values.type) or not pa.types.is_string(values.type):
-        values = pc.cast(values, pa.string())
-    return values
-
-
-def _positions(values: pd.Series, keys: pa.Array) -> np.ndarray:
-    """Position in ``keys`` of each value; -1 where absent (Arrow's hash look-up is fast)."""
-    found = pc.index_in(_keys(values), value_set=keys)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _seconds(values: pd.Series) -> np.ndarray:
-    """ISO 8601 date-times as int64 seconds since 1970 (UTC); -1 where missing.
-
-    Arrow parses the stores' plain ``2025-01-01T07:00:00`` several times faster than pandas;
-    anything else (offsets, fractions, datetime columns) goes through pandas.
-    """
-    if pd.api.types.is_string_dtype(values.dtype):
-        try:
-            parsed_fast = pc.cast(pa.array(values, from_pandas=True), pa.timestamp("s"))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            pass
-        else:
-            return parsed_fast.fill_null(-1).cast(pa.int64()).to_numpy()
-    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce", cache=False)
-    missing = parsed.isna().to_numpy()
-    seconds = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[s]").astype(np.int64)
-    seconds[missing] = -1
-    return seconds
 
 
 def _count(n: int, word: str) -> str:
