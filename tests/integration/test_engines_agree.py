@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver
 from scipy.stats import spearmanr
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from graphrisk.analytics.customer_graph import build_customer_graph
 from graphrisk.analytics.network import NetworkResult, NetworkSettings, PythonNetworkEngine
-from graphrisk.config import Settings
 from graphrisk.errors import StoreError
 from graphrisk.store import gds
 from graphrisk.store.base import GraphSnapshot
@@ -42,15 +41,6 @@ AML_TYPOLOGIES = ("fan_in", "fan_out", "cycle", "bipartite", "stack", "random",
 #: cycles, layers) that holds the whole group together (all 217 such groups of the
 #: 100,000-customer bank sit wholly in one community under either engine).
 LOOSE_TYPOLOGIES = ("random",)
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driver]:
-    open_test_store("neo4j", tmp_path_factory.mktemp("probe")).close()  # skips or fails if absent
-    settings = Settings()
-    with GraphDatabase.driver(settings.neo4j_uri,
-                              auth=(settings.neo4j_user, settings.neo4j_password)) as drv:
-        yield drv
 
 
 def _projections(driver: Driver) -> list[str]:

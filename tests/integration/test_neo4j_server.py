@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver
 
 from graphrisk.config import Settings
 from graphrisk.domain import NodeLabel
@@ -17,15 +16,6 @@ from graphrisk.store.neo4j import Neo4jGraphStore
 from tests.stores import open_test_store
 
 pytestmark = pytest.mark.neo4j
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Driver]:
-    open_test_store("neo4j", tmp_path_factory.mktemp("server")).close()  # skips or fails if absent
-    settings = Settings()
-    with GraphDatabase.driver(settings.neo4j_uri,
-                              auth=(settings.neo4j_user, settings.neo4j_password)) as drv:
-        yield drv
 
 
 def test_server_is_neo4j_5_26_with_gds_and_apoc(driver: Driver) -> None:
