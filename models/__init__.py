@@ -14,7 +14,8 @@ import torch)::
 Modules: :mod:`models.dataset` (graph, features, encoders), :mod:`models.networks`
 (heterogeneous GraphSAGE and HGT), :mod:`models.sampling` (neighbour sampling without
 pyg-lib), :mod:`models.training` (training, calibration, scoring), :mod:`models.artifacts`
-(model folders).
+(model folders), :mod:`models.explain` (why a customer got its probability: neighbours,
+relationships and features, in words).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _EXPORTS = {
     "TrainedModel": "models.training",
     "predict": "models.training",
     "train_model": "models.training",
+    "ModelExplanation": "models.explain",
+    "explain_customer": "models.explain",
+    "explain_customers": "models.explain",
     "load_model": "models.artifacts",
     "read_model_info": "models.artifacts",
     "save_model": "models.artifacts",

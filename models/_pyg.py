@@ -17,10 +17,12 @@ with warnings.catch_warnings():
     )
     import torch_geometric  # noqa: F401
     from torch_geometric.data import HeteroData
+    from torch_geometric.explain import Explainer
+    from torch_geometric.explain.algorithm import CaptumExplainer
     from torch_geometric.nn import HeteroConv, HGTConv, MessagePassing
     from torch_geometric.utils import scatter, softmax
 
 __all__ = [
-    "HGTConv", "HeteroConv", "HeteroData", "MessagePassing", "scatter", "softmax",
-    "torch_geometric",
+    "CaptumExplainer", "Explainer", "HGTConv", "HeteroConv", "HeteroData", "MessagePassing",
+    "scatter", "softmax", "torch_geometric",
 ]

@@ -50,7 +50,10 @@ from models.dataset import FeatureEncoders, GraphDataset
 from models.networks import MODEL_KINDS, HeteroRiskNet, architecture_of, build_network
 from models.sampling import NeighbourSampler
 
-__all__ = ["CALIBRATIONS", "TrainConfig", "TrainedModel", "predict", "train_model"]
+__all__ = [
+    "CALIBRATIONS", "TrainConfig", "TrainedModel", "apply_calibration", "predict", "reproducible",
+    "train_model",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +215,7 @@ def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterab
     device = torch.device(config.device)
     architecture = architecture_of(dataset)
 
-    with _reproducible(config):
+    with reproducible(config):
         network = build_network(config.model, architecture, hidden=config.hidden,
                                 layers=config.layers, dropout=config.dropout,
                                 heads=config.heads).to(device)
@@ -290,7 +293,7 @@ def predict(trained: TrainedModel, dataset: GraphDataset,
     device = torch.device(config.device)
     network = trained.network.to(device)
     network.eval()
-    with _reproducible(config):
+    with reproducible(config):
         logits = _Runner(dataset, config, device).logits(network, positions)
     trained.network.cpu()
     return pd.Series(apply_calibration(trained.calibration, logits),
@@ -330,7 +333,7 @@ def _fit_calibration(method: str, logits: np.ndarray, y: np.ndarray) -> dict[str
 
 
 @contextmanager
-def _reproducible(config: TrainConfig) -> Iterator[None]:
+def reproducible(config: TrainConfig) -> Iterator[None]:
     """Seed torch, ask for deterministic kernels and set the thread count; undo on exit."""
     was_deterministic = torch.are_deterministic_algorithms_enabled()
     was_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
