@@ -14,6 +14,12 @@ Graph view (Neo4j names; the embedded store uses the same words as table and col
   ``(Customer)-[:HAS_IDENTIFIER]->(Identifier)``, ``(Customer)-[:RAISED]->(Dispute)``,
   ``(Dispute)-[:CONCERNS]->(Account)``, ``(Account)-[:HAS_LOAN]->(Loan)``,
   ``(Account)-[:HAD_CHANGE]->(AccountChange)``
+
+Customer features (``customer_features``: numeric attributes computed elsewhere) are
+attributes of a customer, not part of the network: in Neo4j each is a
+``(Customer)-[:HAS_FEATURE]->(CustomerFeature {customer_id, feature, value})``, kept outside
+:class:`NodeLabel` and :class:`RelType` (like scoring runs' ``HAS_SCORE``), so neighbourhoods,
+paths and graph analytics never walk into them.
 """
 
 from __future__ import annotations
@@ -104,7 +110,8 @@ class EntitySpec:
 
     Attributes:
         name: the file stem and table name (``customers`` reads ``customers.csv``).
-        label: the Neo4j node label, or ``None`` where rows become relationships only.
+        label: the Neo4j node label, or ``None`` where rows are not nodes of the network
+            (relationships, or attributes of a customer).
         key: the column(s) that identify a row; a re-load with the same key updates the row.
         columns: every column, in file order.
         one_of: groups of columns of which exactly one must be filled (a transaction's source
@@ -185,6 +192,26 @@ CUSTOMERS = EntitySpec(
                "one is known; empty means *unknown*, not *clean*."),
         Column("known_risk_source", "text", doc="Where the known label came from (SAR, "
                "investigation, chargeback, loan status...)."),
+    ),
+)
+
+#: What a customer feature may be called: lower-case letters, digits and ``_ . -``.
+FEATURE_NAME_PATTERN = r"[a-z0-9_.\-]{1,64}"
+
+CUSTOMER_FEATURES = EntitySpec(
+    name="customer_features",
+    label=None,
+    key=("customer_id", "feature"),
+    doc="Numeric attributes computed elsewhere (bureau variables, financial-statement "
+    "ratios) that models use as customer features. Long form: one row per customer and "
+    "feature; a customer without a row for a feature has it missing. Feature names are "
+    "lower-cased before they are checked and stored.",
+    columns=(
+        Column("customer_id", "id", required=True, references="customers"),
+        Column("feature", "text", required=True, doc="Feature name, lower-case: letters, "
+               "digits and `_ . -`, at most 64 characters (e.g. `debt_to_equity`)."),
+        Column("value", "float", required=True, doc="The customer's value; models "
+               "standardise it, so any finite scale works (transform heavy tails first)."),
     ),
 )
 
@@ -320,8 +347,8 @@ ACCOUNT_CHANGES = EntitySpec(
 
 #: Every entity, in load order: an entity comes after every entity it refers to.
 ENTITIES: tuple[EntitySpec, ...] = (
-    CUSTOMERS, COUNTERPARTIES, ACCOUNTS, ACCOUNT_HOLDERS, IDENTIFIERS, TRANSACTIONS, DISPUTES,
-    LOANS, ACCOUNT_CHANGES,
+    CUSTOMERS, CUSTOMER_FEATURES, COUNTERPARTIES, ACCOUNTS, ACCOUNT_HOLDERS, IDENTIFIERS,
+    TRANSACTIONS, DISPUTES, LOANS, ACCOUNT_CHANGES,
 )
 ENTITY_BY_NAME: dict[str, EntitySpec] = {spec.name: spec for spec in ENTITIES}
 

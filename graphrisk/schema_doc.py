@@ -21,6 +21,7 @@ graph LR
   Counterparty -- TRANSFERRED --> Account
   Account -- HAS_LOAN --> Loan
   Account -- HAD_CHANGE --> AccountChange
+  Customer -. HAS_FEATURE .-> CustomerFeature
 ```"""
 
 
@@ -58,6 +59,12 @@ def render_schema_markdown(*, brief: bool = False) -> str:
             "`<kind>:<normalised value>`: phones keep digits only (a leading `00` dropped), "
             "e-mails and device ids are lower-cased, addresses upper-cased with punctuation "
             "removed and common words abbreviated (STREET → ST), IPs in canonical form.",
+            "",
+            "Customer features (`customer_features`) are attributes, not part of the network: "
+            "in Neo4j each row is a `CustomerFeature {customer_id, feature, value}` node that "
+            "its customer points at with `HAS_FEATURE` (dotted above), in the embedded store a "
+            "row of the `customer_features` table; neighbourhoods, paths and the graph "
+            "analytics do not follow them, and models read them as customer features.",
             "",
             "| relationship | from | to | built from |",
             "|---|---|---|---|",

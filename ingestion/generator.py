@@ -58,6 +58,7 @@ from graphrisk.domain import (
 
 __all__ = [
     "AML_PATTERNS",
+    "GENERATED_ENTITIES",
     "GenerationSummary",
     "HIGH_RISK_COUNTRIES",
     "HIGH_RISK_INDUSTRIES",
@@ -74,6 +75,8 @@ logger = logging.getLogger(__name__)
 # Public constants
 # --------------------------------------------------------------------------------------------
 
+#: The entities the generator writes: all but ``customer_features`` (a bank brings its own).
+GENERATED_ENTITIES = tuple(spec for spec in ENTITIES if spec.name != "customer_features")
 #: The eight AMLSim alert patterns, by AMLSim's names.
 AML_PATTERNS: tuple[str, ...] = (
     "fan_in",
@@ -787,7 +790,7 @@ def generate_dataset(
 ) -> GenerationSummary:
     """Generate a synthetic bank with planted risk typologies and write it to ``out_dir``.
 
-    Writes one file per entity of :data:`graphrisk.domain.ENTITIES` (``customers``,
+    Writes one file per entity of :data:`GENERATED_ENTITIES` (``customers``,
     ``counterparties``, ``accounts``, ``account_holders``, ``identifiers``, ``transactions``,
     ``disputes``, ``loans``, ``account_changes``), columns in spec order, and the answer key in
     ``out_dir/truth/``: ``ground_truth.csv`` (one row per customer: ``customer_id``, ``risky``,
@@ -2629,7 +2632,7 @@ def _write_all(
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(exist_ok=True)
     rows: dict[str, int] = {}
-    for spec in ENTITIES:
+    for spec in GENERATED_ENTITIES:
         table = tables[spec.name]
         report(f"write {spec.name}")
         _write_table(table, out_dir / f"{spec.name}.{file_format}", file_format)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pycountry
 
-from graphrisk.domain import ID_PATTERN, Column, EntitySpec
+from graphrisk.domain import FEATURE_NAME_PATTERN, ID_PATTERN, Column, EntitySpec
 from graphrisk.normalise import normalise_identifiers
 from ingestion.reader import ROW_COLUMN, Problem, RawTable
 
@@ -229,6 +229,17 @@ def _check_identifiers(checker: _Checker, typed: dict[str, pd.Series], raw: pd.S
     typed["identifier_id"] = (kinds + ":" + normalised).where(typed["value"].notna(), None)
 
 
+def _check_feature_names(checker: _Checker, typed: dict[str, pd.Series]) -> None:
+    """Customer feature names are lower-cased (``F0`` and ``f0`` are one feature), then
+    checked, because models turn them into column names (``feature:<name>``)."""
+    names = typed["feature"]
+    lowered = names.str.lower()
+    bad = names.notna() & ~lowered.str.fullmatch(FEATURE_NAME_PATTERN).fillna(False).astype(bool)
+    checker.flag(bad, "feature", "not a feature name: use 1-64 lower-case letters, digits or "
+                 "_ . -", names)
+    typed["feature"] = lowered.where(names.notna() & ~bad, None)
+
+
 def _check_references(checker: _Checker, spec: EntitySpec, typed: dict[str, pd.Series],
                       refs: ReferenceIndex) -> None:
     for column in spec.columns:
@@ -302,6 +313,8 @@ def validate_table(raw: RawTable, refs: ReferenceIndex) -> ValidatedTable:
         typed[column.name] = _check_column(checker, column, _strings(frame, column.name))
     if spec.name == "identifiers":
         _check_identifiers(checker, typed, _strings(frame, "value"))
+    if spec.name == "customer_features":
+        _check_feature_names(checker, typed)
     _check_one_of(checker, spec, typed)
     _check_date_order(checker, typed)
     _check_references(checker, spec, typed, refs)

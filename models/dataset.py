@@ -44,6 +44,13 @@ Choices worth knowing:
   disputes by kind, and one-hot segment, KYC status, industry and country. Numbers are
   standardised with the fitted mean and deviation (missing values become the mean, with a
   ``*_missing`` flag where a value can be absent) and clipped to ``[-10, 10]``.
+* **Bring-your-own customer features**: every feature name in the snapshot's
+  ``customer_features`` (bureau variables, financial-statement ratios...) becomes a numeric
+  column ``feature:<name>``, standardised like the others, with a ``feature:<name>_missing``
+  flag (a customer without a row for it gets the mean). The names are fitted: they are part of
+  the encoders (``settings["customer_features"]``), so a later snapshot gets the same columns,
+  a feature the model never saw is ignored and one it lacks counts as missing. Values are
+  taken as given (no ``log1p``): transform heavy tails before loading.
 * **Never a feature**: ``known_risk_label`` (the label, ``customer.y``) and
   ``known_risk_source`` (which would give the label away), names and ids.
 * **Time** is measured backwards from the last transaction in the snapshot (the "end of the
@@ -159,7 +166,9 @@ class FeatureEncoders:
             list, so that JSON keeps the order), each one-hot over its vocabulary followed by
             ``__other__`` and ``__missing__``.
         settings: ``max_identifier_degree``, ``reporting_threshold``,
-            ``high_risk_industries``, ``high_risk_countries`` used to build the graph.
+            ``high_risk_industries``, ``high_risk_countries`` used to build the graph, and
+            ``customer_features``: the bring-your-own feature names, sorted (absent in
+            encoders fitted before customer features existed, which read as none).
         format_version: layout version (:data:`ENCODERS_FORMAT_VERSION`).
     """
 
@@ -321,6 +330,8 @@ def build_graph_dataset(
             "reporting_threshold": float(reporting_threshold),
             "high_risk_industries": sorted(i.lower() for i in high_risk_industries),
             "high_risk_countries": sorted(c.upper() for c in high_risk_countries),
+            "customer_features": sorted(
+                snapshot.customer_features["feature"].dropna().astype(str).unique()),
         }
     customers = (snapshot.customers.drop_duplicates("customer_id")
                  .sort_values("customer_id").reset_index(drop=True))
@@ -421,6 +432,9 @@ class _RawGraph:
         customer_frame = _customer_features(
             snapshot, customers, customer_index, accounts, account_owner, holds_index,
             holds, identifier_counts, settings, end)
+        customer_frame = pd.concat([customer_frame, _brought_features(
+            snapshot.customer_features, customer_index,
+            settings.get("customer_features", []))], axis=1)
         counterparty_frame = _counterparty_features(counterparties, transfers, settings)
 
         categorical = {
@@ -687,6 +701,27 @@ def _counterparty_features(counterparties: pd.DataFrame, transfers: _Transfers,
         "in_amount": np.log1p(transfers.counterparty_in[1]),
         "kind": counterparties["kind"].to_numpy(),
     })
+
+
+def _brought_features(features: pd.DataFrame, customer_index: pd.Index,
+                      names: list[str]) -> pd.DataFrame:
+    """The ``customer_features`` rows of ``names``, wide: ``feature:<name>`` (NaN where a
+    customer has no value) and ``feature:<name>_missing`` per name, in ``names`` order."""
+    n = len(customer_index)
+    values = np.full((n, len(names)), np.nan)
+    if names and len(features):
+        rows = features[features["feature"].astype(str).isin(names)]
+        row = customer_index.get_indexer(rows["customer_id"].astype(str))
+        column = pd.Index(names).get_indexer(rows["feature"].astype(str))
+        keep = row >= 0
+        values[row[keep], column[keep]] = pd.to_numeric(
+            rows["value"], errors="coerce").to_numpy(dtype=np.float64)[keep]
+    values[~np.isfinite(values)] = np.nan
+    columns: dict[str, np.ndarray] = {}
+    for j, name in enumerate(names):
+        columns[f"feature:{name}"] = values[:, j]
+        columns[f"feature:{name}_missing"] = np.isnan(values[:, j]).astype(np.float64)
+    return pd.DataFrame(columns, index=range(n))
 
 
 def _customer_features(

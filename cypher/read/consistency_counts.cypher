@@ -13,5 +13,8 @@ CALL () { MATCH (x:AccountChange) WHERE NOT EXISTS { MATCH (:Account)-[:HAD_CHAN
        RETURN count(x) AS account_changes_without_account }
 CALL () { MATCH (i:Identifier) WHERE NOT EXISTS { MATCH (:Customer)-[:HAS_IDENTIFIER]->(i) }
        RETURN count(i) AS identifiers_without_customer }
+CALL () { MATCH (f:CustomerFeature) WHERE NOT EXISTS { MATCH (:Customer)-[:HAS_FEATURE]->(f) }
+       RETURN count(f) AS customer_features_without_customer }
 RETURN accounts_without_owner, disputes_without_customer, disputes_naming_unknown_transactions,
-       loans_without_account, account_changes_without_account, identifiers_without_customer
+       loans_without_account, account_changes_without_account, identifiers_without_customer,
+       customer_features_without_customer

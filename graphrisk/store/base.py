@@ -104,7 +104,9 @@ class GraphSnapshot:
     """The whole graph as DataFrames, one per entity, for analytics and models.
 
     ``identifiers`` holds one row per customer–identifier link with the identifier's
-    ``identifier_id``, ``kind`` and normalised ``value``.
+    ``identifier_id``, ``kind`` and normalised ``value``. ``customer_features`` is long form
+    (``customer_id, feature, value``); it defaults to empty, so snapshots built by hand (tests,
+    other sources) need not name it.
     """
 
     customers: pd.DataFrame
@@ -116,6 +118,9 @@ class GraphSnapshot:
     disputes: pd.DataFrame
     loans: pd.DataFrame
     account_changes: pd.DataFrame
+    customer_features: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"customer_id": pd.Series(dtype=object), "feature": pd.Series(dtype=object),
+         "value": pd.Series(dtype="float64")}))
 
     def counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in vars(self).items()}

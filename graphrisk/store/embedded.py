@@ -48,7 +48,9 @@ __all__ = ["EmbeddedGraphStore", "SCHEMA_VERSION"]
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the table layout changes; a newer file is refused, an older one migrated.
-SCHEMA_VERSION = 1
+#: Version 2 added ``customer_features``; a version-1 file gets the (empty) table on opening,
+#: since every table is created ``IF NOT EXISTS``.
+SCHEMA_VERSION = 2
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL"}
 #: Extra columns the store keeps beyond the input format.

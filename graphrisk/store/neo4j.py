@@ -5,7 +5,10 @@ stored the way they expect — nodes per entity keyed by business id, transactio
 ``TRANSFERRED`` relationships — and every statement lives in ``cypher/``. Each batch is
 written in one managed transaction (``execute_write``) together with its checkpoint, so the
 driver retries transient failures with backoff and a failed batch leaves nothing behind.
-This is the only module that runs Cypher.
+Customer features are ``(:Customer)-[:HAS_FEATURE]->(:CustomerFeature {customer_id, feature,
+value})``, one node per input row (so a re-load MERGEs on the input's own key), outside the
+relationship types that neighbourhoods and paths follow. This is the only module that runs
+Cypher.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ _SCHEMA_STATEMENTS = (
     "schema/create_transfer_constraint", "schema/create_batch_constraint",
     "schema/create_load_constraint", "schema/create_score_run_constraint",
     "schema/create_score_constraint", "schema/create_score_customer_index",
+    "schema/create_customer_feature_constraint",
 )
 
 
@@ -260,6 +264,9 @@ class Neo4jGraphStore:
         elif entity == "account_holders":
             tx.run(load_cypher("load/merge_account_holders"),
                    rows=_plain_rows(rows, spec.column_names)).consume()
+        elif entity == "customer_features":
+            tx.run(load_cypher("load/merge_customer_features"),
+                   rows=_plain_rows(rows, spec.column_names)).consume()
         else:
             self._write_nodes(tx, entity, rows)
 
@@ -378,6 +385,8 @@ class Neo4jGraphStore:
                 counts[spec.name] = self._count_relationships(RelType.HAS_IDENTIFIER, None)
             elif spec.name == "transactions":
                 counts[spec.name] = self._count_relationships(RelType.TRANSFERRED, None)
+            elif spec.name == "customer_features":
+                counts[spec.name] = int(self._read("read/count_customer_features")[0]["n"])
             else:
                 assert spec.label is not None
                 counts[spec.name] = self._count_nodes(spec.label)
@@ -453,6 +462,8 @@ class Neo4jGraphStore:
                 rows = self._paged("snapshot/page_identifiers", columns)
             elif spec.name == "account_holders":
                 rows = self._paged("snapshot/page_account_holders", columns)
+            elif spec.name == "customer_features":
+                rows = self._paged("snapshot/page_customer_features", columns)
             else:
                 rows = self._paged("snapshot/page_transactions", columns)
             frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(

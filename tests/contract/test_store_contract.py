@@ -42,7 +42,7 @@ def test_counts_after_load(loaded: GraphStore) -> None:
     assert loaded.counts() == {
         "customers": 6, "counterparties": 2, "accounts": 7, "account_holders": 1,
         "identifiers": 8, "transactions": 7, "disputes": 1, "loans": 1, "account_changes": 3,
-        "identifier_nodes": 4,
+        "customer_features": 0, "identifier_nodes": 4,
     }
 
 
@@ -168,4 +168,34 @@ def test_load_bookkeeping(loaded: GraphStore) -> None:
     assert ("customers.csv", 0) in loaded.completed_batches(load_id)
     assert loaded.existing_ids("accounts") == {f"A{i}" for i in range(1, 8)}
     assert "T3" in loaded.existing_ids("transactions")
+    assert loaded.consistency_problems() == []
+
+
+def test_customer_features_load_reload_and_come_back(loaded: GraphStore,
+                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "features"
+    folder.mkdir()
+    path = folder / "customer_features.csv"
+    path.write_text("customer_id,feature,value\n"
+                    "C2,Debt_Ratio,0.75\nC2,bureau_inquiries,3\nC1,debt_ratio,0.2\n"
+                    "C9,debt_ratio,1\nC3,bad name!,1\n")
+    before = loaded.counts()
+    report = ingest_directory(loaded, folder)
+    assert sorted((p.row, p.column) for p in report.errors) == [(5, "customer_id"),
+                                                                (6, "feature")]
+    assert loaded.counts() == {**before, "customer_features": 3}
+    again = ingest_directory(loaded, folder)  # the same file: nothing new
+    assert again.rows_loaded == 3
+    path.write_text("customer_id,feature,value\nC2,debt_ratio,0.5\n")
+    ingest_directory(loaded, folder)  # a changed value updates its row in place
+    assert loaded.counts() == {**before, "customer_features": 3}
+    features = loaded.snapshot().customer_features
+    assert list(features.columns) == ["customer_id", "feature", "value"]
+    assert features.values.tolist() == [["C1", "debt_ratio", 0.2],
+                                        ["C2", "bureau_inquiries", 3.0],
+                                        ["C2", "debt_ratio", 0.5]]
+    # Attributes, not network: a customer's neighbourhood does not reach its features.
+    sub = loaded.neighbourhood(_customer("C2"), hops=1)
+    assert {ref.label for ref in sub.node_refs()} == {NodeLabel.CUSTOMER, NodeLabel.ACCOUNT,
+                                                       NodeLabel.IDENTIFIER}
     assert loaded.consistency_problems() == []

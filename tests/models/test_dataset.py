@@ -156,3 +156,66 @@ def test_hub_identifiers_are_left_out(bank) -> None:
     assert "phone:000" not in set(dataset.node_ids["identifier"])
     names = dataset.encoders.feature_names("customer")
     assert float(dataset.data["customer"].x[0, names.index("hub_identifiers")]) > 0
+
+
+def _with_features(snapshot: GraphSnapshot, rows: list[tuple[str, str, float]]) -> GraphSnapshot:
+    frame = pd.DataFrame(rows, columns=["customer_id", "feature", "value"])
+    return replace(snapshot, customer_features=frame)
+
+
+def test_customer_features_become_standardised_columns_with_missing_flags(
+        tiny_snapshot: GraphSnapshot) -> None:
+    snapshot = _with_features(tiny_snapshot, [
+        ("C1", "debt_ratio", 1.0), ("C2", "debt_ratio", 3.0), ("C3", "debt_ratio", 5.0),
+        ("C2", "audit_flags", 2.0), ("C9", "debt_ratio", 100.0),  # C9 is nobody: ignored
+    ])
+    dataset = build_graph_dataset(snapshot)
+    assert dataset.encoders.settings["customer_features"] == ["audit_flags", "debt_ratio"]
+    names = dataset.encoders.feature_names("customer")
+    x = pd.DataFrame(dataset.data["customer"].x.numpy(), columns=names,
+                     index=dataset.customer_ids)
+    ratio = x["feature:debt_ratio"]
+    # Mean 3 and deviation sqrt(8/3) over the three customers that have it; the rest get the
+    # mean (0 once standardised) and the flag.
+    assert ratio["C1"] == pytest.approx(-2 / np.sqrt(8 / 3), rel=1e-5)
+    assert ratio["C2"] == pytest.approx(0.0, abs=1e-6)
+    assert ratio[["C4", "C5", "C6"]].tolist() == [0.0, 0.0, 0.0]
+    flags = x["feature:debt_ratio_missing"]  # standardised too: half have it, -1 / +1
+    assert flags.tolist() == pytest.approx([-1.0, -1.0, -1.0, 1.0, 1.0, 1.0])
+    assert x.loc["C2", "feature:audit_flags_missing"] == pytest.approx(
+        (0.0 - 5 / 6) / np.sqrt(5 / 36), rel=1e-5)
+
+
+def test_customer_feature_names_are_fitted_and_reapplied(tiny_snapshot: GraphSnapshot,
+                                                         tmp_path) -> None:
+    trained = build_graph_dataset(_with_features(tiny_snapshot, [
+        ("C1", "debt_ratio", 1.0), ("C2", "debt_ratio", 3.0), ("C3", "audit_flags", 1.0)]))
+    path = tmp_path / "encoders.json"
+    trained.encoders.save(path)
+    encoders = FeatureEncoders.load(path)
+    # A later snapshot: debt_ratio for C1 only, audit_flags gone, a feature never seen.
+    later = build_graph_dataset(_with_features(tiny_snapshot, [
+        ("C1", "debt_ratio", 3.0), ("C4", "new_ratio", 9.0)]), encoders=encoders)
+    names = later.encoders.feature_names("customer")
+    assert names == trained.encoders.feature_names("customer")
+    assert not any("new_ratio" in name for name in names)
+    x = pd.DataFrame(later.data["customer"].x.numpy(), columns=names, index=later.customer_ids)
+    # Standardised with the training mean (2) and deviation (1), not the later snapshot's.
+    assert x.loc["C1", "feature:debt_ratio"] == pytest.approx(1.0)
+    assert x["feature:audit_flags"].abs().max() == 0.0  # absent everywhere: the mean
+    missing = x["feature:audit_flags_missing"]
+    assert missing.nunique() == 1 and missing.iloc[0] > 0  # every customer flagged
+
+
+def test_snapshots_without_customer_features_keep_their_columns(
+        tiny_snapshot: GraphSnapshot) -> None:
+    dataset = build_graph_dataset(tiny_snapshot)
+    assert dataset.encoders.settings["customer_features"] == []
+    assert not any(n.startswith("feature:") for n in dataset.encoders.feature_names("customer"))
+    # Encoders fitted before customer features existed have no such setting: none are read.
+    legacy = dataset.encoders.to_dict()
+    del legacy["settings"]["customer_features"]
+    old = FeatureEncoders.from_dict(legacy)
+    again = build_graph_dataset(_with_features(tiny_snapshot, [("C1", "debt_ratio", 1.0)]),
+                                encoders=old)
+    assert again.data["customer"].x.shape == dataset.data["customer"].x.shape

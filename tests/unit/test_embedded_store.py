@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graphrisk.store.embedded import EmbeddedGraphStore
+from graphrisk.store.embedded import SCHEMA_VERSION, EmbeddedGraphStore
 from ingestion.loader import ingest_directory
 
 
@@ -31,3 +31,21 @@ def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
         conn.execute("PRAGMA user_version=99")
     with pytest.raises(StoreUnavailableError, match="schema version 99, newer than"):
         EmbeddedGraphStore(path)
+
+
+def test_a_version_1_file_without_customer_features_opens_and_gains_the_table(
+        tmp_path: Path, tiny_dir: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with EmbeddedGraphStore(path) as store:
+        ingest_directory(store, tiny_dir)
+    with sqlite3.connect(path) as conn:  # what a GraphRisk before customer features wrote
+        conn.execute("DROP TABLE customer_features")
+        conn.execute("PRAGMA user_version=1")
+    with EmbeddedGraphStore(path) as store:
+        assert store.counts()["customers"] == 6
+        assert store.counts()["customer_features"] == 0
+        assert store.snapshot().customer_features.empty
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

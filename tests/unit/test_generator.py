@@ -17,10 +17,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from graphrisk.domain import ENTITIES, ENTITY_BY_NAME
+from graphrisk.domain import ENTITY_BY_NAME
 from graphrisk.normalise import normalise_identifiers
 from ingestion.generator import (
     AML_PATTERNS,
+    GENERATED_ENTITIES,
     LOOKALIKE_TYPOLOGIES,
     MIN_CUSTOMERS,
     REPORTING_THRESHOLD,
@@ -57,7 +58,7 @@ def out(run: tuple[Path, GenerationSummary]) -> Path:
 
 @pytest.fixture(scope="module")
 def frames(out: Path) -> dict[str, pd.DataFrame]:
-    data = {spec.name: _read(out, spec.name) for spec in ENTITIES}
+    data = {spec.name: _read(out, spec.name) for spec in GENERATED_ENTITIES}
     data["truth"] = _read(out / "truth", "ground_truth")
     data["planted"] = _read(out / "truth", "typology_transactions")
     return data
@@ -70,7 +71,7 @@ def _planted(frames: dict[str, pd.DataFrame], typology: str) -> pd.DataFrame:
 
 
 def test_every_file_has_exactly_the_spec_columns_in_order(out: Path) -> None:
-    for spec in ENTITIES:
+    for spec in GENERATED_ENTITIES:
         with (out / f"{spec.name}.csv").open(newline="", encoding="utf-8") as handle:
             header = next(csv.reader(handle))
         assert header == spec.column_names, spec.name
@@ -90,7 +91,7 @@ def test_every_file_has_exactly_the_spec_columns_in_order(out: Path) -> None:
 
 
 def test_values_follow_each_column_kind(frames: dict[str, pd.DataFrame]) -> None:
-    for spec in ENTITIES:
+    for spec in GENERATED_ENTITIES:
         frame = frames[spec.name]
         assert len(frame) > 0, spec.name
         for column in spec.columns:
@@ -125,9 +126,10 @@ def test_values_follow_each_column_kind(frames: dict[str, pd.DataFrame]) -> None
 
 def test_every_reference_names_an_existing_row(frames: dict[str, pd.DataFrame]) -> None:
     keys = {
-        spec.name: set(frames[spec.name][spec.key[0]]) for spec in ENTITIES if len(spec.key) == 1
+        spec.name: set(frames[spec.name][spec.key[0]])
+        for spec in GENERATED_ENTITIES if len(spec.key) == 1
     }
-    for spec in ENTITIES:
+    for spec in GENERATED_ENTITIES:
         for column in spec.columns:
             if column.references:
                 values = frames[spec.name][column.name]
@@ -296,7 +298,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(
     other = tmp_path / "other"
     generate_dataset(N, SEED, again)
     generate_dataset(N, SEED + 1, other)
-    names = [f"{spec.name}.csv" for spec in ENTITIES]
+    names = [f"{spec.name}.csv" for spec in GENERATED_ENTITIES]
     names += ["truth/ground_truth.csv", "truth/typology_transactions.csv"]
     for name in names:
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
@@ -310,7 +312,7 @@ def test_parquet_output_holds_the_same_data(
     frames: dict[str, pd.DataFrame], tmp_path: Path
 ) -> None:
     summary = generate_dataset(N, SEED, tmp_path, file_format="parquet")
-    for spec in ENTITIES:
+    for spec in GENERATED_ENTITIES:
         table = pq.read_table(tmp_path / f"{spec.name}.parquet")
         assert table.column_names == spec.column_names, spec.name
         assert table.num_rows == len(frames[spec.name]) == summary.rows[spec.name]
@@ -325,7 +327,7 @@ def test_output_passes_the_ingestion_validator(out: Path) -> None:
     from ingestion.validation import ReferenceIndex, validate_table
 
     refs = ReferenceIndex()
-    for spec in ENTITIES:
+    for spec in GENERATED_ENTITIES:
         validated = validate_table(read_entity_file(out / f"{spec.name}.csv", spec), refs)
         errors = [p for p in validated.problems if p.severity == "error"]
         assert not errors, f"{spec.name}: {errors[:3]}"
