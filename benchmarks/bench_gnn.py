@@ -6,6 +6,8 @@ Usage::
     python benchmarks/bench_gnn.py --customers 100000 --models sage --skip-baselines \\
         --batch-size 2048                                           # the speed check
     python benchmarks/bench_gnn.py --split hash --json gnn.json     # hash split, figures
+    python benchmarks/bench_gnn.py --models hgt --fusion --plots /tmp/gnnplots
+                                                                    # model weight, plots
 
 What it does, on a generated bank (seeded; data and embedded store cached under ``--work``,
 by default ``~/.cache/graphrisk/bench-gnn``):
@@ -13,10 +15,11 @@ by default ``~/.cache/graphrisk/bench-gnn``):
 1. **Split.** Every customer goes to ``train`` (the 60 % onboarded first), ``validation``
    (the next 20 %) or ``test`` (the 20 % onboarded last) — a time-ordered split, as a bank
    would train on its past and score its newest customers (``--split hash`` splits by a hash
-   of the id instead). The test split's known labels are wiped from the snapshot every model
-   and baseline sees. The GNNs learn from the training labels and use the validation labels
-   for early stopping and calibration; the gradient-boosting baselines learn from the
-   training labels only.
+   of the id instead). The split is ``graphrisk train``'s
+   (:func:`models.lifecycle.split_customers_for_training`). The test split's known labels
+   are wiped from the snapshot every model and baseline sees. The GNNs learn from the
+   training labels and use the validation labels for early stopping and calibration; the
+   gradient-boosting baselines learn from the training labels only.
 2. **GNNs** (``--models``, default ``sage,hgt``): :func:`models.training.train_model` on the
    training split, early stopping and calibration on validation, then scoring of every
    customer; training time, scoring time (graph build with the stored encoders plus
@@ -46,6 +49,22 @@ by default ``~/.cache/graphrisk/bench-gnn``):
      whom the supervised models saw as negatives;
    * by typology: the share of each planted typology's risky unknown test customers in the
      top 5 % of the unknown test customers.
+
+5. **Fusion** (``--fusion``): the weight of the ``model`` component of
+   :func:`graphrisk.scoring.score_customers` (the GNN's probability fused with the analytics
+   evidence), searched over :data:`FUSION_WEIGHTS` with the other weights at their defaults.
+   Chosen on validation, quoted on test: the weight is the one with the best PR-AUC on the
+   validation customers against their known labels, with the analytics run on a snapshot
+   that holds the *training* labels only (so a validation customer's own label is not
+   evidence for it; the GNN still saw the validation labels for early stopping and
+   calibration). The test figures use the analytics on the snapshot with training and
+   validation labels, as every other score here. The hidden-truth PR-AUC of the validation
+   customers without a known label is printed beside it for information only; it does not
+   choose. The fused score with the chosen weight joins the quality tables.
+
+6. **Plots** (``--plots DIR``): ``top5pct_by_typology.png``, the by-typology table as grouped
+   bars (one bar per score), and ``pr_unknown_test.png``, the precision-recall curves of every
+   score on the unknown test customers against the hidden truth.
 """
 
 from __future__ import annotations
@@ -71,18 +90,21 @@ from graphrisk.analytics.customer_graph import (
     IDENTIFIER_KINDS,
     build_customer_graph,
 )
-from graphrisk.analytics.evaluation import evaluate_scores, recall_at_top, split_customers
+from graphrisk.analytics.evaluation import evaluate_scores, pr_auc, recall_at_top
 from graphrisk.analytics.factors import FACTOR_COLUMNS, compute_risk_factors
 from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
 from graphrisk.analytics.propagation import propagate_risk
 from graphrisk.policy import load_policy
-from graphrisk.scoring import score_customers
+from graphrisk.scoring import COMPONENTS, ScoringSettings, fuse_components, score_customers
 from graphrisk.store.base import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
+from models.lifecycle import split_customers_for_training
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-gnn"
 SPLITS = ("train", "validation", "test")
 _TOP_TYPOLOGY_SHARE = 0.05
+#: The weights of the ``model`` component tried by ``--fusion``.
+FUSION_WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--save-models", type=Path, help="write each model's folder here")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--fusion", action="store_true",
+                        help="search the weight of the model component of the fused score")
+    parser.add_argument("--plots", type=Path,
+                        help="write the by-typology bars and the PR curves (PNG) here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
@@ -124,14 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     risky = truth["risky"].reindex(known.index).fillna(0).astype(int)
     typology = truth["typology"].reindex(known.index)
 
-    split = _split(customers, args.split)
+    split, kind = split_customers_for_training(customers, args.split)
+    if kind != args.split:
+        print(f"note: the onboarding dates are all missing or equal; {kind} split instead")
+        figures["split"] = kind
     train = split.index[split == "train"]
     # No model or baseline sees a test label.
     masked = _only_labels_of(snapshot, split.index[split != "test"])
     counts = {s: {"customers": int((split == s).sum()),
                   "known": int(known[split.index[split == s]].sum())} for s in SPLITS}
     figures["splits"] = counts
-    print(f"\n{args.customers:,} customers (seed {args.seed}), {args.split} split: "
+    print(f"\n{args.customers:,} customers (seed {args.seed}), {kind} split: "
           + "; ".join(f"{s} {c['customers']:,} ({c['known']} known)" for s, c in counts.items()))
 
     scores: dict[str, pd.Series] = {}
@@ -142,9 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         baseline_scores, baseline_timings = _baselines(masked, train, split, args.threads)
         scores.update(baseline_scores)
         timings.update(baseline_timings)
+    if args.fusion:
+        gnns = {name: s for name, s in scores.items() if name.startswith("gnn ")}
+        figures["fusion"], fused = _fusion(snapshot, gnns, known, risky, split)
+        scores.update(fused)
     figures["timings"] = timings
     _print_timings(timings)
     figures["quality"] = _quality(scores, known, risky, typology, split)
+    if args.plots:
+        _plot(args.plots, scores, figures["quality"]["top5pct_by_typology"], risky, known,
+              split)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=float))
         print(f"figures written to {args.json}")
@@ -154,24 +190,6 @@ def main(argv: list[str] | None = None) -> int:
 # --------------------------------------------------------------------------------------------
 # Data and split
 # --------------------------------------------------------------------------------------------
-
-
-def _split(customers: pd.DataFrame, how: str) -> pd.Series:
-    """``train`` / ``validation`` / ``test`` per customer id: 60 / 20 / 20."""
-    ids = customers.index
-    if how == "time":
-        onboarded = pd.to_datetime(customers["onboarding_date"], errors="coerce")
-        order = pd.DataFrame({"when": onboarded, "id": ids}).sort_values(["when", "id"])
-        rank = pd.Series(np.arange(len(order)) / len(order), index=order["id"].to_numpy())
-        labels = np.where(rank < 0.6, "train", np.where(rank < 0.8, "validation", "test"))
-        return pd.Series(labels, index=rank.index, name="split").reindex(ids)
-    first = split_customers(ids, validation_share=0.6, seed=0)
-    rest = first.index[first != "validation"]
-    second = split_customers(rest, validation_share=0.5, seed=1)
-    labels = pd.Series("train", index=first.index, name="split")
-    labels[second.index[second == "validation"]] = "validation"
-    labels[second.index[second != "validation"]] = "test"
-    return labels.reindex(ids)
 
 
 def _only_labels_of(snapshot: GraphSnapshot, keep: pd.Index) -> GraphSnapshot:
@@ -403,6 +421,134 @@ def _quality(scores: dict[str, pd.Series], known: pd.Series, risky: pd.Series,
         print(caught.round(2).to_string())
     out["top5pct_by_typology"] = caught.to_dict(orient="index")
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Fusion
+# --------------------------------------------------------------------------------------------
+
+
+def _fusion(snapshot: GraphSnapshot, gnns: dict[str, pd.Series], known: pd.Series,
+            risky: pd.Series, split: pd.Series) -> tuple[dict, dict[str, pd.Series]]:
+    """The ``model`` weight per GNN: chosen on validation, quoted on test (module docstring)."""
+    validation = split.index[split == "validation"]
+    test = split.index[split == "test"]
+    unknown_validation = validation[known.reindex(validation) == 0]
+    unknown_test = test[known.reindex(test) == 0]
+    print("\n== Fusion: weight of the model component ==")
+    # The analytics components do not depend on the model: run them once per label set.
+    components = {}
+    for name, keep in (("train labels", split.index[split == "train"]),
+                       ("train+validation labels", split.index[split != "test"])):
+        started = time.perf_counter()
+        part = _only_labels_of(snapshot, keep)
+        result = score_customers(part, PythonNetworkEngine(part), load_policy())
+        components[name] = result.scores.set_index("customer_id")[list(COMPONENTS)]
+        print(f"analytics on the snapshot with {name}: {time.perf_counter() - started:.1f} s")
+    defaults = ScoringSettings().weights
+    out: dict[str, dict] = {}
+    fused: dict[str, pd.Series] = {}
+    for name, probability in gnns.items():
+        rows, quoted_by_weight = [], {}
+        for weight in FUSION_WEIGHTS:
+            weights = {**defaults, "model": weight}
+            score = {}
+            for label_set, frame in components.items():
+                frame = frame.assign(model=probability.reindex(frame.index).fillna(0.0))
+                score[label_set] = pd.Series(fuse_components(frame, weights), index=frame.index)
+            chooser = score["train labels"]
+            quoted = quoted_by_weight[weight] = score["train+validation labels"]
+            rows.append({
+                "model_weight": weight,
+                "validation_pr_auc_known": pr_auc(known.reindex(validation),
+                                                  chooser.reindex(validation)),
+                "validation_pr_auc_unknown_truth": pr_auc(
+                    risky.reindex(unknown_validation), chooser.reindex(unknown_validation)),
+                "test_pr_auc_known": pr_auc(known.reindex(test), quoted.reindex(test)),
+                "test_pr_auc_unknown_truth": pr_auc(risky.reindex(unknown_test),
+                                                    quoted.reindex(unknown_test)),
+                "test_recall_at_5pct_unknown_truth": recall_at_top(
+                    risky.reindex(unknown_test), quoted.reindex(unknown_test), 0.05),
+            })
+        table = pd.DataFrame(rows)
+        # The first best: on a tie, the smaller weight.
+        chosen = float(table.loc[table["validation_pr_auc_known"].idxmax(), "model_weight"])
+        fused[f"{name} + analytics (w={chosen:g})"] = quoted_by_weight[chosen]
+        print(f"\n{name}: chosen on validation (known labels, analytics with training labels "
+              "only); quoted on test")
+        print(table.round(4).to_string(index=False))
+        print(f"chosen model weight for {name}: {chosen:g} (default "
+              f"{defaults['model']:g})")
+        out[name] = {"table": table.to_dict(orient="records"), "chosen_weight": chosen}
+    return out, fused
+
+
+# --------------------------------------------------------------------------------------------
+# Plots
+# --------------------------------------------------------------------------------------------
+
+
+def _plot(folder: Path, scores: dict[str, pd.Series], by_typology: dict, risky: pd.Series,
+          known: pd.Series, split: pd.Series) -> None:
+    """The by-typology table as grouped bars and the PR curves on the unknown test customers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
+
+    folder.mkdir(parents=True, exist_ok=True)
+    _plot_typologies(folder, by_typology, list(scores))
+
+    test = split.index[split == "test"]
+    unknown_test = test[known.reindex(test) == 0]
+    y = risky.reindex(unknown_test).to_numpy(dtype=int)
+    figure, axes = plt.subplots(figsize=(7, 5))
+    for name, score in scores.items():
+        s = score.reindex(unknown_test).to_numpy(dtype=float)
+        precision, recall, _ = precision_recall_curve(y, s)
+        axes.step(recall, precision, where="post",
+                  label=f"{name} (PR-AUC {pr_auc(y, s):.3f})")
+    axes.axhline(y.mean(), linestyle="--", color="grey", label=f"chance ({y.mean():.3f})")
+    axes.set_xlabel("recall: share of risky unknown test customers found")
+    axes.set_ylabel("precision")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1.02)
+    axes.set_title(f"Unknown test customers ({len(y):,}, {int(y.sum())} risky): hidden truth")
+    axes.legend(fontsize="small", loc="lower left")
+    figure.tight_layout()
+    figure.savefig(folder / "pr_unknown_test.png", dpi=110)
+    plt.close(figure)
+    print(f"plots written to {folder}")
+
+
+def _plot_typologies(folder: Path, by_typology: dict, names: list[str]) -> None:
+    """``top5pct_by_typology.png``: the by-typology table of :func:`_quality` as grouped bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = pd.DataFrame(by_typology).T
+    names = [n for n in names if n in table.columns]
+    width_inches = min(16.0, max(8.0, 0.25 * len(table) * len(names) + 3.0))
+    figure, axes = plt.subplots(figsize=(width_inches, 5.0))
+    x = np.arange(len(table))
+    width = 0.8 / max(len(names), 1)
+    for j, name in enumerate(names):
+        axes.bar(x + (j - (len(names) - 1) / 2) * width, table[name].astype(float), width,
+                 label=name)
+    axes.set_xticks(x, [f"{t} ({int(c)})" for t, c in zip(table.index, table["customers"],
+                                                         strict=True)],
+                    rotation=30, ha="right")
+    axes.set_ylabel(f"share in the top {_TOP_TYPOLOGY_SHARE:.0%}")
+    axes.set_ylim(0, 1.05)
+    axes.set_title(f"Risky unknown test customers in the top {_TOP_TYPOLOGY_SHARE:.0%}, by "
+                   "typology (customers)")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.tight_layout()
+    figure.savefig(folder / "top5pct_by_typology.png", dpi=110)
+    plt.close(figure)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ commands), and it turns domain errors into one readable line and a non-zero exit
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -197,6 +198,44 @@ def import_berka(
         summary = convert_berka(folder, out)
         console.print(f"Converted Berka from {folder} into {out}: " + ", ".join(
             f"{n:,} {entity}" for entity, n in summary.rows.items()))
+        if load:
+            settings = get_settings()
+            graph = open_store(settings)
+            try:
+                _print_ingest_report(_ingest_with_progress(graph, out, settings))
+            finally:
+                graph.close()
+
+
+@import_app.command("fdcompcn")
+def import_fdcompcn(
+    source: Annotated[Path | None, typer.Argument(
+        help="The fdcompcn folder (default: ../shared/datasets/fdcompcn).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the input files.")
+                   ] = Path("fdcompcn-input"),
+    labels: Annotated[str, typer.Option(
+        help="Comma-separated splits whose fraud labels are written (train, valid, test); "
+             "`train,valid` keeps the test labels out of the store.")] = "train,valid,test",
+    load: Annotated[bool, typer.Option("--ingest/--no-ingest",
+                                       help="Also load the converted files.")] = True,
+) -> None:
+    """Convert FDCompCN (listed-company fraud, SplitGNN) into input files, and load them."""
+    from ingestion.fdcompcn import convert_fdcompcn, find_fdcompcn_dir
+
+    with _friendly_errors():
+        folder = source or find_fdcompcn_dir()
+        if folder is None:
+            raise GraphRiskError("FDCompCN data set not found; pass its folder or set "
+                                 "GRAPHRISK_DATASETS_DIR to the folder holding fdcompcn/")
+        try:
+            summary = convert_fdcompcn(folder, out, label_splits=[
+                s.strip() for s in labels.split(",") if s.strip()])
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--labels") from exc
+        console.print(f"Converted FDCompCN from {folder} into {out}: " + ", ".join(
+            f"{n:,} {entity}" for entity, n in summary.rows.items()))
+        for note in summary.notes:
+            console.print(f"  {escape(note)}")
         if load:
             settings = get_settings()
             graph = open_store(settings)
@@ -408,9 +447,16 @@ def train(
     batch_size: Annotated[int | None, typer.Option(
         help="Customers per mini-batch with neighbour sampling (default: full batch).")
     ] = None,
+    split: Annotated[str, typer.Option(
+        help="time: the customers onboarded first train (60 %), the next validate (20 %), "
+        "the newest test (20 %); hash: by a hash of the customer id. time falls back to hash "
+        "when onboarding dates are all missing or equal.")] = "time",
     store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
 ) -> None:
     """Train a graph neural network on the customers with a known risk label."""
+    if split not in ("time", "hash"):
+        raise typer.BadParameter(f"{split!r} is not one of 'time', 'hash'",
+                                 param_hint="'--split'")
     settings = _settings(store)
     target = out or settings.home / "models" / model
     with _friendly_errors():
@@ -419,11 +465,17 @@ def train(
         try:
             with console.status("training") as status:
                 run = train_on_store(graph, target, model=model, epochs=epochs, seed=seed,
-                                     batch_size=batch_size,
+                                     batch_size=batch_size, split=split,
                                      progress=lambda step: status.update(step))
         finally:
             graph.close()
     m = run.metrics
+    if m["split"] != split:
+        console.print("Note: the onboarding dates are all missing or equal, so the customers "
+                      "were split by a hash of their id instead of by time.")
+    console.print(f"Split: {m['split_detail']}"
+                  + (f"; test customers onboarded from {m['test_onboarded_from']}"
+                     if m.get("test_onboarded_from") else ""))
     console.print(f"Trained {model} in {run.train_seconds:.0f} s (best epoch {run.best_epoch}); "
                   f"saved to {run.path}")
     console.print(f"Held-out customers ({m['test_customers']:,}, {m['test_known_risk']:,} with a "
@@ -445,6 +497,9 @@ def predict(
     store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
     write: Annotated[bool, typer.Option(
         "--write/--no-write", help="Store the predictions in the score history.")] = True,
+    explain: Annotated[int, typer.Option(
+        min=0, help="Explain this many of the highest scores (neighbours and features that "
+        "drove them; about a second each).")] = 10,
 ) -> None:
     """Score every customer with a trained GNN and store the predictions."""
     settings = _settings(store)
@@ -456,14 +511,17 @@ def predict(
         try:
             with console.status("predicting") as status:
                 run_id, scores = predict_store(graph, folder, policy, write=write,
+                                               explain_top=explain,
                                                progress=lambda step: status.update(step))
         finally:
             graph.close()
-    table = Table(title=f"Highest model probabilities ({folder})")
+    table = Table(title=f"Highest model probabilities ({folder})", show_lines=True)
     for name in ("customer", "probability", "tier"):
         table.add_column(name)
+    table.add_column("why", overflow="fold")
     for row in scores.head(top).itertuples():
-        table.add_row(row.customer_id, f"{row.probability:.3f}", row.tier)
+        table.add_row(row.customer_id, f"{row.probability:.3f}", row.tier,
+                      "\n".join(f"• {escape(reason)}" for reason in row.reasons))
     console.print(table)
     console.print(f"Run {run_id}: {len(scores):,} customers scored"
                   + ("; stored in the score history." if write else "."))
@@ -471,6 +529,49 @@ def predict(
         export.parent.mkdir(parents=True, exist_ok=True)
         scores.assign(reasons=scores["reasons"].map(" | ".join)).to_csv(export, index=False)
         console.print(f"Wrote {len(scores):,} customers to {export}")
+
+
+@app.command()
+def explain(
+    customers: Annotated[list[str], typer.Argument(help="Customer id(s) to explain.")],
+    model_dir: Annotated[Path | None, typer.Option(
+        "--model", help="Model folder from `graphrisk train` (default "
+        "$GRAPHRISK_HOME/models/hgt).")] = None,
+    top: Annotated[int, typer.Option(min=1, help="Neighbours, features and reasons to "
+                                     "show.")] = 5,
+    json_file: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the explanations (numbers and words) to this JSON "
+        "file.")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Also draw a bar chart per customer into this folder (<customer>.png).")] = None,
+    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+) -> None:
+    """Why the GNN scored customers as it did: the neighbours, relationships and features."""
+    from graphrisk.presentation import print_model_explanation
+
+    settings = _settings(store)
+    folder = model_dir or settings.home / "models" / "hgt"
+    with _friendly_errors():
+        explain_store = _gnn_lifecycle().explain_store
+        graph = open_store(settings)
+        try:
+            with console.status("explaining") as status:
+                found = explain_store(graph, folder, customers, top=top,
+                                      progress=lambda step: status.update(step))
+        finally:
+            graph.close()
+    for explanation in found.values():
+        print_model_explanation(console, explanation)
+    if json_file:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(json.dumps([e.to_dict() for e in found.values()], indent=2))
+        console.print(f"Wrote {len(found)} explanation(s) to {json_file}")
+    if plot:
+        from models.report import write_explanation_plot
+
+        for customer_id, explanation in found.items():
+            path = write_explanation_plot(explanation, plot / f"{customer_id}.png")
+            console.print(f"Drew {path}")
 
 
 @app.command()

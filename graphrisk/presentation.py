@@ -7,13 +7,18 @@ tables, and the CSV exports must match what is on screen.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from graphrisk.policy import TIERS, RiskPolicy
 from graphrisk.scoring import ScoringResult
+
+if TYPE_CHECKING:
+    from models.explain import ModelExplanation
 
 __all__ = ["export_clusters", "export_scores", "print_clusters", "print_policy",
            "print_scores", "print_tier_counts"]
@@ -96,3 +101,35 @@ def print_policy(console: Console, policy: RiskPolicy, source: Path) -> None:
     for row in summary.itertuples(index=False):
         table.add_row(*(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row))
     console.print(table)
+
+
+def print_model_explanation(console: Console, explanation: ModelExplanation) -> None:
+    """Why the model scored a customer: reasons, then neighbours and features in numbers."""
+    e = explanation
+    console.print(f"[bold]{e.customer_id}[/]: the {e.model} model gives a "
+                  f"{e.probability:.0%} probability of a confirmed risk label "
+                  f"(it read {e.neighbourhood_size:,} nodes around the customer).")
+    for reason in e.reasons:
+        console.print(f"  • {escape(reason)}")
+    table = Table(title="What moved the score (log-odds; positive raises the risk)")
+    table.add_column("part")
+    table.add_column("contribution", justify="right")
+    for name, value in sorted(e.relationships.items(), key=lambda item: -abs(item[1])):
+        table.add_row(name, f"{value:+.2f}")
+    console.print(table)
+    neighbours = Table(title="Strongest neighbours", show_lines=False)
+    neighbours.add_column("node")
+    neighbours.add_column("hops", justify="right")
+    neighbours.add_column("contribution", justify="right")
+    neighbours.add_column("how it is connected", overflow="fold")
+    for n in e.neighbours:
+        neighbours.add_row(f"{n.node_type} {escape(n.node_id)}", str(n.hops),
+                           f"{n.attribution:+.2f}", escape(n.relationship))
+    console.print(neighbours)
+    features = Table(title="Strongest own features")
+    features.add_column("feature", overflow="fold")
+    features.add_column("value (sd)", justify="right")
+    features.add_column("contribution", justify="right")
+    for f in e.features:
+        features.add_row(escape(f.description), f"{f.value:+.1f}", f"{f.attribution:+.2f}")
+    console.print(features)

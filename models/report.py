@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_training_report"]
+if TYPE_CHECKING:
+    from models.explain import ModelExplanation
+
+__all__ = ["write_explanation_plot", "write_training_report"]
 
 
 def write_training_report(
@@ -71,3 +74,35 @@ def write_training_report(
     figure.savefig(plot_file, dpi=110)
     plt.close(figure)
     return report_file, plot_file
+
+
+def write_explanation_plot(explanation: ModelExplanation, path: Path) -> Path:
+    """A bar chart of what raised and lowered one customer's score: its strongest own
+    features and neighbours, each bar labelled in words (red raises the risk, blue lowers it).
+
+    Why a plot: an investigator sees at a glance whether the customer's own behaviour or its
+    neighbourhood drove the score, and which neighbour mattered most.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [(f.attribution, f"own: {f.description}") for f in explanation.features]
+    bars += [(n.attribution, f"{n.node_type} {n.node_id}") for n in explanation.neighbours]
+    bars.sort(key=lambda bar: abs(bar[0]))
+    values = [value for value, _ in bars]
+    labels = [label if len(label) <= 60 else label[:57] + "..." for _, label in bars]
+    figure, axes = plt.subplots(figsize=(8, 0.4 * len(bars) + 1.6))
+    axes.barh(range(len(bars)), values,
+              color=["#c0392b" if value > 0 else "#2e86c1" for value in values])
+    axes.set_yticks(range(len(bars)), labels)
+    axes.axvline(0, color="grey", linewidth=0.8)
+    axes.set_xlabel("contribution to the model's log-odds (red raises the risk)")
+    axes.set_title(f"{explanation.customer_id}: {explanation.model} probability "
+                   f"{explanation.probability:.0%}")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

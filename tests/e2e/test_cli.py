@@ -152,13 +152,41 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
         assert (home / "models" / "hgt" / name).is_file(), name
     report = json.loads((home / "models" / "hgt" / "report.json").read_text())
     assert report["metrics"]["test_roc_auc"] > 0.5 and report["history"]
+    # By default the newest customers are held out: split by onboarding date, 60/20/20.
+    metrics = json.loads((home / "models" / "hgt" / "model.json").read_text())["metrics"]
+    assert metrics["split"] == "time" and "onboarding date" in trained.stdout
+    until, since = metrics["train_onboarded_until"], metrics["test_onboarded_from"]
+    assert until <= since
+    with (data / "customers.csv").open(newline="") as handle:
+        onboarded = [r["onboarding_date"] for r in csv.DictReader(handle)]
+    assert sum(d <= until for d in onboarded) >= 0.6 * len(onboarded)
+    assert sum(d < since for d in onboarded) <= 0.8 * len(onboarded)
+    wrong = _graphrisk(home, "train", "--split", "random")
+    assert wrong.returncode == 2 and "'time', 'hash'" in wrong.stderr
 
     exported = tmp_path / "predictions.csv"
-    predicted = _graphrisk(home, "predict", "--export", str(exported), "--top", "3")
+    predicted = _graphrisk(home, "predict", "--export", str(exported), "--top", "3",
+                           "--explain", "2")
     assert predicted.returncode == 0, predicted.stderr
     with exported.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1500 and all(0 <= float(r["probability"]) <= 1 for r in rows)
+    # The two highest scores carry the explanation's reasons, the rest the probability only.
+    assert all("of what raised the model's score" in r["reasons"] for r in rows[:2])
+    assert "of what raised" not in rows[2]["reasons"]
+
+    explained_file, plots = tmp_path / "why.json", tmp_path / "plots"
+    top_customer = rows[0]["customer_id"]
+    explained = _graphrisk(home, "explain", top_customer, "--json", str(explained_file),
+                           "--plot", str(plots))
+    assert explained.returncode == 0, explained.stderr
+    assert "Strongest neighbours" in explained.stdout and top_customer in explained.stdout
+    why = json.loads(explained_file.read_text())[0]
+    assert why["customer_id"] == top_customer and why["reasons"] and why["neighbours"]
+    assert why["probability"] == pytest.approx(float(rows[0]["probability"]), abs=1e-6)
+    assert (plots / f"{top_customer}.png").stat().st_size > 1000
+    nobody = _graphrisk(home, "explain", "C-NOBODY")
+    assert nobody.returncode == 2 and "no customer C-NOBODY" in nobody.stderr
 
     fused = _graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--top", "2")
     assert fused.returncode == 0, fused.stderr
