@@ -23,7 +23,8 @@ by default ``~/.cache/graphrisk/bench-gnn``):
 2. **GNNs** (``--models``, default ``sage,hgt``): :func:`models.training.train_model` on the
    training split, early stopping and calibration on validation, then scoring of every
    customer; training time, scoring time (graph build with the stored encoders plus
-   prediction, as for a new snapshot) and peak memory (max RSS of this process so far).
+   prediction, as for a new snapshot), the time to explain one of the top-scored customers
+   (``--explain``, :mod:`models.explain`) and peak memory (max RSS of this process so far).
 3. **Baselines**, trained on the same split:
 
    a. ``hgb features``: gradient boosting (the settings of
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-seed", type=int, default=0, help="seed of the GNN training")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--explain", type=int, default=5,
+                        help="time the explanation of this many top-scored customers (0: none)")
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--save-models", type=Path, help="write each model's folder here")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -232,6 +235,14 @@ def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
     fresh = build_graph_dataset(snapshot, encoders=trained.encoders)
     probabilities = predict(trained, fresh)
     score_seconds = time.perf_counter() - started
+    explain_seconds = float("nan")
+    if args.explain:
+        from models.explain import explain_customers
+
+        started = time.perf_counter()
+        explain_customers(trained, fresh, probabilities.nlargest(args.explain).index,
+                          snapshot=snapshot)
+        explain_seconds = (time.perf_counter() - started) / args.explain
     figures = {
         "build_graph_seconds": build_seconds,
         "train_seconds": trained.train_seconds,
@@ -240,12 +251,14 @@ def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
         "seconds_per_epoch": float(np.mean([h["seconds"] for h in trained.history])),
         "best_validation_pr_auc": trained.best_validation_pr_auc,
         "score_seconds": score_seconds,
+        "explain_seconds_per_customer": explain_seconds,
         "peak_mb_after_training": train_peak,
         "peak_mb": _peak_mb(),
     }
     print(f"trained in {trained.train_seconds:.1f} s ({len(trained.history)} epochs, best "
           f"{trained.best_epoch}, validation PR-AUC {trained.best_validation_pr_auc:.3f}); "
-          f"scored {len(probabilities):,} customers in {score_seconds:.1f} s; peak "
+          f"scored {len(probabilities):,} customers in {score_seconds:.1f} s; explained "
+          f"one in {explain_seconds:.2f} s; peak "
           f"{_peak_mb():,.0f} MB")
     if args.save_models:
         save_model(trained, dataset, args.save_models / kind,
