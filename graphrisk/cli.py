@@ -338,7 +338,8 @@ def _gnn_lifecycle() -> Any:
     """``models.lifecycle``, or a clear error when the GNN's packages are not installed."""
     try:
         import torch  # noqa: F401
-        import torch_geometric  # noqa: F401
+
+        import models._pyg  # noqa: F401  (PyG, with its import-time FutureWarning silenced)
     except ImportError as exc:
         raise GraphRiskError(
             f"the graph model needs torch and torch-geometric ({exc.name} is missing): run "

@@ -76,8 +76,18 @@ _FEATURE_WORDS: dict[str, str] = {
     "loans": "loans",
     "loans_in_trouble": "loans unpaid or in debt",
 }
+# ... and of the account, counterparty and identifier features.
+_NODE_FEATURE_WORDS: dict[str, str] = {
+    "age_years": "age", "closed": "being closed", "holders": "number of holders",
+    "changes": "changes to its details", "loans": "loans", "loans_in_trouble":
+    "loans unpaid or in debt", "out_count": "payments out", "out_amount": "money out",
+    "in_count": "payments in", "in_amount": "money in", "partners": "payment partners",
+    "high_risk_country": "high-risk country", "high_risk_industry": "high-risk industry",
+    "customers": "number of customers using it",
+}
 _CATEGORY_WORDS = {"segment": "segment", "kyc_status": "identity check (KYC) status",
-                   "industry": "industry", "country": "country"}
+                   "industry": "industry", "country": "country", "account_type": "type",
+                   "status": "status", "currency": "currency", "kind": "kind"}
 _RELATION_GROUPS = {
     "customer": "linked customers", "account": "accounts and the money they moved",
     "counterparty": "external counterparties", "identifier": "shared identifiers",
@@ -113,6 +123,7 @@ class NeighbourContribution:
         relationship: how it is connected to the customer, in words.
         attribution: the signed sum of its features' contributions; positive raises the risk.
         known_risk: it is (or its owner is) a customer with a confirmed risk label.
+        driver: which of its own features moved the score most, in words.
     """
 
     node_type: str
@@ -121,6 +132,7 @@ class NeighbourContribution:
     relationship: str
     attribution: float
     known_risk: bool = False
+    driver: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,7 +331,8 @@ def _assemble(customer_id: str, trained: TrainedModel, dataset: GraphDataset,
         node = int(hood.nodes[node_type][local])
         neighbours.append(NeighbourContribution(
             node_type, str(dataset.node_ids[node_type][node]), int(hood.hops[node_type][local]),
-            relationship, attribution, known))
+            relationship, attribution, known,
+            _driver(trained, hood, masks[node_type], node_type, local, attribution)))
     neighbours.sort(key=lambda n: (-abs(n.attribution), n.node_type, n.node_id))
     total = sum(relationships.values())
     probability = float(apply_calibration(trained.calibration, np.array([logit]))[0])
@@ -334,7 +347,8 @@ def _reasons(features: list[FeatureContribution], neighbours: list[NeighbourCont
              top: int) -> list[str]:
     """The strongest risk-raising contributions, each with its share of all that raised it."""
     raising = [(f.attribution, _feature_sentence(f)) for f in features if f.attribution > 0]
-    raising += [(n.attribution, n.relationship) for n in neighbours if n.attribution > 0]
+    raising += [(n.attribution, f"{n.relationship}; mostly its {n.driver}" if n.driver
+                 else n.relationship) for n in neighbours if n.attribution > 0]
     pushed = sum(a for a, _ in raising)
     if pushed <= 0:
         return ["nothing in the customer's features or neighbourhood raised the model's "
@@ -344,7 +358,20 @@ def _reasons(features: list[FeatureContribution], neighbours: list[NeighbourCont
             for a, text in raising[:top]]
 
 
-def _describe_feature(name: str) -> str:
+def _driver(trained: TrainedModel, hood: Neighbourhood, mask: np.ndarray, node_type: str,
+            local: int, attribution: float) -> str:
+    """The feature of a neighbour that moved the score most in the neighbour's direction."""
+    row = mask[local]
+    column = int(np.argmax(row) if attribution > 0 else np.argmin(row))
+    name = trained.encoders.feature_names(node_type)[column]
+    value = float(hood.data[node_type].x[local, column])
+    words = _describe_feature(name, node_type)
+    return _feature_sentence(FeatureContribution(name, words, value, float(row[column])))
+
+
+def _describe_feature(name: str, node_type: str = "customer") -> str:
+    if node_type != "customer" and name in _NODE_FEATURE_WORDS:
+        return _NODE_FEATURE_WORDS[name]
     if name in FACTOR_DESCRIPTIONS:
         return FACTOR_DESCRIPTIONS[name]
     if name in _FEATURE_WORDS:

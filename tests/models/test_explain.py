@@ -100,6 +100,7 @@ def test_explanations_point_at_real_neighbours_and_add_up(trained, dataset, snap
             assert neighbour.hops in (1, 2)
             assert neighbour.node_id in linked[neighbour.node_type], neighbour
             assert neighbour.node_id != customer_id
+            assert neighbour.driver, "every neighbour names the feature that drove it"
         assert explanation.features and all(
             f.feature in trained.encoders.feature_names("customer")
             for f in explanation.features)
