@@ -178,6 +178,16 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+def _ingest_folder(folder: Path) -> None:
+    """Load a converted data set into the configured store, with progress and a report."""
+    settings = get_settings()
+    graph = open_store(settings)
+    try:
+        _print_ingest_report(_ingest_with_progress(graph, folder, settings))
+    finally:
+        graph.close()
+
+
 @import_app.command("berka")
 def import_berka(
     source: Annotated[Path | None, typer.Argument(
@@ -199,12 +209,7 @@ def import_berka(
         console.print(f"Converted Berka from {folder} into {out}: " + ", ".join(
             f"{n:,} {entity}" for entity, n in summary.rows.items()))
         if load:
-            settings = get_settings()
-            graph = open_store(settings)
-            try:
-                _print_ingest_report(_ingest_with_progress(graph, out, settings))
-            finally:
-                graph.close()
+            _ingest_folder(out)
 
 
 @import_app.command("fdcompcn")
@@ -237,12 +242,7 @@ def import_fdcompcn(
         for note in summary.notes:
             console.print(f"  {escape(note)}")
         if load:
-            settings = get_settings()
-            graph = open_store(settings)
-            try:
-                _print_ingest_report(_ingest_with_progress(graph, out, settings))
-            finally:
-                graph.close()
+            _ingest_folder(out)
 
 
 def _open(store: str | None) -> GraphStore:

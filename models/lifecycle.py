@@ -258,18 +258,11 @@ def predict_store(
         The run id and one row per customer: ``customer_id``, ``probability``, ``score``
         (``100 * probability``), ``tier`` (by the policy) and ``reasons``.
     """
-    from models.artifacts import load_model
-    from models.dataset import build_graph_dataset
     from models.explain import explain_customers
     from models.training import predict
 
     step = progress or (lambda _: None)
-    step("loading the model")
-    trained = load_model(model_dir)
-    step("reading the graph")
-    snapshot = store.snapshot()
-    step("building the graph dataset")
-    dataset = build_graph_dataset(snapshot, encoders=trained.encoders)
+    trained, snapshot, dataset = _model_and_data(store, model_dir, step)
     step("scoring")
     started = time.perf_counter()
     probability = predict(trained, dataset)
@@ -315,20 +308,26 @@ def explain_store(
     Raises:
         ModelError: a customer id is not in the store.
     """
-    from models.artifacts import load_model
-    from models.dataset import build_graph_dataset
     from models.explain import explain_customers
 
     step = progress or (lambda _: None)
-    step("loading the model")
-    trained = load_model(model_dir)
-    step("reading the graph")
-    snapshot = store.snapshot()
-    step("building the graph dataset")
-    dataset = build_graph_dataset(snapshot, encoders=trained.encoders)
+    trained, snapshot, dataset = _model_and_data(store, model_dir, step)
     missing = sorted(set(customer_ids) - set(dataset.customer_ids))
     if missing:
         raise ModelError(f"no customer {', '.join(missing)} in the {store.kind} store; "
                          "check the id (`graphrisk score` lists customers)")
     step(f"explaining {len(customer_ids):,} customer(s)")
     return explain_customers(trained, dataset, customer_ids, snapshot=snapshot, top=top)
+
+
+def _model_and_data(store: GraphStore, model_dir: Path, step: Progress) -> tuple[Any, Any, Any]:
+    """A saved model, the store's snapshot and the graph built with the model's encoders."""
+    from models.artifacts import load_model
+    from models.dataset import build_graph_dataset
+
+    step("loading the model")
+    trained = load_model(model_dir)
+    step("reading the graph")
+    snapshot = store.snapshot()
+    step("building the graph dataset")
+    return trained, snapshot, build_graph_dataset(snapshot, encoders=trained.encoders)
