@@ -30,6 +30,10 @@ What it does (data under ``--dataset``, by default ``$GRAPHRISK_DATASETS_DIR/fdc
    (0, 1, ...); the table gives test ROC-AUC and average precision as mean ± std over the
    seeds, next to the published figures (the FEAST-GNN README, test AUC on this split). The
    detector quoted as GraphRisk's best is the one with the highest mean *validation* AUC.
+6. **Refit.** The tree detector with the best validation AUC is trained again on ``train``
+   and ``valid`` together (as a model chosen on validation is finally fitted on all the
+   labels it may see) and quoted on test, apart from the table: it sees half as many labels
+   again as the published models' training sets, which is where its gain comes from.
 """
 
 from __future__ import annotations
@@ -144,9 +148,33 @@ def main(argv: list[str] | None = None) -> int:
     table = _table(runs, split, truth)
     best = table["valid_auc"].idxmax()
     _print(table, best, len(seeds))
+
+    # Refit: the tree detector chosen on validation, trained again on train + valid.
+    tree_names = ["rf features", "hgb features", "rf features+graph", "hgb features+graph"]
+    best_tree = table.loc[tree_names, "valid_auc"].idxmax()
+    inputs = {"rf features": (rf, features), "hgb features": (hgb, features),
+              "rf features+graph": (rf, both), "hgb features+graph": (hgb, both)}
+    make, x = inputs[best_tree]
+    labelled = split.index[split != "test"]
+    # The graph features of train+valid companies count known-fraud neighbours among the
+    # training labels only; valid labels enter as targets here, never as features.
+    with threadpool_limits(limits=args.threads):
+        refit = [pd.Series(make(seed).fit(x.loc[labelled], truth[labelled])
+                           .predict_proba(x)[:, 1], index=x.index) for seed in seeds]
+    test = split.index[split == "test"]
+    refit_auc = [roc_auc_score(truth[test], r[test]) for r in refit]
+    refit_ap = [average_precision_score(truth[test], r[test]) for r in refit]
+    print(f"\n{best_tree} (the best tree detector on validation) refit on train + valid: "
+          f"test AUC {np.mean(refit_auc):.3f} ± {np.std(refit_auc):.3f}, AP "
+          f"{np.mean(refit_ap):.3f} ± {np.std(refit_ap):.3f} (half as many labels again; "
+          "the figures above use the train labels only)")
     if args.json:
         payload = {"seeds": seeds, "layers": args.layers, "hidden": args.hidden,
                    "chosen_on_validation": best, "published_test_auc": PUBLISHED,
+                   "refit_on_train_and_valid": {
+                       "detector": best_tree, "test_auc": float(np.mean(refit_auc)),
+                       "test_auc_std": float(np.std(refit_auc)),
+                       "test_ap": float(np.mean(refit_ap))},
                    "seconds_per_seed": timings, "detectors": table.to_dict(orient="index")}
         args.json.write_text(json.dumps(payload, indent=2, default=float))
         print(f"figures written to {args.json}")
