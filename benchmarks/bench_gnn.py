@@ -53,7 +53,10 @@ by default ``~/.cache/graphrisk/bench-gnn``):
 
 5. **Fusion** (``--fusion``): the weight of the ``model`` component of
    :func:`graphrisk.scoring.score_customers` (the GNN's probability fused with the analytics
-   evidence), searched over :data:`FUSION_WEIGHTS` with the other weights at their defaults.
+   evidence), searched over :data:`FUSION_WEIGHTS`, together with the weight of the
+   ``individual`` component over :data:`INDIVIDUAL_FUSION_WEIGHTS` (the GNN reads the same
+   features, so the features-only model may only add its false alarms), the other weights at
+   their defaults.
    Chosen on validation, quoted on test: the weight is the one with the best PR-AUC on the
    validation customers against their known labels, with the analytics run on a snapshot
    that holds the *training* labels only (so a validation customer's own label is not
@@ -72,6 +75,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import logging
 import resource
@@ -106,6 +110,8 @@ SPLITS = ("train", "validation", "test")
 _TOP_TYPOLOGY_SHARE = 0.05
 #: The weights of the ``model`` component tried by ``--fusion``.
 FUSION_WEIGHTS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+#: ... and of the ``individual`` component (the features-only model, which the GNN subsumes).
+INDIVIDUAL_FUSION_WEIGHTS: tuple[float, ...] = (0.0, 0.5, 1.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -463,15 +469,16 @@ def _fusion(snapshot: GraphSnapshot, gnns: dict[str, pd.Series], known: pd.Serie
     fused: dict[str, pd.Series] = {}
     for name, probability in gnns.items():
         rows, quoted_by_weight = [], {}
-        for weight in FUSION_WEIGHTS:
-            weights = {**defaults, "model": weight}
+        for individual, weight in itertools.product(INDIVIDUAL_FUSION_WEIGHTS, FUSION_WEIGHTS):
+            weights = {**defaults, "individual": individual, "model": weight}
             score = {}
             for label_set, frame in components.items():
                 frame = frame.assign(model=probability.reindex(frame.index).fillna(0.0))
                 score[label_set] = pd.Series(fuse_components(frame, weights), index=frame.index)
             chooser = score["train labels"]
-            quoted = quoted_by_weight[weight] = score["train+validation labels"]
+            quoted = quoted_by_weight[(individual, weight)] = score["train+validation labels"]
             rows.append({
+                "individual_weight": individual,
                 "model_weight": weight,
                 "validation_pr_auc_known": pr_auc(known.reindex(validation),
                                                   chooser.reindex(validation)),
@@ -485,14 +492,18 @@ def _fusion(snapshot: GraphSnapshot, gnns: dict[str, pd.Series], known: pd.Serie
             })
         table = pd.DataFrame(rows)
         # The first best: on a tie, the smaller weight.
-        chosen = float(table.loc[table["validation_pr_auc_known"].idxmax(), "model_weight"])
-        fused[f"{name} + analytics (w={chosen:g})"] = quoted_by_weight[chosen]
+        best_row = table.loc[table["validation_pr_auc_known"].idxmax()]
+        chosen_individual = float(best_row["individual_weight"])
+        chosen = float(best_row["model_weight"])
+        fused[f"{name} + analytics (w={chosen:g}, individual {chosen_individual:g})"] = (
+            quoted_by_weight[(chosen_individual, chosen)])
         print(f"\n{name}: chosen on validation (known labels, analytics with training labels "
               "only); quoted on test")
         print(table.round(4).to_string(index=False))
-        print(f"chosen model weight for {name}: {chosen:g} (default "
-              f"{defaults['model']:g})")
-        out[name] = {"table": table.to_dict(orient="records"), "chosen_weight": chosen}
+        print(f"chosen model weight for {name}: {chosen:g} (default {defaults['model']:g}), "
+              f"individual weight {chosen_individual:g} (default {defaults['individual']:g})")
+        out[name] = {"table": table.to_dict(orient="records"), "chosen_weight": chosen,
+                     "chosen_individual_weight": chosen_individual}
     return out, fused
 
 
