@@ -33,7 +33,7 @@ Reference: Sundararajan, Taly, Yan, "Axiomatic Attribution for Deep Networks" (I
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -189,10 +189,6 @@ class Neighbourhood:
     nodes: dict[str, np.ndarray]
     hops: dict[str, np.ndarray]
     centre: int
-    _local: dict[str, pd.Index] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._local = {nt: pd.Index(pos) for nt, pos in self.nodes.items()}
 
     @property
     def size(self) -> int:
@@ -419,20 +415,19 @@ class _Describer:
         self.role = {(str(a), str(c)): str(r) for a, c, r in zip(
             holders["account_id"], holders["customer_id"], holders["role"], strict=True)}
 
-    # The edge types whose source is ``node_type`` and target ``parent_type``, and back.
     def _parent(self, hood: Neighbourhood, node_type: str, local: int
-                ) -> tuple[str, int, str] | None:
+                ) -> tuple[str, int] | None:
         """A node one hop nearer the customer that this node sends messages to."""
         hop = hood.hops[node_type][local]
         for edge_type in hood.data.edge_types:
-            source_type, relation, target_type = edge_type
+            source_type, _, target_type = edge_type
             if source_type != node_type:
                 continue
             edge_index = hood.data[edge_type].edge_index.numpy()
             targets = edge_index[1, edge_index[0] == local]
             nearer = targets[hood.hops[target_type][targets] == hop - 1]
             if nearer.size:
-                return target_type, int(nearer.min()), relation
+                return target_type, int(nearer.min())
         return None
 
     def relationship(self, hood: Neighbourhood, node_type: str, local: int
@@ -463,7 +458,7 @@ class _Describer:
                 users = self._co_users(hood, local)
                 return (f"uses {text}, shared with {users}" if users else f"uses {text}"), known
             return text, known
-        parent_type, parent_local, _relation = parent
+        parent_type, parent_local = parent
         parent_id = str(self.dataset.node_ids[parent_type][hood.nodes[parent_type][parent_local]])
         if parent_type == "identifier":
             kind, _, value = parent_id.partition(":")
