@@ -72,7 +72,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
-from graphrisk.analytics.evaluation import pr_auc, roc_auc
+from graphrisk.analytics.evaluation import only_labels_of, pr_auc, roc_auc
 from graphrisk.store.base import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
 from ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
@@ -206,14 +206,6 @@ def loan_holders(snapshot: GraphSnapshot) -> pd.Index:
     owner = snapshot.accounts.drop_duplicates("account_id").set_index("account_id")["customer_id"]
     holders = owner.reindex(snapshot.loans["account_id"]).dropna().unique()
     return pd.Index(sorted(holders), name="customer_id")
-
-
-def only_labels_of(snapshot: GraphSnapshot, keep: pd.Index) -> GraphSnapshot:
-    """The snapshot with every known label outside ``keep`` wiped."""
-    customers = snapshot.customers.copy()
-    hide = ~customers["customer_id"].isin(keep)
-    customers.loc[hide, ["known_risk_label", "known_risk_source"]] = pd.NA
-    return replace(snapshot, customers=customers)
 
 
 def without_customers(snapshot: GraphSnapshot, customer_ids: pd.Index) -> GraphSnapshot:

@@ -95,7 +95,12 @@ from graphrisk.analytics.customer_graph import (
     IDENTIFIER_KINDS,
     build_customer_graph,
 )
-from graphrisk.analytics.evaluation import evaluate_scores, pr_auc, recall_at_top
+from graphrisk.analytics.evaluation import (
+    evaluate_scores,
+    only_labels_of,
+    pr_auc,
+    recall_at_top,
+)
 from graphrisk.analytics.factors import FACTOR_COLUMNS, compute_risk_factors
 from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
 from graphrisk.analytics.propagation import propagate_risk
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["split"] = kind
     train = split.index[split == "train"]
     # No model or baseline sees a test label.
-    masked = _only_labels_of(snapshot, split.index[split != "test"])
+    masked = only_labels_of(snapshot, split.index[split != "test"])
     counts = {s: {"customers": int((split == s).sum()),
                   "known": int(known[split.index[split == s]].sum())} for s in SPLITS}
     figures["splits"] = counts
@@ -197,16 +202,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Data and split
+# Memory
 # --------------------------------------------------------------------------------------------
-
-
-def _only_labels_of(snapshot: GraphSnapshot, keep: pd.Index) -> GraphSnapshot:
-    """The snapshot with every known label outside ``keep`` wiped."""
-    customers = snapshot.customers.copy()
-    hide = ~customers["customer_id"].isin(keep)
-    customers.loc[hide, ["known_risk_label", "known_risk_source"]] = pd.NA
-    return replace(snapshot, customers=customers)
 
 
 def _peak_mb() -> float:
@@ -460,7 +457,7 @@ def _fusion(snapshot: GraphSnapshot, gnns: dict[str, pd.Series], known: pd.Serie
     for name, keep in (("train labels", split.index[split == "train"]),
                        ("train+validation labels", split.index[split != "test"])):
         started = time.perf_counter()
-        part = _only_labels_of(snapshot, keep)
+        part = only_labels_of(snapshot, keep)
         result = score_customers(part, PythonNetworkEngine(part), load_policy())
         components[name] = result.scores.set_index("customer_id")[list(COMPONENTS)]
         print(f"analytics on the snapshot with {name}: {time.perf_counter() - started:.1f} s")

@@ -32,12 +32,15 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn import metrics
+
+if TYPE_CHECKING:
+    from graphrisk.store.base import GraphSnapshot
 
 __all__ = [
     "TEST",
@@ -45,6 +48,7 @@ __all__ = [
     "ThresholdChoice",
     "choose_threshold",
     "evaluate_scores",
+    "only_labels_of",
     "pr_auc",
     "recall_at_top",
     "roc_auc",
@@ -347,3 +351,15 @@ def _checked(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
             "needs both positives and negatives"
         )
     return y, s
+
+
+def only_labels_of(snapshot: GraphSnapshot, keep: Iterable[str]) -> GraphSnapshot:
+    """The snapshot with every known risk label (and its source) outside ``keep`` wiped.
+
+    Why: a held-out customer's label must be invisible to every model and baseline that is
+    measured on it; wiping it in the snapshot they all read is the one place to do that.
+    """
+    customers = snapshot.customers.copy()
+    hide = ~customers["customer_id"].isin(list(keep))
+    customers.loc[hide, ["known_risk_label", "known_risk_source"]] = pd.NA
+    return replace(snapshot, customers=customers)

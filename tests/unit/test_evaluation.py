@@ -13,6 +13,7 @@ from graphrisk.analytics.evaluation import (
     VALIDATION,
     choose_threshold,
     evaluate_scores,
+    only_labels_of,
     pr_auc,
     recall_at_top,
     roc_auc,
@@ -172,3 +173,18 @@ def test_unreachable_or_conflicting_targets_are_refused() -> None:
         choose_threshold(Y6, S6, target_recall=0.5, target_precision=0.5)
     with pytest.raises(ValueError, match="target_recall"):
         choose_threshold(Y6, S6, target_recall=0.0)
+
+
+def test_only_the_kept_customers_keep_their_labels(tiny_snapshot) -> None:
+    customers = tiny_snapshot.customers
+    labelled = customers.dropna(subset=["known_risk_label"])["customer_id"].tolist()
+    unlabelled = customers.loc[customers["known_risk_label"].isna(), "customer_id"].tolist()
+    assert labelled and unlabelled
+
+    kept = only_labels_of(tiny_snapshot, labelled)
+    assert kept.customers.dropna(subset=["known_risk_label"])["customer_id"].tolist() == labelled
+    wiped = only_labels_of(tiny_snapshot, unlabelled)
+    assert wiped.customers[["known_risk_label", "known_risk_source"]].isna().all().all()
+    # The original is left as it was; the other tables are shared, not copied.
+    assert customers["known_risk_label"].notna().sum() == len(labelled)
+    assert wiped.transactions is tiny_snapshot.transactions
