@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from graphrisk.config import get_settings
+from graphrisk.store.base import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
+from ingestion.loader import ingest_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_RING = FIXTURES / "tiny_ring"
@@ -32,6 +34,15 @@ def tiny_dir(tmp_path: Path) -> Path:
     target = tmp_path / "tiny_ring"
     shutil.copytree(TINY_RING, target)
     return target
+
+
+@pytest.fixture
+def tiny_snapshot(tiny_dir: Path, tmp_path: Path) -> GraphSnapshot:
+    """The hand-built tiny ring, loaded: C2, C3, C4 share a device, C2 and C3 a phone, C1 and
+    C6 an address; A2 -> A3 -> A4 -> A2 is a money cycle; C1 co-holds C6's account A6."""
+    with EmbeddedGraphStore(tmp_path / "tiny.db") as store:
+        ingest_directory(store, tiny_dir)
+        return store.snapshot()
 
 
 @pytest.fixture

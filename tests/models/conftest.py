@@ -36,11 +36,3 @@ def other_bank(tmp_path_factory: pytest.TempPathFactory) -> GraphSnapshot:
     """A second, smaller bank from another seed: a "later snapshot" for inductive use."""
     return _generated(tmp_path_factory.mktemp("gnn-other"), OTHER_CUSTOMERS, OTHER_SEED)[0]
 
-
-@pytest.fixture
-def tiny_snapshot(tiny_dir: Path, tmp_path: Path) -> GraphSnapshot:
-    """The hand-built tiny ring: C2, C3, C4 share a device, C2 and C3 a phone, C1 and C6 an
-    address; A2 -> A3 -> A4 -> A2 is a money cycle; C1 co-holds C6's account A6."""
-    with EmbeddedGraphStore(tmp_path / "tiny.db") as store:
-        ingest_directory(store, tiny_dir)
-        return store.snapshot()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -13,15 +11,6 @@ from graphrisk.analytics.network import (
     groups_named_by_smallest_member,
 )
 from graphrisk.store.base import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.loader import ingest_directory
-
-
-@pytest.fixture
-def tiny_snapshot(tiny_dir: Path, tmp_path: Path) -> GraphSnapshot:
-    with EmbeddedGraphStore(tmp_path / "n.db") as store:
-        ingest_directory(store, tiny_dir)
-        return store.snapshot()
 
 
 def test_groups_are_named_by_their_smallest_member() -> None:

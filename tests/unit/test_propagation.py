@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from graphrisk.analytics.propagation import build_customer_graph, propagate_risk
 from graphrisk.store.base import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.loader import ingest_directory
-
-
-@pytest.fixture
-def tiny_snapshot(tiny_dir: Path, tmp_path: Path) -> GraphSnapshot:
-    with EmbeddedGraphStore(tmp_path / "p.db") as store:
-        ingest_directory(store, tiny_dir)
-        return store.snapshot()
 
 
 def test_tiny_ring_graph_has_the_links_a_person_sees(tiny_snapshot: GraphSnapshot) -> None:
