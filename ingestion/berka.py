@@ -82,12 +82,11 @@ from graphrisk.domain import (
     ACCOUNTS,
     COUNTERPARTIES,
     CUSTOMERS,
-    ID_PATTERN,
     LOANS,
     TRANSACTIONS,
-    EntitySpec,
 )
 from graphrisk.errors import IngestionError
+from ingestion.input_files import write_input_file
 
 __all__ = ["BerkaSummary", "convert_berka", "default_berka_dir", "find_berka_dir"]
 
@@ -224,7 +223,7 @@ def convert_berka(source_dir: Path, out_dir: Path) -> BerkaSummary:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = (CUSTOMERS, ACCOUNTS, ACCOUNT_HOLDERS, COUNTERPARTIES, TRANSACTIONS, LOANS)
-    rows = {spec.name: _write(frames[spec.name], spec, out_dir) for spec in specs}
+    rows = {spec.name: write_input_file(frames[spec.name], spec, out_dir) for spec in specs}
     bad_loans = int(tables["loan"]["status"].isin(_BAD_LOAN_STATUSES).sum())
     logger.info(
         "converted Berka %s -> %s in %.2f s: %s; %d bad loans",
@@ -611,31 +610,3 @@ def _unmapped_notes(tables: dict[str, pd.DataFrame], source_dir: Path) -> list[s
 
 
 # --- writing -------------------------------------------------------------------------------
-
-
-def _check_ids(frame: pd.DataFrame, spec: EntitySpec) -> None:
-    """Fail before writing an id the format would reject, naming the first offender."""
-    for column in spec.columns:
-        if column.kind != "id" or column.name not in frame.columns:
-            continue
-        values = frame[column.name].fillna("").astype(str)
-        bad = (values != "") & ~values.str.fullmatch(ID_PATTERN)
-        if bad.any():
-            raise IngestionError(
-                f"id {values[bad].iloc[0]!r} does not match {ID_PATTERN}",
-                source=f"{spec.name}.csv",
-                column=column.name,
-            )
-
-
-def _write(frame: pd.DataFrame, spec: EntitySpec, out_dir: Path) -> int:
-    """Write ``frame`` with exactly the spec's columns, in order; missing ones empty."""
-    unknown = [c for c in frame.columns if not c.startswith("_") and c not in spec.column_names]
-    if unknown:  # a programming error here, not bad data
-        raise ValueError(f"{spec.name}: columns {unknown} are not in the spec")
-    out = frame.reindex(columns=spec.column_names)
-    _check_ids(out, spec)
-    path = out_dir / f"{spec.name}.csv"
-    out.to_csv(path, index=False, na_rep="")
-    logger.debug("wrote %d rows to %s", len(out), path)
-    return len(out)

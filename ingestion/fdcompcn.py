@@ -76,8 +76,9 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.config import Settings
-from graphrisk.domain import ACCOUNTS, CUSTOMER_FEATURES, CUSTOMERS, TRANSACTIONS, EntitySpec
+from graphrisk.domain import ACCOUNTS, CUSTOMER_FEATURES, CUSTOMERS, TRANSACTIONS
 from graphrisk.errors import IngestionError
+from ingestion.input_files import write_input_file
 
 __all__ = [
     "FDCOMPCN_FOLDER",
@@ -213,7 +214,7 @@ def convert_fdcompcn(source_dir: Path, out_dir: Path, *,
                  "(2020-01-01) are placeholders: the data has none")
     out_dir.mkdir(parents=True, exist_ok=True)
     specs = (CUSTOMERS, CUSTOMER_FEATURES, ACCOUNTS, TRANSACTIONS)
-    rows = {spec.name: _write(frames[spec.name], spec, out_dir) for spec in specs}
+    rows = {spec.name: write_input_file(frames[spec.name], spec, out_dir) for spec in specs}
     logger.info("converted FDCompCN %s -> %s in %.2f s: %s", source_dir, out_dir,
                 time.perf_counter() - started, rows)
     return FdcompcnSummary(rows=rows, labelled=int(labelled.sum()),
@@ -297,14 +298,3 @@ def _transactions(arrays: dict[str, np.ndarray], n: int, notes: list[str]) -> pd
         notes.append(f"{relation}: {len(edges):,} edges written ({int((repeat > 0).sum()):,} "
                      f"repeats kept), {int(loops.sum()):,} self-loops dropped")
     return pd.concat(parts, ignore_index=True)
-
-
-def _write(frame: pd.DataFrame, spec: EntitySpec, out_dir: Path) -> int:
-    """Write ``frame`` with exactly the spec's columns, in order; missing ones empty."""
-    unknown = [c for c in frame.columns if c not in spec.column_names]
-    if unknown:  # a programming error here, not bad data
-        raise ValueError(f"{spec.name}: columns {unknown} are not in the spec")
-    out = frame.reindex(columns=spec.column_names)
-    path = out_dir / f"{spec.name}.csv"
-    out.to_csv(path, index=False, na_rep="")
-    return len(out)
