@@ -56,7 +56,9 @@ by default ``~/.cache/graphrisk/bench-gnn``):
    evidence), searched over :data:`FUSION_WEIGHTS`, together with the weight of the
    ``individual`` component over :data:`INDIVIDUAL_FUSION_WEIGHTS` (the GNN reads the same
    features, so the features-only model may only add its false alarms), the other weights at
-   their defaults.
+   their defaults. A second table shows where fusing gains or loses: each analytics component
+   alone, the GNN alone and rank blends of the two, on the validation and on the test
+   customers without a label (hidden truth).
    Chosen on validation, quoted on test: the weight is the one with the best PR-AUC on the
    validation customers against their known labels, with the analytics run on a snapshot
    that holds the *training* labels only (so a validation customer's own label is not
@@ -260,8 +262,8 @@ def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
     }
     print(f"trained in {trained.train_seconds:.1f} s ({len(trained.history)} epochs, best "
           f"{trained.best_epoch}, validation PR-AUC {trained.best_validation_pr_auc:.3f}); "
-          f"scored {len(probabilities):,} customers in {score_seconds:.1f} s; explained "
-          f"one in {explain_seconds:.2f} s; peak "
+          f"scored {len(probabilities):,} customers in {score_seconds:.1f} s; "
+          + (f"explained one in {explain_seconds:.2f} s; " if args.explain else "") + "peak "
           f"{_peak_mb():,.0f} MB")
     if args.save_models:
         save_model(trained, dataset, args.save_models / kind,
@@ -459,7 +461,7 @@ def _fusion(snapshot: GraphSnapshot, gnns: dict[str, pd.Series], known: pd.Serie
         started = time.perf_counter()
         part = only_labels_of(snapshot, keep)
         result = score_customers(part, PythonNetworkEngine(part), load_policy())
-        components[name] = result.scores.set_index("customer_id")[list(COMPONENTS)]
+        components[name] = result.scores.set_index("customer_id")[[*COMPONENTS, "score"]]
         print(f"analytics on the snapshot with {name}: {time.perf_counter() - started:.1f} s")
     defaults = ScoringSettings().weights
     out: dict[str, dict] = {}
@@ -500,8 +502,35 @@ def _fusion(snapshot: GraphSnapshot, gnns: dict[str, pd.Series], known: pd.Serie
         print(f"chosen model weight for {name}: {chosen:g} (default {defaults['model']:g}), "
               f"individual weight {chosen_individual:g} (default {defaults['individual']:g})")
         out[name] = {"table": table.to_dict(orient="records"), "chosen_weight": chosen,
-                     "chosen_individual_weight": chosen_individual}
+                     "chosen_individual_weight": chosen_individual,
+                     "diagnosis": _fusion_diagnosis(components, probability, risky,
+                                                    unknown_validation, unknown_test)}
     return out, fused
+
+
+def _fusion_diagnosis(components: dict[str, pd.DataFrame], probability: pd.Series,
+                      risky: pd.Series, unknown_validation: pd.Index,
+                      unknown_test: pd.Index) -> dict:
+    """Where fusing gains or loses: PR-AUC against the hidden truth on the validation and on
+    the test customers without a label, of each analytics component alone, of the GNN alone
+    and of rank blends of the GNN with the analytics score."""
+    chooser, quoted = components["train labels"], components["train+validation labels"]
+    candidates = {f"component {c}": (chooser[c], quoted[c])
+                  for c in COMPONENTS if c not in ("known", "model")}
+    candidates["GNN alone"] = (probability, probability)
+    for share in (0.5, 0.7):
+        candidates[f"rank blend: {share:g} GNN, {1 - share:g} analytics score"] = tuple(
+            share * probability.reindex(frame.index).rank(pct=True)
+            + (1 - share) * frame["score"].rank(pct=True) for frame in (chooser, quoted))
+    table = pd.DataFrame({
+        name: {"validation_unknown_pr_auc": pr_auc(risky.reindex(unknown_validation),
+                                                   v.reindex(unknown_validation)),
+               "test_unknown_pr_auc": pr_auc(risky.reindex(unknown_test),
+                                             t.reindex(unknown_test))}
+        for name, (v, t) in candidates.items()}).T
+    print("\nwhere fusing gains or loses (hidden truth, customers without a label):")
+    print(table.round(3).to_string())
+    return table.to_dict(orient="index")
 
 
 # --------------------------------------------------------------------------------------------
