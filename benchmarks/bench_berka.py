@@ -7,14 +7,14 @@ Usage::
     python benchmarks/bench_berka.py --models '' --repeats 5  # baselines only
 
 What it does (Berka / PKDD'99, ``shared/datasets/berka_pkdd99``; converted by
-:mod:`ingestion.berka` and loaded into an embedded store cached under ``--work``, by default
+:mod:`graphrisk.ingestion.berka` and loaded into an embedded store cached under ``--work``, by default
 ``~/.cache/graphrisk/bench-berka``):
 
 1. **Task.** The 682 customers who own an account with a loan; the target is a bad loan
    (status B, finished unpaid, or D, running in debt): 76 of them (11.1 %), which the adapter
    writes as ``known_risk_label = credit_default``. A random ranking has PR-AUC 0.111.
 2. **No label in the features.** The loan status *is* the label, and
-   :func:`models.dataset.build_graph_dataset` turns it into ``loans_in_trouble`` features of
+   :func:`graphrisk.models.dataset.build_graph_dataset` turns it into ``loans_in_trouble`` features of
    accounts and customers. :func:`mask_loan_status` blanks every loan's status (and every
    ``known_risk_source``) before any feature is built, and :func:`check_no_leak` stops the
    run if a single feature column still ranks the bad loans (nearly) perfectly.
@@ -32,7 +32,7 @@ What it does (Berka / PKDD'99, ``shared/datasets/berka_pkdd99``; converted by
    but never in the loss.
 4. **Models**, all fitted on the same training loan holders:
 
-   * ``gnn sage`` / ``gnn hgt``: :func:`models.training.train_model` (train on the training
+   * ``gnn sage`` / ``gnn hgt``: :func:`graphrisk.models.training.train_model` (train on the training
      slice, early stopping and Platt calibration on the validation slice);
    * ``logreg features``, ``hgb features``, ``rf features``: logistic regression, gradient
      boosting and a random forest on the GNN's own customer features (status-masked);
@@ -41,7 +41,7 @@ What it does (Berka / PKDD'99, ``shared/datasets/berka_pkdd99``; converted by
      payment edges and their counterparties, mean and max);
    * ``hgb features+loan terms``: a reference outside the graph features — the loan's
      amount, duration, monthly payment and grant date, which published Berka models use but
-     :mod:`models.dataset` does not turn into features.
+     :mod:`graphrisk.models.dataset` does not turn into features.
 
    The tree and linear baselines need no early stopping, so they learn from all training
    loan holders (training and validation slices).
@@ -73,10 +73,10 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
 from graphrisk.analytics.evaluation import only_labels_of, pr_auc, roc_auc
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
+from graphrisk.ingestion.loader import ingest_directory
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-berka"
 MODES = ("inductive", "transductive")
@@ -275,8 +275,8 @@ def neighbour_features(dataset) -> pd.DataFrame:
     """
     import torch
 
-    from models._pyg import scatter
-    from models.dataset import edge_key
+    from graphrisk.models._pyg import scatter
+    from graphrisk.models.dataset import edge_key
 
     data, encoders = dataset.data, dataset.encoders
     n_accounts = data["account"].num_nodes
@@ -338,7 +338,7 @@ def check_no_leak(snapshot: GraphSnapshot, population: pd.Index, y: pd.Series,
         RuntimeError: a column reaches :data:`LEAK_AUC`, or the status-derived columns
             are not constant.
     """
-    from models.dataset import build_graph_dataset
+    from graphrisk.models.dataset import build_graph_dataset
 
     dataset = build_graph_dataset(snapshot)
     features = customer_features(dataset).loc[population]
@@ -392,8 +392,8 @@ def _folds(y: pd.Series, folds: int, repeats: int, validation_share: float) -> l
 
 def _cross_validate(snapshot: GraphSnapshot, y: pd.Series, mode: str, kinds: list[str],
                     args: argparse.Namespace) -> pd.DataFrame:
-    from models.dataset import build_graph_dataset
-    from models.training import TrainConfig, predict, train_model
+    from graphrisk.models.dataset import build_graph_dataset
+    from graphrisk.models.training import TrainConfig, predict, train_model
 
     records = []
     for split in _folds(y, args.folds, args.repeats, args.validation_share):

@@ -7,14 +7,14 @@ Usage::
 
 What it does (data under ``--dataset``, by default ``$GRAPHRISK_DATASETS_DIR/fdcompcn``):
 
-1. **Load through the product.** :func:`ingestion.fdcompcn.convert_fdcompcn` writes the input
+1. **Load through the product.** :func:`graphrisk.ingestion.fdcompcn.convert_fdcompcn` writes the input
    files with the fraud labels of the authors' ``train`` and ``valid`` companies only, and
-   :func:`ingestion.loader.ingest_directory` loads them into an embedded store (cached under
+   :func:`graphrisk.ingestion.loader.ingest_directory` loads them into an embedded store (cached under
    ``--work``, by default ``~/.cache/graphrisk/bench-fdcompcn``). Every model below reads the
    store's snapshot, so no test label is anywhere it can see; the test labels come from the
    data set's arrays only to evaluate.
-2. **GNNs** (``--models``, default ``sage,hgt``): :func:`models.dataset.build_graph_dataset`
-   (the 57 features arrive as ``customer_features``) and :func:`models.training.train_model`
+2. **GNNs** (``--models``, default ``sage,hgt``): :func:`graphrisk.models.dataset.build_graph_dataset`
+   (the 57 features arrive as ``customer_features``) and :func:`graphrisk.models.training.train_model`
    on the ``train`` companies, early stopping and Platt calibration on ``valid``. A company
    reaches a related company in three hops (company -> account -> account -> company), so
    the default is ``--layers 3``.
@@ -54,15 +54,15 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.metrics import average_precision_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.fdcompcn import (
+from graphrisk.ingestion.fdcompcn import (
     RELATIONS,
     convert_fdcompcn,
     default_fdcompcn_dir,
     read_fdcompcn_nodes,
 )
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.loader import ingest_directory
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-fdcompcn"
 #: Test AUC on this split, from the FEAST-GNN README, and the data set README's sanity check.
@@ -285,8 +285,8 @@ def _graph_features(snapshot: GraphSnapshot, features: pd.DataFrame, ids: pd.Ind
 
 def _gnn(kind: str, snapshot: GraphSnapshot, split: pd.Series, seeds: list[int],
          args: argparse.Namespace) -> tuple[list[pd.Series], float]:
-    from models.dataset import build_graph_dataset
-    from models.training import TrainConfig, predict, train_model
+    from graphrisk.models.dataset import build_graph_dataset
+    from graphrisk.models.training import TrainConfig, predict, train_model
 
     dataset = build_graph_dataset(snapshot)
     train = split.index[split == "train"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingestion.generator import GenerationSummary, generate_dataset  # noqa: E402
+from graphrisk.ingestion.generator import GenerationSummary, generate_dataset  # noqa: E402
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -16,15 +16,15 @@ by default ``~/.cache/graphrisk/bench-gnn``):
    (the next 20 %) or ``test`` (the 20 % onboarded last) — a time-ordered split, as a bank
    would train on its past and score its newest customers (``--split hash`` splits by a hash
    of the id instead). The split is ``graphrisk train``'s
-   (:func:`models.lifecycle.split_customers_for_training`). The test split's known labels
+   (:func:`graphrisk.models.lifecycle.split_customers_for_training`). The test split's known labels
    are wiped from the snapshot every model and baseline sees. The GNNs learn from the
    training labels and use the validation labels for early stopping and calibration; the
    gradient-boosting baselines learn from the training labels only.
-2. **GNNs** (``--models``, default ``sage,hgt``): :func:`models.training.train_model` on the
+2. **GNNs** (``--models``, default ``sage,hgt``): :func:`graphrisk.models.training.train_model` on the
    training split, early stopping and calibration on validation, then scoring of every
    customer; training time, scoring time (graph build with the stored encoders plus
    prediction, as for a new snapshot), the time to explain one of the top-scored customers
-   (``--explain``, :mod:`models.explain`) and peak memory (max RSS of this process so far).
+   (``--explain``, :mod:`graphrisk.models.explain`) and peak memory (max RSS of this process so far).
 3. **Baselines**, trained on the same split:
 
    a. ``hgb features``: gradient boosting (the settings of
@@ -108,9 +108,9 @@ from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
 from graphrisk.analytics.propagation import propagate_risk
 from graphrisk.policy import load_policy
 from graphrisk.scoring import COMPONENTS, ScoringSettings, fuse_components, score_customers
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from models.lifecycle import split_customers_for_training
+from graphrisk.models.lifecycle import split_customers_for_training
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-gnn"
 SPLITS = ("train", "validation", "test")
@@ -219,9 +219,9 @@ def _peak_mb() -> float:
 
 def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
          args: argparse.Namespace) -> tuple[pd.Series, dict[str, float]]:
-    from models.artifacts import save_model
-    from models.dataset import build_graph_dataset
-    from models.training import TrainConfig, predict, train_model
+    from graphrisk.models.artifacts import save_model
+    from graphrisk.models.dataset import build_graph_dataset
+    from graphrisk.models.training import TrainConfig, predict, train_model
 
     print(f"\n== GNN {kind} ==")
     started = time.perf_counter()
@@ -242,7 +242,7 @@ def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
     score_seconds = time.perf_counter() - started
     explain_seconds = float("nan")
     if args.explain:
-        from models.explain import explain_customers
+        from graphrisk.models.explain import explain_customers
 
         started = time.perf_counter()
         explain_customers(trained, fresh, probabilities.nlargest(args.explain).index,
@@ -286,7 +286,7 @@ def _hgb(seed: int = 0) -> HistGradientBoostingClassifier:
 
 def _baselines(snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
                threads: int) -> tuple[dict[str, pd.Series], dict[str, dict[str, float]]]:
-    from models.dataset import build_graph_dataset
+    from graphrisk.models.dataset import build_graph_dataset
 
     print("\n== Baselines ==")
     dataset = build_graph_dataset(snapshot)

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.generator import generate_dataset
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 
 
 def main(argv: list[str] | None = None) -> int:

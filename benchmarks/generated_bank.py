@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.generator import generate_dataset
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 
 __all__ = ["prepare_generated_bank"]
 

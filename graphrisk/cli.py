@@ -30,12 +30,12 @@ from rich.table import Table
 from graphrisk.config import Settings, get_settings
 from graphrisk.errors import GraphRiskError
 from graphrisk.store import GraphStore, open_store
-from graphrisk.store.base import NodeRef
+from graphrisk.graph import NodeRef
 
 if TYPE_CHECKING:
     from graphrisk.policy import RiskPolicy
     from graphrisk.scoring import ScoringResult
-    from ingestion.loader import IngestReport
+    from graphrisk.ingestion.loader import IngestReport
 
 app = typer.Typer(
     help="GraphRisk: find high-risk customers in a customer network, on a graph.",
@@ -79,7 +79,7 @@ def _progress() -> Progress:
 
 
 def _ingest_with_progress(store: GraphStore, directory: Path, settings: Settings) -> IngestReport:
-    from ingestion.loader import ingest_directory
+    from graphrisk.ingestion.loader import ingest_directory
 
     tasks: dict[str, Any] = {}
     with _progress() as progress:
@@ -137,7 +137,7 @@ def generate(
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
 ) -> None:
     """Generate a synthetic customer network with planted high-risk typologies."""
-    from ingestion.generator import generate_dataset
+    from graphrisk.ingestion.generator import generate_dataset
 
     if file_format not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
@@ -198,7 +198,7 @@ def import_berka(
                                        help="Also load the converted files.")] = True,
 ) -> None:
     """Convert the Berka (PKDD'99) bank into input files, and load them."""
-    from ingestion.berka import convert_berka, find_berka_dir
+    from graphrisk.ingestion.berka import convert_berka, find_berka_dir
 
     with _friendly_errors():
         folder = source or find_berka_dir()
@@ -225,7 +225,7 @@ def import_fdcompcn(
                                        help="Also load the converted files.")] = True,
 ) -> None:
     """Convert FDCompCN (listed-company fraud, SplitGNN) into input files, and load them."""
-    from ingestion.fdcompcn import convert_fdcompcn, find_fdcompcn_dir
+    from graphrisk.ingestion.fdcompcn import convert_fdcompcn, find_fdcompcn_dir
 
     with _friendly_errors():
         folder = source or find_fdcompcn_dir()
@@ -335,18 +335,18 @@ def _policy(settings: Settings) -> tuple[RiskPolicy, Path]:
 
 
 def _gnn_lifecycle() -> Any:
-    """``models.lifecycle``, or a clear error when the GNN's packages are not installed."""
+    """``graphrisk.models.lifecycle``, or a clear error when the GNN's packages are not installed."""
     try:
         import torch  # noqa: F401
 
-        import models._pyg  # noqa: F401  (PyG, with its import-time FutureWarning silenced)
+        import graphrisk.models._pyg  # noqa: F401  (PyG, its import-time FutureWarning silenced)
     except ImportError as exc:
         raise GraphRiskError(
             f"the graph model needs torch and torch-geometric ({exc.name} is missing): run "
             "`make setup-gnn`, or `pip install -e \".[gnn]\"`") from exc
-    import models.lifecycle
+    from graphrisk.models import lifecycle
 
-    return models.lifecycle
+    return lifecycle
 
 
 def _score_with_progress(settings: Settings, *, write: bool,
@@ -568,7 +568,7 @@ def explain(
         json_file.write_text(json.dumps([e.to_dict() for e in found.values()], indent=2))
         console.print(f"Wrote {len(found)} explanation(s) to {json_file}")
     if plot:
-        from models.report import write_explanation_plot
+        from graphrisk.models.report import write_explanation_plot
 
         for customer_id, explanation in found.items():
             path = write_explanation_plot(explanation, plot / f"{customer_id}.png")
@@ -626,7 +626,7 @@ def demo(
 ) -> None:
     """Generate a sample, load it, analyse it and print a summary: the main job."""
     from graphrisk.demo import run_demo
-    from ingestion.generator import generate_dataset
+    from graphrisk.ingestion.generator import generate_dataset
 
     settings = _settings(store)
     with _friendly_errors():

@@ -19,8 +19,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from graphrisk.errors import ConfigError
 
-__all__ = ["DEFAULT_POLICY_FILE", "TIERS", "AlertThresholds", "RiskPolicy", "TierPolicy",
-           "load_policy"]
+__all__ = [
+    "DEFAULT_COMPONENT_WEIGHTS",
+    "DEFAULT_HIGH_RISK_COUNTRIES",
+    "DEFAULT_HIGH_RISK_INDUSTRIES",
+    "DEFAULT_MAX_IDENTIFIER_DEGREE",
+    "DEFAULT_POLICY_FILE",
+    "DEFAULT_REPORTING_THRESHOLD",
+    "SCORE_COMPONENTS",
+    "TIERS",
+    "AlertThresholds",
+    "RiskPolicy",
+    "ScoringPolicy",
+    "TierPolicy",
+    "load_policy",
+]
 
 #: The policy shipped with GraphRisk.
 DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
@@ -28,6 +41,69 @@ DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
 TIERS: tuple[str, ...] = ("low", "medium", "high")
 
 Tier = Literal["low", "medium", "high"]
+
+#: The pieces of evidence fused into the score (``graphrisk.scoring``), in reason order.
+SCORE_COMPONENTS: tuple[str, ...] = (
+    "known", "individual", "network", "typology", "cluster", "model",
+)
+#: Weight per score component; chosen on validation splits (see ``docs/benchmarks.md``).
+DEFAULT_COMPONENT_WEIGHTS: dict[str, float] = {
+    "known": 0.9, "individual": 1.0, "network": 0.5, "typology": 0.9, "cluster": 0.9,
+    "model": 1.0,
+}
+#: Industry codes treated as high-risk. The synthetic generator plants risk with these same
+#: lists (it imports them from here), so a generated bank is scored with what it was built with.
+DEFAULT_HIGH_RISK_INDUSTRIES: tuple[str, ...] = ("gambling", "crypto_exchange", "money_service")
+#: ISO 3166-1 alpha-2 codes treated as high-risk.
+DEFAULT_HIGH_RISK_COUNTRIES: tuple[str, ...] = ("AE", "CY", "KY", "MT", "PA", "VG")
+#: The cash/transfer reporting threshold; amounts just under it look like structuring.
+DEFAULT_REPORTING_THRESHOLD = 10_000.0
+#: Identifiers shared by more customers than this link nobody (a call centre's phone number).
+DEFAULT_MAX_IDENTIFIER_DEGREE = 10
+
+
+class ScoringPolicy(BaseModel):
+    """The scoring knobs a risk team may change: weights, threshold, lists, cut-offs.
+
+    Every field has a default (the values above), so a policy file may leave the
+    ``[scoring]`` section out, or name only what it changes.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_COMPONENT_WEIGHTS),
+        description="weight in [0, 1] per score component; components left out keep their "
+        "default")
+    reporting_threshold: float = Field(
+        default=DEFAULT_REPORTING_THRESHOLD, gt=0,
+        description="cash/transfer reporting threshold (structuring sits just under it)")
+    high_risk_industries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_HIGH_RISK_INDUSTRIES),
+        description="industry codes treated as high-risk")
+    high_risk_countries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_HIGH_RISK_COUNTRIES),
+        description="ISO 3166-1 alpha-2 country codes treated as high-risk")
+    max_identifier_degree: int = Field(
+        default=DEFAULT_MAX_IDENTIFIER_DEGREE, ge=2,
+        description="identifiers shared by more customers than this link nobody")
+
+    @model_validator(mode="after")
+    def _known_components(self) -> ScoringPolicy:
+        unknown = sorted(set(self.weights) - set(SCORE_COMPONENTS))
+        if unknown:
+            raise ValueError(f"weights: unknown component(s) {', '.join(unknown)}; the "
+                             f"components are {', '.join(SCORE_COMPONENTS)}")
+        bad = {k: w for k, w in self.weights.items() if not 0.0 <= w <= 1.0}
+        if bad:
+            raise ValueError(f"weights must be between 0 and 1, got {bad}")
+        self.weights = {**DEFAULT_COMPONENT_WEIGHTS, **self.weights}
+        bad_countries = [c for c in self.high_risk_countries
+                         if len(c) != 2 or not c.isalpha()]
+        if bad_countries:
+            raise ValueError(f"high_risk_countries must be two-letter ISO codes, got "
+                             f"{bad_countries}")
+        return self
 
 
 class AlertThresholds(BaseModel):
@@ -59,6 +135,7 @@ class RiskPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tiers: dict[Tier, TierPolicy]
+    scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
 
     @model_validator(mode="after")
     def _tiers_in_order(self) -> RiskPolicy:

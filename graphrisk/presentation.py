@@ -18,7 +18,7 @@ from graphrisk.policy import TIERS, RiskPolicy
 from graphrisk.scoring import ScoringResult
 
 if TYPE_CHECKING:
-    from models.explain import ModelExplanation
+    from graphrisk.models.explain import ModelExplanation
 
 __all__ = ["export_clusters", "export_scores", "print_clusters", "print_policy",
            "print_scores", "print_tier_counts"]

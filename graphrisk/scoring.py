@@ -76,7 +76,8 @@ from graphrisk.analytics.network import (
 from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
 from graphrisk.errors import AnalyticsError
 from graphrisk.policy import RiskPolicy
-from graphrisk.store.base import GraphSnapshot, GraphStore
+from graphrisk.graph import GraphSnapshot
+from graphrisk.store.base import GraphStore
 
 __all__ = [
     "COMPONENTS",

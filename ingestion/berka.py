@@ -86,7 +86,7 @@ from graphrisk.domain import (
     TRANSACTIONS,
 )
 from graphrisk.errors import IngestionError
-from ingestion.input_files import write_input_file
+from graphrisk.ingestion.input_files import write_input_file
 
 __all__ = ["BerkaSummary", "convert_berka", "default_berka_dir", "find_berka_dir"]
 

@@ -78,7 +78,7 @@ import pandas as pd
 from graphrisk.config import Settings
 from graphrisk.domain import ACCOUNTS, CUSTOMER_FEATURES, CUSTOMERS, TRANSACTIONS
 from graphrisk.errors import IngestionError
-from ingestion.input_files import write_input_file
+from graphrisk.ingestion.input_files import write_input_file
 
 __all__ = [
     "FDCOMPCN_FOLDER",

@@ -1,7 +1,7 @@
 """Write one entity's rows as an input file, exactly as the input format wants it.
 
 Why a module: every adapter that turns a public data set into GraphRisk's input format
-(:mod:`ingestion.berka`, :mod:`ingestion.fdcompcn`) ends the same way — the spec's columns in
+(:mod:`graphrisk.ingestion.berka`, :mod:`graphrisk.ingestion.fdcompcn`) ends the same way — the spec's columns in
 the spec's order, empty cells for what the source lacks, ids the format accepts — and a
 mistake there should fail in the adapter, naming the column, not later in validation.
 """

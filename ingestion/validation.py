@@ -17,7 +17,7 @@ import pycountry
 
 from graphrisk.domain import FEATURE_NAME_PATTERN, ID_PATTERN, Column, EntitySpec
 from graphrisk.normalise import normalise_identifiers
-from ingestion.reader import ROW_COLUMN, Problem, RawTable
+from graphrisk.ingestion.reader import ROW_COLUMN, Problem, RawTable
 
 __all__ = ["ReferenceIndex", "ValidatedTable", "validate_table"]
 
@@ -299,7 +299,7 @@ def validate_table(raw: RawTable, refs: ReferenceIndex) -> ValidatedTable:
     """Validate the records of one file.
 
     Args:
-        raw: the file's records as read by :func:`ingestion.reader.read_entity_file`.
+        raw: the file's records as read by :func:`graphrisk.ingestion.reader.read_entity_file`.
         refs: ids that references may name; the caller adds this table's valid ids afterwards.
 
     Returns:

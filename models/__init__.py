@@ -1,9 +1,9 @@
 """GraphRisk's GNN: the customer graph as PyG ``HeteroData``, networks, training, artefacts.
 
-The public API, importable from here (loaded on first use, so ``import models`` does not
+The public API, importable from here (loaded on first use, so ``import graphrisk.models`` does not
 import torch)::
 
-    from models import build_graph_dataset, TrainConfig, train_model, predict
+    from graphrisk.models import build_graph_dataset, TrainConfig, train_model, predict
     dataset = build_graph_dataset(store.snapshot())
     trained = train_model(dataset, train_ids, val_ids, TrainConfig(model="sage"))
     probabilities = predict(trained, dataset)          # pd.Series per customer_id
@@ -11,10 +11,10 @@ import torch)::
     later = load_model("models/sage-2025-06")
     predict(later, build_graph_dataset(new_snapshot, encoders=later.encoders))
 
-Modules: :mod:`models.dataset` (graph, features, encoders), :mod:`models.networks`
-(heterogeneous GraphSAGE and HGT), :mod:`models.sampling` (neighbour sampling without
-pyg-lib), :mod:`models.training` (training, calibration, scoring), :mod:`models.artifacts`
-(model folders), :mod:`models.explain` (why a customer got its probability: neighbours,
+Modules: :mod:`graphrisk.models.dataset` (graph, features, encoders), :mod:`graphrisk.models.networks`
+(heterogeneous GraphSAGE and HGT), :mod:`graphrisk.models.sampling` (neighbour sampling without
+pyg-lib), :mod:`graphrisk.models.training` (training, calibration, scoring), :mod:`graphrisk.models.artifacts`
+(model folders), :mod:`graphrisk.models.explain` (why a customer got its probability: neighbours,
 relationships and features, in words).
 """
 
@@ -24,23 +24,23 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "FeatureEncoders": "models.dataset",
-    "GraphDataset": "models.dataset",
-    "build_graph_dataset": "models.dataset",
-    "snapshot_fingerprint": "models.dataset",
-    "HeteroRiskNet": "models.networks",
-    "MODEL_KINDS": "models.networks",
-    "NeighbourSampler": "models.sampling",
-    "TrainConfig": "models.training",
-    "TrainedModel": "models.training",
-    "predict": "models.training",
-    "train_model": "models.training",
-    "ModelExplanation": "models.explain",
-    "explain_customer": "models.explain",
-    "explain_customers": "models.explain",
-    "load_model": "models.artifacts",
-    "read_model_info": "models.artifacts",
-    "save_model": "models.artifacts",
+    "FeatureEncoders": "graphrisk.models.dataset",
+    "GraphDataset": "graphrisk.models.dataset",
+    "build_graph_dataset": "graphrisk.models.dataset",
+    "snapshot_fingerprint": "graphrisk.models.dataset",
+    "HeteroRiskNet": "graphrisk.models.networks",
+    "MODEL_KINDS": "graphrisk.models.networks",
+    "NeighbourSampler": "graphrisk.models.sampling",
+    "TrainConfig": "graphrisk.models.training",
+    "TrainedModel": "graphrisk.models.training",
+    "predict": "graphrisk.models.training",
+    "train_model": "graphrisk.models.training",
+    "ModelExplanation": "graphrisk.models.explain",
+    "explain_customer": "graphrisk.models.explain",
+    "explain_customers": "graphrisk.models.explain",
+    "load_model": "graphrisk.models.artifacts",
+    "read_model_info": "graphrisk.models.artifacts",
+    "save_model": "graphrisk.models.artifacts",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -49,5 +49,5 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'models' has no attribute {name!r}")
+        raise AttributeError(f"module 'graphrisk.models' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

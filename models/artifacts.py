@@ -33,10 +33,10 @@ import torch
 
 import graphrisk
 from graphrisk.errors import ModelError
-from models._pyg import torch_geometric
-from models.dataset import FeatureEncoders, GraphDataset
-from models.networks import build_network
-from models.training import TrainConfig, TrainedModel
+from graphrisk.models._pyg import torch_geometric
+from graphrisk.models.dataset import FeatureEncoders, GraphDataset
+from graphrisk.models.networks import build_network
+from graphrisk.models.training import TrainConfig, TrainedModel
 
 __all__ = ["MODEL_FORMAT_VERSION", "load_model", "read_model_info", "save_model"]
 

@@ -92,8 +92,8 @@ from graphrisk.domain import (
     SEGMENTS,
     IdentifierKind,
 )
-from graphrisk.store.base import GraphSnapshot
-from models._pyg import HeteroData
+from graphrisk.graph import GraphSnapshot
+from graphrisk.models._pyg import HeteroData
 
 __all__ = [
     "EDGE_TYPES",

@@ -41,10 +41,10 @@ import pandas as pd
 import torch
 
 from graphrisk.analytics.factors import FACTOR_DESCRIPTIONS
-from graphrisk.store.base import GraphSnapshot
-from models._pyg import HeteroData
-from models.dataset import GraphDataset
-from models.training import TrainedModel, apply_calibration, reproducible
+from graphrisk.graph import GraphSnapshot
+from graphrisk.models._pyg import HeteroData
+from graphrisk.models.dataset import GraphDataset
+from graphrisk.models.training import TrainedModel, apply_calibration, reproducible
 
 __all__ = [
     "FeatureContribution",
@@ -142,7 +142,7 @@ class ModelExplanation:
     Attributes:
         customer_id: the customer.
         model: the model kind (``hgt``, ``sage``...).
-        probability: the calibrated probability, as :func:`models.training.predict` gives it.
+        probability: the calibrated probability, as :func:`graphrisk.models.training.predict` gives it.
         logit: the network's raw output for the customer.
         baseline_logit: the output for a neighbourhood of average nodes (all inputs zero).
         attribution_gap: ``logit - baseline_logit - sum(attributions)``: near 0 when the
@@ -265,7 +265,7 @@ def explain_customers(trained: TrainedModel, dataset: GraphDataset,
                       top: int = 5, steps: int = DEFAULT_STEPS
                       ) -> dict[str, ModelExplanation]:
     """Explain several customers; the snapshot's lookups are prepared once for all of them."""
-    from models._pyg import CaptumExplainer, Explainer
+    from graphrisk.models._pyg import CaptumExplainer, Explainer
 
     ids = list(customer_ids)
     positions = dataset.positions(ids)

@@ -185,10 +185,10 @@ def train_on_store(
     """
     if split not in SPLIT_KINDS:
         raise ValueError(f"unknown split {split!r}; use one of {SPLIT_KINDS}")
-    from models.artifacts import save_model
-    from models.dataset import build_graph_dataset
-    from models.report import write_training_report
-    from models.training import TrainConfig, predict, train_model
+    from graphrisk.models.artifacts import save_model
+    from graphrisk.models.dataset import build_graph_dataset
+    from graphrisk.models.report import write_training_report
+    from graphrisk.models.training import TrainConfig, predict, train_model
 
     step = progress or (lambda _: None)
     step("reading the graph")
@@ -251,15 +251,15 @@ def predict_store(
 
     Args:
         explain_top: the highest-scored customers whose reasons come from
-            :func:`models.explain.explain_customers` (about a second each); the others'
+            :func:`graphrisk.models.explain.explain_customers` (about a second each); the others'
             reasons quote the probability only.
 
     Returns:
         The run id and one row per customer: ``customer_id``, ``probability``, ``score``
         (``100 * probability``), ``tier`` (by the policy) and ``reasons``.
     """
-    from models.explain import explain_customers
-    from models.training import predict
+    from graphrisk.models.explain import explain_customers
+    from graphrisk.models.training import predict
 
     step = progress or (lambda _: None)
     trained, snapshot, dataset = _model_and_data(store, model_dir, step)
@@ -303,12 +303,12 @@ def explain_store(
     """Why a saved model scores some customers of ``store`` as it does.
 
     Returns:
-        A :class:`models.explain.ModelExplanation` per customer id.
+        A :class:`graphrisk.models.explain.ModelExplanation` per customer id.
 
     Raises:
         ModelError: a customer id is not in the store.
     """
-    from models.explain import explain_customers
+    from graphrisk.models.explain import explain_customers
 
     step = progress or (lambda _: None)
     trained, snapshot, dataset = _model_and_data(store, model_dir, step)
@@ -322,8 +322,8 @@ def explain_store(
 
 def _model_and_data(store: GraphStore, model_dir: Path, step: Progress) -> tuple[Any, Any, Any]:
     """A saved model, the store's snapshot and the graph built with the model's encoders."""
-    from models.artifacts import load_model
-    from models.dataset import build_graph_dataset
+    from graphrisk.models.artifacts import load_model
+    from graphrisk.models.dataset import build_graph_dataset
 
     step("loading the model")
     trained = load_model(model_dir)

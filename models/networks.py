@@ -37,8 +37,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from models._pyg import HeteroConv, HGTConv, MessagePassing, scatter, softmax
-from models.dataset import GraphDataset, edge_key
+from graphrisk.models._pyg import HeteroConv, HGTConv, MessagePassing, scatter, softmax
+from graphrisk.models.dataset import GraphDataset, edge_key
 
 __all__ = [
     "MODEL_KINDS",

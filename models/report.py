@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from models.explain import ModelExplanation
+    from graphrisk.models.explain import ModelExplanation
 
 __all__ = ["write_explanation_plot", "write_training_report"]
 

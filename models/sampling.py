@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from models._pyg import HeteroData
+from graphrisk.models._pyg import HeteroData
 
 __all__ = ["NeighbourSampler", "SampledBatch"]
 

@@ -46,9 +46,9 @@ from sklearn.metrics import average_precision_score
 from torch import Tensor
 
 from graphrisk.errors import ModelError
-from models.dataset import FeatureEncoders, GraphDataset
-from models.networks import MODEL_KINDS, HeteroRiskNet, architecture_of, build_network
-from models.sampling import NeighbourSampler
+from graphrisk.models.dataset import FeatureEncoders, GraphDataset
+from graphrisk.models.networks import MODEL_KINDS, HeteroRiskNet, architecture_of, build_network
+from graphrisk.models.sampling import NeighbourSampler
 
 __all__ = [
     "CALIBRATIONS", "TrainConfig", "TrainedModel", "apply_calibration", "predict", "reproducible",
@@ -68,7 +68,7 @@ class TrainConfig:
     """How to train (see the module docstring).
 
     Attributes:
-        model: ``"sage"`` or ``"hgt"`` (:mod:`models.networks`).
+        model: ``"sage"`` or ``"hgt"`` (:mod:`graphrisk.models.networks`).
         hidden: hidden channels.
         layers: message-passing rounds (hops).
         heads: attention heads (``hgt``).

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from graphrisk.config import get_settings
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.loader import ingest_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_RING = FIXTURES / "tiny_ring"

@@ -110,7 +110,7 @@ from threadpoolctl import threadpool_limits
 
 from graphrisk.analytics.factors import FACTOR_COLUMNS
 from graphrisk.domain import IdentifierKind
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 __all__ = [
     "REFERENCE_COLUMNS",

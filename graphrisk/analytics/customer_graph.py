@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 __all__ = [
     "DEFAULT_MAX_IDENTIFIER_DEGREE",

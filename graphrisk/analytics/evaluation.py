@@ -40,7 +40,7 @@ import pandas as pd
 from sklearn import metrics
 
 if TYPE_CHECKING:
-    from graphrisk.store.base import GraphSnapshot
+    from graphrisk.graph import GraphSnapshot
 
 __all__ = [
     "TEST",

@@ -69,7 +69,7 @@ import pandas as pd
 import pyarrow as pa
 
 from graphrisk.analytics.arrow_columns import id_keys, id_positions, iso_seconds
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 __all__ = [
     "DEFAULT_HIGH_RISK_COUNTRIES",

@@ -43,7 +43,7 @@ from graphrisk.analytics.customer_graph import (
     graph_from_links,
 )
 from graphrisk.analytics.propagation import propagate_risk
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 __all__ = [
     "NetworkEngine",

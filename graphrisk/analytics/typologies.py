@@ -70,7 +70,7 @@ from scipy.sparse import csgraph
 
 from graphrisk.analytics.arrow_columns import id_keys, id_positions, iso_seconds
 from graphrisk.analytics.factors import DEFAULT_REPORTING_THRESHOLD
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 __all__ = [
     "INSTANCE_COLUMNS",

@@ -16,74 +16,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-from graphrisk.domain import NodeLabel, RelType
-
-
-@dataclass(frozen=True, order=True)
-class NodeRef:
-    """A node by label and business id, e.g. ``NodeRef(NodeLabel.CUSTOMER, "C42")``."""
-
-    label: NodeLabel
-    id: str
-
-    def __str__(self) -> str:
-        return f"{self.label.value}:{self.id}"
-
-    @classmethod
-    def parse(cls, text: str) -> NodeRef:
-        """Parse ``Label:id`` (``Customer:C42``); a bare id means a customer."""
-        label, sep, rest = text.partition(":")
-        if sep and label in NodeLabel.__members__.values():
-            return cls(NodeLabel(label), rest)
-        return cls(NodeLabel.CUSTOMER, text)
-
-
-@dataclass(frozen=True)
-class GraphNode:
-    """A node with its stored properties."""
-
-    ref: NodeRef
-    properties: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, order=True)
-class GraphRelationship:
-    """A relationship between two nodes.
-
-    Transfers between the same two parties are summarised into one relationship whose
-    properties hold ``transactions`` (the count) and ``total_amount``; other relationship
-    types are one per stored link.
-    """
-
-    type: RelType
-    start: NodeRef
-    end: NodeRef
-    properties: tuple[tuple[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class Subgraph:
-    """Nodes and relationships around a centre node; ``truncated`` when a limit cut it."""
-
-    centre: NodeRef
-    nodes: tuple[GraphNode, ...]
-    relationships: tuple[GraphRelationship, ...]
-    truncated: bool = False
-
-    def node_refs(self) -> set[NodeRef]:
-        return {node.ref for node in self.nodes}
-
-
-@dataclass(frozen=True)
-class GraphPath:
-    """A shortest path: ``nodes[i]`` and ``nodes[i+1]`` are joined by ``relationships[i]``."""
-
-    nodes: tuple[NodeRef, ...]
-    relationships: tuple[RelType, ...]
-
-    @property
-    def length(self) -> int:
-        return len(self.relationships)
+from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
+    GraphNode,
+    GraphPath,
+    GraphRelationship,
+    GraphSnapshot,
+    NodeRef,
+    Subgraph,
+)
 
 
 @dataclass(frozen=True)
@@ -97,33 +37,6 @@ class BatchCheckpoint:
     load_id: str
     source: str
     batch_index: int
-
-
-@dataclass
-class GraphSnapshot:
-    """The whole graph as DataFrames, one per entity, for analytics and models.
-
-    ``identifiers`` holds one row per customer–identifier link with the identifier's
-    ``identifier_id``, ``kind`` and normalised ``value``. ``customer_features`` is long form
-    (``customer_id, feature, value``); it defaults to empty, so snapshots built by hand (tests,
-    other sources) need not name it.
-    """
-
-    customers: pd.DataFrame
-    accounts: pd.DataFrame
-    account_holders: pd.DataFrame
-    counterparties: pd.DataFrame
-    identifiers: pd.DataFrame
-    transactions: pd.DataFrame
-    disputes: pd.DataFrame
-    loans: pd.DataFrame
-    account_changes: pd.DataFrame
-    customer_features: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {"customer_id": pd.Series(dtype=object), "feature": pd.Series(dtype=object),
-         "value": pd.Series(dtype="float64")}))
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(frame) for name, frame in vars(self).items()}
 
 
 @runtime_checkable

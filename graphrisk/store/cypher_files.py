@@ -10,15 +10,18 @@ identifiers (the callers pass enum values and spec column names), and every valu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from graphrisk.errors import ConfigError
 
 __all__ = ["CYPHER_DIR", "load_cypher", "statement_names"]
 
-#: The statements folder: ``cypher/`` at the project root, next to the package.
-CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
+#: The statements folder: the ``graphrisk.cypher`` package (``cypher/`` in the repository),
+#: found through the import system so that an installed wheel finds it too.
+CYPHER_DIR: Traversable = files("graphrisk.cypher")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PLACEHOLDER = re.compile(r"__([A-Z_]+?)__")
 
@@ -56,5 +59,12 @@ def load_cypher(name: str, /, **names: str) -> str:
 
 def statement_names() -> list[str]:
     """Every statement's name, for tests that EXPLAIN them all."""
-    return sorted(str(p.relative_to(CYPHER_DIR).with_suffix("")) for p in
-                  CYPHER_DIR.rglob("*.cypher"))
+    return sorted(_statement_names(CYPHER_DIR, ""))
+
+
+def _statement_names(folder: Traversable, prefix: str) -> Iterator[str]:
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            yield from _statement_names(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".cypher"):
+            yield f"{prefix}{entry.name.removesuffix('.cypher')}"

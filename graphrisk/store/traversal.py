@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphrisk.domain import NodeLabel, RelType
-from graphrisk.store.base import GraphNode, GraphPath, GraphRelationship, NodeRef, Subgraph
+from graphrisk.graph import GraphNode, GraphPath, GraphRelationship, NodeRef, Subgraph
 
 __all__ = ["Adjacent", "FetchNodes", "expand_neighbourhood", "find_shortest_path"]
 

@@ -14,8 +14,9 @@ import pytest
 
 from graphrisk.domain import NodeLabel, RelType
 from graphrisk.errors import NotFoundError
-from graphrisk.store.base import GraphStore, NodeRef
-from ingestion.loader import ingest_directory
+from graphrisk.graph import NodeRef
+from graphrisk.store.base import GraphStore
+from graphrisk.ingestion.loader import ingest_directory
 from tests.stores import open_test_store
 
 STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]

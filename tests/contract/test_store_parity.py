@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from graphrisk.domain import NodeLabel
-from graphrisk.store.base import GraphStore, NodeRef
-from ingestion.generator import generate_dataset
-from ingestion.loader import IngestReport, ingest_directory
+from graphrisk.graph import NodeRef
+from graphrisk.store.base import GraphStore
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import IngestReport, ingest_directory
 from tests.stores import open_test_store
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

@@ -24,7 +24,7 @@ from graphrisk.domain import (
     EntitySpec,
 )
 from graphrisk.errors import IngestionError
-from ingestion.berka import (
+from graphrisk.ingestion.berka import (
     DATASETS_ENV,
     BerkaSummary,
     convert_berka,

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphrisk.store.base import GraphSnapshot
-from ingestion.berka import default_berka_dir, find_berka_dir
-from models.dataset import build_graph_dataset
+from graphrisk.graph import GraphSnapshot
+from graphrisk.ingestion.berka import default_berka_dir, find_berka_dir
+from graphrisk.models.dataset import build_graph_dataset
 
 pytestmark = pytest.mark.dataset
 

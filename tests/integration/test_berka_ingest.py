@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from graphrisk.domain import NodeLabel
-from graphrisk.store.base import NodeRef
+from graphrisk.graph import NodeRef
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
+from graphrisk.ingestion.loader import ingest_directory
 
 pytestmark = pytest.mark.dataset
 

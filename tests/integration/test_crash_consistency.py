@@ -14,8 +14,8 @@ import pytest
 
 from graphrisk.store.base import GraphStore
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.generator import generate_dataset
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 from tests.stores import open_test_store
 
 pytestmark = pytest.mark.slow

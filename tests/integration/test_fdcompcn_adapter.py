@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.berka import DATASETS_ENV
-from ingestion.fdcompcn import (
+from graphrisk.ingestion.berka import DATASETS_ENV
+from graphrisk.ingestion.fdcompcn import (
     FdcompcnSummary,
     convert_fdcompcn,
     default_fdcompcn_dir,
     find_fdcompcn_dir,
     read_fdcompcn_nodes,
 )
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.loader import ingest_directory
 
 pytestmark = pytest.mark.dataset
 

@@ -10,7 +10,7 @@ from neo4j import Driver
 from graphrisk.config import Settings
 from graphrisk.domain import NodeLabel
 from graphrisk.errors import StoreUnavailableError
-from graphrisk.store.base import NodeRef
+from graphrisk.graph import NodeRef
 from graphrisk.store.cypher_files import CYPHER_DIR, load_cypher, statement_names
 from graphrisk.store.neo4j import Neo4jGraphStore
 from tests.stores import open_test_store

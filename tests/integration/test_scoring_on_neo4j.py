@@ -14,8 +14,8 @@ from scipy.stats import spearmanr
 
 from graphrisk.policy import load_policy
 from graphrisk.scoring import ScoringResult, score_store
-from ingestion.generator import generate_dataset
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 from tests.stores import open_test_store
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from graphrisk.store.base import GraphSnapshot
-from models.dataset import (
+from graphrisk.graph import GraphSnapshot
+from graphrisk.models.dataset import (
     EDGE_TYPES,
     NODE_TYPES,
     FeatureEncoders,

@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from graphrisk.analytics.evaluation import TEST, VALIDATION, split_customers
-from graphrisk.store.base import GraphSnapshot
-from models.dataset import GraphDataset, build_graph_dataset
-from models.explain import computation_subgraph, explain_customer, explain_customers
-from models.training import TrainConfig, TrainedModel, predict, train_model
+from graphrisk.graph import GraphSnapshot
+from graphrisk.models.dataset import GraphDataset, build_graph_dataset
+from graphrisk.models.explain import computation_subgraph, explain_customer, explain_customers
+from graphrisk.models.training import TrainConfig, TrainedModel, predict, train_model
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from graphrisk.analytics.evaluation import TEST, VALIDATION
-from graphrisk.store.base import GraphSnapshot
-from models.lifecycle import (
+from graphrisk.graph import GraphSnapshot
+from graphrisk.models.lifecycle import (
     TRAIN,
     split_by_time,
     split_customers_for_training,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.dataset import build_graph_dataset
-from models.networks import MODEL_KINDS, architecture_of, build_network
-from models.sampling import NeighbourSampler
+from graphrisk.models.dataset import build_graph_dataset
+from graphrisk.models.networks import MODEL_KINDS, architecture_of, build_network
+from graphrisk.models.sampling import NeighbourSampler
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from models.dataset import build_graph_dataset
-from models.sampling import NeighbourSampler
+from graphrisk.models.dataset import build_graph_dataset
+from graphrisk.models.sampling import NeighbourSampler
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 
 from graphrisk.analytics.evaluation import TEST, VALIDATION, roc_auc, split_customers
 from graphrisk.errors import ModelError
-from models.artifacts import load_model, read_model_info, save_model
-from models.dataset import GraphDataset, build_graph_dataset
-from models.training import TrainConfig, TrainedModel, predict, train_model
+from graphrisk.models.artifacts import load_model, read_model_info, save_model
+from graphrisk.models.dataset import GraphDataset, build_graph_dataset
+from graphrisk.models.training import TrainConfig, TrainedModel, predict, train_model
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from graphrisk.analytics.baselines import (
 )
 from graphrisk.analytics.evaluation import roc_auc
 from graphrisk.analytics.factors import FACTOR_COLUMNS
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 
 def _snapshot(

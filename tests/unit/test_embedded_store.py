@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graphrisk.store.embedded import SCHEMA_VERSION, EmbeddedGraphStore
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.loader import ingest_directory
 
 
 def test_data_survives_reopening(tmp_path: Path, tiny_dir: Path) -> None:

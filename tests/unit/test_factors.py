@@ -14,10 +14,10 @@ from graphrisk.analytics.factors import (
     explain_factors,
     factor_percentiles,
 )
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.generator import generate_dataset
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 
 # --------------------------------------------------------------------------------------------
 # A tiny bank that a person can check by eye

@@ -19,7 +19,7 @@ import pytest
 
 from graphrisk.domain import ENTITY_BY_NAME
 from graphrisk.normalise import normalise_identifiers
-from ingestion.generator import (
+from graphrisk.ingestion.generator import (
     AML_PATTERNS,
     GENERATED_ENTITIES,
     LOOKALIKE_TYPOLOGIES,
@@ -323,8 +323,8 @@ def test_parquet_output_holds_the_same_data(
 
 
 def test_output_passes_the_ingestion_validator(out: Path) -> None:
-    from ingestion.reader import read_entity_file
-    from ingestion.validation import ReferenceIndex, validate_table
+    from graphrisk.ingestion.reader import read_entity_file
+    from graphrisk.ingestion.validation import ReferenceIndex, validate_table
 
     refs = ReferenceIndex()
     for spec in GENERATED_ENTITIES:

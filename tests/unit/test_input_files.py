@@ -10,7 +10,7 @@ import pytest
 
 from graphrisk.domain import ACCOUNTS
 from graphrisk.errors import IngestionError
-from ingestion.input_files import write_input_file
+from graphrisk.ingestion.input_files import write_input_file
 
 
 def test_columns_come_out_in_spec_order_with_missing_ones_empty(tmp_path: Path) -> None:

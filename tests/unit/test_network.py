@@ -10,7 +10,7 @@ from graphrisk.analytics.network import (
     PythonNetworkEngine,
     groups_named_by_smallest_member,
 )
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 
 def test_groups_are_named_by_their_smallest_member() -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from graphrisk.analytics.propagation import build_customer_graph, propagate_risk
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 
 
 def test_tiny_ring_graph_has_the_links_a_person_sees(tiny_snapshot: GraphSnapshot) -> None:

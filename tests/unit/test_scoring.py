@@ -22,10 +22,10 @@ from graphrisk.scoring import (
     score_customers,
     score_store,
 )
-from graphrisk.store.base import GraphSnapshot
+from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.generator import generate_dataset
-from ingestion.loader import ingest_directory
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ from graphrisk.analytics.typologies import (
     TypologySettings,
     detect_typologies,
 )
-from graphrisk.store.base import GraphSnapshot
-from ingestion.generator import AML_PATTERNS, generate_dataset
+from graphrisk.graph import GraphSnapshot
+from graphrisk.ingestion.generator import AML_PATTERNS, generate_dataset
 
 # --------------------------------------------------------------------------------------------
 # Building tiny banks

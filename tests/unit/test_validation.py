@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphrisk.store.base import NodeRef
+from graphrisk.graph import NodeRef
 from graphrisk.store.embedded import EmbeddedGraphStore
-from ingestion.loader import IngestReport, ingest_directory
+from graphrisk.ingestion.loader import IngestReport, ingest_directory
 
 
 def _rewrite(path: Path, old: str, new: str) -> None:
