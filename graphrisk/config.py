@@ -6,12 +6,36 @@ Nothing reads the environment directly: code takes a :class:`Settings` (usually 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graphrisk.errors import ConfigError
+
+__all__ = ["Settings", "StoreKind", "get_settings", "parse_store_kind"]
+
+
+class StoreKind(StrEnum):
+    """The stores GraphRisk can run on; ``graphrisk.store`` registers one opener for each."""
+
+    EMBEDDED = "embedded"
+    NEO4J = "neo4j"
+
+
+def parse_store_kind(name: str | StoreKind) -> StoreKind:
+    """The store kind called ``name``.
+
+    Raises:
+        ConfigError: no store has that name; the message lists the ones that do.
+    """
+    try:
+        return StoreKind(str(name).strip().lower())
+    except ValueError as exc:
+        raise ConfigError(f"unknown store {str(name)!r}: use one of "
+                          f"{', '.join(kind.value for kind in StoreKind)}") from exc
 
 
 def _default_home() -> Path:
@@ -27,18 +51,14 @@ class Settings(BaseSettings):
         default_factory=_default_home,
         description="Folder for the embedded store, reports and models.",
     )
-    store: Literal["embedded", "neo4j"] = Field(
-        default="embedded", description="Which store to use: the embedded default or Neo4j."
+    store: StoreKind = Field(
+        default=StoreKind.EMBEDDED,
+        description="Which store to use: the embedded default or Neo4j.",
     )
     batch_size: int | None = Field(
         default=None, ge=100,
         description="Rows per committed batch when loading; by default the store's own "
         "(20,000 embedded, 2,500 Neo4j).",
-    )
-    reporting_threshold: float = Field(
-        default=10_000.0, gt=0,
-        description="Cash/transfer reporting threshold; amounts just under it look like "
-        "structuring.",
     )
     datasets_dir: Path | None = Field(
         default=None,
@@ -79,5 +99,16 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment.
+
+    Raises:
+        ConfigError: a ``GRAPHRISK_*`` variable holds a value that is not allowed; the
+            message names the variable, the value and what is allowed.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"GRAPHRISK_{'_'.join(str(p) for p in error['loc']).upper()}="
+            f"{error.get('input')!r}: {error['msg']}" for error in exc.errors())
+        raise ConfigError(f"invalid setting: {problems}") from exc
