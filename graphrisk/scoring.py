@@ -25,26 +25,13 @@ and no piece can push the score past 100. The pieces ``c_k``:
 ``cluster``     the score of the best high-risk cluster the customer belongs to.
 ``known``       1 for a customer with a confirmed risk label.
 ``model``       the calibrated probability of a trained graph neural network
-                (``graphrisk score --model DIR``; 0 when no model is given). Its weight, 1.0,
-                was chosen by ``python benchmarks/bench_gnn.py --customers 20000 --models
-                hgt --fusion`` (seed 23, time-ordered split: 12,000 train, 4,000
-                validation, 4,000 test customers) from {0, 0.25, 0.5, 0.75, 1}: the best
-                PR-AUC on the validation customers' known labels (analytics run with the
-                training labels only). In the rows with the ``individual`` weight at its
-                default 1.0, that PR-AUC is 0.388 at 0 rising to 0.399 at 1. On test
-                (analytics with training and validation labels) PR-AUC rose with the weight,
-                against known labels 0.279 (0) / 0.286 (0.5) / 0.293 (1), against the
-                hidden truth of customers without a label 0.610 / 0.623 / 0.635. The grid
-                also tries the ``individual`` weight at 0 and 0.5: the best validation row is
-                individual 0.5 with model 1 (0.459; test, hidden truth 0.669), a gain on 37
-                validation positives that was not taken, so ``individual`` stays 1.0. The HGT
-                alone scored 0.958 on those customers: the noisy-OR with the other
-                components under-uses it for the newest customers.
+                (``graphrisk score --model DIR``; 0 when no model is given).
 
-The weights ``w_k`` (:class:`ScoringSettings`) were chosen on the validation halves of two
-generated networks (20,000 customers, seed 11; 100,000, seed 23) by the grid search in
-``benchmarks/bench_analytics.py``: both put typologies and clusters near the top of the grid
-and network risk in the middle. The figures that script quotes come from the test halves.
+The weights ``w_k``, the reporting threshold, the high-risk industries and countries and the
+identifier degree cut-off are the risk team's knobs: they live in the policy file's
+``[scoring]`` section (:class:`graphrisk.policy.ScoringPolicy`) and reach the score through
+:meth:`ScoringSettings.from_policy`. How the default weights were chosen, and the figures
+behind them, are in ``docs/benchmarks.md`` beside the commands that produce them.
 """
 
 from __future__ import annotations
@@ -75,7 +62,15 @@ from graphrisk.analytics.network import (
 )
 from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
 from graphrisk.errors import AnalyticsError
-from graphrisk.policy import RiskPolicy
+from graphrisk.policy import (
+    DEFAULT_COMPONENT_WEIGHTS,
+    DEFAULT_HIGH_RISK_COUNTRIES,
+    DEFAULT_HIGH_RISK_INDUSTRIES,
+    DEFAULT_REPORTING_THRESHOLD,
+    SCORE_COMPONENTS,
+    RiskPolicy,
+    ScoringPolicy,
+)
 from graphrisk.graph import GraphSnapshot
 from graphrisk.store.base import GraphStore
 
@@ -91,9 +86,7 @@ __all__ = [
 ]
 
 #: The pieces of evidence fused into the score, in the order reasons are tried.
-COMPONENTS: tuple[str, ...] = (
-    "known", "individual", "network", "typology", "cluster", "model",
-)
+COMPONENTS: tuple[str, ...] = SCORE_COMPONENTS
 #: Columns of :attr:`ScoringResult.scores`.
 SCORE_COLUMNS: tuple[str, ...] = (
     "customer_id", "score", "tier", "reasons", *COMPONENTS, "known_risk_label",
@@ -119,21 +112,22 @@ class ScoringSettings:
         seed: makes the individual model and Louvain reproducible.
         top_reasons: most reasons given per customer.
         reporting_threshold: the cash/transfer reporting threshold (structuring).
+        high_risk_industries: industry codes the individual factors treat as high-risk.
+        high_risk_countries: country codes the individual factors treat as high-risk.
         network: settings of the network engine.
         typologies: settings of the typology detectors.
         clusters: settings of the cluster ranking.
     """
 
-    weights: dict[str, float] = field(default_factory=lambda: {
-        "known": 0.9, "individual": 1.0, "network": 0.5, "typology": 0.9, "cluster": 0.9,
-        "model": 1.0,
-    })
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_COMPONENT_WEIGHTS))
     network_floor: float = 0.9
     individual_model: str = "gradient_boosting"
     folds: int = 5
     seed: int = 0
     top_reasons: int = 3
-    reporting_threshold: float = 10_000.0
+    reporting_threshold: float = DEFAULT_REPORTING_THRESHOLD
+    high_risk_industries: tuple[str, ...] = DEFAULT_HIGH_RISK_INDUSTRIES
+    high_risk_countries: tuple[str, ...] = DEFAULT_HIGH_RISK_COUNTRIES
     network: NetworkSettings = field(default_factory=NetworkSettings)
     typologies: TypologySettings = field(default_factory=TypologySettings)
     clusters: ClusterSettings = field(default_factory=ClusterSettings)
@@ -147,6 +141,22 @@ class ScoringSettings:
             raise ValueError(f"component weights must be between 0 and 1, got {bad}")
         if not 0.0 <= self.network_floor < 1.0:
             raise ValueError("network_floor must be in [0, 1)")
+
+    @classmethod
+    def from_policy(cls, policy: ScoringPolicy | RiskPolicy) -> ScoringSettings:
+        """The settings a policy file asks for (its ``[scoring]`` section); the rest default.
+
+        Why: the knobs a risk team may change are in the policy file, checked when it is
+        loaded; everything else (folds, seeds, detector settings) stays the code's default.
+        """
+        knobs = policy.scoring if isinstance(policy, RiskPolicy) else policy
+        return cls(
+            weights=dict(knobs.weights),
+            reporting_threshold=knobs.reporting_threshold,
+            high_risk_industries=tuple(knobs.high_risk_industries),
+            high_risk_countries=tuple(knobs.high_risk_countries),
+            network=NetworkSettings(max_identifier_degree=knobs.max_identifier_degree),
+        )
 
     def describe(self) -> dict[str, Any]:
         """Plain values for the stored run's parameters."""
@@ -194,7 +204,7 @@ def network_engine_for(store: GraphStore, snapshot: GraphSnapshot) -> NetworkEng
 def score_store(
     store: GraphStore,
     policy: RiskPolicy,
-    settings: ScoringSettings = ScoringSettings(),
+    settings: ScoringSettings | None = None,
     *,
     progress: Progress | None = None,
     write: bool = True,
@@ -204,8 +214,9 @@ def score_store(
 
     Args:
         store: either store; Neo4j runs the network algorithms inside the database.
-        policy: tiers and their thresholds.
-        settings: weights and knobs.
+        policy: tiers and their thresholds, and the scoring knobs (``[scoring]``).
+        settings: weights and knobs; by default the policy's
+            (:meth:`ScoringSettings.from_policy`).
         progress: called with the name of each step as it starts.
         write: store the scores as a new run (score history).
         model_probability: a trained model's probability per customer id, fused as the
@@ -214,6 +225,7 @@ def score_store(
     Raises:
         AnalyticsError: the store holds no customers, or no known-risk ones to learn from.
     """
+    settings = settings or ScoringSettings.from_policy(policy)
     step = progress or (lambda _: None)
     step("reading the graph")
     started = time.perf_counter()
@@ -236,16 +248,19 @@ def score_customers(
     snapshot: GraphSnapshot,
     engine: NetworkEngine,
     policy: RiskPolicy,
-    settings: ScoringSettings = ScoringSettings(),
+    settings: ScoringSettings | None = None,
     *,
     progress: Progress | None = None,
     model_probability: pd.Series | None = None,
 ) -> ScoringResult:
     """Score, grade and explain every customer of a snapshot (nothing is stored).
 
+    ``settings`` default to the policy's (:meth:`ScoringSettings.from_policy`).
+
     Raises:
         AnalyticsError: no customers, or too few known-risk customers to learn from.
     """
+    settings = settings or ScoringSettings.from_policy(policy)
     step = progress or (lambda _: None)
     timings: dict[str, float] = {}
     created_at = datetime.now(UTC)
@@ -268,7 +283,9 @@ def score_customers(
         return value
 
     factors = timed("factors", "computing individual risk factors", lambda: compute_risk_factors(
-        snapshot, reporting_threshold=settings.reporting_threshold))
+        snapshot, reporting_threshold=settings.reporting_threshold,
+        high_risk_industries=frozenset(settings.high_risk_industries),
+        high_risk_countries=frozenset(settings.high_risk_countries)))
     factors = factors.set_index("customer_id").reindex(customers.index).reset_index()
     individual = timed("individual_model", "learning from the known-risk customers",
                        lambda: features_only_scores(factors, known,
