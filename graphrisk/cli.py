@@ -1,7 +1,10 @@
 """The ``graphrisk`` command: generate, ingest, import, inspect, score and demo.
 
-The CLI is the outermost face of GraphRisk: it may import ``ingestion`` (lazily, inside the
-commands), and it turns domain errors into one readable line and a non-zero exit code.
+The CLI is a thin face over :class:`graphrisk.service.RiskService`: each command turns its
+options into one service call and the result into tables; progress arrives as
+:class:`~graphrisk.service.ProgressEvent` and is drawn as Rich bars. Domain errors become one
+red line and exit code 2. Converters of public data sets (``graphrisk import``) are imported
+lazily inside their commands.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from graphrisk.config import Settings, get_settings
+from graphrisk.config import get_settings
 from graphrisk.errors import GraphRiskError
-from graphrisk.store import GraphStore, open_store
-from graphrisk.graph import NodeRef
+from graphrisk.service import (
+    ProgressEvent,
+    RiskService,
+    generate_sample,
+    load_configured_policy,
+    settings_for,
+)
 
 if TYPE_CHECKING:
-    from graphrisk.policy import RiskPolicy
-    from graphrisk.scoring import ScoringResult
     from graphrisk.ingestion.loader import IngestReport
 
 app = typer.Typer(
@@ -64,34 +70,49 @@ def _friendly_errors() -> Iterator[None]:
         raise typer.Exit(code=2) from exc
 
 
-def _settings(store: str | None) -> Settings:
-    settings = get_settings()
-    if store:
-        settings = settings.model_copy(update={"store": store})
-    return settings
+#: ``--store``: validated by :func:`graphrisk.service.settings_for` (an unknown name is one
+#: red line and exit code 2, not a traceback).
+StoreOption = Annotated[str | None, typer.Option(
+    "--store", help="embedded or neo4j (default: GRAPHRISK_STORE, else embedded).")]
 
 
-def _progress() -> Progress:
-    return Progress(
+@contextmanager
+def _service(store: str | None) -> Iterator[RiskService]:
+    """The service over the configured store (or the one ``--store`` names), closed after."""
+    with _friendly_errors():
+        service = RiskService.open(settings_for(store))
+    try:
+        with _friendly_errors():
+            yield service
+    finally:
+        service.close()
+
+
+class _Bars:
+    """Draws :class:`ProgressEvent` s as Rich bars: one bar per task, a spinner-like bar for
+    work that cannot be counted."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        total = event.total if event.total else None
+        if event.task not in self._tasks:
+            self._tasks[event.task] = self._progress.add_task(
+                event.task, total=total, step=event.message)
+        self._progress.update(self._tasks[event.task], total=total,
+                              completed=event.done or 0, step=event.message)
+
+
+@contextmanager
+def _bars() -> Iterator[_Bars]:
+    with Progress(
         TextColumn("[bold]{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=False,
-    )
-
-
-def _ingest_with_progress(store: GraphStore, directory: Path, settings: Settings) -> IngestReport:
-    from graphrisk.ingestion.loader import ingest_directory
-
-    tasks: dict[str, Any] = {}
-    with _progress() as progress:
-        def update(entity: str, done: int, total: int) -> None:
-            if entity not in tasks:
-                tasks[entity] = progress.add_task(entity, total=max(total, 1))
-            progress.update(tasks[entity], completed=done if total else 1)
-
-        return ingest_directory(
-            store, directory, batch_size=settings.batch_size,
-            reports_dir=settings.reports_dir, progress=update,
-        )
+        TextColumn("{task.fields[step]}"), TimeElapsedColumn(), console=console,
+        transient=False,
+    ) as progress:
+        yield _Bars(progress)
 
 
 def _print_ingest_report(report: IngestReport) -> None:
@@ -137,18 +158,10 @@ def generate(
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
 ) -> None:
     """Generate a synthetic customer network with planted high-risk typologies."""
-    from graphrisk.ingestion.generator import generate_dataset
-
     if file_format not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
-    with _friendly_errors(), _progress() as progress:
-        task = progress.add_task("generating", total=100)
-
-        def update(step: str, fraction: float) -> None:
-            progress.update(task, completed=int(fraction * 100), description=step[:16])
-
-        summary = generate_dataset(customers, seed, out, file_format=file_format,  # type: ignore[arg-type]
-                                   progress=update)
+    with _friendly_errors(), _bars() as bars:
+        summary = generate_sample(customers, seed, out, file_format=file_format, progress=bars)
     console.print(
         f"Wrote {summary.n_customers:,} customers and "
         f"{summary.rows.get('transactions', 0):,} transactions to {out} in "
@@ -160,19 +173,13 @@ def generate(
 @app.command()
 def ingest(
     directory: Annotated[Path, typer.Argument(help="Folder with customers.csv, accounts.csv...")],
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j (GRAPHRISK_STORE).")
-                     ] = None,
+    store: StoreOption = None,
     strict: Annotated[bool, typer.Option(help="Exit with code 1 if any row was quarantined.")
                       ] = False,
 ) -> None:
     """Validate and load a folder of input files; bad rows go to a quarantine report."""
-    settings = _settings(store)
-    with _friendly_errors():
-        graph = open_store(settings)
-        try:
-            report = _ingest_with_progress(graph, directory, settings)
-        finally:
-            graph.close()
+    with _service(store) as service, _bars() as bars:
+        report = service.ingest_folder(directory, progress=bars)
     _print_ingest_report(report)
     if strict and report.rows_rejected:
         raise typer.Exit(code=1)
@@ -180,12 +187,9 @@ def ingest(
 
 def _ingest_folder(folder: Path) -> None:
     """Load a converted data set into the configured store, with progress and a report."""
-    settings = get_settings()
-    graph = open_store(settings)
-    try:
-        _print_ingest_report(_ingest_with_progress(graph, folder, settings))
-    finally:
-        graph.close()
+    with _service(None) as service, _bars() as bars:
+        report = service.ingest_folder(folder, progress=bars)
+    _print_ingest_report(report)
 
 
 @import_app.command("berka")
@@ -245,21 +249,13 @@ def import_fdcompcn(
             _ingest_folder(out)
 
 
-def _open(store: str | None) -> GraphStore:
-    return open_store(_settings(store))
-
-
 @app.command()
-def status(store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None) -> None:
+def status(store: StoreOption = None) -> None:
     """Show what the store holds, its loads, and whether it is consistent."""
-    with _friendly_errors():
-        graph = _open(store)
-        try:
-            counts, loads, problems = graph.counts(), graph.loads(), graph.consistency_problems()
-            where = graph.describe()
-        finally:
-            graph.close()
-    table = Table(title=where)
+    with _service(store) as service:
+        found = service.status()
+    counts, loads, problems = found.counts, found.loads, found.problems
+    table = Table(title=found.where)
     table.add_column("entity")
     table.add_column("rows", justify="right")
     for entity, n in counts.items():
@@ -283,15 +279,11 @@ def neighbourhood(
     node: Annotated[str, typer.Argument(help="A customer id, or Label:id (Account:A1).")],
     hops: Annotated[int, typer.Option(min=0, max=5)] = 2,
     limit: Annotated[int, typer.Option(min=1)] = 200,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """List the nodes and relationships around a customer (or any node)."""
-    with _friendly_errors():
-        graph = _open(store)
-        try:
-            sub = graph.neighbourhood(NodeRef.parse(node), hops=hops, limit=limit)
-        finally:
-            graph.close()
+    with _service(store) as service:
+        sub = service.neighbourhood(node, hops=hops, limit=limit)
     console.print(f"[bold]{len(sub.nodes)} nodes, {len(sub.relationships)} relationships "
                   f"within {hops} hops of {sub.centre}[/]"
                   + (" (truncated at the limit)" if sub.truncated else ""))
@@ -306,15 +298,11 @@ def path(
     start: Annotated[str, typer.Argument(help="Customer id or Label:id.")],
     end: Annotated[str, typer.Argument(help="Customer id or Label:id.")],
     max_hops: Annotated[int, typer.Option(min=1, max=10)] = 6,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Show a shortest path between two customers (or any two nodes)."""
-    with _friendly_errors():
-        graph = _open(store)
-        try:
-            found = graph.shortest_path(NodeRef.parse(start), NodeRef.parse(end), max_hops)
-        finally:
-            graph.close()
+    with _service(store) as service:
+        found = service.path(start, end, max_hops=max_hops)
     if found is None:
         console.print(f"No path of at most {max_hops} hops between {start} and {end}.")
         raise typer.Exit(code=1)
@@ -324,70 +312,13 @@ def path(
     console.print(f"{found.length} hops: " + "".join(parts), highlight=False)
 
 
-_SCORING_STEPS = 9  # progress callbacks of score_store with write=True
-
-
-def _policy(settings: Settings) -> tuple[RiskPolicy, Path]:
-    from graphrisk.policy import DEFAULT_POLICY_FILE, load_policy
-
-    source = settings.policy_file or DEFAULT_POLICY_FILE
-    return load_policy(source), source
-
-
-def _gnn_lifecycle() -> Any:
-    """``graphrisk.models.lifecycle``, or a clear error when the GNN's packages are not installed."""
-    try:
-        import torch  # noqa: F401
-
-        import graphrisk.models._pyg  # noqa: F401  (PyG, its import-time FutureWarning silenced)
-    except ImportError as exc:
-        raise GraphRiskError(
-            f"the graph model needs torch and torch-geometric ({exc.name} is missing): run "
-            "`make setup-gnn`, or `pip install -e \".[gnn]\"`") from exc
-    from graphrisk.models import lifecycle
-
-    return lifecycle
-
-
-def _score_with_progress(settings: Settings, *, write: bool,
-                         model_dir: Path | None = None) -> ScoringResult:
-    from graphrisk.scoring import score_store
-
-    graph = open_store(settings)
-    try:
-        policy, _ = _policy(settings)
-        probability = None
-        if model_dir is not None:
-            lifecycle = _gnn_lifecycle()
-            with console.status("applying the graph model") as status:
-                _, predicted = lifecycle.predict_store(graph, model_dir, policy, write=False,
-                                             progress=lambda step: status.update(step))
-            probability = predicted.set_index("customer_id")["probability"]
-        with Progress(TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console) as progress:
-            task = progress.add_task("", total=_SCORING_STEPS - (0 if write else 1))
-
-            def step(name: str) -> None:
-                current = progress.tasks[0]
-                completed = current.completed + 1 if current.description else 0
-                progress.update(task, completed=completed, description=name)
-
-            result = score_store(graph, policy, progress=step, write=write,
-                                 model_probability=probability)
-            progress.update(task, completed=progress.tasks[0].total, description="done")
-        return result
-    finally:
-        graph.close()
-
-
 @app.command()
 def score(
     export: Annotated[Path | None, typer.Option(
         help="Write one row per customer (id, score, tier, reasons, evidence) to this CSV.")
     ] = None,
     top: Annotated[int, typer.Option(min=0, help="Customers to show.")] = 10,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
     write: Annotated[bool, typer.Option(
         "--write/--no-write", help="Store the run in the score history.")] = True,
     model_dir: Annotated[Path | None, typer.Option(
@@ -397,10 +328,10 @@ def score(
     """Score every customer 0-100, grade them low/medium/high, and say why."""
     from graphrisk.presentation import export_scores, print_scores, print_tier_counts
 
-    settings = _settings(store)
-    with _friendly_errors():
-        result = _score_with_progress(settings, write=write, model_dir=model_dir)
-        policy, _ = _policy(settings)
+    with _service(store) as service:
+        with _bars() as bars:
+            result = service.score(write=write, model_dir=model_dir, progress=bars)
+        policy = service.policy
     print_scores(console, result, top)
     print_tier_counts(console, result, policy)
     seconds = sum(result.timings.values())
@@ -418,14 +349,13 @@ def clusters(
         help="Write every cluster (members, size, density, known share, flow, reason) to "
         "this CSV.")] = None,
     top: Annotated[int, typer.Option(min=0, help="Clusters to show.")] = 10,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Rank groups of customers (identity rings, money communities, typologies) by risk."""
     from graphrisk.presentation import export_clusters, print_clusters
 
-    settings = _settings(store)
-    with _friendly_errors():
-        result = _score_with_progress(settings, write=False)
+    with _service(store) as service, _bars() as bars:
+        result = service.score(write=False, progress=bars)
     found = result.clusters
     high = int(found["high_risk"].sum()) if not found.empty else 0
     print_clusters(console, found, top)
@@ -452,24 +382,16 @@ def train(
         help="time: the customers onboarded first train (60 %), the next validate (20 %), "
         "the newest test (20 %); hash: by a hash of the customer id. time falls back to hash "
         "when onboarding dates are all missing or equal.")] = "time",
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Train a graph neural network on the customers with a known risk label."""
     if split not in ("time", "hash"):
         raise typer.BadParameter(f"{split!r} is not one of 'time', 'hash'",
                                  param_hint="'--split'")
-    settings = _settings(store)
-    target = out or settings.home / "models" / model
-    with _friendly_errors():
-        train_on_store = _gnn_lifecycle().train_on_store
-        graph = open_store(settings)
-        try:
-            with console.status("training") as status:
-                run = train_on_store(graph, target, model=model, epochs=epochs, seed=seed,
-                                     batch_size=batch_size, split=split,
-                                     progress=lambda step: status.update(step))
-        finally:
-            graph.close()
+    with _service(store) as service, console.status("training") as status:
+        run = service.train(out=out, model=model, epochs=epochs, seed=seed,
+                            batch_size=batch_size, split=split,
+                            progress=lambda event: status.update(event.message))
     m = run.metrics
     if m["split"] != split:
         console.print("Note: the onboarding dates are all missing or equal, so the customers "
@@ -495,7 +417,7 @@ def predict(
         help="Write one row per customer (id, probability, score, tier, reasons) to this "
         "CSV.")] = None,
     top: Annotated[int, typer.Option(min=0, help="Customers to show.")] = 10,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
     write: Annotated[bool, typer.Option(
         "--write/--no-write", help="Store the predictions in the score history.")] = True,
     explain: Annotated[int, typer.Option(
@@ -503,19 +425,10 @@ def predict(
         "drove them; about a second each).")] = 10,
 ) -> None:
     """Score every customer with a trained GNN and store the predictions."""
-    settings = _settings(store)
-    folder = model_dir or settings.home / "models" / "hgt"
-    with _friendly_errors():
-        predict_store = _gnn_lifecycle().predict_store
-        policy, _ = _policy(settings)
-        graph = open_store(settings)
-        try:
-            with console.status("predicting") as status:
-                run_id, scores = predict_store(graph, folder, policy, write=write,
-                                               explain_top=explain,
-                                               progress=lambda step: status.update(step))
-        finally:
-            graph.close()
+    with _service(store) as service, console.status("predicting") as status:
+        folder = service.model_dir(model_dir)
+        run_id, scores = service.predict(model_dir=folder, write=write, explain_top=explain,
+                                         progress=lambda event: status.update(event.message))
     table = Table(title=f"Highest model probabilities ({folder})", show_lines=True)
     for name in ("customer", "probability", "tier"):
         table.add_column(name)
@@ -545,22 +458,14 @@ def explain(
         "file.")] = None,
     plot: Annotated[Path | None, typer.Option(
         help="Also draw a bar chart per customer into this folder (<customer>.png).")] = None,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Why the GNN scored customers as it did: the neighbours, relationships and features."""
     from graphrisk.presentation import print_model_explanation
 
-    settings = _settings(store)
-    folder = model_dir or settings.home / "models" / "hgt"
-    with _friendly_errors():
-        explain_store = _gnn_lifecycle().explain_store
-        graph = open_store(settings)
-        try:
-            with console.status("explaining") as status:
-                found = explain_store(graph, folder, customers, top=top,
-                                      progress=lambda step: status.update(step))
-        finally:
-            graph.close()
+    with _service(store) as service, console.status("explaining") as status:
+        found = service.explain(customers, model_dir=model_dir, top=top,
+                                progress=lambda event: status.update(event.message))
     for explanation in found.values():
         print_model_explanation(console, explanation)
     if json_file:
@@ -578,16 +483,11 @@ def explain(
 @app.command()
 def history(
     customer: Annotated[str, typer.Argument(help="A customer id.")],
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Show every stored score of one customer, newest first."""
-    with _friendly_errors():
-        graph = _open(store)
-        try:
-            graph.get_node(NodeRef.parse(customer))
-            runs = graph.score_history(customer)
-        finally:
-            graph.close()
+    with _service(store) as service:
+        runs = service.score_history(customer)
     if runs.empty:
         console.print(f"No stored scores for {customer}; run `graphrisk score` first.")
         return
@@ -613,7 +513,7 @@ def policy(
         if check:
             loaded, source = load_policy(check), check
         else:
-            loaded, source = _policy(get_settings())
+            loaded, source = load_configured_policy(get_settings())
     print_policy(console, loaded, source)
     console.print(f"[green]{source} is valid[/]")
 
@@ -622,17 +522,13 @@ def policy(
 def demo(
     customers: Annotated[int, typer.Option(min=100, help="Size of the sample.")] = 3_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    store: Annotated[str | None, typer.Option(help="embedded or neo4j.")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Generate a sample, load it, analyse it and print a summary: the main job."""
     from graphrisk.demo import run_demo
-    from graphrisk.ingestion.generator import generate_dataset
 
-    settings = _settings(store)
-    with _friendly_errors():
-        run_demo(settings, customers=customers, seed=seed, console=console,
-                 generate=lambda n, s, out: generate_dataset(n, s, out),
-                 ingest=lambda graph, folder: _ingest_with_progress(graph, folder, settings),
+    with _service(store) as service, _bars() as bars:
+        run_demo(service, customers=customers, seed=seed, console=console, progress=bars,
                  show_report=_print_ingest_report)
 
 
@@ -645,7 +541,8 @@ def _run_neo4j_script(action: str) -> None:
         err_console.print(f"[bold red]error:[/] the launcher {script} is missing; this command "
                           "needs a GraphRisk checkout (or use docker-compose.neo4j.yml)")
         raise typer.Exit(code=2)
-    settings = get_settings()
+    with _friendly_errors():
+        settings = get_settings()
     env = {**os.environ, "GRAPHRISK_HOME": str(settings.home),
            "GRAPHRISK_NEO4J_PASSWORD": settings.neo4j_password}
     port = settings.neo4j_uri.rsplit(":", 1)[-1].strip("/")

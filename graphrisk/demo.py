@@ -1,8 +1,9 @@
 """The main job end to end: generate a sample, load it, analyse it, print what a risk team
 would look at first.
 
-Why injected callables: the core package must not import ``ingestion``; the CLI passes in the
-generator and the loader, so this module only orchestrates and presents.
+Why a module: the demo is a face, like the CLI's commands: it calls the service
+(:class:`graphrisk.service.RiskService`) for every job — generate, load, score — and only
+decides what to print.
 """
 
 from __future__ import annotations
@@ -16,11 +17,9 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
-from graphrisk.config import Settings
-from graphrisk.policy import DEFAULT_POLICY_FILE, load_policy
 from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
-from graphrisk.scoring import ScoringResult, score_store
-from graphrisk.store import GraphStore, open_store
+from graphrisk.scoring import ScoringResult
+from graphrisk.service import ProgressCallback, RiskService, generate_sample
 
 __all__ = ["DemoResult", "run_demo", "truth_check"]
 
@@ -65,61 +64,53 @@ def truth_check(result: ScoringResult, truth_file: Path) -> dict[str, float] | N
 
 
 def run_demo(
-    settings: Settings,
+    service: RiskService,
     *,
     customers: int,
     seed: int,
     console: Console,
-    generate: Callable[[int, int, Path], Any],
-    ingest: Callable[[GraphStore, Path], Any],
+    progress: ProgressCallback | None = None,
     show_report: Callable[[Any], None] | None = None,
 ) -> DemoResult:
-    """Generate ``customers`` synthetic customers, load them, analyse, and print a summary.
+    """Generate ``customers`` synthetic customers, load them, score, and print a summary.
 
     Args:
-        settings: where the store and reports live.
+        service: the service over the store to load into (its settings say where the sample
+            is written: ``$GRAPHRISK_HOME/demo/``).
         customers: sample size.
         seed: random seed for the generator.
         console: where to print.
-        generate: ``generate(n_customers, seed, out_dir)`` writes input files.
-        ingest: ``ingest(store, folder)`` loads them and returns an ingest report.
+        progress: receives the progress of generating, loading and scoring.
         show_report: prints the ingest report.
     """
+    settings = service.settings
+    store_name = settings.store.value
     data_dir = settings.home / "demo" / f"sample-{customers}-seed{seed}"
     console.rule("[bold]1. Generate a sample customer network")
     started = time.perf_counter()
-    generate(customers, seed, data_dir)
+    generate_sample(customers, seed, data_dir, progress=progress)
     console.print(f"Sample written to {data_dir} in {time.perf_counter() - started:.1f} s")
 
-    console.rule(f"[bold]2. Load it into the {settings.store} store")
-    store = open_store(settings)
-    try:
-        already = store.counts().get("customers", 0)
-        if already:
-            console.print(
-                f"[yellow]The {settings.store} store already holds {already:,} customers; the "
-                "summary below covers everything in it. For a clean demo use a fresh "
-                "GRAPHRISK_HOME (embedded) or an empty Neo4j.[/]"
-            )
-        report = ingest(store, data_dir)
-        if show_report:
-            show_report(report)
-        counts = store.counts()
-        problems = store.consistency_problems()
-        where = store.describe()
-    finally:
-        store.close()
-    console.print(f"{where}: " + ", ".join(f"{n:,} {e}" for e, n in counts.items() if n))
-    if problems:
-        console.print(f"[red]store is inconsistent: {problems}[/]")
+    console.rule(f"[bold]2. Load it into the {store_name} store")
+    already = service.status().counts.get("customers", 0)
+    if already:
+        console.print(
+            f"[yellow]The {store_name} store already holds {already:,} customers; the "
+            "summary below covers everything in it. For a clean demo use a fresh "
+            "GRAPHRISK_HOME (embedded) or an empty Neo4j.[/]"
+        )
+    report = service.ingest_folder(data_dir, progress=progress)
+    if show_report:
+        show_report(report)
+    status = service.status()
+    counts = status.counts
+    console.print(f"{status.where}: " + ", ".join(f"{n:,} {e}" for e, n in counts.items() if n))
+    if status.problems:
+        console.print(f"[red]store is inconsistent: {status.problems}[/]")
 
     console.rule("[bold]3. Score every customer: individual factors, network, typologies")
-    policy = load_policy(settings.policy_file or DEFAULT_POLICY_FILE)
-    store = open_store(settings)
-    try:
-        result = score_store(store, policy)
-    finally:
-        store.close()
+    result = service.score(progress=progress)
+    policy = service.policy
     seconds = sum(result.timings.values())
     console.print(f"Scored {len(result.scores):,} customers in {seconds:.1f} s "
                   f"({result.engine} engine); run {result.run_id} stored in the score history.")
@@ -137,7 +128,7 @@ def run_demo(
             f"planted ones nobody had flagged reached the high tier; "
             f"{truth['cluster_precision']:.0%} of high-risk clusters are mostly planted risk.")
     console.rule("[bold]Next")
-    store_flag = "" if settings.store == "embedded" else f" --store {settings.store}"
+    store_flag = "" if store_name == "embedded" else f" --store {store_name}"
     unknown = result.scores[result.scores["known_risk_label"].isna()]
     if not unknown.empty:
         first = unknown.iloc[0]["customer_id"]

@@ -80,3 +80,37 @@ def test_default_file_is_valid_toml_people_can_read() -> None:
     data = tomllib.loads(_default_text())
     assert set(data["tiers"]) == set(TIERS)
     assert all(data["tiers"][t]["required_actions"] for t in TIERS)
+
+
+# -- the scoring knobs ([scoring]) ----------------------------------------------------------
+
+
+def test_the_shipped_scoring_section_is_the_code_default() -> None:
+    from graphrisk.policy import ScoringPolicy
+
+    assert load_policy().scoring == ScoringPolicy()
+    without = _default_text().split("\n# The scoring knobs.")[0]
+    assert "[scoring" not in without
+
+
+def test_a_policy_may_leave_the_scoring_section_out_or_name_one_knob(tmp_path: Path) -> None:
+    base = _default_text().split("\n# The scoring knobs.")[0]
+    assert load_policy(_write(tmp_path, base)).scoring == load_policy().scoring
+    changed = load_policy(_write(tmp_path, base + "\n[scoring.weights]\nnetwork = 0.2\n"))
+    assert changed.scoring.weights["network"] == 0.2
+    assert changed.scoring.weights["typology"] == load_policy().scoring.weights["typology"]
+
+
+@pytest.mark.parametrize("section, message", [
+    ("[scoring.weights]\ngossip = 0.5\n", "unknown component"),
+    ("[scoring.weights]\nnetwork = 1.5\n", "between 0 and 1"),
+    ("[scoring]\nreporting_threshold = -1\n", "scoring.reporting_threshold"),
+    ("[scoring]\nhigh_risk_countries = ['Cayman']\n", "two-letter"),
+    ("[scoring]\nmax_identifier_degree = 1\n", "scoring.max_identifier_degree"),
+    ("[scoring]\nthreshold = 5\n", "scoring.threshold"),
+])
+def test_a_broken_scoring_knob_names_the_field(tmp_path: Path, section: str,
+                                               message: str) -> None:
+    base = _default_text().split("\n# The scoring knobs.")[0]
+    with pytest.raises(ConfigError, match=message):
+        load_policy(_write(tmp_path, base + "\n" + section))

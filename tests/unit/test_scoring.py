@@ -181,3 +181,37 @@ def test_a_model_probability_is_fused_and_explained(scored) -> None:
     others = fused.index != quiet
     pd.testing.assert_series_equal(fused.loc[others, "score"],
                                    before.loc[fused.index[others], "score"])
+
+
+def test_knobs_changed_in_the_policy_file_reach_the_score(
+        sample: tuple[Path, Path], scored, tmp_path: Path) -> None:
+    """The policy's [scoring] section is what scores a store run through the service."""
+    from graphrisk.config import Settings
+    from graphrisk.policy import DEFAULT_POLICY_FILE
+    from graphrisk.service import RiskService
+
+    before, _ = scored
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    assert "network = 0.5" in text and 'high_risk_countries = ["AE"' in text
+    text = text.replace("network = 0.5", "network = 0.0").replace(
+        'high_risk_countries = ["AE", "CY", "KY", "MT", "PA", "VG"]', "high_risk_countries = []")
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(text, encoding="utf-8")
+    settings = Settings(home=sample[1].parent, policy_file=policy_file)
+    with RiskService.open(settings) as service:
+        after = service.score(write=False)
+
+    assert before.factors["high_risk_country"].sum() > 0
+    assert after.factors["high_risk_country"].sum() == 0
+    old = before.scores.set_index("customer_id")
+    new = after.scores.set_index("customer_id").reindex(old.index)
+    assert (new["network"] == old["network"]).all()  # the evidence is the same ...
+    near = old["network"] > 0.2
+    assert near.sum() > 10
+    # ... but with its weight at 0 it no longer raises anyone's score.
+    lowered = (new.loc[near, "score"] < old.loc[near, "score"] - 1e-9).mean()
+    assert lowered > 0.5
+    same_rest = ((old["individual"] == new["individual"]) & (old["cluster"] == new["cluster"])
+                 & (old["typology"] == new["typology"]))
+    assert same_rest.mean() > 0.5
+    assert (new["score"] <= old["score"] + 1e-9)[same_rest].all()

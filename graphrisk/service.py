@@ -1,0 +1,449 @@
+"""The team's jobs as typed calls: one service every face calls.
+
+Why a service: the CLI, the demo, the coming HTTP API, monitoring jobs and notebooks all need
+the same compositions — open the configured store, load the policy, score (optionally fusing
+a trained model), look up a customer with their score, reasons, history and network, train,
+predict, explain. Written once here, each face stays a thin shell: it turns arguments into a
+call and the result into a table, a JSON body or a plot. Nothing here prints; long work
+reports progress through a callback the caller passes (the CLI draws Rich bars with it, the
+API will keep a job's status with it).
+
+Typical use::
+
+    with RiskService.open() as service:          # settings from GRAPHRISK_* variables
+        result = service.score()
+        view = service.customer_view("C000042")
+
+``graphrisk`` core never imports ``graphrisk.ingestion`` or ``graphrisk.models`` at import
+time; the service imports them inside the calls that need them, so ``import
+graphrisk.service`` stays light and works without torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from graphrisk.config import Settings, StoreKind, get_settings, parse_store_kind
+from graphrisk.errors import ConfigError, ModelError, NotFoundError
+from graphrisk.graph import GraphNode, GraphPath, NodeRef, Subgraph
+from graphrisk.policy import DEFAULT_POLICY_FILE, RiskPolicy, load_policy
+from graphrisk.scoring import ScoringResult, ScoringSettings, score_store
+from graphrisk.store import GraphStore, open_store
+
+if TYPE_CHECKING:
+    from graphrisk.ingestion.generator import GenerationSummary
+    from graphrisk.ingestion.loader import IngestReport
+    from graphrisk.models.explain import ModelExplanation
+    from graphrisk.models.lifecycle import TrainingRun
+
+__all__ = [
+    "SCORING_STEPS",
+    "CustomerView",
+    "LatestScore",
+    "ProgressCallback",
+    "ProgressEvent",
+    "RiskService",
+    "StoreStatus",
+    "generate_sample",
+    "load_configured_policy",
+    "open_service",
+    "settings_for",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Steps ``score_store`` reports when it writes the run (one fewer with ``write=False``).
+SCORING_STEPS = 9
+#: The graph model ``train``/``predict``/``explain`` use when none is named.
+DEFAULT_MODEL_KIND = "hgt"
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of long work, for a progress bar or a job's status.
+
+    Attributes:
+        task: what is running, stable across events of one piece of work (``scoring``,
+            ``customers`` while loading customers, ``training``...); a face draws one bar
+            per task.
+        message: the current step in words (``propagating risk, rings and communities``).
+        done: units done so far, when the work can be counted.
+        total: units in all; ``None`` when unknown (show a spinner).
+    """
+
+    task: str
+    message: str
+    done: float | None = None
+    total: float | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        """Share done in ``[0, 1]``, or ``None`` when the work cannot be counted."""
+        if self.done is None or not self.total:
+            return None
+        return min(max(self.done / self.total, 0.0), 1.0)
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def _silent(_: ProgressEvent) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """What a store holds, its loads, and whether it is consistent."""
+
+    where: str
+    counts: dict[str, int]
+    loads: pd.DataFrame
+    problems: list[str]
+
+    @property
+    def unfinished_loads(self) -> list[str]:
+        """Ids of loads that started and did not complete (re-run them to finish)."""
+        if self.loads.empty:
+            return []
+        return self.loads.loc[self.loads["status"] != "completed", "load_id"].tolist()
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    """A customer's most recent stored score."""
+
+    customer_id: str
+    run_id: str
+    kind: str
+    created_at: Any
+    score: float
+    tier: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """Everything an investigator sees first about one customer.
+
+    Attributes:
+        customer: the customer node with its stored properties (the profile).
+        latest: the most recent stored risk score (``None`` before any scoring run).
+        history: every stored score, newest first (``run_id, created_at, kind, score, tier,
+            reasons``).
+        network: the nodes and relationships within ``hops`` of the customer.
+    """
+
+    customer: GraphNode
+    latest: LatestScore | None
+    history: pd.DataFrame
+    network: Subgraph
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer.ref.id
+
+
+def settings_for(store: str | StoreKind | None = None, base: Settings | None = None) -> Settings:
+    """The settings with the store a caller named (``--store``) in place of the configured one.
+
+    Raises:
+        ConfigError: the store name is unknown, or a ``GRAPHRISK_*`` variable is invalid.
+    """
+    settings = base or get_settings()
+    if store is None:
+        return settings
+    return settings.model_copy(update={"store": parse_store_kind(store)})
+
+
+class RiskService:
+    """The team's jobs over one open store and one policy.
+
+    Build it with :meth:`open` (it opens the configured store and loads the policy) and close
+    it when done (it is a context manager). Every method is a typed call: arguments in,
+    values out, domain errors (:class:`~graphrisk.errors.GraphRiskError`) raised — never
+    printed.
+    """
+
+    def __init__(self, settings: Settings, store: GraphStore, policy: RiskPolicy,
+                 *, policy_source: Path | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.policy = policy
+        self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
+
+    # -- life cycle ------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> RiskService:
+        """Open the configured store and load the configured policy.
+
+        Raises:
+            ConfigError: the policy file is missing or invalid, or a setting is.
+            StoreUnavailableError: the store cannot be reached or opened.
+        """
+        settings = settings or get_settings()
+        policy, source = load_configured_policy(settings)
+        return cls(settings, open_store(settings), policy, policy_source=source)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+    def __enter__(self) -> RiskService:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def store_kind(self) -> StoreKind:
+        return self.settings.store
+
+    def describe(self) -> str:
+        """Where the data lives (a path or a URI), for messages."""
+        return self.store.describe()
+
+    def scoring_settings(self) -> ScoringSettings:
+        """The scoring knobs the policy asks for."""
+        return ScoringSettings.from_policy(self.policy)
+
+    # -- loading ---------------------------------------------------------------------------
+    def ingest_folder(self, directory: Path, *,
+                      progress: ProgressCallback | None = None) -> IngestReport:
+        """Validate and load a folder of input files; bad rows go to a quarantine report.
+
+        Progress reports one task per entity (``customers``, ``transactions``...), counted in
+        rows.
+        """
+        from graphrisk.ingestion.loader import ingest_directory
+
+        report = progress or _silent
+        if not Path(directory).is_dir():
+            raise ConfigError(f"input folder {directory} does not exist; pass the folder "
+                              "that holds customers.csv, accounts.csv, ...")
+
+        def rows(entity: str, done: int, total: int) -> None:
+            report(ProgressEvent(entity, f"loading {entity}", done, total))
+
+        return ingest_directory(self.store, Path(directory), batch_size=self.settings.batch_size,
+                                reports_dir=self.settings.reports_dir, progress=rows)
+
+    def status(self) -> StoreStatus:
+        """What the store holds, its loads, and any broken invariant."""
+        return StoreStatus(where=self.store.describe(), counts=self.store.counts(),
+                           loads=self.store.loads(), problems=self.store.consistency_problems())
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score(self, *, write: bool = True, model_dir: Path | None = None,
+              progress: ProgressCallback | None = None) -> ScoringResult:
+        """Score every customer 0-100, grade them by the policy, and say why.
+
+        Args:
+            write: store the run in the score history.
+            model_dir: also fuse this trained graph model's probability (``model``
+                component).
+            progress: one ``scoring`` task counted in steps (and ``graph model`` steps first
+                when a model is fused).
+        """
+        report = progress or _silent
+        probability = None
+        if model_dir is not None:
+            lifecycle = _gnn_lifecycle()
+            _, predicted = lifecycle.predict_store(
+                self.store, Path(model_dir), self.policy, write=False, explain_top=0,
+                progress=lambda name: report(ProgressEvent("graph model", name)))
+            probability = predicted.set_index("customer_id")["probability"]
+        total = SCORING_STEPS - (0 if write else 1)
+        steps = iter(range(total))
+
+        def step(name: str) -> None:
+            report(ProgressEvent("scoring", name, next(steps, total - 1), total))
+
+        result = score_store(self.store, self.policy, self.scoring_settings(), progress=step,
+                             write=write, model_probability=probability)
+        report(ProgressEvent("scoring", "done", total, total))
+        return result
+
+    def clusters(self, *, progress: ProgressCallback | None = None) -> pd.DataFrame:
+        """Ranked clusters (identity rings, money communities, typologies), best first.
+
+        They are recomputed from the store (nothing is written to the score history).
+        """
+        return self.score(write=False, progress=progress).clusters
+
+    # -- looking up ------------------------------------------------------------------------
+    def customer(self, customer_id: str) -> GraphNode:
+        """The customer's profile; raises :class:`NotFoundError` for an unknown id."""
+        return self.store.get_node(NodeRef.parse(customer_id))
+
+    def score_history(self, customer_id: str) -> pd.DataFrame:
+        """Every stored score of one customer, newest first.
+
+        Raises:
+            NotFoundError: no such customer.
+        """
+        ref = NodeRef.parse(customer_id)
+        self.store.get_node(ref)
+        return self.store.score_history(ref.id)
+
+    def latest_score(self, customer_id: str, *, kind_prefix: str = "risk_score"
+                     ) -> LatestScore | None:
+        """The customer's most recent stored score of a kind (the fused risk score by
+        default; ``gnn`` for the graph model's), or ``None`` before any such run.
+
+        Raises:
+            NotFoundError: no such customer.
+        """
+        return _latest(customer_id, self.score_history(customer_id), kind_prefix)
+
+    def neighbourhood(self, node: str | NodeRef, *, hops: int = 2,
+                      limit: int = 200) -> Subgraph:
+        """Every node within ``hops`` of a customer (or any ``Label:id`` node)."""
+        ref = node if isinstance(node, NodeRef) else NodeRef.parse(node)
+        return self.store.neighbourhood(ref, hops=hops, limit=limit)
+
+    def path(self, start: str | NodeRef, end: str | NodeRef, *,
+             max_hops: int = 6) -> GraphPath | None:
+        """A shortest path between two customers (or any two nodes), ``None`` if none."""
+        first = start if isinstance(start, NodeRef) else NodeRef.parse(start)
+        last = end if isinstance(end, NodeRef) else NodeRef.parse(end)
+        return self.store.shortest_path(first, last, max_hops)
+
+    def customer_view(self, customer_id: str, *, hops: int = 2,
+                      limit: int = 200) -> CustomerView:
+        """Profile, latest score, tier and reasons, history, and the k-hop network.
+
+        Raises:
+            NotFoundError: no such customer.
+        """
+        node = self.customer(customer_id)
+        if node.ref.label.value != "Customer":
+            raise NotFoundError("customer", customer_id)
+        history = self.store.score_history(node.ref.id)
+        return CustomerView(
+            customer=node, latest=_latest(node.ref.id, history, "risk_score"),
+            history=history,
+            network=self.store.neighbourhood(node.ref, hops=hops, limit=limit))
+
+    # -- the graph model -------------------------------------------------------------------
+    def model_dir(self, model_dir: Path | None = None,
+                  kind: str = DEFAULT_MODEL_KIND) -> Path:
+        """The model folder to use: the one given, else ``$GRAPHRISK_HOME/models/<kind>``."""
+        return Path(model_dir) if model_dir is not None else self.settings.home / "models" / kind
+
+    def train(self, *, out: Path | None = None, model: str = DEFAULT_MODEL_KIND,
+              epochs: int = 200, seed: int = 0, batch_size: int | None = None,
+              split: str = "time", progress: ProgressCallback | None = None) -> TrainingRun:
+        """Train a graph neural network on the known risk labels and save it.
+
+        Raises:
+            ValueError: an unknown ``split``.
+            ModelError: too few known-risk customers, or torch is not installed.
+        """
+        if split not in ("time", "hash"):
+            raise ValueError(f"{split!r} is not one of 'time', 'hash'")
+        report = progress or _silent
+        return _gnn_lifecycle().train_on_store(
+            self.store, self.model_dir(out, model), model=model, epochs=epochs, seed=seed,
+            batch_size=batch_size, split=split,
+            progress=lambda name: report(ProgressEvent("training", name)))
+
+    def predict(self, *, model_dir: Path | None = None, write: bool = True,
+                explain_top: int = 10, progress: ProgressCallback | None = None
+                ) -> tuple[str, pd.DataFrame]:
+        """Score every customer with a trained graph model; store the run when ``write``.
+
+        Returns:
+            The run id and one row per customer (``customer_id, probability, score, tier,
+            reasons``), best first.
+        """
+        report = progress or _silent
+        return _gnn_lifecycle().predict_store(
+            self.store, self.model_dir(model_dir), self.policy, write=write,
+            explain_top=explain_top,
+            progress=lambda name: report(ProgressEvent("predicting", name)))
+
+    def explain(self, customer_ids: list[str], *, model_dir: Path | None = None,
+                top: int = 5, progress: ProgressCallback | None = None
+                ) -> dict[str, ModelExplanation]:
+        """Why the graph model scores these customers as it does (neighbours, features).
+
+        Raises:
+            ModelError: a customer id is not in the store, or no model is trained.
+        """
+        report = progress or _silent
+        return _gnn_lifecycle().explain_store(
+            self.store, self.model_dir(model_dir), list(customer_ids), top=top,
+            progress=lambda name: report(ProgressEvent("explaining", name)))
+
+
+def generate_sample(customers: int, seed: int, out: Path, *, file_format: str = "csv",
+                    progress: ProgressCallback | None = None) -> GenerationSummary:
+    """Write a synthetic customer network with planted risk (and its hidden truth) to ``out``.
+
+    A job of its own (no store is needed): the demo, the CLI's ``generate`` and the
+    benchmarks start from it.
+    """
+    from graphrisk.ingestion.generator import generate_dataset
+
+    report = progress or _silent
+    if file_format not in ("csv", "parquet"):
+        raise ValueError(f"file_format must be csv or parquet, got {file_format!r}")
+
+    def step(name: str, fraction: float) -> None:
+        report(ProgressEvent("generating", name, round(fraction * 100, 1), 100))
+
+    return generate_dataset(customers, seed, Path(out), file_format=file_format,  # type: ignore[arg-type]
+                            progress=step)
+
+
+def load_configured_policy(settings: Settings) -> tuple[RiskPolicy, Path]:
+    """The policy ``GRAPHRISK_POLICY_FILE`` names (or the shipped default), and its path."""
+    source = settings.policy_file or DEFAULT_POLICY_FILE
+    return load_policy(source), source
+
+
+@contextmanager
+def open_service(settings: Settings | None = None) -> Iterator[RiskService]:
+    """``with open_service() as service:`` — :meth:`RiskService.open`, closed afterwards."""
+    service = RiskService.open(settings)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def _latest(customer_id: str, history: pd.DataFrame, kind_prefix: str) -> LatestScore | None:
+    if history.empty:
+        return None
+    runs = history[history["kind"].astype(str).str.startswith(kind_prefix)]
+    if runs.empty:
+        return None
+    row = runs.iloc[0]
+    return LatestScore(customer_id=customer_id, run_id=str(row["run_id"]), kind=str(row["kind"]),
+                       created_at=row["created_at"], score=float(row["score"]),
+                       tier=str(row["tier"]), reasons=list(row["reasons"]))
+
+
+def _gnn_lifecycle() -> Any:
+    """``graphrisk.models.lifecycle``, or a clear error when torch or PyG is missing."""
+    try:
+        import torch  # noqa: F401
+
+        import graphrisk.models._pyg  # noqa: F401  (PyG, its import-time FutureWarning silenced)
+    except ImportError as exc:
+        raise ModelError(
+            f"the graph model needs torch and torch-geometric ({exc.name} is missing): run "
+            "`make setup-gnn`, or `pip install \"graphrisk[gnn]\"`") from exc
+    from graphrisk.models import lifecycle
+
+    return lifecycle
+
