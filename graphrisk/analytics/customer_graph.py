@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from graphrisk.analytics.ledger import TransactionLedger, ledger_for
 from graphrisk.graph import GraphSnapshot
+from graphrisk.policy import DEFAULT_MAX_IDENTIFIER_DEGREE
 
 __all__ = [
     "DEFAULT_MAX_IDENTIFIER_DEGREE",
@@ -48,8 +50,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 }
 #: The link kinds that are shared identifiers (the rest are accounts and payments).
 IDENTIFIER_KINDS: tuple[str, ...] = ("device", "phone", "email", "ip", "address")
-#: Identifiers used by more customers than this link nobody.
-DEFAULT_MAX_IDENTIFIER_DEGREE = 10
+# DEFAULT_MAX_IDENTIFIER_DEGREE (identifiers used by more customers link nobody) lives in
+# graphrisk.policy and stays importable from here.
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def customer_links(
     *,
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     max_identifier_degree: int = DEFAULT_MAX_IDENTIFIER_DEGREE,
+    ledger: TransactionLedger | None = None,
 ) -> pd.DataFrame:
     """Every link between two customers, one row per link, with what makes it.
 
@@ -94,6 +97,8 @@ def customer_links(
         weights: weight per link kind (see :data:`DEFAULT_WEIGHTS`); a kind missing here
             is left out.
         max_identifier_degree: identifiers used by more customers than this are ignored.
+        ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, when the
+            caller shares one (the payments are read from it); built here if not.
 
     Returns:
         ``customer_id_a < customer_id_b``, ``kind`` (a key of ``weights``), ``via`` (the
@@ -121,7 +126,7 @@ def customer_links(
                      .assign(kind="co_holder", weight=weights["co_holder"]))
 
     if "transfer" in weights:
-        paid = customer_transfers(snapshot)[["customer_id_a", "customer_id_b"]]
+        paid = customer_transfers(snapshot, ledger=ledger)[["customer_id_a", "customer_id_b"]]
         counts = paid.value_counts().reset_index(name="n")
         # More payments between two customers strengthen the link, with diminishing returns.
         parts.append(counts.assign(kind="transfer", via=counts["n"].astype(str),
@@ -138,6 +143,7 @@ def build_customer_graph(
     *,
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     max_identifier_degree: int = DEFAULT_MAX_IDENTIFIER_DEGREE,
+    ledger: TransactionLedger | None = None,
 ) -> CustomerGraph:
     """Join customers who share identifiers or accounts, or who paid each other.
 
@@ -146,12 +152,13 @@ def build_customer_graph(
         weights: weight per link kind (see :data:`DEFAULT_WEIGHTS`); a kind missing here
             is left out.
         max_identifier_degree: identifiers used by more customers than this are ignored.
+        ledger: the snapshot's transaction ledger, when the caller shares one.
 
     Returns:
         The customer graph; several links between the same two customers add up.
     """
     links = customer_links(snapshot, weights=weights,
-                           max_identifier_degree=max_identifier_degree)
+                           max_identifier_degree=max_identifier_degree, ledger=ledger)
     return graph_from_links(snapshot, links)
 
 
@@ -162,39 +169,39 @@ def graph_from_links(snapshot: GraphSnapshot, links: pd.DataFrame) -> CustomerGr
     return _graph_from_edges(ids, position, links)
 
 
-def build_money_graph(snapshot: GraphSnapshot) -> CustomerGraph:
+def build_money_graph(
+    snapshot: GraphSnapshot, *, ledger: TransactionLedger | None = None
+) -> CustomerGraph:
     """Customers joined by the total amount paid between them (either direction).
 
     Why amounts, not counts: a community that launders money is held together by the sums it
-    moves; one large transfer says more than many coffees.
+    moves; one large transfer says more than many coffees. ``ledger``: the snapshot's
+    transaction ledger, when the caller shares one.
     """
     ids = np.sort(snapshot.customers["customer_id"].to_numpy(dtype=object))
     position = pd.Series(np.arange(len(ids)), index=ids)
-    paid = customer_transfers(snapshot)
+    paid = customer_transfers(snapshot, ledger=ledger)
     edges = (paid.groupby(["customer_id_a", "customer_id_b"], sort=False)["amount"].sum()
              .rename("weight").reset_index())
     return _graph_from_edges(ids, position, edges)
 
 
-def customer_transfers(snapshot: GraphSnapshot) -> pd.DataFrame:
+def customer_transfers(
+    snapshot: GraphSnapshot, *, ledger: TransactionLedger | None = None
+) -> pd.DataFrame:
     """Payments between two different customers, as unordered pairs.
+
+    Args:
+        snapshot: the graph as DataFrames.
+        ledger: the snapshot's transaction ledger, when the caller shares one; the frame is
+            then computed once per ledger and shared, so treat it as read-only.
 
     Returns:
         ``customer_id_a < customer_id_b`` and ``amount`` per payment between accounts of two
-        different customers; payments to or from counterparties and between one customer's
-        own accounts are left out.
+        different customers, in transaction order; payments to or from counterparties and
+        between one customer's own accounts are left out.
     """
-    owner = snapshot.accounts.set_index("account_id")["customer_id"]
-    moves = snapshot.transactions.dropna(subset=["from_account_id", "to_account_id"])
-    frm = moves["from_account_id"].map(owner).to_numpy(dtype=object)
-    to = moves["to_account_id"].map(owner).to_numpy(dtype=object)
-    known = pd.notna(frm) & pd.notna(to)
-    frm, to = frm[known], to[known]
-    lo = np.where(frm < to, frm, to)
-    hi = np.where(frm < to, to, frm)
-    paid = pd.DataFrame({"customer_id_a": lo, "customer_id_b": hi,
-                         "amount": moves["amount"].to_numpy(dtype=float)[known]})
-    return paid[paid["customer_id_a"] != paid["customer_id_b"]]
+    return ledger_for(snapshot, ledger).customer_transfers()
 
 
 def _graph_from_edges(
