@@ -12,10 +12,10 @@ Two architectures, to compare:
   reaching a node whatever their type. Edge features enter as an additive term on the key
   and the message, the way the paper adds its relative temporal encoding.
 * ``hgt_pyg`` — the same idea with PyG's own :class:`~torch_geometric.nn.HGTConv` (no edge
-  features), kept as a reference. On CPU it is several times slower than ``hgt`` (13 s
-  against 2.7 s per full-batch training step at 20,000 customers on one thread): it
-  concatenates the keys and values of every edge type into one tensor and slices it back,
-  and each slice's gradient allocates a tensor the size of the whole.
+  features), kept as a reference. On CPU it is several times slower than ``hgt``
+  (``docs/benchmarks.md`` has the figures and the command): it concatenates the keys and
+  values of every edge type into one tensor and slices it back, and each slice's gradient
+  allocates a tensor the size of the whole.
 
 Both share the frame (:class:`HeteroRiskNet`): a linear input layer per node type to
 ``hidden`` channels, ``layers`` rounds of message passing with a residual connection, ReLU
@@ -38,7 +38,8 @@ import torch
 from torch import Tensor, nn
 
 from graphrisk.models._pyg import HeteroConv, HGTConv, MessagePassing, scatter, softmax
-from graphrisk.models.dataset import GraphDataset, edge_key
+from graphrisk.models.dataset import GraphDataset
+from graphrisk.models.features import edge_key
 
 __all__ = [
     "MODEL_KINDS",
