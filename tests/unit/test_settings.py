@@ -12,7 +12,7 @@ import pytest
 from graphrisk.config import Settings, StoreKind, get_settings, parse_store_kind
 from graphrisk.errors import ConfigError
 from graphrisk.service import settings_for
-from graphrisk.store import registered_store_kinds
+from graphrisk.store.registry import registered_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Settings read by code outside graphrisk/config.py as ``settings.<name>`` (or a property).
@@ -64,7 +64,7 @@ def test_store_names_are_validated_and_every_kind_has_a_store() -> None:
     with pytest.raises(ConfigError, match="unknown store"):
         settings_for("postgres")
     assert settings_for("neo4j", Settings()).store is StoreKind.NEO4J
-    assert set(registered_store_kinds()) == set(StoreKind)
+    assert set(registered_kinds()) == set(StoreKind)
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
