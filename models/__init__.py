@@ -11,11 +11,14 @@ import torch)::
     later = load_model("models/sage-2025-06")
     predict(later, build_graph_dataset(new_snapshot, encoders=later.encoders))
 
-Modules: :mod:`graphrisk.models.dataset` (graph, features, encoders), :mod:`graphrisk.models.networks`
-(heterogeneous GraphSAGE and HGT), :mod:`graphrisk.models.sampling` (neighbour sampling without
-pyg-lib), :mod:`graphrisk.models.training` (training, calibration, scoring), :mod:`graphrisk.models.artifacts`
-(model folders), :mod:`graphrisk.models.explain` (why a customer got its probability: neighbours,
-relationships and features, in words).
+Modules: :mod:`graphrisk.models.dataset` (the graph as ``HeteroData``),
+:mod:`graphrisk.models.features` (the raw node and edge features),
+:mod:`graphrisk.models.encoders` (fitted, saved and re-applied feature encoders),
+:mod:`graphrisk.models.networks` (heterogeneous GraphSAGE and HGT),
+:mod:`graphrisk.models.sampling` (neighbour sampling without pyg-lib),
+:mod:`graphrisk.models.training` (training, calibration, scoring),
+:mod:`graphrisk.models.artifacts` (model folders), :mod:`graphrisk.models.explain` (why a customer
+got its probability: neighbours, relationships and features, in words).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "FeatureEncoders": "graphrisk.models.dataset",
+    "FeatureEncoders": "graphrisk.models.encoders",
     "GraphDataset": "graphrisk.models.dataset",
     "build_graph_dataset": "graphrisk.models.dataset",
     "snapshot_fingerprint": "graphrisk.models.dataset",

@@ -34,7 +34,8 @@ import torch
 import graphrisk
 from graphrisk.errors import ModelError
 from graphrisk.models._pyg import torch_geometric
-from graphrisk.models.dataset import FeatureEncoders, GraphDataset
+from graphrisk.models.dataset import GraphDataset
+from graphrisk.models.encoders import FeatureEncoders
 from graphrisk.models.networks import build_network
 from graphrisk.models.training import TrainConfig, TrainedModel
 

@@ -46,7 +46,8 @@ from sklearn.metrics import average_precision_score
 from torch import Tensor
 
 from graphrisk.errors import ModelError
-from graphrisk.models.dataset import FeatureEncoders, GraphDataset
+from graphrisk.models.dataset import GraphDataset
+from graphrisk.models.encoders import FeatureEncoders
 from graphrisk.models.networks import MODEL_KINDS, HeteroRiskNet, architecture_of, build_network
 from graphrisk.models.sampling import NeighbourSampler
 
