@@ -46,7 +46,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graphrisk.analytics.baselines import features_only_scores
 from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
 from graphrisk.analytics.customer_graph import customer_links, customer_transfers
 from graphrisk.analytics.factors import (
@@ -54,6 +53,8 @@ from graphrisk.analytics.factors import (
     explain_all_factors,
     factor_percentiles,
 )
+from graphrisk.analytics.individual_model import features_only_scores
+from graphrisk.analytics.ledger import build_ledger
 from graphrisk.analytics.network import (
     NetworkEngine,
     NetworkResult,
@@ -62,6 +63,7 @@ from graphrisk.analytics.network import (
 )
 from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
 from graphrisk.errors import AnalyticsError
+from graphrisk.graph import GraphSnapshot
 from graphrisk.policy import (
     DEFAULT_COMPONENT_WEIGHTS,
     DEFAULT_HIGH_RISK_COUNTRIES,
@@ -71,7 +73,6 @@ from graphrisk.policy import (
     RiskPolicy,
     ScoringPolicy,
 )
-from graphrisk.graph import GraphSnapshot
 from graphrisk.store.base import GraphStore
 
 __all__ = [
@@ -282,10 +283,14 @@ def score_customers(
         timings[name] = time.perf_counter() - started
         return value
 
+    # Every transaction resolved once to who paid whom; factors, typologies, links and
+    # clusters all read this one ledger.
+    ledger = timed("ledger", "resolving transactions", lambda: build_ledger(
+        snapshot, reporting_threshold=settings.reporting_threshold))
     factors = timed("factors", "computing individual risk factors", lambda: compute_risk_factors(
         snapshot, reporting_threshold=settings.reporting_threshold,
         high_risk_industries=frozenset(settings.high_risk_industries),
-        high_risk_countries=frozenset(settings.high_risk_countries)))
+        high_risk_countries=frozenset(settings.high_risk_countries), ledger=ledger))
     factors = factors.set_index("customer_id").reindex(customers.index).reset_index()
     individual = timed("individual_model", "learning from the known-risk customers",
                        lambda: features_only_scores(factors, known,
@@ -295,10 +300,10 @@ def score_customers(
     network = timed("network", f"propagating risk, rings and communities ({engine.name})",
                     lambda: engine.analyse(seeds, settings.network))
     typologies = timed("typologies", "detecting cycles, fans and pass-throughs",
-                       lambda: detect_typologies(snapshot, settings.typologies))
+                       lambda: detect_typologies(snapshot, settings.typologies, ledger=ledger))
     links = timed("links", "collecting links between customers", lambda: customer_links(
         snapshot, weights=settings.network.weights,
-        max_identifier_degree=settings.network.max_identifier_degree))
+        max_identifier_degree=settings.network.max_identifier_degree, ledger=ledger))
     facts = pd.DataFrame({
         "individual_risk": individual.reindex(customers.index).fillna(0.0),
         "known_risk_label": known_label,
@@ -307,7 +312,7 @@ def score_customers(
     clusters = timed("clusters", "ranking clusters", lambda: rank_clusters(
         rings=network.rings, communities=network.communities,
         typology_instances=typologies.instances, links=links,
-        transfers=customer_transfers(snapshot), member_facts=facts,
+        transfers=customer_transfers(snapshot, ledger=ledger), member_facts=facts,
         settings=settings.clusters))
 
     step("fusing the score")

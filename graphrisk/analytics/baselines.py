@@ -1,15 +1,11 @@
-"""Two baselines that a network-aware risk score has to beat to be worth its complexity.
+"""The benchmark reference a network-aware risk score has to beat: Neo4j's own example.
 
 Why: a graph score is only interesting if it finds risky customers that simpler methods miss.
-The two obvious competitors are
-
-* :func:`neo4j_reference_scores` — what a bank gets by following Neo4j's own fraud-detection
-  example: unsupervised, graph-only, no known labels.
-* :func:`features_only_scores` — what a bank gets from a standard supervised model on each
-  customer's own risk factors, with no graph at all.
-
-Both are judged with :mod:`graphrisk.analytics.evaluation` on the same customers as the
-project's own score.
+:func:`neo4j_reference_scores` is what a bank gets by following Neo4j's own fraud-detection
+example: unsupervised, graph-only, no known labels. It is judged with
+:mod:`graphrisk.analytics.evaluation` on the same customers as the project's own score. (The
+other competitor, a supervised model on each customer's own factors with no graph at all, is
+the production individual-risk model: :mod:`graphrisk.analytics.individual_model`.)
 
 The Neo4j reference pipeline
 ----------------------------
@@ -73,23 +69,6 @@ Mapping and deviations (each because our data or our purpose differs from the gu
   carries meaning.
 * ``second_party_network="all"`` builds step 5 from every transfer between customers instead
   of only those touching first-party fraudsters: a variant, not the guide.
-
-The features-only model
------------------------
-A supervised classifier on the individual factors of :func:`~graphrisk.analytics.factors.
-compute_risk_factors` (no graph), trained to tell customers with a ``known_risk_label`` from
-the rest. Unlabelled customers are "not known", not "clean", so every customer's own label —
-positive or negative — is part of the training data; every score is therefore out-of-fold
-(cross-fitting): the customers are split into folds, and each fold is scored by the model
-trained on the other folds. A customer is never scored by a model that saw it.
-
-``gradient_boosting`` (the default) is a class-balanced histogram gradient-boosted tree
-ensemble; ``logistic`` a class-balanced logistic regression on signed-log, standardised
-factors. On the validation half of the 100,000-customer synthetic set (``graphrisk generate``;
-customers without a known label, judged against the hidden truth), gradient boosting reached
-PR-AUC 0.78 and ROC-AUC 0.94 against 0.63 and 0.93 for the logistic regression: trees pick up
-thresholds and interactions (a burst *and* a pass-through) that a linear model cannot, hence
-the default.
 """
 
 from __future__ import annotations
@@ -100,23 +79,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, clone
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from threadpoolctl import threadpool_limits
 
-from graphrisk.analytics.factors import FACTOR_COLUMNS
+from graphrisk.analytics.ledger import TransactionLedger, ledger_for
 from graphrisk.domain import IdentifierKind
 from graphrisk.graph import GraphSnapshot
+from graphrisk.policy import DEFAULT_MAX_IDENTIFIER_DEGREE
 
-__all__ = [
-    "REFERENCE_COLUMNS",
-    "features_only_scores",
-    "neo4j_reference_scores",
-]
+__all__ = ["REFERENCE_COLUMNS", "neo4j_reference_scores"]
 
 #: The columns of :func:`neo4j_reference_scores`, in order.
 REFERENCE_COLUMNS: tuple[str, ...] = (
@@ -130,17 +99,16 @@ _DAMPING = 0.85
 _MAX_ITERATIONS = 20
 _TOLERANCE = 1e-7
 
-FeatureModel = Literal["gradient_boosting", "logistic"]
-
 
 def neo4j_reference_scores(
     snapshot: GraphSnapshot,
     *,
-    max_identifier_degree: int = 10,
+    max_identifier_degree: int = DEFAULT_MAX_IDENTIFIER_DEGREE,
     identifier_kinds: Collection[str] = tuple(IdentifierKind),
     top_k: int = _TOP_K,
     fraudster_quantile: float = _FRAUDSTER_QUANTILE,
     second_party_network: Literal["fraudsters", "all"] = "fraudsters",
+    ledger: TransactionLedger | None = None,
 ) -> pd.DataFrame:
     """Neo4j's fraud-detection example (first- and second-party fraud), on a snapshot.
 
@@ -155,6 +123,8 @@ def neo4j_reference_scores(
             score) mark first-party fraudsters.
         second_party_network: ``"fraudsters"`` (the guide): transfers to and from
             first-party fraudsters; ``"all"``: every transfer between two customers.
+        ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, when the
+            caller shares one; built here if not.
 
     Returns:
         One row per customer, sorted by ``customer_id``: ``customer_id``,
@@ -190,7 +160,7 @@ def neo4j_reference_scores(
         cut = float(np.quantile(first[grouped], fraudster_quantile))
         fraudster = first > cut
 
-    src, dst, amount = _customer_transfers(snapshot, ids)
+    src, dst, amount = _customer_transfers(ledger_for(snapshot, ledger))
     if second_party_network == "fraudsters":
         touching = fraudster[src] != fraudster[dst]  # one end a fraudster, the other not
         src, dst, amount = src[touching], dst[touching], amount[touching]
@@ -204,66 +174,6 @@ def neo4j_reference_scores(
         "second_party_score": second,
         "reference_score": _combine(first, second, fraudster),
     })
-
-
-def features_only_scores(
-    factors: pd.DataFrame,
-    known: pd.Series,
-    *,
-    model: FeatureModel = "gradient_boosting",
-    folds: int = 5,
-    seed: int = 0,
-    threads: int | None = 1,
-) -> pd.Series:
-    """Out-of-fold probability of a known risk label, from the individual factors alone.
-
-    Args:
-        factors: the output of :func:`~graphrisk.analytics.factors.compute_risk_factors`
-            (``customer_id`` and every column of
-            :data:`~graphrisk.analytics.factors.FACTOR_COLUMNS`).
-        known: True where a customer has a known risk label, by ``customer_id``; customers
-            missing here count as not known.
-        model: ``"gradient_boosting"`` or ``"logistic"`` (see the module docstring).
-        folds: cross-fitting folds; each customer is scored by the model trained on the
-            other ``folds - 1``.
-        seed: fixes the folds and the model's randomness; the same seed gives the same
-            scores.
-        threads: CPU threads (OpenMP and BLAS) while fitting; ``None`` leaves the library
-            defaults (every core). Why one by default: on a small shared machine, threads
-            that spin waiting for each other made 100,000 customers take 45 s instead of
-            12 s; the scores are the same either way.
-
-    Returns:
-        Probability per ``customer_id`` (in the order of ``factors``), named
-        ``features_only_score``.
-
-    Raises:
-        ValueError: a factor column is missing, ``model`` is unknown, ``folds`` is below 2,
-            or there are fewer than ``folds`` known (or not known) customers.
-    """
-    missing = [c for c in FACTOR_COLUMNS if c not in factors.columns]
-    if missing:
-        raise ValueError(f"factors lacks the columns {missing}; pass compute_risk_factors()")
-    if folds < 2:
-        raise ValueError(f"folds must be at least 2, got {folds}")
-    estimator = _feature_model(model, seed)
-    customer_ids = factors["customer_id"]
-    x = factors[list(FACTOR_COLUMNS)].to_numpy(dtype=float)
-    y = known.astype(bool).reindex(customer_ids, fill_value=False).to_numpy(dtype=np.int64)
-    positives = int(y.sum())
-    if min(positives, len(y) - positives) < folds:
-        raise ValueError(
-            f"{positives} of {len(y)} customers have a known label; cross-fitting with "
-            f"{folds} folds needs at least {folds} with and {folds} without"
-        )
-    scores = np.empty(len(y))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    with threadpool_limits(limits=threads):
-        for train, held_out in splitter.split(x, y):
-            fitted = clone(estimator).fit(x[train], y[train])
-            scores[held_out] = fitted.predict_proba(x[held_out])[:, 1]
-    return pd.Series(scores, index=pd.Index(customer_ids, name="customer_id"),
-                     name="features_only_score")
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,22 +219,14 @@ def _first_party_scores(
     return np.bincount(rows[top], weights=jaccard[top], minlength=n)[:n]
 
 
-def _customer_transfers(
-    snapshot: GraphSnapshot, ids: pd.Index
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Money between two different customers: ``(payer, payee, total amount)`` per pair."""
-    accounts = snapshot.accounts.drop_duplicates("account_id")
-    owner = ids.get_indexer(accounts["customer_id"])
-    account_index = pd.Index(accounts["account_id"])
-    moves = snapshot.transactions
-    frm = account_index.get_indexer(moves["from_account_id"])
-    to = account_index.get_indexer(moves["to_account_id"])
-    owner_of = np.append(owner, -1)  # position -1 (no account) -> no customer
-    payer, payee = owner_of[frm], owner_of[to]
-    amount = pd.to_numeric(moves["amount"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    keep = (payer >= 0) & (payee >= 0) & (payer != payee) & (amount > 0)
-    payer, payee, amount = payer[keep], payee[keep], amount[keep]
-    n = len(ids)
+def _customer_transfers(ledger: TransactionLedger) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Money between two different customers: ``(payer, payee, total amount)`` per pair.
+
+    Customers are ledger codes, which are positions in the sorted distinct customer ids.
+    """
+    keep = ledger.between_customers & (ledger.amount > 0)
+    payer, payee, amount = ledger.payer[keep], ledger.payee[keep], ledger.amount[keep]
+    n = ledger.n_customers
     pair, index = np.unique(payer.astype(np.int64) * n + payee, return_inverse=True)
     total = np.bincount(index, weights=amount, minlength=len(pair))
     return pair // n, pair % n, total
@@ -358,32 +260,3 @@ def _combine(first: np.ndarray, second: np.ndarray, fraudster: np.ndarray) -> np
     tier = np.where(fraudster, 2.0, np.where(second > 0, 1.0, 0.0))
     within = np.where(tier == 1.0, second / top_second, first / top_first)
     return (tier + within) / 3.0
-
-
-def _signed_log(x: np.ndarray) -> np.ndarray:
-    """``sign(x) * log(1 + |x|)``: tames heavy tails (amounts, ratios) for a linear model."""
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def _feature_model(model: str, seed: int) -> BaseEstimator:
-    if model == "gradient_boosting":
-        # 60 rounds on 63 bins: as good on validation as 200 rounds on 255 bins, a third of
-        # the time (5 folds of 100,000 customers in about 10 CPU seconds).
-        return HistGradientBoostingClassifier(
-            learning_rate=0.1,
-            max_iter=60,
-            max_bins=63,
-            max_leaf_nodes=15,
-            min_samples_leaf=40,
-            l2_regularization=1.0,
-            class_weight="balanced",
-            early_stopping=False,
-            random_state=seed,
-        )
-    if model == "logistic":
-        return make_pipeline(
-            FunctionTransformer(_signed_log),
-            StandardScaler(),
-            LogisticRegression(class_weight="balanced", max_iter=1000),
-        )
-    raise ValueError(f"model must be 'gradient_boosting' or 'logistic', got {model!r}")

@@ -34,7 +34,6 @@ import pandas as pd
 from scipy.sparse import csgraph
 
 from graphrisk.analytics.customer_graph import (
-    DEFAULT_MAX_IDENTIFIER_DEGREE,
     DEFAULT_WEIGHTS,
     IDENTIFIER_KINDS,
     CustomerGraph,
@@ -42,8 +41,10 @@ from graphrisk.analytics.customer_graph import (
     customer_links,
     graph_from_links,
 )
+from graphrisk.analytics.ledger import TransactionLedger, ledger_for
 from graphrisk.analytics.propagation import propagate_risk
 from graphrisk.graph import GraphSnapshot
+from graphrisk.policy import DEFAULT_MAX_IDENTIFIER_DEGREE
 
 __all__ = [
     "NetworkEngine",
@@ -105,22 +106,34 @@ class NetworkEngine(Protocol):
 
 
 class PythonNetworkEngine:
-    """The network algorithms in Python (scipy and igraph) on a snapshot."""
+    """The network algorithms in Python (scipy and igraph) on a snapshot.
+
+    Args:
+        snapshot: the graph as DataFrames.
+        ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, when the
+            caller shares one (the payments between customers are read from it); built on
+            first use if not.
+    """
 
     name = "python"
 
-    def __init__(self, snapshot: GraphSnapshot) -> None:
+    def __init__(
+        self, snapshot: GraphSnapshot, *, ledger: TransactionLedger | None = None
+    ) -> None:
         self._snapshot = snapshot
+        self._ledger = ledger
 
     def analyse(self, seeds: Mapping[str, float], settings: NetworkSettings) -> NetworkResult:
+        ledger = self._ledger = ledger_for(self._snapshot, self._ledger)
         links = customer_links(self._snapshot, weights=settings.weights,
-                               max_identifier_degree=settings.max_identifier_degree)
+                               max_identifier_degree=settings.max_identifier_degree,
+                               ledger=ledger)
         risk = propagate_risk(graph_from_links(self._snapshot, links), seeds,
                               damping=settings.damping)
         # The ring graph is the customer graph's shared-identifier links alone.
         identity = links[links["kind"].isin(settings.identifier_weights())]
         rings = _connected_groups(graph_from_links(self._snapshot, identity))
-        communities = _louvain(build_money_graph(self._snapshot), settings)
+        communities = _louvain(build_money_graph(self._snapshot, ledger=ledger), settings)
         return NetworkResult(risk, rings, communities, self.name)
 
 

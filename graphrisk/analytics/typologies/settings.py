@@ -1,0 +1,98 @@
+"""The typology detectors' thresholds, in one frozen value every detector reads.
+
+Why a module of its own: each detector module imports it, and the orchestration
+(:mod:`graphrisk.analytics.typologies.detect`) passes one instance to all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphrisk.policy import DEFAULT_REPORTING_THRESHOLD
+
+__all__ = ["TypologySettings"]
+
+
+@dataclass(frozen=True)
+class TypologySettings:
+    """Thresholds of the typology detectors; the defaults say why they are what they are.
+
+    Attributes:
+        window_days: a cycle must close within this many days of its first hop. Two weeks
+            lets a ring of eight hops at a day or so each close (AMLSim's rings take 2-36
+            hours a hop), yet is short enough that unrelated payments rarely line up.
+        max_cycle_length: most customers in one ring (the first counted once). Rings of more
+            than eight are rare, and each extra hop multiplies the search.
+        cycle_amount_ratio: the smallest hop of a ring must carry at least this share of the
+            largest, so that it is plausibly the same money going round (each launderer keeps
+            a cut of a few percent, not half).
+        min_amount: transfers below this are everyday spending and ignored by every
+            detector. A thousand is above almost all card payments, bills and pocket money,
+            and well below the sums launderers move (they stay near, not far below, the
+            reporting threshold).
+        fan_window_days: a fan's transfers fall within this many days. Mule networks are
+            used in bursts of a few days; a week catches a burst that straddles a weekend.
+        min_fan_degree: least number of distinct one-off counterparts of a fan. Three
+            separates a burst from the odd pair of large transfers; families and friends
+            rarely send three large one-off sums in a week. (Two count inside a bipartite
+            block, where a second customer paid the same two.)
+        fan_history_ratio: a fan's window must hold at least this many times the hub's
+            usual number of one-off transfers per window (over the rest of the snapshot).
+            A landlord or a shop that is paid by new customers every week is busy, not a
+            mule; a mule's burst stands out against its own quiet history.
+        recurring_days: a pair of customers whose transfers (of any size) span at least this
+            many days is a standing relationship — salary, rent, pocket money — and counts
+            towards neither a fan nor a pass-through. Just under a month, so that two monthly
+            payments suffice.
+        pass_through_days: money out must follow money in within this many days. A week
+            covers a layer that gathers over three days and pays out over the next three.
+        pass_through_tolerance: money out must be at least ``1 - tolerance`` times money
+            in, and no more than money in: each launderer keeps a cut of a few percent, and
+            one who sends on more than came in is spending their own money as well.
+        pass_through_min_amount: least money in for a pass-through on its own (links of a
+            chain of pass-throughs need not reach it). Half the reporting threshold:
+            launderers split sums to stay under the threshold, so a floor at the threshold
+            itself would miss exactly the layering it is meant to find.
+        max_search_steps: safety bound on the cycle search's steps; a graph that needs more
+            is cut short with a warning in the log rather than running for hours.
+    """
+
+    window_days: float = 14.0
+    max_cycle_length: int = 8
+    cycle_amount_ratio: float = 0.5
+    min_amount: float = 1_000.0
+    fan_window_days: float = 7.0
+    min_fan_degree: int = 3
+    fan_history_ratio: float = 3.0
+    recurring_days: float = 25.0
+    pass_through_days: float = 7.0
+    pass_through_tolerance: float = 0.1
+    pass_through_min_amount: float = DEFAULT_REPORTING_THRESHOLD / 2
+    max_search_steps: int = 2_000_000
+
+    def __post_init__(self) -> None:
+        positive = {
+            "window_days": self.window_days,
+            "fan_window_days": self.fan_window_days,
+            "recurring_days": self.recurring_days,
+            "pass_through_days": self.pass_through_days,
+            "pass_through_min_amount": self.pass_through_min_amount,
+            "fan_history_ratio": self.fan_history_ratio,
+            "max_search_steps": self.max_search_steps,
+        }
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+        if self.min_amount < 0:
+            raise ValueError(f"min_amount must not be negative, got {self.min_amount}")
+        if self.max_cycle_length < 3:
+            raise ValueError(f"max_cycle_length must be at least 3, got {self.max_cycle_length}")
+        if self.min_fan_degree < 2:
+            raise ValueError(f"min_fan_degree must be at least 2, got {self.min_fan_degree}")
+        if not 0.0 < self.cycle_amount_ratio <= 1.0:
+            raise ValueError(f"cycle_amount_ratio must be in (0, 1], got {self.cycle_amount_ratio}")
+        if not 0.0 <= self.pass_through_tolerance < 1.0:
+            raise ValueError(
+                f"pass_through_tolerance must be in [0, 1), got {self.pass_through_tolerance}"
+            )
+
