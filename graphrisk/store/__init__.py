@@ -1,24 +1,26 @@
-"""Stores behind one boundary; :func:`open_store` picks one from the settings."""
+"""Stores behind one boundary; :func:`open_store` opens the one the settings name.
+
+Callers hold a :class:`GraphStore` and ask it what it can do (:class:`StoreCapability`);
+which stores exist, and how each is opened, is :mod:`graphrisk.store.registry`.
+"""
 
 from __future__ import annotations
 
-from graphrisk.config import Settings
-from graphrisk.errors import ConfigError
-from graphrisk.store.base import GraphStore
+from graphrisk.store.base import GraphStore, StoreCapability
+from graphrisk.store.registry import (
+    StoreEntry,
+    open_store,
+    register_store,
+    registered_kinds,
+    store_entry,
+)
 
-__all__ = ["GraphStore", "open_store"]
-
-
-def open_store(settings: Settings) -> GraphStore:
-    """Open the store the settings name (``GRAPHRISK_STORE``)."""
-    if settings.store == "embedded":
-        from graphrisk.store.embedded import EmbeddedGraphStore
-
-        return EmbeddedGraphStore(settings.embedded_path)
-    try:
-        from graphrisk.store.neo4j import Neo4jGraphStore
-    except ModuleNotFoundError as exc:  # pragma: no cover - the driver is a dependency
-        raise ConfigError(
-            "GRAPHRISK_STORE=neo4j needs the neo4j driver: pip install 'neo4j>=5.28,<6'"
-        ) from exc
-    return Neo4jGraphStore.from_settings(settings)
+__all__ = [
+    "GraphStore",
+    "StoreCapability",
+    "StoreEntry",
+    "open_store",
+    "register_store",
+    "registered_kinds",
+    "store_entry",
+]

@@ -1,8 +1,21 @@
-"""The storage boundary: one typed protocol that every store implements.
+"""The storage boundary: one base class that every store derives from.
 
-Why a protocol: ingestion, analytics, models, the API and the CLI must not know whether the
-graph lives in the embedded SQLite store or in Neo4j. They get a :class:`GraphStore` and call
-these methods; only modules under ``graphrisk/store/`` talk to a database.
+Why a base class (after splink's ``DatabaseAPI``): ingestion, scoring, models, the API and the
+CLI must not know whether the graph lives in the embedded SQLite store or in Neo4j, and both
+stores must answer every question alike. So the public methods of :class:`GraphStore` are
+written once here and are final: they check arguments, look nodes up, walk neighbourhoods and
+paths (:mod:`graphrisk.store.traversal`), check scores before they are written, shape every
+answer into the same frames, and turn a database driver's error into a :class:`StoreError`
+that names the statement that failed. A store implements only the primitives — the abstract
+``_``-methods at the end of the class: fetch nodes by id, the relationships touching a set of
+nodes, write a batch, read one entity for a snapshot, write score rows, and so on. Adding a
+store is: implement the primitives, register an opener in :mod:`graphrisk.store.registry`,
+and the contract suite (``tests/contract``) runs on it.
+
+Optional abilities a store has beyond the primitives are :class:`StoreCapability` values in
+:attr:`GraphStore.capabilities`, each with a public method that says ``None`` where the store
+lacks it (:meth:`GraphStore.in_database_network_engine`), so callers ask the store what it can
+do instead of testing which store they hold.
 
 Node identity outside the store is always a business id plus a label (:class:`NodeRef`);
 database-internal ids never leave the store.
@@ -10,12 +23,22 @@ database-internal ids never leave the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+import json
+import math
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Self, final
 
 import pandas as pd
 
+from graphrisk.config import StoreKind
+from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, EntitySpec, NodeLabel
+from graphrisk.errors import NotFoundError, StoreError, StoreUnavailableError
 from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
     GraphNode,
     GraphPath,
@@ -24,6 +47,63 @@ from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks t
     NodeRef,
     Subgraph,
 )
+from graphrisk.store.traversal import Edge, expand_neighbourhood, find_shortest_path
+
+if TYPE_CHECKING:
+    from graphrisk.analytics.network import NetworkEngine
+
+__all__ = [
+    "COUNT_NAMES",
+    "HISTORY_COLUMNS",
+    "LOAD_COLUMNS",
+    "BatchCheckpoint",
+    "GraphStore",
+    "ScoreRow",
+    "ScoreRun",
+    "StoreCapability",
+    "chunked",
+    "python_columns",
+    "stored_columns",
+    "stored_key",
+    "utc_now",
+]
+
+#: Columns of :meth:`GraphStore.loads`, in order.
+LOAD_COLUMNS: tuple[str, ...] = ("load_id", "started_at", "finished_at", "status", "summary")
+#: Columns of :meth:`GraphStore.score_history`, in order.
+HISTORY_COLUMNS: tuple[str, ...] = ("run_id", "created_at", "kind", "score", "tier", "reasons")
+#: Keys of :meth:`GraphStore.counts`: every entity, then the distinct identifier nodes.
+COUNT_NAMES: tuple[str, ...] = (*(spec.name for spec in ENTITIES), "identifier_nodes")
+#: Columns a :meth:`GraphStore.write_scores` frame must have.
+_SCORE_INPUT = ("customer_id", "score", "tier", "reasons")
+#: Columns every store keeps beyond the input format: an identifier link also holds the
+#: identifier node's id and the value as it was given.
+_EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {"identifiers": ("identifier_id", "raw_value")}
+#: Keys that differ from the input key: identifier links are keyed by their node id.
+_STORED_KEYS: dict[str, tuple[str, ...]] = {"identifiers": ("customer_id", "identifier_id")}
+
+
+def stored_columns(spec: EntitySpec) -> list[str]:
+    """The columns a store keeps for ``spec`` (and a snapshot returns), in order."""
+    return spec.column_names + list(_EXTRA_COLUMNS.get(spec.name, ()))
+
+
+def stored_key(spec: EntitySpec) -> tuple[str, ...]:
+    """The columns that identify a stored row of ``spec``; snapshots are sorted by them."""
+    return _STORED_KEYS.get(spec.name, spec.key)
+
+
+def utc_now() -> str:
+    """The time stamp stores write on loads, batches and score runs (UTC, to the second)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StoreCapability(StrEnum):
+    """Something a store can do beyond the primitives every store implements."""
+
+    #: Runs the network algorithms (propagation, rings, communities) inside the database;
+    #: :meth:`GraphStore.in_database_network_engine` returns the engine.
+    IN_DATABASE_NETWORK = "in_database_network"
 
 
 @dataclass(frozen=True)
@@ -39,28 +119,95 @@ class BatchCheckpoint:
     batch_index: int
 
 
-@runtime_checkable
-class GraphStore(Protocol):
-    """What every store offers. Implementations: ``EmbeddedGraphStore``, ``Neo4jGraphStore``."""
+@dataclass(frozen=True)
+class ScoreRun:
+    """One scoring run as a store writes it (see :meth:`GraphStore.write_scores`).
 
-    #: A short name for messages: ``embedded`` or ``neo4j``.
+    Attributes:
+        run_id: the run's id; writing the same id again replaces the run.
+        created_at: :func:`utc_now` when the scores were written.
+        kind: what produced the scores (``risk_score:python``...).
+        params: the run's parameters as JSON text.
+    """
+
+    run_id: str
+    created_at: str
     kind: str
-    #: Rows per batch this store loads fastest with (used when no batch size is configured).
-    preferred_batch_size: int
+    params: str
 
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One customer's checked score: plain Python values, ready for any driver."""
+
+    customer_id: str
+    score: float
+    tier: str
+    reasons: tuple[str, ...]
+
+
+class GraphStore(ABC):
+    """What every store offers, written once over a few primitives each store implements.
+
+    Implementations: ``EmbeddedGraphStore``, ``Neo4jGraphStore``; open one with
+    :func:`graphrisk.store.open_store`. The public methods are final (``@final``): a store
+    changes behaviour only through its primitives, so both stores check, order and report
+    alike. A store is used from many threads at once (a web server's workers); each
+    primitive must be safe to call concurrently.
+
+    Attributes:
+        kind: which store this is (its key in :mod:`graphrisk.store.registry`).
+        title: how messages name the store (``embedded``, ``Neo4j``).
+        preferred_batch_size: rows per batch this store loads fastest with (used when no
+            batch size is configured).
+        capabilities: the optional abilities this store has.
+    """
+
+    kind: ClassVar[StoreKind]
+    title: ClassVar[str]
+    preferred_batch_size: ClassVar[int]
+    capabilities: ClassVar[frozenset[StoreCapability]] = frozenset()
+    #: Driver errors meaning the database went away: raised as ``StoreUnavailableError``.
+    _unavailable_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: Driver errors a failing statement raises: raised as ``StoreError`` naming it.
+    _statement_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+
+    def __init__(self) -> None:
+        self._closed = False
+
+    # -- about the store ---------------------------------------------------------------
+    @final
+    def describe(self) -> str:
+        """Where the data lives, for messages (``embedded store at <path>``...)."""
+        return f"{self.title} store at {self._location()}"
+
+    @final
     def write_concurrency(self, entity: str) -> int:
         """How many batches of ``entity`` a loader may write at once.
 
         SQLite has one writer. Neo4j uses both cores when two transactions run side by side,
         but only for entities whose batches rarely lock the same nodes.
-        """
-        ...
 
-    def describe(self) -> str:
-        """Where the data lives, for messages (a path or a URI)."""
-        ...
+        Raises:
+            KeyError: ``entity`` is not an entity of :mod:`graphrisk.domain`.
+        """
+        ENTITY_BY_NAME[entity]
+        return max(1, self._writers_for(entity))
+
+    @final
+    def in_database_network_engine(self) -> NetworkEngine | None:
+        """The engine that runs the network algorithms inside this database, if it has one.
+
+        Why: on a store with :attr:`StoreCapability.IN_DATABASE_NETWORK` (Neo4j with GDS)
+        the network need not be copied into Python; scoring asks this method and falls back
+        to the Python engine on a snapshot when it says ``None``.
+        """
+        if StoreCapability.IN_DATABASE_NETWORK not in self.capabilities:
+            return None
+        return self._network_engine()
 
     # -- loading -----------------------------------------------------------------------
+    @final
     def upsert(
         self, entity: str, rows: pd.DataFrame, *, checkpoint: BatchCheckpoint | None = None
     ) -> int:
@@ -69,78 +216,334 @@ class GraphStore(Protocol):
         Args:
             entity: entity name from :mod:`graphrisk.domain` (``customers``...).
             rows: validated rows with the entity's columns (``identifiers`` rows also carry
-                ``identifier_id``).
+                ``identifier_id``); rows whose key is stored already are updated in place.
             checkpoint: written in the same transaction, so a batch is either fully stored
                 and marked done, or not at all.
 
         Returns:
             The number of rows written.
+
+        Raises:
+            KeyError: ``entity`` is not an entity (before anything is written).
+            StoreError: the database refused the batch; nothing of it was written.
         """
-        ...
+        ENTITY_BY_NAME[entity]
+        with self._statement(f"upsert_{entity}", doing=f"writing {len(rows)} {entity} rows"):
+            self._write_batch(entity, rows, checkpoint)
+        return len(rows)
 
+    @final
     def begin_load(self, load_id: str, sources: Mapping[str, str]) -> None:
-        """Record that a load started (or resumed)."""
-        ...
+        """Record that a load started (or resumed); a completed load stays completed."""
+        with self._statement("begin_load"):
+            self._begin_load(load_id, json.dumps(dict(sources)), utc_now())
 
+    @final
     def finish_load(self, load_id: str, summary: Mapping[str, Any]) -> None:
         """Record that a load completed, with its summary."""
-        ...
+        with self._statement("finish_load"):
+            self._finish_load(load_id, json.dumps(dict(summary), default=str), utc_now())
 
+    @final
     def completed_batches(self, load_id: str) -> set[tuple[str, int]]:
         """The ``(source, batch_index)`` pairs already committed for this load."""
-        ...
+        with self._statement("completed_batches"):
+            return {(str(source), int(index))
+                    for source, index in self._completed_batches(load_id)}
 
+    @final
     def loads(self) -> pd.DataFrame:
-        """Every load: ``load_id, started_at, finished_at, status, summary``."""
-        ...
+        """Every load, oldest first: ``load_id, started_at, finished_at, status, summary``."""
+        with self._statement("list_loads"):
+            rows = list(self._load_rows())
+        frame = pd.DataFrame(rows, columns=list(LOAD_COLUMNS))
+        return frame.sort_values(["started_at", "load_id"], kind="stable", ignore_index=True)
 
+    @final
     def existing_ids(self, entity: str) -> set[str]:
-        """Business ids of one entity already in the store (for reference checks)."""
-        ...
+        """Business ids of one entity already in the store (for reference checks).
+
+        Raises:
+            ValueError: the entity has a composite key, so no single id.
+        """
+        spec = ENTITY_BY_NAME[entity]
+        if len(spec.key) != 1:
+            raise ValueError(f"{entity} has a composite key; it has no single id")
+        with self._statement(f"{entity}_ids"):
+            return set(self._ids(spec))
 
     # -- reading -----------------------------------------------------------------------
+    @final
     def counts(self) -> dict[str, int]:
-        """Rows per entity (and ``identifier_nodes`` for distinct identifiers)."""
-        ...
+        """Rows per entity, and ``identifier_nodes`` for the distinct identifiers."""
+        with self._statement("counts"), self._reading():
+            found = self._count_rows()
+        return {name: int(found[name]) for name in COUNT_NAMES}
 
+    @final
     def get_node(self, ref: NodeRef) -> GraphNode:
-        """One node with its properties; raises ``NotFoundError``."""
-        ...
+        """One node with its properties.
 
+        Raises:
+            NotFoundError: no node has that label and id.
+        """
+        with self._statement("get_node"):
+            return self._require(ref)
+
+    @final
     def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500) -> Subgraph:
         """Every node within ``hops`` relationships of ``centre`` (any type or direction).
 
         Expansion stops once ``limit`` nodes are reached (``truncated`` is then true);
-        nodes are expanded in sorted order so the result is deterministic.
+        nodes are expanded in sorted order so the result is deterministic, and the same
+        graph gives the same subgraph in every store.
+
+        Raises:
+            NotFoundError: ``centre`` is not stored.
+            ValueError: ``hops`` is negative or ``limit`` below 1.
         """
-        ...
+        with self._statement("neighbourhood"), self._reading():
+            self._require(centre)
+            return expand_neighbourhood(centre, hops, limit, self._adjacent, self._fetch_nodes)
 
+    @final
     def shortest_path(self, start: NodeRef, end: NodeRef, max_hops: int = 6) -> GraphPath | None:
-        """A shortest undirected path between two nodes, or ``None`` within ``max_hops``."""
-        ...
+        """A shortest undirected path between two nodes, or ``None`` within ``max_hops``.
 
+        Raises:
+            NotFoundError: either end is not stored.
+            ValueError: ``max_hops`` is negative.
+        """
+        with self._statement("shortest_path"), self._reading():
+            self._require(start)
+            self._require(end)
+            return find_shortest_path(start, end, max_hops, self._adjacent)
+
+    @final
     def snapshot(self) -> GraphSnapshot:
-        """The whole graph as DataFrames (streamed in pages where the store is remote)."""
-        ...
+        """The whole graph as DataFrames, each sorted by its key.
 
+        Where the store can promise it, every frame comes from one consistent state of the
+        database, even while other threads write.
+        """
+        frames: dict[str, pd.DataFrame] = {}
+        with self._statement("snapshot"), self._reading():
+            for spec in ENTITIES:
+                columns = stored_columns(spec)
+                with self._statement(f"snapshot_{spec.name}"):
+                    frame = self._entity_frame(spec, columns)
+                if list(frame.columns) != columns:
+                    raise StoreError(
+                        f"the {self.title} store returned {spec.name} columns "
+                        f"{list(frame.columns)}, not {columns}", query=f"snapshot_{spec.name}")
+                frames[spec.name] = frame
+        return GraphSnapshot(**frames)
+
+    @final
     def consistency_problems(self) -> list[str]:
         """Dangling references or other broken invariants; empty when the store is sound."""
-        ...
+        with self._statement("consistency_problems"), self._reading():
+            return list(self._consistency_problems())
 
     # -- results -----------------------------------------------------------------------
+    @final
     def write_scores(
         self, run_id: str, kind: str, params: Mapping[str, Any], scores: pd.DataFrame
     ) -> None:
-        """Store one scoring run: ``scores`` has ``customer_id, score, tier, reasons``."""
-        ...
+        """Store one scoring run: ``scores`` has ``customer_id, score, tier, reasons``.
 
+        Customers whose score is missing (NaN) are left out of the run; writing a run id
+        again overwrites the scores it names.
+
+        Raises:
+            ValueError: no run id, a column is missing, a score is infinite, or a customer
+                appears twice (nothing is written).
+        """
+        if not run_id:
+            raise ValueError("a score run needs a run_id")
+        missing = set(_SCORE_INPUT) - set(scores.columns)
+        if missing:
+            raise ValueError(f"scores lack columns: {sorted(missing)}")
+        rows = [
+            ScoreRow(str(customer), float(score), str(tier), tuple(str(r) for r in reasons))
+            for customer, score, tier, reasons in scores[list(_SCORE_INPUT)].itertuples(
+                index=False, name=None)
+            if not pd.isna(score)
+        ]
+        infinite = [row.customer_id for row in rows if math.isinf(row.score)]
+        if infinite:
+            raise ValueError(f"scores must be finite; not for {infinite[:5]}")
+        twice = sorted(c for c, n in Counter(row.customer_id for row in rows).items() if n > 1)
+        if twice:
+            raise ValueError(f"scores name a customer more than once: {twice[:5]}")
+        run = ScoreRun(run_id, utc_now(), kind, json.dumps(dict(params), default=str))
+        with self._statement("write_scores", doing=f"writing {len(rows)} scores of {run_id}"):
+            self._write_score_rows(run, rows)
+
+    @final
     def score_history(self, customer_id: str) -> pd.DataFrame:
-        """Every stored score of one customer, newest first."""
-        ...
+        """Every stored score of one customer, newest first (``reasons`` as lists)."""
+        with self._statement("score_history"):
+            rows = [(run_id, created_at, kind, float(score), tier, list(reasons))
+                    for run_id, created_at, kind, score, tier, reasons
+                    in self._score_rows(customer_id)]
+        frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+        return frame.sort_values(["created_at", "run_id"], ascending=False, kind="stable",
+                                 ignore_index=True)
 
+    # -- administration ----------------------------------------------------------------
+    @final
+    def delete_everything(self) -> None:
+        """Empty the store: graph, loads and scores (tests, and a user's explicit reset)."""
+        with self._statement("delete_everything"):
+            self._delete_everything()
+
+    @final
     def close(self) -> None:
-        """Release connections."""
-        ...
+        """Release every connection; calling it again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- shared plumbing ---------------------------------------------------------------
+    @final
+    def _require(self, ref: NodeRef) -> GraphNode:
+        """The node ``ref``, or ``NotFoundError`` (also the check before a walk)."""
+        records = self._fetch_nodes(ref.label, [ref.id])
+        if ref.id not in records:
+            raise NotFoundError(ref.label.value, ref.id)
+        return GraphNode(ref, records[ref.id])
+
+    @final
+    @contextmanager
+    def _statement(self, name: str, *, doing: str | None = None,
+                   explain: Callable[[BaseException], str] | None = None) -> Iterator[None]:
+        """Run a block as the statement ``name``: driver errors become store errors naming it.
+
+        Stores wrap each named statement they run in this too, so the innermost (most
+        precise) name wins; a ``StoreError`` raised inside passes through unchanged, and
+        errors that are not the driver's (``ValueError``, ``NotFoundError``) are not touched.
+
+        Args:
+            name: the statement or operation, e.g. ``upsert_customers`` or ``read/adjacent``.
+            doing: what was being done, for the message (default: running ``name``).
+            explain: turns the driver's error into the message's detail; by default
+                :meth:`_error_text`.
+        """
+        try:
+            yield
+        except StoreError:
+            raise
+        except self._unavailable_errors as exc:
+            raise StoreUnavailableError(self._unavailable_text(exc), query=name) from exc
+        except self._statement_errors as exc:
+            detail = (explain or self._error_text)(exc)
+            raise StoreError(f"{doing or f'running {name}'} failed: {detail}",
+                             query=name) from exc
+
+    def _error_text(self, exc: BaseException) -> str:
+        """What a driver's error says, for a :class:`StoreError` message."""
+        return str(exc)
+
+    def _unavailable_text(self, exc: BaseException) -> str:
+        """The message when the database went away, with what to do about it."""
+        return f"lost the {self.describe()}: {exc}"
+
+    def _reading(self) -> AbstractContextManager[None]:
+        """A block of reads that sees one state of the database, where the store can.
+
+        The default promises nothing beyond each statement; the embedded store runs the
+        block in one read transaction.
+        """
+        return nullcontext()
+
+    def _writers_for(self, entity: str) -> int:
+        """Batches of ``entity`` that may be written at once (default: one)."""
+        return 1
+
+    def _network_engine(self) -> NetworkEngine:
+        """The in-database network engine; a store declaring the capability implements it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} declares {StoreCapability.IN_DATABASE_NETWORK} but has "
+            "no _network_engine")
+
+    # -- primitives: what each store implements ----------------------------------------
+    @abstractmethod
+    def _location(self) -> str:
+        """Where the data lives (a path, a URI and database), for :meth:`describe`."""
+
+    @abstractmethod
+    def _write_batch(self, entity: str, rows: pd.DataFrame,
+                     checkpoint: BatchCheckpoint | None) -> None:
+        """Write ``rows`` (and ``checkpoint``) in one transaction: all of it or nothing."""
+
+    @abstractmethod
+    def _begin_load(self, load_id: str, sources: str, started_at: str) -> None:
+        """Record a load as running (``sources`` is JSON); a completed one stays completed."""
+
+    @abstractmethod
+    def _finish_load(self, load_id: str, summary: str, finished_at: str) -> None:
+        """Mark a load completed with its ``summary`` (JSON)."""
+
+    @abstractmethod
+    def _completed_batches(self, load_id: str) -> Iterable[tuple[str, int]]:
+        """The ``(source, batch_index)`` checkpoints of one load."""
+
+    @abstractmethod
+    def _load_rows(self) -> Iterable[tuple[Any, ...]]:
+        """Every load as a tuple in :data:`LOAD_COLUMNS` order (any order of loads)."""
+
+    @abstractmethod
+    def _ids(self, spec: EntitySpec) -> Iterable[str]:
+        """Every stored id of an entity with a single key column."""
+
+    @abstractmethod
+    def _count_rows(self) -> Mapping[str, int]:
+        """Rows per name of :data:`COUNT_NAMES`."""
+
+    @abstractmethod
+    def _fetch_nodes(self, label: NodeLabel, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``{id: properties}`` for those of ``ids`` that exist (missing values left out)."""
+
+    @abstractmethod
+    def _adjacent(self, frontier: dict[NodeLabel, list[str]]) -> list[Edge]:
+        """Every relationship touching a frontier node, in both directions.
+
+        Transfers between the same two accounts or counterparties come back as one edge
+        with ``total_amount`` (rounded to cents) and ``transactions`` properties; links
+        with a ``role`` carry it; customer features are not relationships here.
+        """
+
+    @abstractmethod
+    def _entity_frame(self, spec: EntitySpec, columns: list[str]) -> pd.DataFrame:
+        """Every stored row of one entity with exactly ``columns``, sorted by its key."""
+
+    @abstractmethod
+    def _consistency_problems(self) -> list[str]:
+        """Broken invariants in words; empty when sound."""
+
+    @abstractmethod
+    def _write_score_rows(self, run: ScoreRun, rows: list[ScoreRow]) -> None:
+        """Write one run and its checked rows in one transaction (a known run id: overwrite)."""
+
+    @abstractmethod
+    def _score_rows(self, customer_id: str) -> Iterable[tuple[Any, ...]]:
+        """One customer's scores as tuples in :data:`HISTORY_COLUMNS` order."""
+
+    @abstractmethod
+    def _delete_everything(self) -> None:
+        """Remove every node, row, load and score."""
+
+    @abstractmethod
+    def _close(self) -> None:
+        """Release every connection the store holds (called once)."""
 
 
 def python_columns(frame: pd.DataFrame, columns: list[str]) -> list[list[Any]]:

@@ -4,22 +4,30 @@ Why SQLite: it ships with Python, needs no server, survives restarts, and in WAL
 atomic batches that a killed process cannot leave half-written. The graph is kept as one table
 per entity (the relationship rows of :data:`graphrisk.domain.RELATIONSHIPS` are foreign-key
 columns on those tables), which is also the shape analytics want for their snapshot.
+
+Threads: a web server calls one store from many worker threads. A SQLite connection must
+not be used by two threads at once, so each thread gets a connection of its own
+(:class:`_ConnectionPerThread`); WAL mode lets their reads run beside one writer, and writers
+queue on SQLite's lock (``BEGIN IMMEDIATE`` with a busy timeout). Opening a database whose
+schema is up to date only reads: it takes no write lock, so it never waits for a load that
+another process is running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import math
 import sqlite3
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
 
+from graphrisk.config import StoreKind
 from graphrisk.domain import (
     ENTITIES,
     ENTITY_BY_NAME,
@@ -30,18 +38,20 @@ from graphrisk.domain import (
     NodeLabel,
     RelType,
 )
-from graphrisk.errors import NotFoundError, StoreError, StoreUnavailableError
+from graphrisk.errors import StoreError, StoreUnavailableError
 from graphrisk.store.base import (
     BatchCheckpoint,
-    GraphNode,
-    GraphPath,
-    GraphSnapshot,
+    GraphStore,
     NodeRef,
-    Subgraph,
+    ScoreRow,
+    ScoreRun,
     chunked,
     python_columns,
+    stored_columns,
+    stored_key,
+    utc_now,
 )
-from graphrisk.store.traversal import expand_neighbourhood, find_shortest_path
+from graphrisk.store.traversal import Edge
 
 __all__ = ["EmbeddedGraphStore", "SCHEMA_VERSION"]
 
@@ -53,27 +63,24 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL"}
-#: Extra columns the store keeps beyond the input format.
-_EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {"identifiers": ("identifier_id", "raw_value")}
-#: Primary keys that differ from the input key (identifiers are keyed by their node id).
-_PRIMARY_KEYS: dict[str, tuple[str, ...]] = {"identifiers": ("customer_id", "identifier_id")}
 _IN_CHUNK = 500
+#: Tables that are not entities: load bookkeeping and scores.
+_BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores")
 
 
 def _column_sql(column: Column) -> str:
     return f"{column.name} {_SQL_TYPES.get(column.kind, 'TEXT')}"
 
 
-def _table_columns(spec: EntitySpec) -> list[str]:
-    return spec.column_names + list(_EXTRA_COLUMNS.get(spec.name, ()))
-
-
-def _primary_key(spec: EntitySpec) -> tuple[str, ...]:
-    return _PRIMARY_KEYS.get(spec.name, spec.key)
-
-
 class _Index(NamedTuple):
     table: str
+    name: str
+    create: str
+
+
+class _SchemaObject(NamedTuple):
+    """A table, view or index of the schema: its name and the statement that creates it."""
+
     name: str
     create: str
 
@@ -88,7 +95,7 @@ def _secondary_indexes() -> list[_Index]:
         (rel.entity, column)
         for rel in RELATIONSHIPS
         for column in (rel.start_column, rel.end_column)
-        if column != _primary_key(ENTITY_BY_NAME[rel.entity])[0]
+        if column != stored_key(ENTITY_BY_NAME[rel.entity])[0]
     }
     return [
         _Index(entity, f"ix_{entity}_{column}",
@@ -98,38 +105,40 @@ def _secondary_indexes() -> list[_Index]:
     ]
 
 
-def _create_statements() -> list[str]:
-    statements = []
+def _schema() -> list[_SchemaObject]:
+    """Every table, view and index of the current schema version, in creation order."""
+    objects = []
     for spec in ENTITIES:
         columns = [_column_sql(c) for c in spec.columns]
-        columns += [f"{name} TEXT" for name in _EXTRA_COLUMNS.get(spec.name, ())]
-        key = ", ".join(_primary_key(spec))
-        statements.append(
+        columns += [f"{name} TEXT" for name in stored_columns(spec)[len(spec.columns):]]
+        key = ", ".join(stored_key(spec))
+        objects.append(_SchemaObject(spec.name, (
             f"CREATE TABLE IF NOT EXISTS {spec.name} ({', '.join(columns)}, PRIMARY KEY ({key}))"
-            " WITHOUT ROWID"
-        )
-    statements += [
+            " WITHOUT ROWID")))
+    objects += [
         # Identifier nodes are derived from the links, so they can never disagree with them.
-        "CREATE VIEW IF NOT EXISTS identifier_nodes AS SELECT identifier_id, MIN(kind) AS kind,"
-        " MIN(value) AS value FROM identifiers GROUP BY identifier_id",
-        "CREATE TABLE IF NOT EXISTS loads (load_id TEXT PRIMARY KEY, started_at TEXT,"
-        " finished_at TEXT, status TEXT, sources TEXT, summary TEXT)",
-        "CREATE TABLE IF NOT EXISTS load_batches (load_id TEXT, source TEXT, batch_index INTEGER,"
-        " rows INTEGER, committed_at TEXT, PRIMARY KEY (load_id, source, batch_index))",
-        "CREATE TABLE IF NOT EXISTS score_runs (run_id TEXT PRIMARY KEY, created_at TEXT,"
-        " kind TEXT, params TEXT)",
-        "CREATE TABLE IF NOT EXISTS customer_scores (run_id TEXT, customer_id TEXT, score REAL,"
-        " tier TEXT, reasons TEXT, PRIMARY KEY (run_id, customer_id)) WITHOUT ROWID",
+        _SchemaObject("identifier_nodes", (
+            "CREATE VIEW IF NOT EXISTS identifier_nodes AS SELECT identifier_id, MIN(kind) AS "
+            "kind, MIN(value) AS value FROM identifiers GROUP BY identifier_id")),
+        _SchemaObject("loads", (
+            "CREATE TABLE IF NOT EXISTS loads (load_id TEXT PRIMARY KEY, started_at TEXT,"
+            " finished_at TEXT, status TEXT, sources TEXT, summary TEXT)")),
+        _SchemaObject("load_batches", (
+            "CREATE TABLE IF NOT EXISTS load_batches (load_id TEXT, source TEXT, batch_index "
+            "INTEGER, rows INTEGER, committed_at TEXT, PRIMARY KEY (load_id, source, "
+            "batch_index))")),
+        _SchemaObject("score_runs", (
+            "CREATE TABLE IF NOT EXISTS score_runs (run_id TEXT PRIMARY KEY, created_at TEXT,"
+            " kind TEXT, params TEXT)")),
+        _SchemaObject("customer_scores", (
+            "CREATE TABLE IF NOT EXISTS customer_scores (run_id TEXT, customer_id TEXT, score "
+            "REAL, tier TEXT, reasons TEXT, PRIMARY KEY (run_id, customer_id)) WITHOUT ROWID")),
     ]
-    statements += [index.create for index in _secondary_indexes()]
-    statements.append(
-        "CREATE INDEX IF NOT EXISTS ix_customer_scores_customer ON customer_scores (customer_id)"
-    )
-    return statements
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    objects += [_SchemaObject(index.name, index.create) for index in _secondary_indexes()]
+    objects.append(_SchemaObject("ix_customer_scores_customer", (
+        "CREATE INDEX IF NOT EXISTS ix_customer_scores_customer ON customer_scores "
+        "(customer_id)")))
+    return objects
 
 
 def _to_records(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
@@ -139,83 +148,229 @@ def _to_records(frame: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]
     return list(zip(*python_columns(frame, columns), strict=True))
 
 
-class EmbeddedGraphStore:
-    """The embedded default store (SQLite, WAL mode) behind the :class:`GraphStore` protocol.
+class _ConnectionPerThread:
+    """One SQLite connection per thread, opened on the thread's first use, closed together.
+
+    Why: a connection must not run statements for two threads at once, and one shared
+    connection would also mix their transactions. Connections are opened with
+    ``check_same_thread=False`` only so that :meth:`close_all` (and the clean-up of threads
+    that have ended) may close them from another thread; apart from that, each is used by
+    the thread that opened it alone. Python's ``sqlite3`` is built thread-safe, so closing an
+    idle connection from another thread is allowed.
 
     Args:
-        path: the database file; its folder is created. Opening an existing file keeps its data.
+        connect: opens one connection, set up for the store.
     """
 
-    kind = "embedded"
-    preferred_batch_size = 20_000
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._closed = False
 
-    def __init__(self, path: Path) -> None:
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened now if it has none.
+
+        Raises:
+            StoreError: the store was closed.
+        """
+        if self._closed:
+            raise StoreError("the embedded store is closed; open it again to use it")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        with self._lock:
+            if self._closed:
+                raise StoreError("the embedded store is closed; open it again to use it")
+            self._close_finished_threads()
+            conn = self._connect()
+            self._open.append((threading.current_thread(), conn))
+        self._local.conn = conn
+        return conn
+
+    def _close_finished_threads(self) -> None:
+        """Close the connections of threads that have ended (a server's short-lived ones)."""
+        alive = []
+        for thread, conn in self._open:
+            if thread.is_alive():
+                alive.append((thread, conn))
+            else:
+                conn.close()
+        self._open = alive
+
+    def open_count(self) -> int:
+        """How many connections are open now (for tests and diagnostics)."""
+        with self._lock:
+            return len(self._open)
+
+    def close_all(self) -> None:
+        """Close every thread's connection; later use raises ``StoreError``."""
+        with self._lock:
+            self._closed = True
+            connections, self._open = self._open, []
+        for _thread, conn in connections:
+            conn.close()
+
+
+class EmbeddedGraphStore(GraphStore):
+    """The embedded default store (SQLite, WAL mode): the :class:`GraphStore` primitives.
+
+    Safe to share between threads: each thread runs its statements on a connection of its
+    own (see the module docstring); :meth:`close` closes all of them.
+
+    Args:
+        path: the database file; its folder is created. Opening an existing file keeps its
+            data, and migrates it when its schema is older (the only time opening writes).
+        timeout: seconds a statement waits for another connection's write lock before
+            failing with "database is locked".
+
+    Raises:
+        StoreUnavailableError: the file cannot be opened or created, or was written by a
+            newer GraphRisk.
+    """
+
+    kind = StoreKind.EMBEDDED
+    title = "embedded"
+    preferred_batch_size = 20_000
+    _statement_errors = (sqlite3.Error,)
+
+    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+        super().__init__()
         self.path = Path(path)
+        self._timeout = timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        except OSError as exc:
+            raise self._cannot_open(exc) from exc
+        self._connections = _ConnectionPerThread(self._connect)
+        try:
+            self._migrate()
+        except BaseException:
+            self._connections.close_all()
+            raise
+
+    # -- connections -------------------------------------------------------------------
+    def _cannot_open(self, exc: BaseException) -> StoreUnavailableError:
+        return StoreUnavailableError(
+            f"cannot open the embedded store at {self.path}: {exc}; check GRAPHRISK_HOME "
+            "points at a writable folder")
+
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection, set up the same way for every thread."""
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=self._timeout,
+                                   check_same_thread=False)
+            # Reading the mode first: switching it needs an exclusive lock, and the file is
+            # in WAL mode already except when it was just created.
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable against a killed process in WAL mode (only a power cut can
+            # lose the last commits, never corrupt the file).
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            # An upper bound per connection (200 MB), reached only by a thread that reads or
+            # writes that much: a bulk load or a snapshot.
+            conn.execute("PRAGMA cache_size=-200000")
+            # Checkpoint the WAL every ~200 MB rather than every 4 MB: bulk loads write less
+            # twice.
+            conn.execute("PRAGMA wal_autocheckpoint=50000")
         except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailableError(
-                f"cannot open the embedded store at {self.path}: {exc}; check GRAPHRISK_HOME "
-                "points at a writable folder"
-            ) from exc
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable against a killed process in WAL mode (only a power cut can lose
-        # the last commits, never corrupt the file).
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=OFF")
-        self._conn.execute("PRAGMA cache_size=-200000")
-        # Checkpoint the WAL every ~200 MB rather than every 4 MB: bulk loads write less twice.
-        self._conn.execute("PRAGMA wal_autocheckpoint=50000")
-        self._migrate()
+            raise self._cannot_open(exc) from exc
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The calling thread's connection."""
+        return self._connections.get()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this thread's connection: committed, or rolled back."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _read_transaction(self) -> Iterator[None]:
+        """One read transaction: its statements see one state of the file (WAL snapshot).
+
+        Re-entrant: inside another transaction of this thread it adds nothing.
+        """
+        conn = self._conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    def _reading(self) -> contextlib.AbstractContextManager[None]:
+        return self._read_transaction()
 
     # -- housekeeping ------------------------------------------------------------------
-    def _migrate(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+    def _schema_version(self, conn: sqlite3.Connection) -> int:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise StoreUnavailableError(
                 f"the embedded store at {self.path} has schema version {version}, newer than "
                 f"this GraphRisk ({SCHEMA_VERSION}); upgrade GraphRisk or use another "
                 "GRAPHRISK_HOME"
             )
-        with self._transaction():
-            for statement in _create_statements():
-                self._conn.execute(statement)
-            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        return version
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
+    def _missing_objects(self, conn: sqlite3.Connection) -> list[_SchemaObject]:
+        present = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view', 'index')")}
+        return [item for item in _schema() if item.name not in present]
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date, writing only when something is missing or old.
+
+        Why read first: every open used to take the write lock (to run ``CREATE ... IF NOT
+        EXISTS``), so opening waited for any load in progress elsewhere. An up-to-date file
+        is now only read. A file that needs work (new, older, or with the secondary indexes
+        a crashed load dropped) is changed in one write transaction, re-checked inside it in
+        case another process got there first.
+        """
+        conn = self._conn
         try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        else:
-            self._conn.execute("COMMIT")
+            with self._read_transaction():
+                version = self._schema_version(conn)
+                missing = self._missing_objects(conn)
+            if version == SCHEMA_VERSION and not missing:
+                return
+            with self._transaction():
+                self._schema_version(conn)
+                for item in self._missing_objects(conn):
+                    conn.execute(item.create)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise self._cannot_open(exc) from exc
+        logger.info("embedded store at %s: schema brought to version %d", self.path,
+                    SCHEMA_VERSION)
 
-    def describe(self) -> str:
-        return f"embedded store at {self.path}"
+    def _location(self) -> str:
+        return str(self.path)
 
-    def write_concurrency(self, entity: str) -> int:
-        return 1  # SQLite has a single writer
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def __enter__(self) -> EmbeddedGraphStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _close(self) -> None:
+        self._connections.close_all()
 
     # -- loading -----------------------------------------------------------------------
-    def upsert(
-        self, entity: str, rows: pd.DataFrame, *, checkpoint: BatchCheckpoint | None = None
-    ) -> int:
+    def _write_batch(self, entity: str, rows: pd.DataFrame,
+                     checkpoint: BatchCheckpoint | None) -> None:
         spec = ENTITY_BY_NAME[entity]
-        columns = _table_columns(spec)
-        key = _primary_key(spec)
+        columns = stored_columns(spec)
+        key = stored_key(spec)
         updates = [c for c in columns if c not in key]
         statement = (
             f"INSERT INTO {entity} ({', '.join(columns)}) VALUES "
@@ -223,33 +378,28 @@ class EmbeddedGraphStore:
             + ", ".join(f"{c}=excluded.{c}" for c in updates)
         )
         records = _to_records(rows, columns)
-        try:
-            with self._transaction() as conn:
-                conn.executemany(statement, records)
-                if checkpoint is not None:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO load_batches VALUES (?, ?, ?, ?, ?)",
-                        (checkpoint.load_id, checkpoint.source, checkpoint.batch_index,
-                         len(records), _now()),
-                    )
-        except sqlite3.Error as exc:
-            raise StoreError(f"writing {len(records)} {entity} rows failed: {exc}",
-                             query=f"upsert_{entity}") from exc
-        return len(records)
+        with self._transaction() as conn:
+            conn.executemany(statement, records)
+            if checkpoint is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO load_batches VALUES (?, ?, ?, ?, ?)",
+                    (checkpoint.load_id, checkpoint.source, checkpoint.batch_index,
+                     len(records), utc_now()),
+                )
 
-    def begin_load(self, load_id: str, sources: Mapping[str, str]) -> None:
+    def _begin_load(self, load_id: str, sources: str, started_at: str) -> None:
         """Record the load; drop the secondary indexes of tables that are still empty.
 
         Why: building an index once after a bulk load is several times faster than keeping
-        it up to date row by row. :meth:`finish_load` rebuilds them, and so does opening the
+        it up to date row by row. :meth:`_finish_load` rebuilds them, and so does opening the
         store after a crash, so queries never run without them for long.
         """
         indexes = _secondary_indexes()
-        empty = {
-            table for table in {index.table for index in indexes}
-            if self._conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
-        }
         with self._transaction() as conn:
+            empty = {
+                table for table in {index.table for index in indexes}
+                if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+            }
             for index in indexes:
                 if index.table in empty:
                     conn.execute(f"DROP INDEX IF EXISTS {index.name}")
@@ -257,39 +407,34 @@ class EmbeddedGraphStore:
                 "INSERT INTO loads (load_id, started_at, status, sources) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (load_id) DO UPDATE SET status=CASE WHEN loads.status='completed' "
                 "THEN 'completed' ELSE 'running' END",
-                (load_id, _now(), "running", json.dumps(dict(sources))),
+                (load_id, started_at, "running", sources),
             )
 
-    def finish_load(self, load_id: str, summary: Mapping[str, Any]) -> None:
+    def _finish_load(self, load_id: str, summary: str, finished_at: str) -> None:
         with self._transaction() as conn:
             for index in _secondary_indexes():
                 conn.execute(index.create)
             conn.execute(
                 "UPDATE loads SET finished_at=?, status='completed', summary=? WHERE load_id=?",
-                (_now(), json.dumps(dict(summary), default=str), load_id),
+                (finished_at, summary, load_id),
             )
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def completed_batches(self, load_id: str) -> set[tuple[str, int]]:
-        rows = self._conn.execute(
+    def _completed_batches(self, load_id: str) -> list[tuple[str, int]]:
+        return self._conn.execute(
             "SELECT source, batch_index FROM load_batches WHERE load_id=?", (load_id,)
         ).fetchall()
-        return {(source, int(index)) for source, index in rows}
 
-    def loads(self) -> pd.DataFrame:
-        return pd.read_sql_query(
-            "SELECT load_id, started_at, finished_at, status, summary FROM loads "
-            "ORDER BY started_at", self._conn,
-        )
+    def _load_rows(self) -> list[tuple[Any, ...]]:
+        return self._conn.execute(
+            "SELECT load_id, started_at, finished_at, status, summary FROM loads").fetchall()
 
-    def existing_ids(self, entity: str) -> set[str]:
-        spec = ENTITY_BY_NAME[entity]
-        if len(spec.key) != 1:
-            raise ValueError(f"{entity} has a composite key; it has no single id")
-        return {row[0] for row in self._conn.execute(f"SELECT {spec.key[0]} FROM {entity}")}
+    def _ids(self, spec: EntitySpec) -> list[str]:
+        rows = self._conn.execute(f"SELECT {spec.key[0]} FROM {spec.name}")
+        return [row[0] for row in rows]
 
     # -- reading -----------------------------------------------------------------------
-    def counts(self) -> dict[str, int]:
+    def _count_rows(self) -> dict[str, int]:
         tables = [spec.name for spec in ENTITIES] + ["identifier_nodes"]
         return {
             table: self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
@@ -313,17 +458,8 @@ class EmbeddedGraphStore:
                 found[record[id_column]] = record
         return found
 
-    def get_node(self, ref: NodeRef) -> GraphNode:
-        records = self._fetch_nodes(ref.label, [ref.id])
-        if ref.id not in records:
-            raise NotFoundError(ref.label.value, ref.id)
-        return GraphNode(ref, records[ref.id])
-
-    def _adjacent(
-        self, frontier: dict[NodeLabel, list[str]]
-    ) -> list[tuple[RelType, NodeRef, NodeRef, tuple[tuple[str, Any], ...]]]:
-        """Every relationship touching a frontier node, in both directions."""
-        found = []
+    def _adjacent(self, frontier: dict[NodeLabel, list[str]]) -> list[Edge]:
+        found: list[Edge] = []
         for rel in RELATIONSHIPS:
             for side_label, side_column in (
                 (rel.start_label, rel.start_column), (rel.end_label, rel.end_column)
@@ -358,27 +494,14 @@ class EmbeddedGraphStore:
                         found.append((rel.type, start, end, props))
         return found
 
-    def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500) -> Subgraph:
-        self.get_node(centre)  # raises NotFoundError for an unknown centre
-        return expand_neighbourhood(centre, hops, limit, self._adjacent, self._fetch_nodes)
+    def _entity_frame(self, spec: EntitySpec, columns: list[str]) -> pd.DataFrame:
+        return pd.read_sql_query(
+            f"SELECT {', '.join(columns)} FROM {spec.name} "
+            f"ORDER BY {', '.join(stored_key(spec))}",
+            self._conn,
+        )
 
-    def shortest_path(self, start: NodeRef, end: NodeRef, max_hops: int = 6) -> GraphPath | None:
-        self.get_node(start)
-        self.get_node(end)
-        return find_shortest_path(start, end, max_hops, self._adjacent)
-
-    def snapshot(self) -> GraphSnapshot:
-        frames = {
-            spec.name: pd.read_sql_query(
-                f"SELECT {', '.join(_table_columns(spec))} FROM {spec.name} "
-                f"ORDER BY {', '.join(_primary_key(spec))}",
-                self._conn,
-            )
-            for spec in ENTITIES
-        }
-        return GraphSnapshot(**frames)
-
-    def consistency_problems(self) -> list[str]:
+    def _consistency_problems(self) -> list[str]:
         problems = []
         status = self._conn.execute("PRAGMA quick_check").fetchone()[0]
         if status != "ok":
@@ -401,33 +524,25 @@ class EmbeddedGraphStore:
         return problems
 
     # -- results -----------------------------------------------------------------------
-    def write_scores(
-        self, run_id: str, kind: str, params: Mapping[str, Any], scores: pd.DataFrame
-    ) -> None:
-        missing = {"customer_id", "score", "tier", "reasons"} - set(scores.columns)
-        if missing:
-            raise ValueError(f"scores lack columns: {sorted(missing)}")
-        records = [
-            (run_id, cid, float(score), str(tier), json.dumps(list(reasons)))
-            for cid, score, tier, reasons in scores[
-                ["customer_id", "score", "tier", "reasons"]
-            ].itertuples(index=False, name=None)
-            if not (isinstance(score, float) and math.isnan(score))
-        ]
+    def _write_score_rows(self, run: ScoreRun, rows: list[ScoreRow]) -> None:
+        records = [(run.run_id, row.customer_id, row.score, row.tier,
+                    json.dumps(list(row.reasons))) for row in rows]
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO score_runs VALUES (?, ?, ?, ?)",
-                (run_id, _now(), kind, json.dumps(dict(params), default=str)),
-            )
+            conn.execute("INSERT OR REPLACE INTO score_runs VALUES (?, ?, ?, ?)",
+                         (run.run_id, run.created_at, run.kind, run.params))
             conn.executemany("INSERT OR REPLACE INTO customer_scores VALUES (?, ?, ?, ?, ?)",
                              records)
 
-    def score_history(self, customer_id: str) -> pd.DataFrame:
-        frame = pd.read_sql_query(
+    def _score_rows(self, customer_id: str) -> list[tuple[Any, ...]]:
+        rows = self._conn.execute(
             "SELECT r.run_id, r.created_at, r.kind, s.score, s.tier, s.reasons "
-            "FROM customer_scores s JOIN score_runs r USING (run_id) WHERE s.customer_id = ? "
-            "ORDER BY r.created_at DESC, r.run_id DESC",
-            self._conn, params=(customer_id,),
-        )
-        frame["reasons"] = frame["reasons"].map(json.loads)
-        return frame
+            "FROM customer_scores s JOIN score_runs r USING (run_id) WHERE s.customer_id = ?",
+            (customer_id,),
+        ).fetchall()
+        return [(*row[:5], json.loads(row[5])) for row in rows]
+
+    # -- administration ----------------------------------------------------------------
+    def _delete_everything(self) -> None:
+        with self._transaction() as conn:
+            for table in [spec.name for spec in ENTITIES] + list(_BOOKKEEPING_TABLES):
+                conn.execute(f"DELETE FROM {table}")

@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -49,7 +49,9 @@ from graphrisk.analytics.network import (
     NetworkSettings,
     groups_named_by_smallest_member,
 )
-from graphrisk.store.neo4j import Neo4jGraphStore
+
+if TYPE_CHECKING:  # the store hands itself in (Neo4jGraphStore.in_database_network_engine)
+    from graphrisk.store.neo4j import Neo4jGraphStore
 
 __all__ = ["GdsNetworkEngine"]
 

@@ -9,42 +9,51 @@ Customer features are ``(:Customer)-[:HAS_FEATURE]->(:CustomerFeature {customer_
 value})``, one node per input row (so a re-load MERGEs on the input's own key), outside the
 relationship types that neighbourhoods and paths follow. This is the only module that runs
 Cypher.
+
+Threads: the driver is thread-safe and pools its connections; a session is not, so every
+statement runs in a session of its own (``execute_query`` for reads, one session per
+``execute_write``), and the store keeps no per-load state that two threads could share.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
 from neo4j.exceptions import (
     AuthError,
-    ClientError,
     ConstraintError,
+    DriverError,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
 )
 
-from graphrisk.config import Settings
-from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, NODE_SOURCES, NodeLabel, RelType
-from graphrisk.errors import NotFoundError, StoreError, StoreUnavailableError
+from graphrisk.config import Settings, StoreKind
+from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, NODE_SOURCES, EntitySpec, NodeLabel, RelType
+from graphrisk.errors import StoreUnavailableError
 from graphrisk.store.base import (
+    HISTORY_COLUMNS,
+    LOAD_COLUMNS,
     BatchCheckpoint,
-    GraphNode,
-    GraphPath,
-    GraphSnapshot,
+    GraphStore,
     NodeRef,
-    Subgraph,
+    ScoreRow,
+    ScoreRun,
+    StoreCapability,
     python_columns,
+    stored_columns,
+    stored_key,
 )
 from graphrisk.store.cypher_files import load_cypher
-from graphrisk.store.traversal import Edge, expand_neighbourhood, find_shortest_path
+from graphrisk.store.traversal import Edge
+
+if TYPE_CHECKING:
+    from graphrisk.analytics.network import NetworkEngine
 
 __all__ = ["Neo4jGraphStore", "START_HINT"]
 
@@ -82,35 +91,39 @@ _SCHEMA_STATEMENTS = (
 )
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _plain_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """Rows as dicts of plain Python values (the driver sends no numpy types)."""
     return [dict(zip(columns, row, strict=True))
             for row in zip(*python_columns(frame, columns), strict=True)]
 
 
-class Neo4jGraphStore:
-    """The Neo4j store.
+class Neo4jGraphStore(GraphStore):
+    """The Neo4j store: the :class:`GraphStore` primitives in Cypher, and GDS for the network.
 
     Args:
         driver: an open driver; the store closes it in :meth:`close` when ``owns_driver``.
         database: the database to use.
         uri: for messages.
         page_size: rows per page when a snapshot is streamed.
+        owns_driver: whether :meth:`close` closes the driver.
+        writers: batches of one entity written at once (see :meth:`write_concurrency`).
     """
 
-    kind = "neo4j"
+    kind = StoreKind.NEO4J
+    title = "Neo4j"
     preferred_batch_size = 2_500
+    capabilities = frozenset({StoreCapability.IN_DATABASE_NETWORK})
+    _unavailable_errors = (ServiceUnavailable, SessionExpired)
+    _statement_errors = (Neo4jError, DriverError)
 
     def __init__(self, driver: Driver, database: str = "neo4j", *, uri: str = "",
                  page_size: int = 50_000, owns_driver: bool = True,
                  writers: int = 2) -> None:
+        super().__init__()
         self._writers = writers
-        #: Entities that held no rows when the current load began (see begin_load).
-        self._empty_at_load_start: frozenset[str] = frozenset()
+        #: Per running load, the entities that held no rows when it began (see
+        #: _begin_load); keyed by load id so that loads in two threads do not mix.
+        self._empty_at_load_start: dict[str, frozenset[str]] = {}
         self._driver = driver
         self._database = database
         self._uri = uri
@@ -133,23 +146,29 @@ class Neo4jGraphStore:
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             driver.close()
             raise StoreUnavailableError(f"cannot reach Neo4j at {uri}: {START_HINT}") from exc
-        return cls(driver, settings.neo4j_database, uri=uri,
-                   writers=settings.neo4j_writers)
+        try:
+            return cls(driver, settings.neo4j_database, uri=uri,
+                       writers=settings.neo4j_writers)
+        except BaseException:
+            driver.close()
+            raise
 
     # -- plumbing ----------------------------------------------------------------------
+    def _error_text(self, exc: BaseException) -> str:
+        return getattr(exc, "message", None) or str(exc)
+
+    def _unavailable_text(self, exc: BaseException) -> str:
+        return f"lost Neo4j at {self._uri}: {START_HINT}"
+
     def _read(self, name: str, params: Mapping[str, Any] | None = None, /,
               **names: str) -> list[dict[str, Any]]:
+        """Rows of the read statement ``name``, run in a session of its own."""
         query = load_cypher(name, **names)
-        try:
+        with self._statement(name, doing=f"Neo4j read {name}"):
             records, _summary, _keys = self._driver.execute_query(
                 query, dict(params or {}), database_=self._database,
                 routing_=RoutingControl.READ,
             )
-        except ServiceUnavailable as exc:
-            raise StoreUnavailableError(f"lost Neo4j at {self._uri}: {START_HINT}",
-                                        query=name) from exc
-        except Neo4jError as exc:
-            raise StoreError(f"Neo4j refused a read: {exc.message}", query=name) from exc
         return [record.data() for record in records]
 
     def read_rows(self, name: str, params: Mapping[str, Any] | None = None
@@ -166,13 +185,18 @@ class Neo4jGraphStore:
         """
         return self._read(name, params)
 
-    def _write(self, name: str, work: Callable[[ManagedTransaction], None]) -> None:
-        try:
-            with self._driver.session(database=self._database) as session:
-                session.execute_write(work)
-        except ServiceUnavailable as exc:
-            raise StoreUnavailableError(f"lost Neo4j at {self._uri}: {START_HINT}",
-                                        query=name) from exc
+    def _write(self, name: str, work: Callable[[ManagedTransaction], None], *,
+               doing: str | None = None,
+               explain: Callable[[BaseException], str] | None = None) -> None:
+        """Run ``work`` as one managed write transaction, in a session of its own.
+
+        The driver retries transient failures (deadlocks, leader changes) with backoff;
+        anything else rolls the transaction back and is raised as a ``StoreError`` naming
+        ``name``.
+        """
+        with self._statement(name, doing=doing, explain=explain), self._driver.session(
+                database=self._database) as session:
+            session.execute_write(work)
 
     def _ensure_schema(self) -> None:
         statements = [
@@ -180,6 +204,10 @@ class Neo4jGraphStore:
                         label=label.value, key=key)
             for label, (_entity, key) in NODE_SOURCES.items()
         ] + [load_cypher(name) for name in _SCHEMA_STATEMENTS]
+        with self._statement("schema"):
+            self._create_schema(statements)
+
+    def _create_schema(self, statements: list[str]) -> None:
         try:
             for statement in statements:
                 self._driver.execute_query(statement, database_=self._database)
@@ -191,34 +219,37 @@ class Neo4jGraphStore:
             raise StoreUnavailableError(f"cannot reach Neo4j at {self._uri}: {START_HINT}"
                                         ) from exc
 
-    def describe(self) -> str:
-        return f"Neo4j store at {self._uri} (database {self._database})"
+    def _location(self) -> str:
+        return f"{self._uri} (database {self._database})"
 
-    def write_concurrency(self, entity: str) -> int:
+    def _writers_for(self, entity: str) -> int:
         # Identifier batches MERGE the same shared identifier nodes, so parallel batches there
         # deadlock and retry more than they gain; the driver retries the others' rare
         # deadlocks (two batches creating relationships on one dense node) with backoff.
         return self._writers if entity in _KEYED_ENTITIES else 1
 
-    def delete_everything(self) -> None:
-        """Empty the database (tests, and a user's explicit reset), in bounded batches."""
+    def _network_engine(self) -> NetworkEngine:
+        # Imported here: the engine brings the analytics' numeric stack, which opening a
+        # store for loading or look-ups does not need.
+        from graphrisk.store.gds import GdsNetworkEngine
+
+        return GdsNetworkEngine(self)
+
+    def _delete_everything(self) -> None:
+        """Empty the database in bounded batches (relationships first)."""
+        self._empty_at_load_start.clear()
         for name in ("admin/delete_relationships_batch", "admin/delete_batch"):
             query = load_cypher(name)
             while True:
-                records, _, _ = self._driver.execute_query(query, batch=20_000,
-                                                           database_=self._database)
+                with self._statement(name):
+                    records, _, _ = self._driver.execute_query(query, batch=20_000,
+                                                               database_=self._database)
                 if records[0]["deleted"] == 0:
                     break
 
-    def close(self) -> None:
+    def _close(self) -> None:
         if self._owns_driver:
             self._driver.close()
-
-    def __enter__(self) -> Neo4jGraphStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- loading -----------------------------------------------------------------------
     def _node_statement(self, entity: str, new: bool) -> str:
@@ -235,7 +266,8 @@ class Neo4jGraphStore:
                                "load/merge_account_children", **names)
         return load_cypher(f"load/{'create' if new else 'merge'}_{entity}")
 
-    def _write_nodes(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame) -> None:
+    def _write_nodes(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame,
+                     empty: frozenset[str]) -> None:
         """New nodes are CREATEd, known ones MERGEd (which may move their relationships).
 
         Why split: a first load is all new rows, and CREATE skips the per-row search MERGE
@@ -244,7 +276,7 @@ class Neo4jGraphStore:
         spec = ENTITY_BY_NAME[entity]
         key = spec.key[0]
         assert spec.label is not None
-        existing = set() if entity in self._empty_at_load_start else {r["id"] for r in tx.run(
+        existing = set() if entity in empty else {r["id"] for r in tx.run(
             load_cypher("load/existing_nodes", label=spec.label.value, key=key),
             ids=rows[key].tolist())}
         known = rows[key].isin(existing) if existing else pd.Series(False, index=rows.index)
@@ -253,14 +285,15 @@ class Neo4jGraphStore:
                 tx.run(self._node_statement(entity, new),
                        rows=_plain_rows(part, spec.column_names)).consume()
 
-    def _write_rows(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame) -> None:
+    def _write_rows(self, tx: ManagedTransaction, entity: str, rows: pd.DataFrame,
+                    empty: frozenset[str]) -> None:
+        """Write one batch; ``empty`` names the entities known to have been empty."""
         spec = ENTITY_BY_NAME[entity]
         if entity == "transactions":
-            self._write_transfers(tx, rows)
+            self._write_transfers(tx, rows, empty)
         elif entity == "identifiers":
-            columns = spec.column_names + ["identifier_id", "raw_value"]
-            tx.run(load_cypher("load/merge_identifiers"), rows=_plain_rows(rows, columns)
-                   ).consume()
+            tx.run(load_cypher("load/merge_identifiers"),
+                   rows=_plain_rows(rows, stored_columns(spec))).consume()
         elif entity == "account_holders":
             tx.run(load_cypher("load/merge_account_holders"),
                    rows=_plain_rows(rows, spec.column_names)).consume()
@@ -268,16 +301,17 @@ class Neo4jGraphStore:
             tx.run(load_cypher("load/merge_customer_features"),
                    rows=_plain_rows(rows, spec.column_names)).consume()
         else:
-            self._write_nodes(tx, entity, rows)
+            self._write_nodes(tx, entity, rows, empty)
 
-    def _write_transfers(self, tx: ManagedTransaction, rows: pd.DataFrame) -> None:
+    def _write_transfers(self, tx: ManagedTransaction, rows: pd.DataFrame,
+                         empty: frozenset[str]) -> None:
         """New transactions are CREATEd, known ones MERGEd (which may move them).
 
         Why split: a first load is all new rows, and CREATE skips the per-row search for an
         existing relationship that MERGE must do. The check runs in the same transaction.
         """
         ids = rows["transaction_id"].tolist()
-        existing = set() if "transactions" in self._empty_at_load_start else {
+        existing = set() if "transactions" in empty else {
             r["id"] for r in tx.run(load_cypher("load/existing_transactions"), ids=ids)}
         known = rows["transaction_id"].isin(existing) if existing else pd.Series(
             False, index=rows.index)
@@ -299,74 +333,70 @@ class Neo4jGraphStore:
                                     to_key=_KEYS[to_label.value])
                 tx.run(query, rows=payload).consume()
 
-    def upsert(
-        self, entity: str, rows: pd.DataFrame, *, checkpoint: BatchCheckpoint | None = None
-    ) -> int:
-        ENTITY_BY_NAME[entity]  # KeyError for an unknown entity, before any write
+    def _write_batch(self, entity: str, rows: pd.DataFrame,
+                     checkpoint: BatchCheckpoint | None) -> None:
+        """Write a batch with its checkpoint in one managed transaction.
+
+        A batch with a checkpoint belongs to a load, and its rows of an entity that was
+        empty when that load began are CREATEd without the existence check (see
+        :meth:`_begin_load`); a batch without one always checks.
+        """
         record_batch = load_cypher("load/record_batch")
+        empty = (self._empty_at_load_start.get(checkpoint.load_id, frozenset())
+                 if checkpoint is not None else frozenset())
 
         def work(tx: ManagedTransaction) -> None:
             if not rows.empty:
-                self._write_rows(tx, entity, rows)
+                self._write_rows(tx, entity, rows, empty)
             if checkpoint is not None:
                 tx.run(record_batch, load_id=checkpoint.load_id, source=checkpoint.source,
                        batch_index=checkpoint.batch_index, rows=len(rows)).consume()
 
-        try:
-            self._write(f"upsert_{entity}", work)
-        except ConstraintError as exc:
-            raise StoreError(
-                f"{entity}: a row breaks a uniqueness rule in Neo4j: {exc.message}"
-                + _offending_row(rows, exc.message or ""),
-                query=f"upsert_{entity}",
-            ) from exc
-        except ClientError as exc:
-            raise StoreError(f"writing {len(rows)} {entity} rows failed: {exc.message}",
-                             query=f"upsert_{entity}") from exc
-        return len(rows)
+        def explain(exc: BaseException) -> str:
+            text = self._error_text(exc)
+            if isinstance(exc, ConstraintError):
+                return (f"a row breaks a uniqueness rule in Neo4j: {text}"
+                        + _offending_row(rows, text))
+            return text
 
-    def begin_load(self, load_id: str, sources: Mapping[str, str]) -> None:
+        self._write(f"upsert_{entity}", work, doing=f"writing {len(rows)} {entity} rows",
+                    explain=explain)
+
+    def _begin_load(self, load_id: str, sources: str, started_at: str) -> None:
         """Record the load, and note which entities are still empty.
 
         Why: validated rows of one load have unique keys, so rows of an entity that was
         empty when the load began cannot exist yet and are CREATEd without asking. A resumed
         load finds the entity non-empty and checks row by row again.
         """
-        counts = self.counts()
-        self._empty_at_load_start = frozenset(
+        counts = self._count_rows()
+        self._empty_at_load_start[load_id] = frozenset(
             entity for entity in _KEYED_ENTITIES if counts.get(entity) == 0)
         query = load_cypher("load/begin_load")
-        self._write("begin_load", lambda tx: tx.run(
-            query, load_id=load_id, started_at=_now(), sources=json.dumps(dict(sources))
-        ).consume())
+        self._write("load/begin_load", lambda tx: tx.run(
+            query, load_id=load_id, started_at=started_at, sources=sources).consume())
 
-    def finish_load(self, load_id: str, summary: Mapping[str, Any]) -> None:
-        self._empty_at_load_start = frozenset()
+    def _finish_load(self, load_id: str, summary: str, finished_at: str) -> None:
+        self._empty_at_load_start.pop(load_id, None)
         query = load_cypher("load/finish_load")
-        self._write("finish_load", lambda tx: tx.run(
-            query, load_id=load_id, finished_at=_now(),
-            summary=json.dumps(dict(summary), default=str),
-        ).consume())
+        self._write("load/finish_load", lambda tx: tx.run(
+            query, load_id=load_id, finished_at=finished_at, summary=summary).consume())
 
-    def completed_batches(self, load_id: str) -> set[tuple[str, int]]:
+    def _completed_batches(self, load_id: str) -> list[tuple[str, int]]:
         rows = self._read("load/completed_batches", {"load_id": load_id})
-        return {(row["source"], int(row["batch_index"])) for row in rows}
+        return [(row["source"], row["batch_index"]) for row in rows]
 
-    def loads(self) -> pd.DataFrame:
-        return pd.DataFrame(self._read("read/list_loads"),
-                            columns=["load_id", "started_at", "finished_at", "status", "summary"])
+    def _load_rows(self) -> list[tuple[Any, ...]]:
+        return [tuple(row[c] for c in LOAD_COLUMNS) for row in self._read("read/list_loads")]
 
-    def existing_ids(self, entity: str) -> set[str]:
-        spec = ENTITY_BY_NAME[entity]
-        if len(spec.key) != 1:
-            raise ValueError(f"{entity} has a composite key; it has no single id")
-        if entity == "transactions":
+    def _ids(self, spec: EntitySpec) -> list[str]:
+        if spec.name == "transactions":
             rows = self._read("read/transaction_ids")
         else:
             label = spec.label
             assert label is not None
             rows = self._read("read/node_ids", label=label.value, key=spec.key[0])
-        return {row["id"] for row in rows}
+        return [row["id"] for row in rows]
 
     # -- reading -----------------------------------------------------------------------
     def _count_nodes(self, label: NodeLabel) -> int:
@@ -376,7 +406,7 @@ class Neo4jGraphStore:
         rows = self._read("read/count_relationships", {"with_role": with_role}, type=rel.value)
         return int(rows[0]["n"])
 
-    def counts(self) -> dict[str, int]:
+    def _count_rows(self) -> dict[str, int]:
         counts = {}
         for spec in ENTITIES:
             if spec.name == "account_holders":
@@ -398,12 +428,6 @@ class Neo4jGraphStore:
                           key=_KEYS[label.value])
         return {row["id"]: row["properties"] for row in rows}
 
-    def get_node(self, ref: NodeRef) -> GraphNode:
-        records = self._fetch_nodes(ref.label, [ref.id])
-        if ref.id not in records:
-            raise NotFoundError(ref.label.value, ref.id)
-        return GraphNode(ref, records[ref.id])
-
     def _adjacent(self, frontier: dict[NodeLabel, list[str]]) -> list[Edge]:
         types = [rel.value for rel in RelType]
         found: list[Edge] = []
@@ -424,15 +448,6 @@ class Neo4jGraphStore:
                 found.append((rel_type, start, end, props))
         return found
 
-    def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500) -> Subgraph:
-        self.get_node(centre)
-        return expand_neighbourhood(centre, hops, limit, self._adjacent, self._fetch_nodes)
-
-    def shortest_path(self, start: NodeRef, end: NodeRef, max_hops: int = 6) -> GraphPath | None:
-        self.get_node(start)
-        self.get_node(end)
-        return find_shortest_path(start, end, max_hops, self._adjacent)
-
     def _paged(self, name: str, columns: list[str], /, **names: str) -> list[list[Any]]:
         """Every row of a keyset-paged snapshot statement, one page in memory at a time.
 
@@ -449,62 +464,40 @@ class Neo4jGraphStore:
                 return rows
             after = page["last_key"]
 
-    def snapshot(self) -> GraphSnapshot:
-        frames: dict[str, pd.DataFrame] = {}
-        for spec in ENTITIES:
-            columns = spec.column_names
-            if spec.name in _NODE_ENTITY_NAMES:
-                assert spec.label is not None
-                rows = self._paged("snapshot/page_nodes", columns, label=spec.label.value,
-                                   key=spec.key[0])
-            elif spec.name == "identifiers":
-                columns = columns + ["identifier_id", "raw_value"]
-                rows = self._paged("snapshot/page_identifiers", columns)
-            elif spec.name == "account_holders":
-                rows = self._paged("snapshot/page_account_holders", columns)
-            elif spec.name == "customer_features":
-                rows = self._paged("snapshot/page_customer_features", columns)
-            else:
-                rows = self._paged("snapshot/page_transactions", columns)
-            frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(
-                columns=columns)
-            key = ["customer_id", "identifier_id"] if spec.name == "identifiers" else list(
-                spec.key)
-            frames[spec.name] = frame.sort_values(key, ignore_index=True)
-        return GraphSnapshot(**frames)
+    def _entity_frame(self, spec: EntitySpec, columns: list[str]) -> pd.DataFrame:
+        if spec.name in _NODE_ENTITY_NAMES:
+            assert spec.label is not None
+            rows = self._paged("snapshot/page_nodes", columns, label=spec.label.value,
+                               key=spec.key[0])
+        elif spec.name in ("identifiers", "account_holders", "customer_features",
+                           "transactions"):
+            rows = self._paged(f"snapshot/page_{spec.name}", columns)
+        else:  # pragma: no cover - a new entity needs its snapshot statement
+            raise NotImplementedError(f"no snapshot statement for {spec.name}")
+        frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+        return frame.sort_values(list(stored_key(spec)), ignore_index=True)
 
-    def consistency_problems(self) -> list[str]:
+    def _consistency_problems(self) -> list[str]:
         counts = self._read("read/consistency_counts")[0]
         return [f"{n} {name.replace('_', ' ')}" for name, n in counts.items() if n]
 
     # -- results -----------------------------------------------------------------------
-    def write_scores(
-        self, run_id: str, kind: str, params: Mapping[str, Any], scores: pd.DataFrame
-    ) -> None:
-        missing = {"customer_id", "score", "tier", "reasons"} - set(scores.columns)
-        if missing:
-            raise ValueError(f"scores lack columns: {sorted(missing)}")
-        clean = scores[scores["score"].notna()]
-        rows = [
-            {"customer_id": str(c), "score": float(s), "tier": str(t),
-             "reasons": [str(r) for r in reasons]}
-            for c, s, t, reasons in clean[["customer_id", "score", "tier", "reasons"]]
-            .itertuples(index=False, name=None)
-        ]
+    def _write_score_rows(self, run: ScoreRun, rows: list[ScoreRow]) -> None:
+        payload = [{"customer_id": row.customer_id, "score": row.score, "tier": row.tier,
+                    "reasons": list(row.reasons)} for row in rows]
         run_query, scores_query = load_cypher("scores/merge_score_run"), load_cypher(
             "scores/write_scores")
 
         def work(tx: ManagedTransaction) -> None:
-            tx.run(run_query, run_id=run_id, created_at=_now(), kind=kind,
-                   params=json.dumps(dict(params), default=str)).consume()
-            tx.run(scores_query, run_id=run_id, rows=rows).consume()
+            tx.run(run_query, run_id=run.run_id, created_at=run.created_at, kind=run.kind,
+                   params=run.params).consume()
+            tx.run(scores_query, run_id=run.run_id, rows=payload).consume()
 
-        self._write("write_scores", work)
+        self._write("scores/write_scores", work)
 
-    def score_history(self, customer_id: str) -> pd.DataFrame:
+    def _score_rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         rows = self._read("scores/score_history", {"customer_id": customer_id})
-        return pd.DataFrame(rows, columns=["run_id", "created_at", "kind", "score", "tier",
-                                           "reasons"])
+        return [tuple(row[c] for c in HISTORY_COLUMNS) for row in rows]
 
 
 def _offending_row(rows: pd.DataFrame, message: str) -> str:

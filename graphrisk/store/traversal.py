@@ -1,9 +1,10 @@
 """Neighbourhood and shortest-path search, written once for every store.
 
 Why here and not in each store: investigators compare what the embedded store and Neo4j show
-them, so both must walk the graph the same way. A store supplies two primitives — the
-relationships touching a set of nodes, and the properties of nodes by id — and these
-functions do the breadth-first walk, in sorted order so results are deterministic.
+them, so both must walk the graph the same way. :class:`graphrisk.store.base.GraphStore`
+calls these functions with two of its store's primitives — the relationships touching a set
+of nodes, and the properties of nodes by id — and they do the breadth-first walk, in sorted
+order so results are deterministic.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from graphrisk.domain import NodeLabel, RelType
 from graphrisk.graph import GraphNode, GraphPath, GraphRelationship, NodeRef, Subgraph
 
-__all__ = ["Adjacent", "FetchNodes", "expand_neighbourhood", "find_shortest_path"]
+__all__ = ["Adjacent", "Edge", "FetchNodes", "expand_neighbourhood", "find_shortest_path"]
 
 #: One relationship: type, start, end, and its properties as sorted ``(key, value)`` pairs.
 Edge = tuple[RelType, NodeRef, NodeRef, tuple[tuple[str, Any], ...]]
@@ -76,6 +77,8 @@ def find_shortest_path(
     start: NodeRef, end: NodeRef, max_hops: int, adjacent: Adjacent
 ) -> GraphPath | None:
     """A shortest undirected path, found breadth-first; ties go to the smallest node ids."""
+    if max_hops < 0:
+        raise ValueError("max_hops must be >= 0")
     if start == end:
         return GraphPath((start,), ())
     parent: dict[NodeRef, tuple[NodeRef, RelType]] = {}

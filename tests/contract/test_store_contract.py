@@ -1,7 +1,7 @@
 """One suite over every store: the same input must give the same graph.
 
-The ``store`` fixture is parametrised over the store kinds; the Neo4j store joins the list when
-it exists, so every assertion here holds for both.
+The ``store`` fixture is parametrised over every store in the registry
+(:data:`tests.stores.STORE_PARAMS`), so every assertion here holds for each of them.
 """
 
 from __future__ import annotations
@@ -11,22 +11,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from graphrisk.ingestion.loader import ingest_directory
 
 from graphrisk.domain import NodeLabel, RelType
 from graphrisk.errors import NotFoundError
 from graphrisk.graph import NodeRef
 from graphrisk.store.base import GraphStore
-from graphrisk.ingestion.loader import ingest_directory
-from tests.stores import open_test_store
-
-STORE_KINDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+from tests.stores import STORE_PARAMS, open_test_store
 
 
 def _customer(cid: str) -> NodeRef:
     return NodeRef(NodeLabel.CUSTOMER, cid)
 
 
-@pytest.fixture(params=STORE_KINDS)
+@pytest.fixture(params=STORE_PARAMS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
     graph = open_test_store(request.param, tmp_path)
     yield graph

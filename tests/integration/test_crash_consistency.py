@@ -11,31 +11,26 @@ import time
 from pathlib import Path
 
 import pytest
-
-from graphrisk.store.base import GraphStore
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
-from tests.stores import open_test_store
+
+from graphrisk.config import StoreKind
+from graphrisk.store.embedded import EmbeddedGraphStore
+from tests.stores import STORE_PARAMS, open_test_store
 
 pytestmark = pytest.mark.slow
 
 
-def _watcher(kind: str, home: Path, tmp_path: Path) -> GraphStore:
-    if kind == "embedded":
-        return EmbeddedGraphStore(home / "graphrisk.db")
-    return open_test_store(kind, tmp_path)  # Neo4j: the test server, emptied
-
-
-@pytest.mark.parametrize("kind", ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def test_kill_9_mid_load_then_rerun(kind: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", STORE_PARAMS)
+def test_kill_9_mid_load_then_rerun(kind: StoreKind, tmp_path: Path) -> None:
     data = tmp_path / "data"
     generate_dataset(3000, 11, data)
     home = tmp_path / "home"
     home.mkdir()
-    watcher = _watcher(kind, home, tmp_path)
+    # The store a command run with GRAPHRISK_HOME=home opens, emptied.
+    watcher = open_test_store(kind, home)
     env = {**os.environ, "GRAPHRISK_HOME": str(home), "GRAPHRISK_BATCH_SIZE": "100",
-           "GRAPHRISK_STORE": kind}
+           "GRAPHRISK_STORE": kind.value}
     command = [sys.executable, "-m", "graphrisk", "ingest", str(data)]
     try:
         with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

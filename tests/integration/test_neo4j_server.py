@@ -86,17 +86,23 @@ def test_constraint_violation_is_a_data_error_naming_the_row(tmp_path) -> None:
     import pandas as pd
 
     from graphrisk.errors import StoreError
+    from graphrisk.store.base import BatchCheckpoint
 
     store = open_test_store("neo4j", tmp_path)
     try:
         store.begin_load("dup", {})  # customers empty: new rows are CREATEd without a check
         row = {"customer_id": "C-DUP", "name": "Dup", "segment": "retail", "country": "DE",
                "kyc_status": "verified", "onboarding_date": "2024-01-01"}
-        store.upsert("customers", pd.DataFrame([row]))
-        # A second batch with the same id (the validator never lets a load do this) breaks
-        # the uniqueness constraint; the error names the offending row and nothing is written.
-        with pytest.raises(StoreError, match=r"uniqueness rule.*offending row: .*C-DUP"):
-            store.upsert("customers", pd.DataFrame([{**row, "name": "Other"}]))
+        store.upsert("customers", pd.DataFrame([row]),
+                     checkpoint=BatchCheckpoint("dup", "customers.csv", 0))
+        # A second batch of the load with the same id (the validator never lets a load do
+        # this) breaks the uniqueness constraint; the error names the offending row and the
+        # statement, and nothing is written.
+        with pytest.raises(StoreError, match=r"uniqueness rule.*offending row: .*C-DUP") as err:
+            store.upsert("customers", pd.DataFrame([{**row, "name": "Other"}]),
+                         checkpoint=BatchCheckpoint("dup", "customers.csv", 1))
+        assert err.value.query == "upsert_customers"
+        assert store.completed_batches("dup") == {("customers.csv", 0)}
         assert store.counts()["customers"] == 1
         assert store.get_node(NodeRef(NodeLabel.CUSTOMER, "C-DUP")).properties["name"] == "Dup"
     finally:
