@@ -192,14 +192,14 @@ class ScoringResult:
 
 
 def network_engine_for(store: GraphStore, snapshot: GraphSnapshot) -> NetworkEngine:
-    """GDS inside Neo4j for the Neo4j store, Python on the snapshot otherwise."""
-    if store.kind == "neo4j":
-        from graphrisk.store.gds import GdsNetworkEngine
-        from graphrisk.store.neo4j import Neo4jGraphStore
+    """The store's own engine where it runs the network inside the database, else Python.
 
-        assert isinstance(store, Neo4jGraphStore)
-        return GdsNetworkEngine(store)
-    return PythonNetworkEngine(snapshot)
+    Why ask the store: scoring never tests which store it holds. A store with the
+    ``StoreCapability.IN_DATABASE_NETWORK`` capability (Neo4j with GDS) returns its engine;
+    every other store says ``None`` and the network is analysed on ``snapshot``.
+    """
+    engine = store.in_database_network_engine()
+    return engine if engine is not None else PythonNetworkEngine(snapshot)
 
 
 def score_store(
