@@ -29,6 +29,12 @@ from .lookups import (
 )
 from .world import Accounts, Counterparties, Customers, Loans, World
 
+__all__ = [
+    "make_accounts",
+    "make_counterparties",
+    "make_loans",
+]
+
 
 def make_accounts(rng: np.random.Generator, customers: Customers) -> Accounts:
     """One to three accounts per customer: a current account first, then savings or cards."""

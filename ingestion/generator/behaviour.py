@@ -32,6 +32,12 @@ from .draws import (
 from .identifiers import change_values
 from .world import Loans, World
 
+__all__ = [
+    "make_normal_changes",
+    "make_normal_holders",
+    "make_normal_transactions",
+]
+
 
 def make_normal_transactions(world: World, loans: Loans) -> None:
     """Everyday banking for every customer: pay in, pay bills, shop, transfer, use cash."""

@@ -14,6 +14,16 @@ from graphrisk.domain import ENTITIES
 
 from .draws import DAY, EPOCH_DAY
 
+__all__ = [
+    "dates",
+    "datetimes",
+    "entity_table",
+    "ids",
+    "ints",
+    "lookup",
+    "take",
+]
+
 
 def ids(prefix: str, count: int, width: int) -> pa.Array:
     """Business ids ``<prefix><zero-padded number>`` for 0..count-1, built in C++."""

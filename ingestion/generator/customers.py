@@ -23,6 +23,12 @@ from .lookups import (
 )
 from .world import Customers, Truth
 
+__all__ = [
+    "credit_scores",
+    "make_customers",
+    "shape_risky_profiles",
+]
+
 
 def make_customers(rng: np.random.Generator, n: int) -> Customers:
     """Customers: mostly retail, some SME, corporate and private-banking clients."""

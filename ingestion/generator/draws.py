@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "DAY",
+    "EPOCH_DAY",
+    "HOUR",
+    "PERIOD_DAYS",
+    "business_seconds",
+    "lognormal",
+    "month_days",
+    "pick",
+    "weekdays",
+    "within",
+]
+
 _PERIOD_START = np.datetime64("2025-01-01", "D")
-PERIOD_DAYS = 365
+PERIOD_DAYS = 365  # one year of activity
 _PERIOD_START_WEEKDAY = 2  # 2025-01-01 was a Wednesday (Monday = 0)
-DAY = 86_400
-HOUR = 3_600
+DAY = 86_400  # seconds
+HOUR = 3_600  # seconds
 EPOCH_DAY = int(_PERIOD_START.astype(np.int64))  # days since 1970-01-01
 
 

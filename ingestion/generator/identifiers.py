@@ -24,11 +24,18 @@ from .lookups import (
 )
 from .world import Customers, World
 
+__all__ = [
+    "ATTACKER_BASE",
+    "change_values",
+    "identifier_texts",
+]
+
 # Identifier "bases": each distinct identifier value is a number; customers who share an
 # identifier share its number. Numbers from these offsets never clash with customer indices.
 _FRESH_BASE = 50_000_000  # new values in account changes
 ATTACKER_BASE = 90_000_000  # devices of account-takeover attackers
-_ADDRESS_BLOCK = 40 * 9 * 199  # streets x street kinds x house numbers; 7919 is coprime
+# Houses per flat number: streets x street kinds x 199 house numbers; 7,919 (a prime) is coprime.
+_ADDRESS_BLOCK = len(STREETS) * len(STREET_KINDS) * 199
 
 
 def _phone_text(number: int, code: str, variant: int) -> str:

@@ -17,6 +17,32 @@ from graphrisk.policy import (
     DEFAULT_REPORTING_THRESHOLD,
 )
 
+__all__ = [
+    "ALL_INDUSTRIES",
+    "COMPANY_SUFFIX",
+    "COMPANY_WORDS",
+    "COUNTRIES",
+    "COUNTRY_CITY",
+    "COUNTRY_CURRENCY",
+    "COUNTRY_PHONE",
+    "CURRENCIES",
+    "EMAIL_DOMAINS",
+    "FIRST_NAMES",
+    "HIGH_RISK_COUNTRIES",
+    "HIGH_RISK_COUNTRY_CODES",
+    "HIGH_RISK_INDUSTRIES",
+    "HOME_COUNTRIES",
+    "HOME_WEIGHTS",
+    "INDUSTRIES",
+    "INDUSTRY_NOUN",
+    "LAST_NAMES",
+    "MERCHANT_INDUSTRIES",
+    "MERCHANT_WEIGHTS",
+    "REPORTING_THRESHOLD",
+    "STREETS",
+    "STREET_KINDS",
+]
+
 #: Industries that a risk team treats as high-risk (the core policy's default list).
 HIGH_RISK_INDUSTRIES: tuple[str, ...] = DEFAULT_HIGH_RISK_INDUSTRIES
 #: Countries that a risk team treats as high-risk (the core policy's default list).

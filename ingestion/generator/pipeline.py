@@ -36,6 +36,12 @@ from .truth import build_truth_tables
 from .world import Identity, World
 from .writers import write_all
 
+__all__ = [
+    "MIN_CUSTOMERS",
+    "GenerationSummary",
+    "generate_dataset",
+]
+
 logger = logging.getLogger("graphrisk.ingestion.generator")
 
 #: Fewer customers leave no room to plant every typology at least once.

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+__all__ = [
+    "Progress",
+]
+
 
 class Progress:
     """Calls the caller's progress callback with a monotone fraction per named step."""

@@ -60,6 +60,11 @@ from .world import (
     World,
 )
 
+__all__ = [
+    "GENERATED_ENTITIES",
+    "build_tables",
+]
+
 #: The entities the generator writes: all but ``customer_features`` (a bank brings its own).
 GENERATED_ENTITIES = tuple(spec for spec in ENTITIES if spec.name != "customer_features")
 

@@ -13,6 +13,11 @@ from .columns import ids, lookup, take
 from .registry import NORMAL_TYPOLOGY, TYPOLOGY_CODE, TYPOLOGY_NAMES
 from .world import World
 
+__all__ = [
+    "TRUTH_README",
+    "build_truth_tables",
+]
+
 TRUTH_README = """\
 # Ground truth of this synthetic data set
 

@@ -13,6 +13,11 @@ from .progress import Progress
 from .tables import GENERATED_ENTITIES
 from .truth import TRUTH_README
 
+__all__ = [
+    "write_all",
+    "write_table",
+]
+
 logger = logging.getLogger(__name__)
 
 

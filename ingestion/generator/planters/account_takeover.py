@@ -11,6 +11,12 @@ from ..identifiers import ATTACKER_BASE, change_values
 from ..world import Group, World
 from .base import episode_start, transfer
 
+__all__ = [
+    "known_label",
+    "plant_account_takeover",
+    "takeover_roles",
+]
+
 
 def plant_account_takeover(world: World, index: int, group: Group) -> None:
     """Account takeover: a burst of detail changes and a password reset on each victim's

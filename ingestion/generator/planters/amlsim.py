@@ -18,6 +18,24 @@ from .base import (
     transfer,
 )
 
+__all__ = [
+    "bipartite_roles",
+    "fan_in_roles",
+    "fan_out_roles",
+    "gather_scatter_roles",
+    "plant_bipartite",
+    "plant_cycle",
+    "plant_fan_in",
+    "plant_fan_out",
+    "plant_gather_scatter",
+    "plant_random",
+    "plant_scatter_gather",
+    "plant_stack",
+    "random_roles",
+    "scatter_gather_roles",
+    "stack_roles",
+]
+
 
 def plant_fan_in(world: World, index: int, group: Group) -> None:
     """AMLSim fan-in: many originators send to one beneficiary (members[0])."""

@@ -14,6 +14,14 @@ import numpy as np
 from ..draws import PERIOD_DAYS, business_seconds, lognormal, weekdays
 from ..world import Group, World
 
+__all__ = [
+    "Planter",
+    "episode_start",
+    "laundering_amount",
+    "member_roles",
+    "transfer",
+]
+
 #: Plants one group: ``planter(world, group_index, group)`` adds its transactions, identifiers,
 #: changes and holders to the world. ``group_index`` tags the planted transactions.
 Planter = Callable[[World, int, Group], None]

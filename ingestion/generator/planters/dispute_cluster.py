@@ -10,6 +10,10 @@ from ..draws import PERIOD_DAYS, business_seconds, lognormal, pick
 from ..world import Group, World
 from .base import transfer
 
+__all__ = [
+    "plant_dispute_cluster",
+]
+
 
 def plant_dispute_cluster(world: World, index: int, group: Group) -> None:
     """Linked customers (shared IP, money between them) buying at the same few merchants and

@@ -8,6 +8,11 @@ from ..draws import HOUR, PERIOD_DAYS, business_seconds, weekdays
 from ..world import Group, World
 from .base import transfer
 
+__all__ = [
+    "known_label",
+    "plant_high_risk_profile",
+]
+
 
 def plant_high_risk_profile(world: World, index: int, group: Group) -> None:
     """High-risk industry or country with pass-through flows: round sums in from offshore

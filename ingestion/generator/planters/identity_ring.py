@@ -8,6 +8,10 @@ from ..draws import HOUR, lognormal, within
 from ..world import Group, World
 from .base import episode_start, transfer
 
+__all__ = [
+    "plant_identity_ring",
+]
+
 
 def plant_identity_ring(world: World, index: int, group: Group) -> None:
     """Synthetic identities: shared contact details and devices, money shuffled among them,

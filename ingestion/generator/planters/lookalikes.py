@@ -20,6 +20,14 @@ from ..draws import (
 from ..world import Group, World
 from .base import transfer
 
+__all__ = [
+    "family_roles",
+    "payroll_roles",
+    "plant_family",
+    "plant_payroll",
+    "plant_profile_lookalike",
+]
+
 
 def plant_family(world: World, index: int, group: Group) -> None:
     """Households: one address, often one landline and router, a joint account, pocket

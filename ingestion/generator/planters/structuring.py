@@ -15,6 +15,11 @@ from ..lookups import REPORTING_THRESHOLD
 from ..world import Group, World
 from .base import transfer
 
+__all__ = [
+    "plant_structuring",
+    "structuring_roles",
+]
+
 
 def plant_structuring(world: World, index: int, group: Group) -> None:
     """Structuring: repeated cash deposits just under the reporting threshold, passed on to a
