@@ -16,7 +16,8 @@ from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.domain import NodeLabel, RelType
 from graphrisk.errors import NotFoundError
 from graphrisk.graph import NodeRef
-from graphrisk.store.base import GraphStore
+from graphrisk.store import registered_kinds
+from graphrisk.store.base import GraphStore, StoreCapability
 from tests.stores import STORE_PARAMS, open_test_store
 
 
@@ -198,3 +199,22 @@ def test_customer_features_load_reload_and_come_back(loaded: GraphStore,
     assert {ref.label for ref in sub.node_refs()} == {NodeLabel.CUSTOMER, NodeLabel.ACCOUNT,
                                                        NodeLabel.IDENTIFIER}
     assert loaded.consistency_problems() == []
+
+
+def test_capabilities_say_what_the_store_offers(store: GraphStore) -> None:
+    assert store.kind in registered_kinds()
+    engine = store.in_database_network_engine()
+    assert (engine is not None) == (StoreCapability.IN_DATABASE_NETWORK in store.capabilities)
+
+
+def test_bad_scores_are_refused_before_anything_is_written(loaded: GraphStore) -> None:
+    scores = pd.DataFrame({"customer_id": ["C2", "C2"], "score": [1.0, 2.0],
+                           "tier": ["low", "low"], "reasons": [[], []]})
+    with pytest.raises(ValueError, match="more than once"):
+        loaded.write_scores("bad", "test", {}, scores)
+    assert loaded.score_history("C2").empty
+    missing = pd.DataFrame({"customer_id": ["C2", "C3"], "score": [float("nan"), 5.0],
+                            "tier": ["low", "low"], "reasons": [["x"], ["y"]]})
+    loaded.write_scores("partial", "test", {}, missing)
+    assert loaded.score_history("C2").empty  # no score, no row
+    assert loaded.score_history("C3")["score"].tolist() == [5.0]
