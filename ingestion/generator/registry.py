@@ -3,8 +3,10 @@
 Why one entry: a typology is several facts that must agree — how many groups to plant and of
 whom, the role of each member, the planter that reads the members in that order, and the label
 an investigator would give a caught member. An entry holds them all, so adding a typology is
-one planter module and one entry here, and dropping a planter cannot go unnoticed (a test
-checks the registry against the typologies the truth can name).
+one planter module in :mod:`.planters`, one entry here and its name in the public list it
+belongs to (:data:`RISKY_TYPOLOGIES` or :data:`LOOKALIKE_TYPOLOGIES`, which detectors and
+benchmarks read); ``tests/unit/test_generator_registry.py`` fails if the two disagree or if a
+registered typology plants nothing.
 
 The order of :data:`TYPOLOGIES` is the order groups are drawn and planted in. Everything comes
 from one random generator, so that order is part of the output: reordering the entries changes
