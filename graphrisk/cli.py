@@ -35,8 +35,9 @@ from graphrisk.errors import GraphRiskError
 from graphrisk.service import (
     ProgressEvent,
     RiskService,
+    convert_public_dataset,
     generate_sample,
-    load_configured_policy,
+    read_policy,
     settings_for,
 )
 
@@ -202,14 +203,8 @@ def import_berka(
                                        help="Also load the converted files.")] = True,
 ) -> None:
     """Convert the Berka (PKDD'99) bank into input files, and load them."""
-    from graphrisk.ingestion.berka import convert_berka, find_berka_dir
-
     with _friendly_errors():
-        folder = source or find_berka_dir()
-        if folder is None:
-            raise GraphRiskError("Berka data set not found; pass its folder or set "
-                                 "GRAPHRISK_DATASETS_DIR to the folder holding berka_pkdd99/")
-        summary = convert_berka(folder, out)
+        folder, summary = convert_public_dataset("berka", source, out)
         console.print(f"Converted Berka from {folder} into {out}: " + ", ".join(
             f"{n:,} {entity}" for entity, n in summary.rows.items()))
         if load:
@@ -229,16 +224,11 @@ def import_fdcompcn(
                                        help="Also load the converted files.")] = True,
 ) -> None:
     """Convert FDCompCN (listed-company fraud, SplitGNN) into input files, and load them."""
-    from graphrisk.ingestion.fdcompcn import convert_fdcompcn, find_fdcompcn_dir
-
     with _friendly_errors():
-        folder = source or find_fdcompcn_dir()
-        if folder is None:
-            raise GraphRiskError("FDCompCN data set not found; pass its folder or set "
-                                 "GRAPHRISK_DATASETS_DIR to the folder holding fdcompcn/")
         try:
-            summary = convert_fdcompcn(folder, out, label_splits=[
-                s.strip() for s in labels.split(",") if s.strip()])
+            folder, summary = convert_public_dataset(
+                "fdcompcn", source, out,
+                label_splits=[s.strip() for s in labels.split(",") if s.strip()])
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--labels") from exc
         console.print(f"Converted FDCompCN from {folder} into {out}: " + ", ".join(
@@ -506,14 +496,10 @@ def policy(
         help="Check this policy file instead of the configured one.")] = None,
 ) -> None:
     """Show the risk policy per tier (GRAPHRISK_POLICY_FILE, or the shipped default)."""
-    from graphrisk.policy import load_policy
     from graphrisk.presentation import print_policy
 
     with _friendly_errors():
-        if check:
-            loaded, source = load_policy(check), check
-        else:
-            loaded, source = load_configured_policy(get_settings())
+        loaded, source = read_policy(check)
     print_policy(console, loaded, source)
     console.print(f"[green]{source} is valid[/]")
 

@@ -52,9 +52,11 @@ __all__ = [
     "ProgressEvent",
     "RiskService",
     "StoreStatus",
+    "convert_public_dataset",
     "generate_sample",
     "load_configured_policy",
     "open_service",
+    "read_policy",
     "settings_for",
 ]
 
@@ -403,6 +405,56 @@ def generate_sample(customers: int, seed: int, out: Path, *, file_format: str = 
 
     return generate_dataset(customers, seed, Path(out), file_format=file_format,  # type: ignore[arg-type]
                             progress=step)
+
+
+def convert_public_dataset(name: str, source: Path | None, out: Path, *,
+                           label_splits: list[str] | None = None) -> tuple[Path, Any]:
+    """Convert a public data set (``berka`` or ``fdcompcn``) into GraphRisk's input files.
+
+    Args:
+        name: ``berka`` (the PKDD'99 Czech bank) or ``fdcompcn`` (listed-company fraud).
+        source: the data set's folder; by default the one under ``GRAPHRISK_DATASETS_DIR``.
+        out: where the input files are written (load them with
+            :meth:`RiskService.ingest_folder`).
+        label_splits: FDCompCN only: the splits whose fraud labels are written.
+
+    Returns:
+        The folder read and the converter's summary (``rows`` per entity, ``notes``).
+
+    Raises:
+        ConfigError: the data set is not found.
+        ValueError: an unknown name or label split.
+    """
+    if name == "berka":
+        from graphrisk.ingestion.berka import convert_berka, find_berka_dir
+
+        folder = source or find_berka_dir()
+        if folder is None:
+            raise ConfigError("Berka data set not found; pass its folder or set "
+                              "GRAPHRISK_DATASETS_DIR to the folder holding berka_pkdd99/")
+        return folder, convert_berka(folder, out)
+    if name == "fdcompcn":
+        from graphrisk.ingestion.fdcompcn import convert_fdcompcn, find_fdcompcn_dir
+
+        folder = source or find_fdcompcn_dir()
+        if folder is None:
+            raise ConfigError("FDCompCN data set not found; pass its folder or set "
+                              "GRAPHRISK_DATASETS_DIR to the folder holding fdcompcn/")
+        splits = ["train", "valid", "test"] if label_splits is None else label_splits
+        return folder, convert_fdcompcn(folder, out, label_splits=splits)
+    raise ValueError(f"unknown public data set {name!r}; use berka or fdcompcn")
+
+
+def read_policy(path: Path | None = None, settings: Settings | None = None
+                ) -> tuple[RiskPolicy, Path]:
+    """A policy file checked (``path``), or the configured one; with the path it came from.
+
+    Raises:
+        ConfigError: the file is missing or breaks a rule (the message names the field).
+    """
+    if path is not None:
+        return load_policy(path), path
+    return load_configured_policy(settings or get_settings())
 
 
 def load_configured_policy(settings: Settings) -> tuple[RiskPolicy, Path]:

@@ -13,7 +13,8 @@ COMPOSITION = [
     r"\bscore_store\b", r"\bscore_customers\b", r"\bopen_store\b", r"graphrisk\.store\b",
     r"\bpredict_store\b", r"\btrain_on_store\b",
     r"\bexplain_store\b", r"\bingest_directory\b", r"\bScoringSettings\b",
-    r"load_policy\(settings", r"policy_file or",
+    r"\bload_policy\b", r"policy_file or", r"\bconvert_(berka|fdcompcn)\b",
+    r"\bgenerate_dataset\b", r"graphrisk\.models\.lifecycle",
 ]
 
 
