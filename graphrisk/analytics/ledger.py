@@ -50,6 +50,7 @@ __all__ = [
     "ROUND_UNIT",
     "TransactionLedger",
     "build_ledger",
+    "ledger_for",
 ]
 
 #: Seconds in a day.

@@ -14,10 +14,11 @@ from graphrisk.analytics.factors import (
     explain_factors,
     factor_percentiles,
 )
+from graphrisk.analytics.ledger import build_ledger
 from graphrisk.graph import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 # --------------------------------------------------------------------------------------------
 # A tiny bank that a person can check by eye
@@ -111,6 +112,15 @@ def tiny() -> GraphSnapshot:
 @pytest.fixture
 def tiny_factors(tiny: GraphSnapshot) -> pd.DataFrame:
     return compute_risk_factors(tiny).set_index("customer_id")
+
+
+def test_a_shared_ledger_gives_the_same_factors_at_its_own_threshold(tiny: GraphSnapshot) -> None:
+    ledger = build_ledger(tiny, reporting_threshold=9_600.0)
+    pd.testing.assert_frame_equal(
+        compute_risk_factors(tiny, reporting_threshold=9_600.0, ledger=ledger),
+        compute_risk_factors(tiny, reporting_threshold=9_600.0))
+    with pytest.raises(ValueError, match="reporting_threshold"):
+        compute_risk_factors(tiny, ledger=ledger)
 
 
 def test_one_sorted_row_per_customer_with_every_factor(tiny: GraphSnapshot) -> None:

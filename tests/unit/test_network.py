@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from graphrisk.analytics.ledger import build_ledger
 from graphrisk.analytics.network import (
     NetworkSettings,
     PythonNetworkEngine,
@@ -33,6 +34,15 @@ def test_tiny_ring_rings_and_communities(tiny_snapshot: GraphSnapshot) -> None:
     assert result.propagated_risk.sum() == pytest.approx(1.0)
     assert result.propagated_risk["C3"] > result.propagated_risk["C5"] > 0
     assert result.propagated_risk["C1"] == 0.0
+
+
+def test_a_shared_ledger_gives_the_same_answer(tiny_snapshot: GraphSnapshot) -> None:
+    alone = PythonNetworkEngine(tiny_snapshot).analyse({"C2": 1.0}, NetworkSettings())
+    shared = PythonNetworkEngine(tiny_snapshot, ledger=build_ledger(tiny_snapshot)).analyse(
+        {"C2": 1.0}, NetworkSettings())
+    pd.testing.assert_series_equal(alone.propagated_risk, shared.propagated_risk)
+    pd.testing.assert_series_equal(alone.rings, shared.rings)
+    pd.testing.assert_series_equal(alone.communities, shared.communities)
 
 
 def test_the_degree_cut_off_breaks_rings(tiny_snapshot: GraphSnapshot) -> None:

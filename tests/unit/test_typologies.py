@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from graphrisk.analytics.ledger import build_ledger
 from graphrisk.analytics.typologies import (
     INSTANCE_COLUMNS,
     PER_CUSTOMER_COLUMNS,
@@ -135,6 +136,16 @@ def test_same_snapshot_in_another_row_order_gives_the_same_result() -> None:
     second = detect_typologies(_bank(transfers[::-1]))
     pd.testing.assert_frame_equal(first.instances, second.instances)
     pd.testing.assert_frame_equal(first.per_customer, second.per_customer)
+
+
+def test_a_shared_ledger_gives_the_same_result_and_must_be_the_snapshots() -> None:
+    snapshot = _bank(RING)
+    alone = detect_typologies(snapshot)
+    shared = detect_typologies(snapshot, ledger=build_ledger(snapshot))
+    pd.testing.assert_frame_equal(alone.instances, shared.instances)
+    pd.testing.assert_frame_equal(alone.per_customer, shared.per_customer)
+    with pytest.raises(ValueError, match="another snapshot"):
+        detect_typologies(_bank(RING), ledger=build_ledger(snapshot))
 
 
 def test_timestamps_with_offsets_or_as_datetimes_read_the_same() -> None:
