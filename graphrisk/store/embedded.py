@@ -155,8 +155,9 @@ class _ConnectionPerThread:
     connection would also mix their transactions. Connections are opened with
     ``check_same_thread=False`` only so that :meth:`close_all` (and the clean-up of threads
     that have ended) may close them from another thread; apart from that, each is used by
-    the thread that opened it alone. Python's ``sqlite3`` is built thread-safe, so closing an
-    idle connection from another thread is allowed.
+    the thread that opened it alone. Closing an idle connection from another thread is
+    allowed when SQLite is built thread-safe (``sqlite3.threadsafety`` 1 or 3, checked when
+    the store opens).
 
     Args:
         connect: opens one connection, set up for the store.
@@ -217,7 +218,8 @@ class EmbeddedGraphStore(GraphStore):
     """The embedded default store (SQLite, WAL mode): the :class:`GraphStore` primitives.
 
     Safe to share between threads: each thread runs its statements on a connection of its
-    own (see the module docstring); :meth:`close` closes all of them.
+    own (see the module docstring); :meth:`close` closes all of them, so call it once no
+    other thread is still using the store (a server's shutdown).
 
     Args:
         path: the database file; its folder is created. Opening an existing file keeps its
@@ -237,6 +239,10 @@ class EmbeddedGraphStore(GraphStore):
 
     def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
         super().__init__()
+        if sqlite3.threadsafety == 0:  # pragma: no cover - CPython's builds are thread-safe
+            raise StoreUnavailableError(
+                f"this Python's SQLite {sqlite3.sqlite_version} is built single-threaded; "
+                "the embedded store needs a thread-safe build")
         self.path = Path(path)
         self._timeout = timeout
         try:
