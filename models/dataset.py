@@ -55,6 +55,7 @@ from graphrisk.analytics.factors import (
     DEFAULT_HIGH_RISK_INDUSTRIES,
     DEFAULT_REPORTING_THRESHOLD,
 )
+from graphrisk.analytics.ledger import TransactionLedger
 from graphrisk.graph import GraphSnapshot
 from graphrisk.models._pyg import HeteroData
 from graphrisk.models.encoders import ENCODERS_FORMAT_VERSION, FeatureEncoders, fit_encoders
@@ -137,6 +138,7 @@ def build_graph_dataset(
     reporting_threshold: float = DEFAULT_REPORTING_THRESHOLD,
     high_risk_industries: frozenset[str] = DEFAULT_HIGH_RISK_INDUSTRIES,
     high_risk_countries: frozenset[str] = DEFAULT_HIGH_RISK_COUNTRIES,
+    ledger: TransactionLedger | None = None,
 ) -> GraphDataset:
     """Build the heterogeneous customer graph of a snapshot (see the module docstring).
 
@@ -149,12 +151,16 @@ def build_graph_dataset(
         reporting_threshold: the reporting threshold (structuring factor and edge feature).
         high_risk_industries: industry codes treated as high-risk.
         high_risk_countries: ISO country codes treated as high-risk.
+        ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, when the
+            caller shares one with the analytics (built with the reporting threshold in
+            force: the encoders' when given); built here if not.
 
     Returns:
         The dataset; customers in ``customer_id`` order.
 
     Raises:
-        ValueError: the snapshot has no customers, or ``max_identifier_degree`` is below 2.
+        ValueError: the snapshot has no customers, ``max_identifier_degree`` is below 2, or
+            ``ledger`` belongs to another snapshot or reporting threshold.
     """
     if encoders is not None:
         settings = dict(encoders.settings)
@@ -174,7 +180,7 @@ def build_graph_dataset(
                  .sort_values("customer_id").reset_index(drop=True))
     if customers.empty:
         raise ValueError("the snapshot holds no customers")
-    raw = build_raw_graph(snapshot, customers, settings)
+    raw = build_raw_graph(snapshot, customers, settings, ledger)
     if encoders is None:
         encoders = fit_encoders(raw.frames(), raw.categorical, settings, FIXED_VOCABULARIES)
 

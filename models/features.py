@@ -23,15 +23,20 @@ Choices worth knowing:
   node would only pass the same counts along a longer path.
 * **Loans and account changes** are account features (counts, loans in trouble), for the same
   reason.
-* **Customer features** are the 15 individual factors of
-  :func:`graphrisk.analytics.factors.compute_risk_factors` (the heavy-tailed ones as
-  ``log1p``) plus credit score, log income, age, tenure, account and identifier counts,
+* **Customer features** are the individual factors of
+  :func:`graphrisk.analytics.factors.compute_risk_factors`, each scaled as its entry in the
+  factor registry says (:func:`graphrisk.analytics.factor_registry.scale_for_model`: the
+  heavy-tailed ones as ``log1p``), so a new factor becomes a feature with no edit here; plus
+  credit score, log income, age, tenure, account and identifier counts,
   disputes by kind, and one-hot segment, KYC status, industry and country, with a
   ``*_missing`` flag where a value can be absent.
 * **Payments** are aggregated per (payer, payee) pair into one edge: log total amount, log
   count, log largest amount, years before the end of the data of the first and the last
   payment, share at odd hours (00-05 UTC), share in round hundreds of at least 1,000, share
-  just under the reporting threshold.
+  just under the reporting threshold. Who paid whom, the amount, the time and those three
+  predicates are read from the snapshot's transaction ledger
+  (:mod:`graphrisk.analytics.ledger`), where they are defined for the factors too; a payment
+  whose time is unknown counts in the amounts but not in the times or the odd-hours share.
 * **Bring-your-own customer features**: every feature name in the snapshot's
   ``customer_features`` (bureau variables, financial-statement ratios...) becomes a numeric
   column ``feature:<name>``, with a ``feature:<name>_missing`` flag (a customer without a row
@@ -53,8 +58,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from graphrisk.analytics.factors import FACTOR_COLUMNS, compute_risk_factors
+from graphrisk.analytics.factor_registry import scale_for_model
+from graphrisk.analytics.factors import compute_risk_factors
+from graphrisk.analytics.ledger import TransactionLedger, ledger_for
 from graphrisk.domain import (
     ACCOUNT_STATUSES,
     ACCOUNT_TYPES,
@@ -109,15 +117,8 @@ def reverse_edge_type(edge_type: tuple[str, str, str]) -> tuple[str, str, str]:
 EDGE_TYPES: tuple[tuple[str, str, str], ...] = FORWARD_EDGE_TYPES + tuple(
     reverse_edge_type(e) for e in FORWARD_EDGE_TYPES)
 
-# Factors whose tails are long (counts, amounts, ratios): log1p before standardising.
-_LOG_FACTORS = frozenset({
-    "dispute_count", "dispute_amount", "fraud_claims", "large_txn_ratio",
-    "account_changes_30d_max", "velocity_burst", "structuring_count",
-})
 _TROUBLED_LOANS = ("finished_unpaid", "running_in_debt")
 _YEAR_SECONDS = 365.25 * 86_400
-_ODD_HOURS = (0, 5)
-_ROUND_UNIT, _ROUND_MINIMUM = 100.0, 1_000.0
 
 
 def edge_key(edge_type: tuple[str, str, str]) -> str:
@@ -173,7 +174,8 @@ class RawGraph:
 
 
 def build_raw_graph(snapshot: GraphSnapshot, customers: pd.DataFrame,
-                    settings: Mapping[str, Any]) -> RawGraph:
+                    settings: Mapping[str, Any],
+                    ledger: TransactionLedger | None = None) -> RawGraph:
     """The raw node and edge tables of a snapshot (see the module docstring).
 
     Args:
@@ -183,11 +185,19 @@ def build_raw_graph(snapshot: GraphSnapshot, customers: pd.DataFrame,
             ``high_risk_industries`` (lower case), ``high_risk_countries`` (upper case) and
             optionally ``customer_features`` (the bring-your-own names to read, in order), as
             in :attr:`graphrisk.models.encoders.FeatureEncoders.settings`.
+        ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, built with
+            the settings' ``reporting_threshold``, when the caller shares one; built here if
+            not.
 
     Returns:
         The raw graph; accounts and counterparties in id order, shared identifiers in id order.
+
+    Raises:
+        ValueError: ``ledger`` belongs to another snapshot or reporting threshold.
     """
-    end = _end_of_data(snapshot, customers)
+    ledger = ledger_for(snapshot, ledger,
+                        reporting_threshold=float(settings["reporting_threshold"]))
+    end = _end_of_data(ledger, customers)
     customer_index = pd.Index(customers["customer_id"].astype(str))
     accounts = (snapshot.accounts.drop_duplicates("account_id")
                 .sort_values("account_id").reset_index(drop=True))
@@ -199,13 +209,12 @@ def build_raw_graph(snapshot: GraphSnapshot, customers: pd.DataFrame,
     holds_index, holds = _holds(snapshot, accounts, customer_index, account_index)
     identifiers, uses_index, uses, identifier_counts = _identifiers(
         snapshot.identifiers, customer_index, int(settings["max_identifier_degree"]), end)
-    transfers = _Transfers.build(snapshot.transactions, account_index, counterparty_index,
-                                 float(settings["reporting_threshold"]), end)
+    transfers = _Transfers.build(ledger, account_index, counterparty_index, end)
     account_owner = customer_index.get_indexer(accounts["customer_id"].astype(str))
     account_frame = _account_features(snapshot, accounts, account_index, holds_index,
                                        transfers, end)
     customer_frame = _customer_features(
-        snapshot, customers, customer_index, accounts, account_owner, holds_index,
+        snapshot, ledger, customers, customer_index, accounts, account_owner, holds_index,
         holds, identifier_counts, settings, end)
     customer_frame = pd.concat([customer_frame, _brought_features(
         snapshot.customer_features, customer_index,
@@ -244,13 +253,15 @@ def _seconds(values: pd.Series) -> np.ndarray:
     return seconds
 
 
-def _end_of_data(snapshot: GraphSnapshot, customers: pd.DataFrame) -> float:
+def _end_of_data(ledger: TransactionLedger, customers: pd.DataFrame) -> float:
     """The last transaction time (else the last onboarding), in seconds since 1970."""
-    for values in (snapshot.transactions.get("timestamp"), customers.get("onboarding_date")):
-        if values is not None and len(values):
-            seconds = _seconds(values)
-            if np.isfinite(seconds).any():
-                return float(np.nanmax(seconds))
+    if ledger.timed.any():
+        return float(ledger.seconds[ledger.timed].max())
+    values = customers.get("onboarding_date")
+    if values is not None and len(values):
+        seconds = _seconds(values)
+        if np.isfinite(seconds).any():
+            return float(np.nanmax(seconds))
     return 0.0
 
 
@@ -319,28 +330,24 @@ class _Transfers:
     counterparty_in: np.ndarray
 
     @classmethod
-    def build(cls, txns: pd.DataFrame, account_index: pd.Index, counterparty_index: pd.Index,
-              threshold: float, end: float) -> _Transfers:
+    def build(cls, ledger: TransactionLedger, account_index: pd.Index,
+              counterparty_index: pd.Index, end: float) -> _Transfers:
         n_acc, n_cp = len(account_index), len(counterparty_index)
-        from_acc = account_index.get_indexer(txns["from_account_id"].astype("string")
-                                             .fillna("").astype(str))
-        to_acc = account_index.get_indexer(txns["to_account_id"].astype("string")
-                                           .fillna("").astype(str))
-        from_cp = counterparty_index.get_indexer(txns["from_counterparty_id"].astype("string")
-                                                 .fillna("").astype(str))
-        to_cp = counterparty_index.get_indexer(txns["to_counterparty_id"].astype("string")
-                                               .fillna("").astype(str))
-        amount = np.nan_to_num(pd.to_numeric(txns["amount"], errors="coerce")
-                               .to_numpy(dtype=np.float64))
-        seconds = _seconds(txns["timestamp"])
-        hour = np.floor((seconds % 86_400) / 3_600)
-        odd = np.where(np.isnan(seconds), np.nan,
-                       ((hour >= _ODD_HOURS[0]) & (hour < _ODD_HOURS[1])).astype(float))
-        rounded = ((amount >= _ROUND_MINIMUM)
-                   & (np.abs(amount - np.round(amount / _ROUND_UNIT) * _ROUND_UNIT) < 0.005))
-        under = (amount >= 0.9 * threshold) & (amount < threshold)
-        columns = {"amount": amount, "t": seconds, "odd": odd,
-                   "round": rounded.astype(float), "under": under.astype(float)}
+        # The ledger's codes as node positions; counterparties that only transactions name
+        # are no node (-1), like a payment's missing end.
+        account = _node_positions(ledger.account_ids, account_index)
+        party = _node_positions(ledger.counterparty_ids, counterparty_index)
+        from_acc, to_acc = account[ledger.payer_account], account[ledger.payee_account]
+        from_cp, to_cp = party[ledger.payer_counterparty], party[ledger.payee_counterparty]
+        amount = ledger.amount
+        timed = ledger.timed
+        columns = {
+            "amount": amount,
+            "t": np.where(timed, ledger.seconds, np.nan),
+            "odd": np.where(timed, ledger.odd_hour, np.nan),
+            "round": ledger.round_amount.astype(float),
+            "under": ledger.just_under_threshold.astype(float),
+        }
 
         edges = {}
         for edge_type, src, dst in (
@@ -366,6 +373,13 @@ class _Transfers:
             account_partners=_count(partners["a"].to_numpy(), n_acc),
             counterparty_out=totals(from_cp, n_cp), counterparty_in=totals(to_cp, n_cp),
         )
+
+
+def _node_positions(ids: pa.Array, index: pd.Index) -> np.ndarray:
+    """Per ledger code, the node position of its id in ``index`` (-1 where it is none), and
+    -1 once more at the end, so that indexing with the code -1 ("no such end") gives -1."""
+    positions = index.get_indexer(pd.Index(ids.to_pylist(), dtype=object))
+    return np.append(positions, -1).astype(np.int64)
 
 
 def _pairs(src: np.ndarray, dst: np.ndarray, columns: Mapping[str, np.ndarray],
@@ -454,7 +468,8 @@ def _brought_features(features: pd.DataFrame, customer_index: pd.Index,
 
 
 def _customer_features(
-    snapshot: GraphSnapshot, customers: pd.DataFrame, customer_index: pd.Index,
+    snapshot: GraphSnapshot, ledger: TransactionLedger, customers: pd.DataFrame,
+    customer_index: pd.Index,
     accounts: pd.DataFrame, account_owner: np.ndarray, holds_index: np.ndarray,
     holds: pd.DataFrame, identifier_counts: pd.DataFrame, settings: Mapping[str, Any],
     end: float,
@@ -463,12 +478,9 @@ def _customer_features(
     factors = compute_risk_factors(
         snapshot, reporting_threshold=float(settings["reporting_threshold"]),
         high_risk_industries=frozenset(settings["high_risk_industries"]),
-        high_risk_countries=frozenset(settings["high_risk_countries"]),
+        high_risk_countries=frozenset(settings["high_risk_countries"]), ledger=ledger,
     ).set_index("customer_id").reindex(customer_index)
-    frame = pd.DataFrame(index=range(n))
-    for name in FACTOR_COLUMNS:
-        values = factors[name].to_numpy(dtype=np.float64)
-        frame[name] = np.log1p(np.clip(values, 0.0, None)) if name in _LOG_FACTORS else values
+    frame = scale_for_model(factors).reset_index(drop=True)
 
     credit = pd.to_numeric(customers["credit_score"], errors="coerce").to_numpy(np.float64)
     income = pd.to_numeric(customers["annual_income"], errors="coerce").to_numpy(np.float64)

@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graphrisk.analytics.factor_registry import FACTORS
+from graphrisk.analytics.factors import compute_risk_factors
+from graphrisk.analytics.ledger import build_ledger
 from graphrisk.graph import GraphSnapshot
 from graphrisk.models.features import (
     CATEGORICAL_COLUMNS,
@@ -92,3 +95,37 @@ def test_every_group_has_a_table_and_the_declared_categories(
     for group, columns in CATEGORICAL_COLUMNS.items():
         assert set(columns) <= set(frames[group].columns), group
     assert not any("known" in c for frame in frames.values() for c in frame.columns)
+
+
+def test_customer_factor_features_follow_the_factor_registry(
+        tiny_snapshot: GraphSnapshot) -> None:
+    customer = _raw(tiny_snapshot).nodes["customer"]
+    factors = compute_risk_factors(tiny_snapshot, high_risk_industries=[],
+                                   high_risk_countries=[])
+    # Every factor of the registry is a customer feature, scaled as its entry says (the
+    # structuring count as log1p, shares as they are), in registry order.
+    names = [factor.name for factor in FACTORS]
+    assert list(customer.columns[:len(names)]) == names
+    for factor in FACTORS:
+        expected = factor.scale(factors[factor.name].to_numpy())
+        np.testing.assert_array_equal(customer[factor.name].to_numpy(), expected)
+    c2 = list(factors["customer_id"]).index("C2")
+    assert customer["structuring_count"].iloc[c2] == pytest.approx(
+        np.log1p(factors["structuring_count"].iloc[c2]))
+
+
+def test_a_shared_ledger_is_used_and_a_mismatched_one_refused(
+        tiny_snapshot: GraphSnapshot) -> None:
+    ledger = build_ledger(tiny_snapshot, reporting_threshold=9_600.0)
+    customers = tiny_snapshot.customers.sort_values("customer_id").reset_index(drop=True)
+    shared = build_raw_graph(tiny_snapshot, customers,
+                             {**_SETTINGS, "reporting_threshold": 9_600.0}, ledger)
+    own = _raw(tiny_snapshot, reporting_threshold=9_600.0)
+    for edge_type in FORWARD_EDGE_TYPES:
+        pd.testing.assert_frame_equal(shared.edges[edge_type][1], own.edges[edge_type][1])
+    with pytest.raises(ValueError, match="reporting_threshold"):
+        build_raw_graph(tiny_snapshot, customers, _SETTINGS, ledger)
+    other = replace(tiny_snapshot)
+    with pytest.raises(ValueError, match="another snapshot"):
+        build_raw_graph(other, customers, {**_SETTINGS, "reporting_threshold": 9_600.0},
+                        ledger)
