@@ -27,9 +27,9 @@ Choices worth knowing:
   :func:`graphrisk.analytics.factors.compute_risk_factors`, each scaled as its entry in the
   factor registry says (:func:`graphrisk.analytics.factor_registry.scale_for_model`: the
   heavy-tailed ones as ``log1p``), so a new factor becomes a feature with no edit here; plus
-  credit score, log income, age, tenure, account and identifier counts,
-  disputes by kind, and one-hot segment, KYC status, industry and country, with a
-  ``*_missing`` flag where a value can be absent.
+  credit score, log income, age, tenure, account and identifier counts, disputes by kind,
+  and one-hot segment, KYC status, industry and country, with a ``*_missing`` flag where a
+  value can be absent.
 * **Payments** are aggregated per (payer, payee) pair into one edge: log total amount, log
   count, log largest amount, years before the end of the data of the first and the last
   payment, share at odd hours (00-05 UTC), share in round hundreds of at least 1,000, share
@@ -245,8 +245,13 @@ def build_raw_graph(snapshot: GraphSnapshot, customers: pd.DataFrame,
 # Private implementation
 # --------------------------------------------------------------------------------------------
 
+
 def _seconds(values: pd.Series) -> np.ndarray:
-    """ISO 8601 date-times (or dates) as float seconds since 1970 (UTC); NaN where missing."""
+    """ISO 8601 date-times (or dates) as float seconds since 1970 (UTC); NaN where missing.
+
+    For the dates that are not transactions (onboarding, account opening, identifier first
+    seen): an account opened before 1970 is still a date, where the ledger's ``-1`` is none.
+    """
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce", cache=False)
     seconds = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[s]").astype(np.float64)
     seconds[parsed.isna().to_numpy()] = np.nan
