@@ -30,7 +30,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from graphrisk.config import get_settings
+from graphrisk.config import StoreKind, get_settings
 from graphrisk.errors import GraphRiskError
 from graphrisk.service import (
     ProgressEvent,
@@ -74,7 +74,8 @@ def _friendly_errors() -> Iterator[None]:
 #: ``--store``: validated by :func:`graphrisk.service.settings_for` (an unknown name is one
 #: red line and exit code 2, not a traceback).
 StoreOption = Annotated[str | None, typer.Option(
-    "--store", help="embedded or neo4j (default: GRAPHRISK_STORE, else embedded).")]
+    "--store", help=f"{' or '.join(kind.value for kind in StoreKind)} (default: "
+    "GRAPHRISK_STORE, else embedded).")]
 
 
 @contextmanager
