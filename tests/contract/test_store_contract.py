@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from graphrisk.ingestion.loader import ingest_directory
 
 from graphrisk.domain import NodeLabel, RelType
 from graphrisk.errors import NotFoundError
 from graphrisk.graph import NodeRef
+from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store import registered_kinds
 from graphrisk.store.base import GraphStore, StoreCapability
 from tests.stores import STORE_PARAMS, open_test_store

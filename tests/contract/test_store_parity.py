@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from graphrisk.ingestion.generator import generate_dataset
-from graphrisk.ingestion.loader import IngestReport, ingest_directory
 
 from graphrisk.config import StoreKind
 from graphrisk.domain import NodeLabel
 from graphrisk.graph import NodeRef
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import IngestReport, ingest_directory
 from graphrisk.store.base import GraphStore
 from tests.stores import STORE_KINDS, open_test_store, store_params
 

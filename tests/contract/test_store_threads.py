@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from graphrisk.ingestion.loader import ingest_directory
 
 from graphrisk.domain import NodeLabel
 from graphrisk.graph import NodeRef
+from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store.base import BatchCheckpoint, GraphStore
 from tests.stores import STORE_PARAMS, open_test_store
 

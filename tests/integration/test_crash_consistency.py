@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from graphrisk.ingestion.generator import generate_dataset
-from graphrisk.ingestion.loader import ingest_directory
 
 from graphrisk.config import StoreKind
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store.embedded import EmbeddedGraphStore
 from tests.stores import STORE_PARAMS, open_test_store
 

@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from graphrisk.ingestion.loader import ingest_directory
 
 from graphrisk.domain import NodeLabel
 from graphrisk.errors import StoreError, StoreUnavailableError
 from graphrisk.graph import NodeRef
+from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store.embedded import SCHEMA_VERSION, EmbeddedGraphStore
 
 
