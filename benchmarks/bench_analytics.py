@@ -322,8 +322,8 @@ def _recall_by_typology(scores: pd.DataFrame, truth: pd.DataFrame, test: pd.Inde
 
 def _neo4j(data: Path, home: Path, repeat: int) -> dict:
     from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
-    from graphrisk.store.gds import GdsNetworkEngine
     from graphrisk.ingestion.loader import ingest_directory
+    from graphrisk.store.gds import GdsNetworkEngine
 
     print("\n== Neo4j: the GDS engine on the same graph ==")
     settings = Settings(store="neo4j", home=home)

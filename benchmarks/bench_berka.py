@@ -7,15 +7,15 @@ Usage::
     python benchmarks/bench_berka.py --models '' --repeats 5  # baselines only
 
 What it does (Berka / PKDD'99, ``shared/datasets/berka_pkdd99``; converted by
-:mod:`graphrisk.ingestion.berka` and loaded into an embedded store cached under ``--work``, by default
-``~/.cache/graphrisk/bench-berka``):
+:mod:`graphrisk.ingestion.berka` and loaded into an embedded store cached under ``--work``, by
+default ``~/.cache/graphrisk/bench-berka``):
 
 1. **Task.** The 682 customers who own an account with a loan; the target is a bad loan
    (status B, finished unpaid, or D, running in debt): 76 of them (11.1 %), which the adapter
    writes as ``known_risk_label = credit_default``. A random ranking has PR-AUC 0.111.
 2. **No label in the features.** The loan status *is* the label, and
-   :func:`graphrisk.models.dataset.build_graph_dataset` turns it into ``loans_in_trouble`` features of
-   accounts and customers. :func:`mask_loan_status` blanks every loan's status (and every
+   :func:`graphrisk.models.dataset.build_graph_dataset` turns it into ``loans_in_trouble`` features
+   of accounts and customers. :func:`mask_loan_status` blanks every loan's status (and every
    ``known_risk_source``) before any feature is built, and :func:`check_no_leak` stops the
    run if a single feature column still ranks the bad loans (nearly) perfectly.
 3. **Split.** Stratified K-fold over the loan holders (``--folds``), repeated with
@@ -32,8 +32,8 @@ What it does (Berka / PKDD'99, ``shared/datasets/berka_pkdd99``; converted by
    but never in the loss.
 4. **Models**, all fitted on the same training loan holders:
 
-   * ``gnn sage`` / ``gnn hgt``: :func:`graphrisk.models.training.train_model` (train on the training
-     slice, early stopping and Platt calibration on the validation slice);
+   * ``gnn sage`` / ``gnn hgt``: :func:`graphrisk.models.training.train_model` (train on the
+     training slice, early stopping and Platt calibration on the validation slice);
    * ``logreg features``, ``hgb features``, ``rf features``: logistic regression, gradient
      boosting and a random forest on the GNN's own customer features (status-masked);
    * ``hgb features+graph``, ``rf features+graph``: the same plus neighbour aggregates of
@@ -74,9 +74,9 @@ from threadpoolctl import threadpool_limits
 
 from graphrisk.analytics.evaluation import only_labels_of, pr_auc, roc_auc
 from graphrisk.graph import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-berka"
 MODES = ("inductive", "transductive")

@@ -7,17 +7,18 @@ Usage::
 
 What it does (data under ``--dataset``, by default ``$GRAPHRISK_DATASETS_DIR/fdcompcn``):
 
-1. **Load through the product.** :func:`graphrisk.ingestion.fdcompcn.convert_fdcompcn` writes the input
-   files with the fraud labels of the authors' ``train`` and ``valid`` companies only, and
-   :func:`graphrisk.ingestion.loader.ingest_directory` loads them into an embedded store (cached under
-   ``--work``, by default ``~/.cache/graphrisk/bench-fdcompcn``). Every model below reads the
+1. **Load through the product.** :func:`graphrisk.ingestion.fdcompcn.convert_fdcompcn` writes the
+   input files with the fraud labels of the authors' ``train`` and ``valid`` companies only, and
+   :func:`graphrisk.ingestion.loader.ingest_directory` loads them into an embedded store (cached
+   under ``--work``, by default ``~/.cache/graphrisk/bench-fdcompcn``). Every model below reads the
    store's snapshot, so no test label is anywhere it can see; the test labels come from the
    data set's arrays only to evaluate.
-2. **GNNs** (``--models``, default ``sage,hgt``): :func:`graphrisk.models.dataset.build_graph_dataset`
-   (the 57 features arrive as ``customer_features``) and :func:`graphrisk.models.training.train_model`
-   on the ``train`` companies, early stopping and Platt calibration on ``valid``. A company
-   reaches a related company in three hops (company -> account -> account -> company), so
-   the default is ``--layers 3``.
+2. **GNNs** (``--models``, default ``sage,hgt``):
+   :func:`graphrisk.models.dataset.build_graph_dataset` (the 57 features arrive as
+   ``customer_features``) and :func:`graphrisk.models.training.train_model` on the ``train``
+   companies, early stopping and Platt calibration on ``valid``. A company reaches a related
+   company in three hops (company -> account -> account -> company), so the default is
+   ``--layers 3``.
 3. **Trees** on the same training companies: a random forest on the 57 features (500 trees,
    ``class_weight="balanced"``; the data set README's sanity check, about 0.817 test AUC),
    histogram gradient boosting on the features, and both on the features plus graph
@@ -55,7 +56,6 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from graphrisk.graph import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.fdcompcn import (
     RELATIONS,
     convert_fdcompcn,
@@ -63,6 +63,7 @@ from graphrisk.ingestion.fdcompcn import (
     read_fdcompcn_nodes,
 )
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-fdcompcn"
 #: Test AUC on this split, from the FEAST-GNN README, and the data set README's sanity check.

@@ -20,15 +20,16 @@ by default ``~/.cache/graphrisk/bench-gnn``):
    are wiped from the snapshot every model and baseline sees. The GNNs learn from the
    training labels and use the validation labels for early stopping and calibration; the
    gradient-boosting baselines learn from the training labels only.
-2. **GNNs** (``--models``, default ``sage,hgt``): :func:`graphrisk.models.training.train_model` on the
-   training split, early stopping and calibration on validation, then scoring of every
+2. **GNNs** (``--models``, default ``sage,hgt``): :func:`graphrisk.models.training.train_model` on
+   the training split, early stopping and calibration on validation, then scoring of every
    customer; training time, scoring time (graph build with the stored encoders plus
    prediction, as for a new snapshot), the time to explain one of the top-scored customers
-   (``--explain``, :mod:`graphrisk.models.explain`) and peak memory (max RSS of this process so far).
+   (``--explain``, :mod:`graphrisk.models.explain`) and peak memory (max RSS of this process
+   so far).
 3. **Baselines**, trained on the same split:
 
    a. ``hgb features``: gradient boosting (the settings of
-      :func:`graphrisk.analytics.baselines.features_only_scores`) on the GNN's own customer
+      :func:`graphrisk.analytics.individual_model.features_only_scores`) on the GNN's own customer
       features;
    b. ``hgb features+graph``: the same plus graph features of the customer graph
       (:mod:`graphrisk.analytics.customer_graph`): link counts, neighbours' mean and largest
@@ -106,11 +107,11 @@ from graphrisk.analytics.evaluation import (
 from graphrisk.analytics.factors import FACTOR_COLUMNS, compute_risk_factors
 from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
 from graphrisk.analytics.propagation import propagate_risk
+from graphrisk.graph import GraphSnapshot
+from graphrisk.models.lifecycle import split_customers_for_training
 from graphrisk.policy import load_policy
 from graphrisk.scoring import COMPONENTS, ScoringSettings, fuse_components, score_customers
-from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from graphrisk.models.lifecycle import split_customers_for_training
 
 DEFAULT_WORK = Path.home() / ".cache" / "graphrisk" / "bench-gnn"
 SPLITS = ("train", "validation", "test")
@@ -277,7 +278,7 @@ def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
 
 
 def _hgb(seed: int = 0) -> HistGradientBoostingClassifier:
-    # The settings of graphrisk.analytics.baselines.features_only_scores.
+    # The settings of graphrisk.analytics.individual_model.features_only_scores.
     return HistGradientBoostingClassifier(
         learning_rate=0.1, max_iter=60, max_bins=63, max_leaf_nodes=15, min_samples_leaf=40,
         l2_regularization=1.0, class_weight="balanced", early_stopping=False,

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 
 def main(argv: list[str] | None = None) -> int:

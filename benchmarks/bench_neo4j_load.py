@@ -33,10 +33,10 @@ import pandas as pd
 
 from graphrisk.config import Settings
 from graphrisk.domain import ENTITY_BY_NAME
-from graphrisk.store.neo4j import Neo4jGraphStore
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.reader import ROW_COLUMN, read_entity_file
 from graphrisk.ingestion.validation import ReferenceIndex, validate_table
+from graphrisk.store.neo4j import Neo4jGraphStore
 
 NODE_ENTITIES = ("customers", "counterparties", "accounts")
 

@@ -14,7 +14,7 @@ so that any one strong piece of evidence makes a customer risky, several weak on
 and no piece can push the score past 100. The pieces ``c_k``:
 
 ``individual``  out-of-fold probability of a known risk label from the individual factors
-                alone (:func:`graphrisk.analytics.baselines.features_only_scores`); explained
+                alone (:func:`graphrisk.analytics.individual_model.features_only_scores`); explained
                 by the customer's most unusual factors.
 ``network``     how close the customer sits to known risk: the share of customers with lower
                 propagated risk (personalised PageRank from the known-risk customers),
@@ -54,7 +54,7 @@ from graphrisk.analytics.factors import (
     factor_percentiles,
 )
 from graphrisk.analytics.individual_model import features_only_scores
-from graphrisk.analytics.ledger import build_ledger
+from graphrisk.analytics.ledger import TransactionLedger, build_ledger, ledger_for
 from graphrisk.analytics.network import (
     NetworkEngine,
     NetworkResult,
@@ -84,6 +84,7 @@ __all__ = [
     "network_engine_for",
     "score_customers",
     "score_store",
+    "scoring_steps",
 ]
 
 #: The pieces of evidence fused into the score, in the order reasons are tried.
@@ -99,6 +100,12 @@ _LINK_WORDS = {
 }
 
 Progress = Callable[[str], None]
+#: Steps :func:`score_store` reports before the analysis, the analysis's own, and the write.
+_STORE_STEPS = ("reading the graph", "resolving transactions")
+_ANALYSIS_STEPS = ("computing individual risk factors", "learning from the known-risk customers",
+                   "propagating risk, rings and communities", "detecting cycles, fans and "
+                   "pass-throughs", "collecting links between customers", "ranking clusters",
+                   "fusing the score")
 
 
 @dataclass(frozen=True)
@@ -191,15 +198,22 @@ class ScoringResult:
     timings: dict[str, float]
 
 
-def network_engine_for(store: GraphStore, snapshot: GraphSnapshot) -> NetworkEngine:
+def network_engine_for(store: GraphStore, snapshot: GraphSnapshot,
+                       ledger: TransactionLedger | None = None) -> NetworkEngine:
     """The store's own engine where it runs the network inside the database, else Python.
 
     Why ask the store: scoring never tests which store it holds. A store with the
     ``StoreCapability.IN_DATABASE_NETWORK`` capability (Neo4j with GDS) returns its engine;
-    every other store says ``None`` and the network is analysed on ``snapshot``.
+    every other store says ``None`` and the network is analysed on ``snapshot`` (reading
+    ``ledger`` when given, so the transactions are resolved once per run).
     """
     engine = store.in_database_network_engine()
-    return engine if engine is not None else PythonNetworkEngine(snapshot)
+    return engine if engine is not None else PythonNetworkEngine(snapshot, ledger=ledger)
+
+
+def scoring_steps(*, write: bool) -> int:
+    """How many steps :func:`score_store` reports (for a progress bar's total)."""
+    return len(_STORE_STEPS) + len(_ANALYSIS_STEPS) + (1 if write else 0)
 
 
 def score_store(
@@ -228,13 +242,19 @@ def score_store(
     """
     settings = settings or ScoringSettings.from_policy(policy)
     step = progress or (lambda _: None)
-    step("reading the graph")
+    step(_STORE_STEPS[0])
     started = time.perf_counter()
     snapshot = store.snapshot()
     read = time.perf_counter() - started
-    result = score_customers(snapshot, network_engine_for(store, snapshot), policy, settings,
-                             progress=step, model_probability=model_probability)
+    step(_STORE_STEPS[1])
+    started = time.perf_counter()
+    ledger = build_ledger(snapshot, reporting_threshold=settings.reporting_threshold)
+    resolved = time.perf_counter() - started
+    result = score_customers(snapshot, network_engine_for(store, snapshot, ledger), policy,
+                             settings, progress=step, model_probability=model_probability,
+                             ledger=ledger)
     result.timings["read_snapshot"] = read
+    result.timings["ledger"] = resolved
     if write:
         step("storing the scores")
         started = time.perf_counter()
@@ -253,10 +273,12 @@ def score_customers(
     *,
     progress: Progress | None = None,
     model_probability: pd.Series | None = None,
+    ledger: TransactionLedger | None = None,
 ) -> ScoringResult:
     """Score, grade and explain every customer of a snapshot (nothing is stored).
 
-    ``settings`` default to the policy's (:meth:`ScoringSettings.from_policy`).
+    ``settings`` default to the policy's (:meth:`ScoringSettings.from_policy`); ``ledger``
+    is the snapshot's transaction ledger when the caller has built it already.
 
     Raises:
         AnalyticsError: no customers, or too few known-risk customers to learn from.
@@ -285,8 +307,11 @@ def score_customers(
 
     # Every transaction resolved once to who paid whom; factors, typologies, links and
     # clusters all read this one ledger.
-    ledger = timed("ledger", "resolving transactions", lambda: build_ledger(
-        snapshot, reporting_threshold=settings.reporting_threshold))
+    if ledger is None:
+        ledger = timed("ledger", _STORE_STEPS[1], lambda: build_ledger(
+            snapshot, reporting_threshold=settings.reporting_threshold))
+    else:
+        ledger = ledger_for(snapshot, ledger, reporting_threshold=settings.reporting_threshold)
     factors = timed("factors", "computing individual risk factors", lambda: compute_risk_factors(
         snapshot, reporting_threshold=settings.reporting_threshold,
         high_risk_industries=frozenset(settings.high_risk_industries),

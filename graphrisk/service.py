@@ -15,8 +15,9 @@ Typical use::
         view = service.customer_view("C000042")
 
 ``graphrisk`` core never imports ``graphrisk.ingestion`` or ``graphrisk.models`` at import
-time; the service imports them inside the calls that need them, so ``import
-graphrisk.service`` stays light and works without torch.
+time; the service imports them — and the scoring pipeline, with its scientific libraries —
+inside the calls that need them, so ``import graphrisk.service`` stays light (every CLI
+command starts fast) and works without torch.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from graphrisk.config import Settings, StoreKind, get_settings, parse_store_kind
 from graphrisk.errors import ConfigError, ModelError, NotFoundError
 from graphrisk.graph import GraphNode, GraphPath, NodeRef, Subgraph
 from graphrisk.policy import DEFAULT_POLICY_FILE, RiskPolicy, load_policy
-from graphrisk.scoring import ScoringResult, ScoringSettings, score_store
 from graphrisk.store import GraphStore, open_store
 
 if TYPE_CHECKING:
@@ -43,9 +43,9 @@ if TYPE_CHECKING:
     from graphrisk.ingestion.loader import IngestReport
     from graphrisk.models.explain import ModelExplanation
     from graphrisk.models.lifecycle import TrainingRun
+    from graphrisk.scoring import ScoringResult, ScoringSettings
 
 __all__ = [
-    "SCORING_STEPS",
     "CustomerView",
     "LatestScore",
     "ProgressCallback",
@@ -62,8 +62,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-#: Steps ``score_store`` reports when it writes the run (one fewer with ``write=False``).
-SCORING_STEPS = 9
 #: The graph model ``train``/``predict``/``explain`` use when none is named.
 DEFAULT_MODEL_KIND = "hgt"
 
@@ -215,6 +213,8 @@ class RiskService:
 
     def scoring_settings(self) -> ScoringSettings:
         """The scoring knobs the policy asks for."""
+        from graphrisk.scoring import ScoringSettings
+
         return ScoringSettings.from_policy(self.policy)
 
     # -- loading ---------------------------------------------------------------------------
@@ -255,6 +255,8 @@ class RiskService:
             progress: one ``scoring`` task counted in steps (and ``graph model`` steps first
                 when a model is fused).
         """
+        from graphrisk.scoring import score_store, scoring_steps
+
         report = progress or _silent
         probability = None
         if model_dir is not None:
@@ -263,7 +265,7 @@ class RiskService:
                 self.store, Path(model_dir), self.policy, write=False, explain_top=0,
                 progress=lambda name: report(ProgressEvent("graph model", name)))
             probability = predicted.set_index("customer_id")["probability"]
-        total = SCORING_STEPS - (0 if write else 1)
+        total = scoring_steps(write=write)
         steps = iter(range(total))
 
         def step(name: str) -> None:
@@ -494,7 +496,8 @@ def _gnn_lifecycle() -> Any:
     except ImportError as exc:
         raise ModelError(
             f"the graph model needs torch and torch-geometric ({exc.name} is missing): run "
-            "`make setup-gnn`, or `pip install \"graphrisk[gnn]\"`") from exc
+            "`make setup-gnn`, or `pip install -e \".[gnn]\"` in a checkout (`pip install "
+            "\"graphrisk[gnn]\"` otherwise)") from exc
     from graphrisk.models import lifecycle
 
     return lifecycle

@@ -1,9 +1,9 @@
 """Write one entity's rows as an input file, exactly as the input format wants it.
 
 Why a module: every adapter that turns a public data set into GraphRisk's input format
-(:mod:`graphrisk.ingestion.berka`, :mod:`graphrisk.ingestion.fdcompcn`) ends the same way — the spec's columns in
-the spec's order, empty cells for what the source lacks, ids the format accepts — and a
-mistake there should fail in the adapter, naming the column, not later in validation.
+(:mod:`graphrisk.ingestion.berka`, :mod:`graphrisk.ingestion.fdcompcn`) ends the same way — the
+spec's columns in the spec's order, empty cells for what the source lacks, ids the format accepts —
+and a mistake there should fail in the adapter, naming the column, not later in validation.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ import pandas as pd
 
 from graphrisk.domain import ENTITIES, REQUIRED_ENTITIES, EntitySpec
 from graphrisk.errors import IngestionError
-from graphrisk.store.base import BatchCheckpoint, GraphStore
 from graphrisk.ingestion.reader import ROW_COLUMN, Problem, read_entity_file
 from graphrisk.ingestion.validation import ReferenceIndex, ValidatedTable, validate_table
+from graphrisk.store.base import BatchCheckpoint, GraphStore
 
 __all__ = ["IngestReport", "TableReport", "find_input_files", "ingest_directory"]
 

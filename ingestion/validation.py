@@ -16,8 +16,8 @@ import pandas as pd
 import pycountry
 
 from graphrisk.domain import FEATURE_NAME_PATTERN, ID_PATTERN, Column, EntitySpec
-from graphrisk.normalise import normalise_identifiers
 from graphrisk.ingestion.reader import ROW_COLUMN, Problem, RawTable
+from graphrisk.normalise import normalise_identifiers
 
 __all__ = ["ReferenceIndex", "ValidatedTable", "validate_table"]
 

@@ -142,7 +142,8 @@ class ModelExplanation:
     Attributes:
         customer_id: the customer.
         model: the model kind (``hgt``, ``sage``...).
-        probability: the calibrated probability, as :func:`graphrisk.models.training.predict` gives it.
+        probability: the calibrated probability, as :func:`graphrisk.models.training.predict`
+            gives it.
         logit: the network's raw output for the customer.
         baseline_logit: the output for a neighbourhood of average nodes (all inputs zero).
         attribution_gap: ``logit - baseline_logit - sum(attributions)``: near 0 when the

@@ -10,8 +10,8 @@ import pytest
 
 from graphrisk.config import get_settings
 from graphrisk.graph import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_RING = FIXTURES / "tiny_ring"

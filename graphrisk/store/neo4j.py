@@ -1,4 +1,4 @@
-"""The production store: Neo4j, behind the same :class:`GraphStore` protocol.
+"""The production store: Neo4j, behind the same :class:`GraphStore` boundary.
 
 Why this shape: investigators query Neo4j directly (Browser, Bloom, Cypher), so the graph is
 stored the way they expect — nodes per entity keyed by business id, transactions as

@@ -8,9 +8,9 @@ import pytest
 
 from graphrisk.domain import NodeLabel
 from graphrisk.graph import NodeRef
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 pytestmark = pytest.mark.dataset
 

@@ -22,12 +22,12 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from graphrisk.analytics.customer_graph import build_customer_graph
 from graphrisk.analytics.network import NetworkResult, NetworkSettings, PythonNetworkEngine
 from graphrisk.errors import StoreError
-from graphrisk.store import gds
 from graphrisk.graph import GraphSnapshot
-from graphrisk.store.gds import GdsNetworkEngine
-from graphrisk.store.neo4j import Neo4jGraphStore
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store import gds
+from graphrisk.store.gds import GdsNetworkEngine
+from graphrisk.store.neo4j import Neo4jGraphStore
 from tests.stores import open_test_store
 
 pytestmark = pytest.mark.neo4j

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.berka import DATASETS_ENV
 from graphrisk.ingestion.fdcompcn import (
     FdcompcnSummary,
@@ -24,6 +23,7 @@ from graphrisk.ingestion.fdcompcn import (
     read_fdcompcn_nodes,
 )
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 pytestmark = pytest.mark.dataset
 

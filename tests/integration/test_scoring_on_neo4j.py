@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from graphrisk.policy import load_policy
-from graphrisk.scoring import ScoringResult, score_store
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.policy import load_policy
+from graphrisk.scoring import ScoringResult, score_store
 from tests.stores import open_test_store
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

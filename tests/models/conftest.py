@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from graphrisk.graph import GraphSnapshot
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 BANK_CUSTOMERS, BANK_SEED = 1_500, 3
 OTHER_CUSTOMERS, OTHER_SEED = 600, 5

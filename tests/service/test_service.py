@@ -12,7 +12,8 @@ from graphrisk.config import Settings, StoreKind
 from graphrisk.errors import ConfigError, NotFoundError
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.policy import load_policy
-from graphrisk.service import SCORING_STEPS, ProgressEvent, RiskService
+from graphrisk.scoring import scoring_steps
+from graphrisk.service import ProgressEvent, RiskService
 from tests.stores import STORE_KINDS, open_test_store
 
 pytestmark = pytest.mark.slow
@@ -53,9 +54,10 @@ def test_ingest_then_score_reports_progress_and_stores_the_run(
     events.clear()
     result = service.score(progress=record)  # type: ignore[arg-type]
     scoring = [e for e in events if e.task == "scoring"]
-    assert [e.done for e in scoring] == sorted(e.done for e in scoring)
-    assert scoring[-1].done == scoring[-1].total == SCORING_STEPS
-    assert len({e.message for e in scoring}) >= SCORING_STEPS - 1
+    steps = scoring_steps(write=True)
+    assert [e.done for e in scoring] == list(range(steps + 1))  # each step, then done
+    assert scoring[-1].done == scoring[-1].total == steps and scoring[-1].message == "done"
+    assert len({e.message for e in scoring[:-1]}) == steps
     assert len(result.scores) == CUSTOMERS
 
     top = result.scores.iloc[0]

@@ -18,7 +18,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from graphrisk.domain import ENTITY_BY_NAME
-from graphrisk.normalise import normalise_identifiers
 from graphrisk.ingestion.generator import (
     AML_PATTERNS,
     GENERATED_ENTITIES,
@@ -29,6 +28,7 @@ from graphrisk.ingestion.generator import (
     GenerationSummary,
     generate_dataset,
 )
+from graphrisk.normalise import normalise_identifiers
 
 N = 2_000
 SEED = 11

@@ -15,6 +15,9 @@ from graphrisk.analytics.baselines import neo4j_reference_scores
 from graphrisk.analytics.evaluation import pr_auc, roc_auc
 from graphrisk.analytics.network import PythonNetworkEngine
 from graphrisk.errors import AnalyticsError
+from graphrisk.graph import GraphSnapshot
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.policy import load_policy
 from graphrisk.scoring import (
     SCORE_COLUMNS,
@@ -24,10 +27,7 @@ from graphrisk.scoring import (
     score_customers,
     score_store,
 )
-from graphrisk.graph import GraphSnapshot
 from graphrisk.store.embedded import EmbeddedGraphStore
-from graphrisk.ingestion.generator import generate_dataset
-from graphrisk.ingestion.loader import ingest_directory
 
 pytestmark = pytest.mark.slow
 

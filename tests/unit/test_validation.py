@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from graphrisk.graph import NodeRef
-from graphrisk.store.embedded import EmbeddedGraphStore
 from graphrisk.ingestion.loader import IngestReport, ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 
 def _rewrite(path: Path, old: str, new: str) -> None:
