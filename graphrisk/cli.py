@@ -108,11 +108,13 @@ class _Bars:
 
 
 @contextmanager
-def _bars() -> Iterator[_Bars]:
+def _bars(*, transient: bool = False) -> Iterator[_Bars]:
+    """Rich bars for :class:`ProgressEvent` s; ``transient`` ones vanish when the work ends
+    (the demo prints its own summary of each step)."""
     with Progress(
         TextColumn("[bold]{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[step]}"), TimeElapsedColumn(), console=console,
-        transient=False,
+        transient=transient,
     ) as progress:
         yield _Bars(progress)
 
@@ -514,7 +516,7 @@ def demo(
     """Generate a sample, load it, analyse it and print a summary: the main job."""
     from graphrisk.demo import run_demo
 
-    with _service(store) as service, _bars() as bars:
+    with _service(store) as service, _bars(transient=True) as bars:
         run_demo(service, customers=customers, seed=seed, console=console, progress=bars,
                  show_report=_print_ingest_report)
 
