@@ -33,6 +33,7 @@ from rich.table import Table
 from graphrisk.config import StoreKind, get_settings
 from graphrisk.errors import GraphRiskError
 from graphrisk.service import (
+    MIN_SAMPLE_CUSTOMERS,
     ProgressEvent,
     RiskService,
     convert_public_dataset,
@@ -55,6 +56,10 @@ app.add_typer(import_app, name="import")
 neo4j_app = typer.Typer(help="Run the local Neo4j server (5.26 LTS with GDS and APOC, from "
                         "Maven Central; no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+reports_app = typer.Typer(help="The quarantine reports of past loads (they copy rejected rows, "
+                          "so they hold personal data): list them, purge old ones.",
+                          no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -69,6 +74,29 @@ def _friendly_errors() -> Iterator[None]:
     except GraphRiskError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from exc
+
+
+#: ``--overwrite``: an existing export is replaced only when asked.
+OverwriteOption = Annotated[bool, typer.Option(
+    "--overwrite", help="Replace the export file if it exists (by default an existing file "
+    "stops the command before any work).")]
+
+
+def _output(path: Path | None, overwrite: bool) -> None:
+    """Check an output file before the work that fills it (one red line when it can't be)."""
+    if path is not None:
+        from graphrisk.presentation import check_output_file
+
+        with _friendly_errors():
+            check_output_file(path, overwrite=overwrite)
+
+
+def _warn_about_running_loads(service: RiskService) -> None:
+    running = service.unfinished_loads()
+    if running:
+        console.print(f"[yellow]warning: load {', '.join(running)} has not finished (it is "
+                      "running, or was interrupted): the scores cover only what it had "
+                      "committed. Re-run that `graphrisk ingest` to complete it.[/]")
 
 
 #: ``--store``: validated by :func:`graphrisk.service.settings_for` (an unknown name is one
@@ -156,7 +184,9 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deta
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files to.")],
-    customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 10_000,
+    customers: Annotated[int, typer.Option(
+        min=MIN_SAMPLE_CUSTOMERS, help="Number of customers (enough to plant every "
+        "typology).")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")
                     ] = 42,
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
@@ -317,11 +347,14 @@ def score(
     model_dir: Annotated[Path | None, typer.Option(
         "--model", help="Also fuse this trained graph model's probability (graphrisk train).")
     ] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Score every customer 0-100, grade them low/medium/high, and say why."""
     from graphrisk.presentation import export_scores, print_scores, print_tier_counts
 
+    _output(export, overwrite)
     with _service(store) as service:
+        _warn_about_running_loads(service)
         with _bars() as bars:
             result = service.score(write=write, model_dir=model_dir, progress=bars)
         policy = service.policy
@@ -332,7 +365,8 @@ def score(
                   f"customers in {seconds:.1f} s" + ("; stored in the score history." if write
                                                      else "; not stored (--no-write)."))
     if export:
-        rows = export_scores(result, export)
+        with _friendly_errors():
+            rows = export_scores(result, export)
         console.print(f"Wrote {rows:,} customers to {export}")
 
 
@@ -343,19 +377,24 @@ def clusters(
         "this CSV.")] = None,
     top: Annotated[int, typer.Option(min=0, help="Clusters to show.")] = 10,
     store: StoreOption = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Rank groups of customers (identity rings, money communities, typologies) by risk."""
     from graphrisk.presentation import export_clusters, print_clusters
 
-    with _service(store) as service, _bars() as bars:
-        result = service.score(write=False, progress=bars)
+    _output(export, overwrite)
+    with _service(store) as service:
+        _warn_about_running_loads(service)
+        with _bars() as bars:
+            result = service.score(write=False, progress=bars)
     found = result.clusters
     high = int(found["high_risk"].sum()) if not found.empty else 0
     print_clusters(console, found, top)
     console.print(f"{len(found):,} clusters, {high:,} of them high-risk "
                   f"({result.engine} engine).")
     if export:
-        rows = export_clusters(found, export)
+        with _friendly_errors():
+            rows = export_clusters(found, export)
         console.print(f"Wrote {rows:,} clusters to {export}")
 
 
@@ -416,8 +455,10 @@ def predict(
     explain: Annotated[int, typer.Option(
         min=0, help="Explain this many of the highest scores (neighbours and features that "
         "drove them; about a second each).")] = 10,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Score every customer with a trained GNN and store the predictions."""
+    _output(export, overwrite)
     with _service(store) as service, console.status("predicting") as status:
         folder = service.model_dir(model_dir)
         run_id, scores = service.predict(model_dir=folder, write=write, explain_top=explain,
@@ -433,8 +474,10 @@ def predict(
     console.print(f"Run {run_id}: {len(scores):,} customers scored"
                   + ("; stored in the score history." if write else "."))
     if export:
-        export.parent.mkdir(parents=True, exist_ok=True)
-        scores.assign(reasons=scores["reasons"].map(" | ".join)).to_csv(export, index=False)
+        from graphrisk.presentation import write_csv
+
+        with _friendly_errors():
+            write_csv(scores.assign(reasons=scores["reasons"].map(" | ".join)), export)
         console.print(f"Wrote {len(scores):,} customers to {export}")
 
 
@@ -452,18 +495,28 @@ def explain(
     plot: Annotated[Path | None, typer.Option(
         help="Also draw a bar chart per customer into this folder (<customer>.png).")] = None,
     store: StoreOption = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Why the GNN scored customers as it did: the neighbours, relationships and features."""
     from graphrisk.presentation import print_model_explanation
 
+    _output(json_file, overwrite)
+    if plot is not None and plot.exists() and not plot.is_dir():
+        with _friendly_errors():
+            raise GraphRiskError(f"--plot {plot} is a file; give a folder for the charts")
     with _service(store) as service, console.status("explaining") as status:
         found = service.explain(customers, model_dir=model_dir, top=top,
                                 progress=lambda event: status.update(event.message))
     for explanation in found.values():
         print_model_explanation(console, explanation)
     if json_file:
-        json_file.parent.mkdir(parents=True, exist_ok=True)
-        json_file.write_text(json.dumps([e.to_dict() for e in found.values()], indent=2))
+        with _friendly_errors():
+            try:
+                json_file.parent.mkdir(parents=True, exist_ok=True)
+                json_file.write_text(json.dumps([e.to_dict() for e in found.values()],
+                                                indent=2))
+            except OSError as exc:
+                raise GraphRiskError(f"cannot write {json_file}: {exc.strerror or exc}") from exc
         console.print(f"Wrote {len(found)} explanation(s) to {json_file}")
     if plot:
         from graphrisk.models.report import write_explanation_plot
@@ -509,7 +562,8 @@ def policy(
 
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(min=100, help="Size of the sample.")] = 3_000,
+    customers: Annotated[int, typer.Option(
+        min=MIN_SAMPLE_CUSTOMERS, help="Size of the sample.")] = 3_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     store: StoreOption = None,
 ) -> None:
@@ -519,6 +573,43 @@ def demo(
     with _service(store) as service, _bars(transient=True) as bars:
         run_demo(service, customers=customers, seed=seed, console=console, progress=bars,
                  show_report=_print_ingest_report)
+
+
+@reports_app.command("list")
+def reports_list() -> None:
+    """List the load reports under $GRAPHRISK_HOME/reports, oldest first."""
+    from graphrisk.service import list_load_reports
+
+    with _friendly_errors():
+        found = list_load_reports(get_settings())
+    if not found:
+        console.print("No load reports.")
+        return
+    table = Table(title="Load reports")
+    for name in ("folder", "last changed (UTC)", "size"):
+        table.add_column(name, justify="right" if name == "size" else "left")
+    for report in found:
+        table.add_row(str(report.path), f"{report.modified:%Y-%m-%d %H:%M}",
+                      f"{report.size_bytes / 1024:,.0f} KB")
+    console.print(table)
+
+
+@reports_app.command("purge")
+def reports_purge(
+    older_than: Annotated[float, typer.Option(
+        "--older-than", min=0, help="Delete reports last changed more than this many days "
+        "ago.")],
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be deleted.")] = False,
+) -> None:
+    """Delete old load reports (rejected rows with personal data) under $GRAPHRISK_HOME."""
+    from graphrisk.service import purge_load_reports
+
+    with _friendly_errors():
+        gone = purge_load_reports(older_than, settings=get_settings(), dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    for report in gone:
+        console.print(f"{verb} {report.path}")
+    console.print(f"{verb} {len(gone):,} report folder(s) older than {older_than:g} days.")
 
 
 def _run_neo4j_script(action: str) -> None:

@@ -14,17 +14,57 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from graphrisk.errors import GraphRiskError
 from graphrisk.policy import TIERS, RiskPolicy
 from graphrisk.scoring import ScoringResult
 
 if TYPE_CHECKING:
     from graphrisk.models.explain import ModelExplanation
 
-__all__ = ["export_clusters", "export_scores", "print_clusters", "print_policy",
-           "print_scores", "print_tier_counts"]
+__all__ = ["check_output_file", "export_clusters", "export_scores", "print_clusters",
+           "print_policy", "print_scores", "print_tier_counts", "write_csv"]
 
 _TIER_COLOURS = {"low": "green", "medium": "yellow", "high": "red"}
 _REASON_SEPARATOR = " | "
+
+
+def check_output_file(path: Path, *, overwrite: bool = False) -> Path:
+    """Refuse, before any long work starts, a file the caller could not write.
+
+    Why first: ``score --export`` runs (and stores) a whole scoring run before it writes;
+    finding only then that the path is a folder, lies under a file, or would silently replace
+    someone's earlier export wastes the run and loses nothing but the user's patience.
+
+    Raises:
+        GraphRiskError: the path is a folder, a parent is a file, or the file exists and
+            ``overwrite`` is false; the message says what to do.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise GraphRiskError(f"{path} is a folder; give a file name, e.g. {path / 'out.csv'}")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise GraphRiskError(f"cannot write {path}: {parent} is a file, not a folder")
+            break
+    if path.exists() and not overwrite:
+        raise GraphRiskError(f"{path} already exists; choose another name or pass "
+                             "--overwrite to replace it")
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> int:
+    """Write ``frame`` as CSV (creating folders); returns rows written.
+
+    Raises:
+        GraphRiskError: the file cannot be written (permissions, disk full...).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False)
+    except OSError as exc:
+        raise GraphRiskError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return len(frame)
 
 
 def export_scores(result: ScoringResult, path: Path) -> int:
@@ -32,17 +72,12 @@ def export_scores(result: ScoringResult, path: Path) -> int:
     frame = result.scores.assign(
         reasons=result.scores["reasons"].map(_REASON_SEPARATOR.join),
         run_id=result.run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    return len(frame)
+    return write_csv(frame, path)
 
 
 def export_clusters(clusters: pd.DataFrame, path: Path) -> int:
     """Write one row per cluster, members space-separated; returns rows written."""
-    frame = clusters.assign(members=clusters["members"].map(" ".join))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    return len(frame)
+    return write_csv(clusters.assign(members=clusters["members"].map(" ".join)), path)
 
 
 def print_scores(console: Console, result: ScoringResult, top: int = 10,

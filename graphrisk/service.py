@@ -23,9 +23,11 @@ command starts fast) and works without torch.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -46,13 +48,17 @@ if TYPE_CHECKING:
     from graphrisk.scoring import ScoringResult, ScoringSettings
 
 __all__ = [
+    "MIN_SAMPLE_CUSTOMERS",
     "CustomerView",
     "LatestScore",
     "ProgressCallback",
     "ProgressEvent",
     "RiskService",
     "StoreStatus",
+    "LoadReportFolder",
     "convert_public_dataset",
+    "list_load_reports",
+    "purge_load_reports",
     "generate_sample",
     "load_configured_policy",
     "open_service",
@@ -62,6 +68,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
+#: The smallest synthetic sample the generator plants every typology in (its own
+#: ``MIN_CUSTOMERS``; a test checks they agree). Here so the CLI's options can say it
+#: without importing the generator.
+MIN_SAMPLE_CUSTOMERS = 500
 #: The graph model ``train``/``predict``/``explain`` use when none is named.
 DEFAULT_MODEL_KIND = "hgt"
 
@@ -237,6 +247,17 @@ class RiskService:
 
         return ingest_directory(self.store, Path(directory), batch_size=self.settings.batch_size,
                                 reports_dir=self.settings.reports_dir, progress=rows)
+
+    def unfinished_loads(self) -> list[str]:
+        """Loads that started and have not completed: running now, or interrupted.
+
+        Why a call of its own: scoring while a load runs scores a partial graph; faces warn
+        before they score. Cheaper than :meth:`status` (no consistency check).
+        """
+        loads = self.store.loads()
+        if loads.empty:
+            return []
+        return loads.loc[loads["status"] != "completed", "load_id"].astype(str).tolist()
 
     def status(self) -> StoreStatus:
         """What the store holds, its loads, and any broken invariant."""
@@ -445,6 +466,54 @@ def convert_public_dataset(name: str, source: Path | None, out: Path, *,
         splits = ["train", "valid", "test"] if label_splits is None else label_splits
         return folder, convert_fdcompcn(folder, out, label_splits=splits)
     raise ValueError(f"unknown public data set {name!r}; use berka or fdcompcn")
+
+
+@dataclass(frozen=True)
+class LoadReportFolder:
+    """One load's quarantine report folder (``$GRAPHRISK_HOME/reports/<stamp>-<load>/``)."""
+
+    path: Path
+    modified: datetime
+    size_bytes: int
+
+
+def list_load_reports(settings: Settings | None = None) -> list[LoadReportFolder]:
+    """Every load report folder, oldest first.
+
+    Why it matters: a report copies rejected rows — names, addresses, account numbers — so
+    it holds personal data and should not be kept longer than the team needs it.
+    """
+    root = (settings or get_settings()).reports_dir
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in root.iterdir():
+        if folder.is_dir() and not folder.is_symlink():
+            files = [f for f in folder.rglob("*") if f.is_file()]
+            found.append(LoadReportFolder(
+                path=folder, size_bytes=sum(f.stat().st_size for f in files),
+                modified=datetime.fromtimestamp(folder.stat().st_mtime, UTC)))
+    return sorted(found, key=lambda report: (report.modified, report.path.name))
+
+
+def purge_load_reports(older_than_days: float, *, settings: Settings | None = None,
+                       dry_run: bool = False) -> list[LoadReportFolder]:
+    """Delete the load report folders last changed more than ``older_than_days`` ago.
+
+    Returns:
+        The folders deleted (or, with ``dry_run``, that would be).
+
+    Raises:
+        ValueError: a negative age.
+    """
+    if older_than_days < 0:
+        raise ValueError(f"older_than_days must be 0 or more, got {older_than_days}")
+    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+    old = [report for report in list_load_reports(settings) if report.modified < cutoff]
+    if not dry_run:
+        for report in old:
+            shutil.rmtree(report.path)
+    return old
 
 
 def read_policy(path: Path | None = None, settings: Settings | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -246,7 +247,7 @@ class EmbeddedGraphStore(GraphStore):
         self.path = Path(path)
         self._timeout = timeout
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
         except OSError as exc:
             raise self._cannot_open(exc) from exc
         self._connections = _ConnectionPerThread(self._connect)
@@ -552,3 +553,20 @@ class EmbeddedGraphStore(GraphStore):
         with self._transaction() as conn:
             for table in [spec.name for spec in ENTITIES] + list(_BOOKKEEPING_TABLES):
                 conn.execute(f"DELETE FROM {table}")
+
+
+def _create_private(path: Path) -> None:
+    """Create the database's folder (0700) and an empty database file (0600) when missing.
+
+    Why: the store holds personal data (names, addresses, payments). SQLite creates a new
+    file with the process's umask, usually world-readable, and its ``-wal`` and ``-shm``
+    files take the database file's mode; creating the file owner-only first keeps all three
+    private. Existing folders and files keep the mode their owner gave them.
+    """
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is filtered by the umask
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.chmod(0o600)
