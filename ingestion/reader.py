@@ -8,8 +8,11 @@ fields it has, which is what a quarantine report needs for truncated or mis-quot
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +21,19 @@ import pandas as pd
 
 from graphrisk.domain import EntitySpec
 
-__all__ = ["Problem", "RawTable", "read_entity_file", "ROW_COLUMN"]
+__all__ = ["MAX_FIELD_CHARS", "Problem", "RawTable", "read_entity_file", "ROW_COLUMN"]
 
 #: Name of the column that carries each record's row number (header = row 1 in a CSV).
 ROW_COLUMN = "_row"
+#: The longest value a CSV field may hold (the ``csv`` module's default limit). No valid value
+#: comes near it (text is at most 1,000 characters); a longer one is nearly always a quote that
+#: is not closed and swallowed the lines after it. Such a row is reported, not read.
+MAX_FIELD_CHARS = 131_072
+
+_FIELD_LIMIT_LOCK = threading.Lock()
+_UNDECODED = re.compile("[\udc80-\udcff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,8 @@ def _unreadable(source: str, spec: EntitySpec, reason: str) -> RawTable:
     return RawTable(source, spec, _empty_frame(spec), [Problem(source, None, None, None, reason)])
 
 
-def _check_header(header: list[str], spec: EntitySpec, source: str) -> tuple[list[Problem], bool]:
+def _check_header(header: list[str], spec: EntitySpec, source: str,
+                  undecodable: frozenset[str] = frozenset()) -> tuple[list[Problem], bool]:
     problems = []
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
@@ -100,6 +113,8 @@ def _check_header(header: list[str], spec: EntitySpec, source: str) -> tuple[lis
                 1,
                 extra,
                 None,
+                "column name is not valid UTF-8 and not part of the input format; the column "
+                "was ignored" if extra in undecodable else
                 "column is not part of the input format and was ignored",
                 severity="warning",
             )
@@ -107,32 +122,118 @@ def _check_header(header: list[str], spec: EntitySpec, source: str) -> tuple[lis
     return problems, not problems or all(p.severity == "warning" for p in problems)
 
 
-def _bad_encoding_column(record: list[str], header: list[str]) -> tuple[str, str] | None:
+def _printable(value: str) -> str:
+    """``value`` with each byte that is not UTF-8 shown as its Windows-1252 character.
+
+    Why Windows-1252: it is what such bytes nearly always are (Excel on Windows), so the report
+    shows ``Fränk`` rather than ``Fr\\xe4nk``; the five bytes it leaves undefined are shown as
+    ``\\xNN``. Valid UTF-8 characters around them are kept as they are.
+    """
+    if not _UNDECODED.search(value):
+        return value
+    return _UNDECODED.sub(
+        lambda found: bytes([ord(found.group()) - 0xDC00]).decode("cp1252", "backslashreplace"),
+        value,
+    )
+
+
+def _bad_encoding_column(record: list[str], header: list[str],
+                         checked: frozenset[str]) -> tuple[str, str] | None:
+    """The first column of the format whose value holds a byte that is not UTF-8."""
     for name, value in zip(header, record, strict=False):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = value.encode("utf-8", "surrogateescape").decode("latin-1")
-            return name, shown
+        if name in checked and _UNDECODED.search(value):
+            return name, _printable(value)
     return None
+
+
+def _allow_fields_up_to(size: int) -> None:
+    """Raise the ``csv`` module's field size limit to ``size`` characters; never lower it.
+
+    Why this is safe: the limit (process-wide) protects a reader that streams from a source of
+    unknown length. Here the whole file is in memory already, so no field can be longer than
+    the file; values over :data:`MAX_FIELD_CHARS` are reported by the reader itself.
+    """
+    with _FIELD_LIMIT_LOCK:
+        if csv.field_size_limit() < size:
+            csv.field_size_limit(size)
+
+
+def _decode(data: bytes) -> tuple[str, bool]:
+    """The file's text and whether it held bytes that are not UTF-8 (kept as surrogates).
+
+    A UTF-16 file announces itself with a byte-order mark (Excel's "Unicode text"), so it is
+    decoded as such; anything else is UTF-8, and no other encoding is guessed: a wrong guess
+    would store wrong names without a word.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), False
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape"), True
+
+
+def _count_lines(text: str) -> int:
+    """Physical lines, whatever the line ending (``\\n``, ``\\r\\n`` or an old Mac's ``\\r``)."""
+    breaks = len(_LINE_BREAK.findall(text))
+    return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _too_long(record: list[str], header: list[str]) -> tuple[str | None, str, int] | None:
+    """The first value of ``record`` over :data:`MAX_FIELD_CHARS`: column, start, length."""
+    for index, value in enumerate(record):
+        if len(value) > MAX_FIELD_CHARS:
+            column = header[index] if index < len(header) else None
+            return column, _printable(value[:40]) + "...", len(value)
+    return None
+
+
+def _too_long_problem(source: str, row: int, found: tuple[str | None, str, int]) -> Problem:
+    column, start, length = found
+    return Problem(
+        source, row, column, start,
+        f"value is {length:,} characters long, more than the {MAX_FIELD_CHARS:,} a value may "
+        "have; most often a quote that is not closed, which swallows the lines after it; "
+        "the row was not read",
+    )
+
+
+def _encoding_problem(source: str, text: str, rows_lost: int) -> Problem:
+    """One finding for the whole file: where its first byte that is not UTF-8 is."""
+    first = _UNDECODED.search(text)
+    assert first is not None
+    line = len(_LINE_BREAK.findall(text, 0, first.start())) + 1
+    byte = ord(first.group()) - 0xDC00
+    lost = (f"{rows_lost} row(s) holding such bytes in a value were not loaded"
+            if rows_lost else "no value of the format holds one")
+    return Problem(
+        source, None, None, None,
+        f"file is not valid UTF-8 (first on line {line}: byte 0x{byte:02X}; Windows-1252 and "
+        f"Latin-1 exports look like this): {lost}; re-export the file as UTF-8",
+        severity="error" if rows_lost else "warning",
+    )
 
 
 def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
     data = path.read_bytes()
-    if not data.strip():
+    text, bad_encoding = _decode(data)
+    if not text.strip():
         return _unreadable(source, spec, "file is empty: expected a header row and data rows")
-    try:
-        text, bad_encoding = data.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
-        bad_encoding = True
+    _allow_fields_up_to(len(text) + 1)
     if not bad_encoding:
-        fast = _read_simple_csv(data, spec, source)
+        utf8 = data if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
+            text.encode("utf-8"))
+        fast = _read_simple_csv(utf8, spec, source)
         if fast is not None:
             return fast
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-    header = [h.strip() for h in next(reader)]
-    problems, usable = _check_header(header, spec, source)
+    raw_header = [h.strip() for h in next(reader, [])]
+    header = [_printable(h) for h in raw_header]
+    undecodable = frozenset(h for h, raw in zip(header, raw_header, strict=True) if h != raw)
+    problems, usable = _check_header(header, spec, source, undecodable)
     if not usable:
         rows_read = sum(1 for record in reader if record)
         problems.append(
@@ -140,33 +241,54 @@ def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
                 source, None, None, None, f"file skipped: none of its {rows_read} rows were loaded"
             )
         )
+        if bad_encoding:
+            problems.append(_encoding_problem(source, text, 0))
         return RawTable(source, spec, _empty_frame(spec), problems, rows_read)
 
     records = list(reader)
     ends_cleanly = text.endswith(("\n", "\r"))
-    physical_lines = text.count("\n") + (0 if ends_cleanly else 1)
-    if len(records) + 1 == physical_lines and all(records):
+    if len(records) + 1 == _count_lines(text) and all(records):
         starts = list(range(2, len(records) + 2))  # one record per line: the common case
     else:
         starts = _record_start_lines(text)
     width = len(header)
     lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
     keep = lengths == width
+    long_values = len(text) > MAX_FIELD_CHARS
     for index in np.flatnonzero(~keep):
         record = records[index]
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # a blank line is not a row
+        found = _too_long(record, header) if long_values else None
+        if found is not None:
+            problems.append(_too_long_problem(source, starts[index], found))
+            continue
         problems.append(Problem(source, starts[index], None, None, _field_count_reason(
             len(record), width, at_end=not ends_cleanly and index == len(records) - 1)))
-    if bad_encoding:
+    if long_values:
         for index in np.flatnonzero(keep):
-            bad = _bad_encoding_column(records[index], header)
-            if bad is not None:
+            found = _too_long(records[index], header)
+            if found is not None:
                 keep[index] = False
-                problems.append(Problem(
-                    source, starts[index], bad[0], bad[1],
-                    "value is not valid UTF-8; re-export the file as UTF-8",
-                ))
+                problems.append(_too_long_problem(source, starts[index], found))
+    encoding_losses = 0
+    if bad_encoding:
+        checked = frozenset(spec.column_names)
+        for index in np.flatnonzero(keep):
+            record = records[index]
+            if not _UNDECODED.search("".join(record)):
+                continue
+            bad = _bad_encoding_column(record, header, checked)
+            if bad is None:  # only in columns that are ignored: keep the row, show the bytes
+                records[index] = [_printable(value) for value in record]
+                continue
+            keep[index] = False
+            encoding_losses += 1
+            problems.append(Problem(
+                source, starts[index], bad[0], bad[1],
+                "value is not valid UTF-8; re-export the file as UTF-8",
+            ))
+        problems.append(_encoding_problem(source, text, encoding_losses))
     blank = sum(1 for i in np.flatnonzero(~keep) if not records[i] or (
         len(records[i]) == 1 and not records[i][0].strip()))
     rows_read = len(records) - blank
@@ -191,12 +313,15 @@ def _read_simple_csv(data: bytes, spec: EntitySpec, source: str) -> RawTable | N
     every record with the header's number of fields. Anything else goes the careful way.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    body = data.removeprefix(b"\xef\xbb\xbf")
-    first_line = body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    header = [h.strip() for h in next(csv.reader([first_line]))]
-    if len(set(header)) != len(header):
+    body = data.removeprefix(codecs.BOM_UTF8)
+    first_line = _LINE_BREAK_BYTES.split(body, maxsplit=1)[0].decode("utf-8")
+    if first_line.count('"') % 2:
+        return None  # a line break inside a quoted column name
+    header = [h.strip() for h in next(csv.reader([first_line]), [])]
+    if not header or len(set(header)) != len(header):
         return None
     malformed: list[object] = []
 
@@ -217,9 +342,13 @@ def _read_simple_csv(data: bytes, spec: EntitySpec, source: str) -> RawTable | N
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    lines = body.count(b"\n") + (0 if body.endswith((b"\n", b"\r")) else 1)
+    lines = len(_LINE_BREAK_BYTES.findall(body)) + (0 if body.endswith((b"\n", b"\r")) else 1)
     if malformed or table.num_rows + 1 != lines:
         return None
+    if len(body) > MAX_FIELD_CHARS and any(
+            (pc.max(pc.utf8_length(column)).as_py() or 0) > MAX_FIELD_CHARS
+            for column in table.columns):
+        return None  # the careful way reports the row
     problems, usable = _check_header(header, spec, source)
     if not usable:
         problems.append(Problem(source, None, None, None,
@@ -254,25 +383,28 @@ def _field_count_reason(found: int, width: int, *, at_end: bool) -> str:
 
 
 def _read_parquet(path: Path, spec: EntitySpec, source: str) -> RawTable:
+    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from graphrisk.ingestion.arrow_values import arrow_column_to_text
 
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several unrelated types for broken files
         return _unreadable(source, spec, f"cannot read Parquet file ({exc}); it may be truncated")
-    frame = table.to_pandas()
-    header = [str(c) for c in frame.columns]
+    header = [str(c) for c in table.column_names]
     problems, usable = _check_header(header, spec, source)
     if not usable:
-        return RawTable(source, spec, _empty_frame(spec), problems, len(frame))
-    out = pd.DataFrame(index=frame.index)
-    for name in header:
-        column = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(column):
-            text = column.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        else:
-            text = column.astype(object).map(lambda v: "" if v is None else str(v))
-        out[name] = text.where(column.notna(), "").astype("str")
+        return RawTable(source, spec, _empty_frame(spec), problems, table.num_rows)
+    kinds = {column.name: column.kind for column in spec.columns}
+    out = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    for name, column in zip(header, table.columns, strict=True):
+        try:
+            out[name] = arrow_column_to_text(column, kinds.get(name)).to_numpy()
+        except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+            return _unreadable(source, spec, f"cannot read column {name!r} of type "
+                               f"{column.type} ({exc}); write it as text or a number")
+        out[name] = out[name].astype("str")
     out[ROW_COLUMN] = range(1, len(out) + 1)
     if len(out) == 0:
         problems.append(
