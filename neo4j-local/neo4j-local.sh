@@ -109,6 +109,14 @@ layout_plugins() {
     (( n > 0 )) || die "no GDS/APOC procedure jars found on the classpath ($CP_FILE)"
 }
 
+# The server home, its data (customers' personal data) and its logs are owner-only (0700),
+# also when an earlier version created them world-readable; the server runs with umask 077,
+# so the store files it creates are 0600.
+make_private_dirs() {
+    mkdir -p "$NEO4J_HOME_DIR" "$DATA_DIR" "$LOGS_DIR"
+    chmod 700 "$NEO4J_HOME_DIR" "$DATA_DIR" "$LOGS_DIR"
+}
+
 write_conf() {
     mkdir -p "$CONF_DIR" "$DATA_DIR" "$LOGS_DIR" "$RUN_DIR"
     local http_enabled=false http_port=7474
@@ -150,6 +158,7 @@ cmd_start() {
         return 0
     fi
     [[ ${#PASSWORD} -ge 8 ]] || die "GRAPHRISK_NEO4J_PASSWORD must be at least 8 characters"
+    make_private_dirs
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
         die "port $PORT on 127.0.0.1 is already in use (set GRAPHRISK_NEO4J_PORT)"
     fi
@@ -182,9 +191,11 @@ cmd_start() {
 EOF
     : > "$OUT_FILE"
     # setsid: the server survives the calling shell; stdin closed; output to logs/console.log.
-    GRAPHRISK_NEO4J_PASSWORD="$PASSWORD" setsid nohup java "@$argfile" "$LAUNCHER" \
-        "--home-dir=$NEO4J_HOME_DIR" "--config-dir=$CONF_DIR" \
-        </dev/null >>"$OUT_FILE" 2>&1 &
+    # umask 077: what the server writes (store files, logs) is owner-only. The subshell execs,
+    # so $! is the server's pid.
+    (umask 077; GRAPHRISK_NEO4J_PASSWORD="$PASSWORD" exec setsid nohup java "@$argfile" \
+        "$LAUNCHER" "--home-dir=$NEO4J_HOME_DIR" "--config-dir=$CONF_DIR" \
+        </dev/null >>"$OUT_FILE" 2>&1) &
     local pid=$!
     echo "$pid" > "$PID_FILE"
 

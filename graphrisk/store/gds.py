@@ -31,15 +31,28 @@ Groups from either algorithm are renamed after their smallest member
 (:func:`graphrisk.analytics.network.groups_named_by_smallest_member`). Each projection has a
 name unique to the run and is dropped as soon as its algorithm has run, also when it fails,
 so that nothing is left in the server's memory.
+
+A run that is killed (``kill -9``, a lost terminal, a crash of the machine) cannot drop its
+projection, and GDS keeps it until the server stops. So each projection's name also says
+whose it is — ``graphrisk_<kind>_<host>_<pid>_<run>`` (:func:`projection_name`) — and every
+:meth:`GdsNetworkEngine.analyse` first drops GraphRisk's projections whose owner is gone
+(:func:`stale_projections`): those of a process of this host that no longer runs, and any
+other GraphRisk projection older than :data:`STALE_AFTER_SECONDS` (another host's, whose
+process cannot be checked from here, or one named before owners were recorded).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import socket
 import time
 import uuid
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -53,7 +66,8 @@ from graphrisk.analytics.network import (
 if TYPE_CHECKING:  # the store hands itself in (Neo4jGraphStore.in_database_network_engine)
     from graphrisk.store.neo4j import Neo4jGraphStore
 
-__all__ = ["GdsNetworkEngine"]
+__all__ = ["GdsNetworkEngine", "PROJECTION_PREFIX", "STALE_AFTER_SECONDS", "projection_name",
+           "stale_projections"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +84,72 @@ LOUVAIN_MAX_LEVELS = 20
 LOUVAIN_MAX_ITERATIONS = 50
 #: Louvain: the least modularity gain that counts as an improvement (GDS default 1e-4).
 LOUVAIN_TOLERANCE = 1e-7
+
+#: Every projection GraphRisk makes starts with this.
+PROJECTION_PREFIX = "graphrisk_"
+#: A GraphRisk projection whose owner cannot be checked from here is dropped once it is this
+#: old. A projection lives for one algorithm (seconds; minutes on the largest graphs), so a
+#: day-old one belongs to no running scoring.
+STALE_AFTER_SECONDS = 24 * 3600
+#: ``graphrisk_<kind>_h<host>_p<pid>_<run>``: host a checksum of this machine (_host_tag).
+_OWNED_NAME = re.compile(
+    rf"{PROJECTION_PREFIX}(?P<kind>[a-z_]+?)_h(?P<host>[0-9a-f]{{8}})_p(?P<pid>\d+)_"
+    r"(?P<run>[0-9a-f]{32})")
+
+
+def _host_tag() -> str:
+    """This machine, as 8 hex digits: its name and, where there is one, its machine id."""
+    try:
+        machine = Path("/etc/machine-id").read_text().strip()
+    except OSError:
+        machine = ""
+    return f"{zlib.crc32(f'{socket.gethostname()}/{machine}'.encode()):08x}"
+
+
+def projection_name(kind: str, *, pid: int | None = None) -> str:
+    """A fresh projection name that says which process (of which host) owns it.
+
+    Args:
+        kind: what is projected, e.g. ``customer_graph``.
+        pid: the owning process (default: this one).
+    """
+    return (f"{PROJECTION_PREFIX}{kind}_h{_host_tag()}_p{os.getpid() if pid is None else pid}"
+            f"_{uuid.uuid4().hex}")
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it runs
+        return True
+    return True
+
+
+def stale_projections(graphs: Mapping[str, float]) -> list[str]:
+    """The GraphRisk projections among ``graphs`` whose owner is gone.
+
+    Args:
+        graphs: projection name -> its age in seconds (the GDS catalogue).
+
+    Returns:
+        Sorted names: projections of a process of this host that no longer runs, and any
+        GraphRisk projection older than :data:`STALE_AFTER_SECONDS` (another host's, whose
+        process cannot be checked from here; one whose process id was reused). Graphs that
+        are not GraphRisk's are never listed.
+    """
+    host = _host_tag()
+    stale = []
+    for name, age in graphs.items():
+        if not name.startswith(PROJECTION_PREFIX):
+            continue
+        owner = _OWNED_NAME.fullmatch(name)
+        gone = (owner is not None and owner["host"] == host
+                and not _process_runs(int(owner["pid"])))
+        if gone or age >= STALE_AFTER_SECONDS:
+            stale.append(name)
+    return sorted(stale)
 
 
 class GdsNetworkEngine:
@@ -106,6 +186,7 @@ class GdsNetworkEngine:
         """
         _check(settings)
         self.timings = {}
+        self.drop_stale_projections()
         customer_links = {"weights": dict(settings.weights),
                           "max_degree": settings.max_identifier_degree, "all_customers": True}
         with self._projection("customer_graph", "gds/project_customer_graph",
@@ -124,6 +205,23 @@ class GdsNetworkEngine:
                 "community_id")
         return NetworkResult(risk, rings, communities, self.name)
 
+    def drop_stale_projections(self) -> list[str]:
+        """Drop GraphRisk's projections left by runs that are gone (see :func:`stale_projections`).
+
+        Returns:
+            The names dropped.
+        """
+        rows = self._store.read_rows("gds/list_graphs", {"prefix": PROJECTION_PREFIX})
+        ages = {row["graph_name"]: float(row["age_seconds"]) for row in rows}
+        databases = {row["graph_name"]: row["database"] for row in rows}
+        stale = stale_projections(ages)
+        for graph in stale:
+            self._store.read_rows("gds/drop_graph",
+                                  {"graph_name": graph, "database": databases[graph]})
+            logger.warning("dropped GDS projection %s, left by a scoring run that is gone",
+                           graph)
+        return stale
+
     @contextmanager
     def _projection(self, kind: str, statement: str, params: Mapping[str, Any]
                     ) -> Iterator[str | None]:
@@ -132,7 +230,7 @@ class GdsNetworkEngine:
         Yields the graph's name, or ``None`` when there was nothing to project (GDS makes no
         graph from zero rows, e.g. rings when no identifier weight is set).
         """
-        graph = f"graphrisk_{kind}_{uuid.uuid4().hex}"
+        graph = projection_name(kind)
         try:
             started = time.perf_counter()
             row = self._store.read_rows(statement, {**params, "graph_name": graph})[0]
@@ -141,7 +239,7 @@ class GdsNetworkEngine:
                         row["relationship_count"])
             yield graph if row["graph_name"] is not None else None
         finally:
-            self._store.read_rows("gds/drop_graph", {"graph_name": graph})
+            self._store.read_rows("gds/drop_graph", {"graph_name": graph, "database": ""})
 
     def _propagate(self, graph: str | None, seeds: Mapping[str, float],
                    settings: NetworkSettings) -> pd.Series:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
@@ -32,6 +34,7 @@ from neo4j.exceptions import (
     ServiceUnavailable,
     SessionExpired,
 )
+from neo4j.exceptions import TransientError as Neo4jTransientError
 
 from graphrisk.config import Settings, StoreKind
 from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, NODE_SOURCES, EntitySpec, NodeLabel, RelType
@@ -55,12 +58,39 @@ from graphrisk.store.traversal import Edge
 if TYPE_CHECKING:
     from graphrisk.analytics.network import NetworkEngine
 
-__all__ = ["Neo4jGraphStore", "START_HINT"]
+__all__ = ["DRIVER_CONFIG", "LOAD_LOST_HINT", "Neo4jGraphStore", "START_HINT",
+           "default_password_warning"]
 
 logger = logging.getLogger(__name__)
 
 START_HINT = ("start the local server with `graphrisk neo4j start` (or `docker compose -f "
               "docker-compose.neo4j.yml up -d`)")
+#: What to do when the server goes away while a load writes: every committed batch carries
+#: its checkpoint, so the same command skips them and writes only the rest.
+LOAD_LOST_HINT = ("restart the server (`graphrisk neo4j start` for the local one) and re-run "
+                  "the same `graphrisk ingest` command; it resumes from its checkpoints")
+#: What to do when the server goes away outside a load.
+LOST_HINT = ("restart the server (`graphrisk neo4j start` for the local one) and run the "
+             "command again")
+
+#: Seconds the driver goes on retrying a statement whose connection failed. Its default (30 s,
+#: per statement, with two writers and the follow-up statements) made a server that died
+#: mid-load take minutes to report; a few seconds still ride out a stale pooled connection.
+SERVER_LOSS_RETRY_SECONDS = 3.0
+#: Seconds a write goes on retrying transient errors (deadlocks between parallel batches,
+#: which are expected and clear up): the driver's own default budget, kept for them.
+TRANSIENT_RETRY_SECONDS = 30.0
+#: The driver settings of every driver GraphRisk opens (:meth:`Neo4jGraphStore.from_settings`).
+#: ``connection_timeout`` bounds the wait for a TCP connection (default 30 s), and
+#: ``connection_acquisition_timeout`` the wait for a pooled one (default 60 s).
+DRIVER_CONFIG: dict[str, float] = {
+    "max_transaction_retry_time": SERVER_LOSS_RETRY_SECONDS,
+    "connection_timeout": 5.0,
+    "connection_acquisition_timeout": 10.0,
+}
+#: The password ``GRAPHRISK_NEO4J_PASSWORD`` defaults to (printed in the README).
+DEFAULT_PASSWORD = Settings.model_fields["neo4j_password"].default
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 #: Business-id property of each label, passed to traversal queries as ``$keys``.
 _KEYS = {label.value: key for label, (_entity, key) in NODE_SOURCES.items()}
@@ -135,7 +165,12 @@ class Neo4jGraphStore(GraphStore):
     def from_settings(cls, settings: Settings) -> Neo4jGraphStore:
         """Connect with ``GRAPHRISK_NEO4J_*``; one clear error if the server is not there."""
         uri, user = settings.neo4j_uri, settings.neo4j_user
-        driver = GraphDatabase.driver(uri, auth=(user, settings.neo4j_password))
+        warning = default_password_warning(uri, settings.neo4j_password)
+        if warning:
+            logger.warning(warning)
+        _quiet_driver_logs()
+        driver = GraphDatabase.driver(uri, auth=(user, settings.neo4j_password),
+                                      **DRIVER_CONFIG)
         try:
             driver.verify_connectivity()
         except AuthError as exc:
@@ -158,7 +193,9 @@ class Neo4jGraphStore(GraphStore):
         return getattr(exc, "message", None) or str(exc)
 
     def _unavailable_text(self, exc: BaseException) -> str:
-        return f"lost Neo4j at {self._uri}: {START_HINT}"
+        if self._empty_at_load_start:  # a load of this store is running (see _begin_load)
+            return f"lost Neo4j at {self._uri} during a load: {LOAD_LOST_HINT}"
+        return f"lost Neo4j at {self._uri}: {LOST_HINT}"
 
     def _read(self, name: str, params: Mapping[str, Any] | None = None, /,
               **names: str) -> list[dict[str, Any]]:
@@ -190,13 +227,26 @@ class Neo4jGraphStore(GraphStore):
                explain: Callable[[BaseException], str] | None = None) -> None:
         """Run ``work`` as one managed write transaction, in a session of its own.
 
-        The driver retries transient failures (deadlocks, leader changes) with backoff;
-        anything else rolls the transaction back and is raised as a ``StoreError`` naming
-        ``name``.
+        Transient failures (deadlocks between parallel batches) are retried with backoff
+        for up to :data:`TRANSIENT_RETRY_SECONDS`; a lost connection only for the driver's
+        short :data:`SERVER_LOSS_RETRY_SECONDS`, so that a server that went away is
+        reported within seconds. Anything else rolls the transaction back and is raised as
+        a ``StoreError`` naming ``name``.
         """
-        with self._statement(name, doing=doing, explain=explain), self._driver.session(
-                database=self._database) as session:
-            session.execute_write(work)
+        with self._statement(name, doing=doing, explain=explain):
+            deadline = time.monotonic() + TRANSIENT_RETRY_SECONDS
+            delay = 0.5
+            while True:
+                try:
+                    with self._driver.session(database=self._database) as session:
+                        session.execute_write(work)
+                    return
+                except Neo4jTransientError as exc:
+                    if not exc.is_retryable() or time.monotonic() + delay > deadline:
+                        raise
+                    logger.debug("retrying %s in %.1f s after %s", name, delay, exc.code)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 5.0)
 
     def _ensure_schema(self) -> None:
         statements = [
@@ -498,6 +548,54 @@ class Neo4jGraphStore(GraphStore):
     def _score_rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         rows = self._read("scores/score_history", {"customer_id": customer_id})
         return [tuple(row[c] for c in HISTORY_COLUMNS) for row in rows]
+
+
+def default_password_warning(uri: str, password: str) -> str | None:
+    """The warning to give when ``password`` is the default one on a server not on this host.
+
+    Why: the default password is printed in the README; it is fine for the local test server
+    (which listens on 127.0.0.1 only) and nowhere else.
+
+    Returns:
+        The warning, or ``None`` when the password is not the default or the server is
+        local (127.0.0.1, localhost, ::1).
+    """
+    if password != DEFAULT_PASSWORD:
+        return None
+    try:
+        host = urlsplit(uri).hostname
+    except ValueError:
+        host = None
+    if host is not None and host.lower() in _LOCAL_HOSTS:
+        return None
+    return (f"Neo4j at {uri} is used with GraphRisk's default password, which is printed in "
+            "the README: give the server's neo4j user a password of its own and set "
+            "GRAPHRISK_NEO4J_PASSWORD to it (e.g. `export GRAPHRISK_NEO4J_PASSWORD=...`, "
+            "or in the service's environment)")
+
+
+#: Driver loggers whose warnings and errors repeat what the store raises anyway.
+_DRIVER_LOGGERS = ("neo4j", "neo4j.io", "neo4j.pool")
+
+
+class _DriverNoise(logging.Filter):
+    """Drops the driver's warnings and errors (a retried transaction, a defunct connection)
+    unless its logger is set to show details (``--verbose``): the store turns the failure
+    into one :class:`StoreUnavailableError` that says what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return (record.levelno < logging.WARNING
+                or logging.getLogger("neo4j").isEnabledFor(logging.INFO))
+
+
+_DRIVER_NOISE = _DriverNoise()
+
+
+def _quiet_driver_logs() -> None:
+    for name in _DRIVER_LOGGERS:
+        driver_logger = logging.getLogger(name)
+        if _DRIVER_NOISE not in driver_logger.filters:
+            driver_logger.addFilter(_DRIVER_NOISE)
 
 
 def _offending_row(rows: pd.DataFrame, message: str) -> str:
