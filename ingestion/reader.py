@@ -176,10 +176,23 @@ def _decode(data: bytes) -> tuple[str, bool]:
         return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape"), True
 
 
-def _count_lines(text: str) -> int:
+def _count_lines(text: str | bytes) -> int:
     """Physical lines, whatever the line ending (``\\n``, ``\\r\\n`` or an old Mac's ``\\r``)."""
-    breaks = len(_LINE_BREAK.findall(text))
+    if isinstance(text, bytes):
+        breaks = text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
+        return breaks + (0 if text.endswith((b"\n", b"\r")) else 1)
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
     return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether a line of ``data`` (UTF-8) is longer than :data:`MAX_FIELD_CHARS` bytes, so may
+    hold a value over that many characters. In numpy: a regular expression takes seconds."""
+    if len(data) <= MAX_FIELD_CHARS:
+        return False
+    codes = np.frombuffer(data, dtype=np.uint8)
+    edges = np.concatenate(([-1], np.flatnonzero((codes == 10) | (codes == 13)), [len(codes)]))
+    return bool((np.diff(edges) - 1).max() > MAX_FIELD_CHARS)
 
 
 def _too_long(record: list[str], header: list[str]) -> tuple[str | None, str, int] | None:
@@ -223,9 +236,9 @@ def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
     if not text.strip():
         return _unreadable(source, spec, "file is empty: expected a header row and data rows")
     _allow_fields_up_to(len(text) + 1)
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not bad_encoding
+    utf8 = text.encode("utf-8") if utf16 else data
     if not bad_encoding:
-        utf8 = data if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
-            text.encode("utf-8"))
         fast = _read_simple_csv(utf8, spec, source)
         if fast is not None:
             return fast
@@ -247,14 +260,16 @@ def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
 
     records = list(reader)
     ends_cleanly = text.endswith(("\n", "\r"))
-    if len(records) + 1 == _count_lines(text) and all(records):
+    one_per_line = len(records) + 1 == _count_lines(text) and all(records)
+    if one_per_line:
         starts = list(range(2, len(records) + 2))  # one record per line: the common case
     else:
         starts = _record_start_lines(text)
     width = len(header)
     lengths = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
     keep = lengths == width
-    long_values = len(text) > MAX_FIELD_CHARS
+    # Only a long line, or a record over several lines, can hold a value that is too long.
+    long_values = len(text) > MAX_FIELD_CHARS and (not one_per_line or _has_long_line(utf8))
     for index in np.flatnonzero(~keep):
         record = records[index]
         if not record or (len(record) == 1 and not record[0].strip()):
@@ -342,8 +357,7 @@ def _read_simple_csv(data: bytes, spec: EntitySpec, source: str) -> RawTable | N
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    lines = len(_LINE_BREAK_BYTES.findall(body)) + (0 if body.endswith((b"\n", b"\r")) else 1)
-    if malformed or table.num_rows + 1 != lines:
+    if malformed or table.num_rows + 1 != _count_lines(body):
         return None
     if len(body) > MAX_FIELD_CHARS and any(
             (pc.max(pc.utf8_length(column)).as_py() or 0) > MAX_FIELD_CHARS
