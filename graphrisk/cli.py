@@ -156,8 +156,14 @@ def _print_ingest_report(report: IngestReport) -> None:
                       f"[red]{t.rows_rejected:,}[/]" if t.rows_rejected else "0")
     console.print(table)
     rate = report.rows_loaded / report.seconds if report.seconds else 0.0
+    skipped = report.skipped_tables
+    files = (f"; [red]{len(skipped)} file{'' if len(skipped) == 1 else 's'} skipped[/]"
+             if skipped else "")
     console.print(f"{report.rows_loaded:,} rows loaded in {report.seconds:.1f} s "
-                  f"({rate:,.0f} rows/s); {report.rows_rejected:,} rows quarantined.")
+                  f"({rate:,.0f} rows/s); {report.rows_rejected:,} rows quarantined{files}.")
+    for t in skipped:
+        console.print(f"  [red]skipped {escape(t.source)}[/] (none of its {t.rows_read:,} rows "
+                      f"loaded): {escape(t.skipped or '')}", highlight=False)
     if report.resumed:
         console.print("[yellow]Resumed an earlier run of this load: batches it had committed "
                       "were skipped.[/]")
@@ -208,15 +214,21 @@ def generate(
 def ingest(
     directory: Annotated[Path, typer.Argument(help="Folder with customers.csv, accounts.csv...")],
     store: StoreOption = None,
-    strict: Annotated[bool, typer.Option(help="Exit with code 1 if any row was quarantined.")
-                      ] = False,
+    strict: Annotated[bool, typer.Option(help="Exit with code 1 if any row was quarantined "
+                                         "(a file skipped whole always exits 1).")] = False,
 ) -> None:
-    """Validate and load a folder of input files; bad rows go to a quarantine report."""
+    """Validate and load a folder of input files; bad rows go to a quarantine report.
+
+    Exit codes: 0 loaded (rows may be quarantined); 1 a file was skipped whole, or with
+    --strict a row was quarantined; 2 the load could not run (no such folder, no input
+    files, an input that is not a file, the store unreachable).
+    """
     with _service(store) as service, _bars() as bars:
         report = service.ingest_folder(directory, progress=bars)
     _print_ingest_report(report)
-    if strict and report.rows_rejected:
-        raise typer.Exit(code=1)
+    code = report.exit_code(strict=strict)
+    if code:
+        raise typer.Exit(code=code)
 
 
 def _ingest_folder(folder: Path) -> None:

@@ -265,8 +265,16 @@ def _check_references(checker: _Checker, spec: EntitySpec, typed: dict[str, pd.S
 
 
 def _check_duplicates(checker: _Checker, spec: EntitySpec, typed: pd.DataFrame) -> None:
+    """Rows sharing a key: exact copies load once; any other difference loads none of them.
+
+    A copy that was quarantined for its own errors still counts: loading the other copy
+    would pick one of two versions of the record without a word, so the whole group is
+    quarantined, as for copies that differ.
+    """
     key = list(spec.key)
-    candidates = typed[~checker.bad]
+    already_bad = checker.bad.copy()
+    has_key = typed[key].notna().all(axis=1).to_numpy()
+    candidates = typed[has_key]
     duplicated = candidates.duplicated(key, keep=False)
     if not duplicated.any():
         return
@@ -274,10 +282,26 @@ def _check_duplicates(checker: _Checker, spec: EntitySpec, typed: pd.DataFrame) 
     groups = candidates[duplicated].groupby(key, sort=False, dropna=False)
     label = ", ".join(key)
     for key_value, group in groups:
+        positions = typed.index.get_indexer(group.index)
+        bad_rows = [int(r) for r, p in zip(group[ROW_COLUMN], positions, strict=True)
+                    if already_bad[p]]
+        if len(bad_rows) == len(group):
+            continue  # every copy is quarantined already, each with its own reason
         rows = group[ROW_COLUMN].tolist()
         shown = key_value if isinstance(key_value, str) else "/".join(map(str, key_value))
+        mask = np.zeros(len(typed), dtype=bool)
+        mask[positions] = True
+        if bad_rows:
+            quarantined = ", ".join(map(str, bad_rows))
+            checker.flag(
+                mask, label,
+                f"{label} {shown!r} appears on rows {', '.join(map(str, rows))}; row"
+                f"{'s' if len(bad_rows) > 1 else ''} {quarantined} "
+                f"{'were' if len(bad_rows) > 1 else 'was'} quarantined; none of them was "
+                "loaded: fix the source and load again",
+            )
+            continue
         distinct = group[compare].astype(str).drop_duplicates()
-        positions = typed.index.get_indexer(group.index)
         if len(distinct) == 1:
             later = np.zeros(len(typed), dtype=bool)
             later[positions[1:]] = True
@@ -286,8 +310,6 @@ def _check_duplicates(checker: _Checker, spec: EntitySpec, typed: pd.DataFrame) 
             checker.bad |= later  # skip the copy, but it is not an error
             continue
         differing = [c for c in compare if group[c].astype(str).nunique() > 1]
-        mask = np.zeros(len(typed), dtype=bool)
-        mask[positions] = True
         checker.flag(
             mask, label,
             f"{label} {shown!r} appears on rows {', '.join(map(str, rows))} with different "
