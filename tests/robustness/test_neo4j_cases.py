@@ -87,7 +87,7 @@ def test_a_killed_runs_projection_is_dropped_by_the_next_run(
             store.read_rows("gds/project_money_graph", {"graph_name": graph})
         assert {stale, alive} <= set(_projections(driver))
         result = GdsNetworkEngine(store).analyse({"C2": 1.0}, NetworkSettings())
-        assert result.rings.to_dict()  # it ran
+        assert result.engine == "gds"
         left = _projections(driver)
         assert stale not in left
         # the run's own projections are dropped too; a running owner's is left alone
@@ -227,10 +227,8 @@ def test_server_lost_mid_load_is_reported_within_seconds_with_what_to_do(
     assert "neo4j" not in capfd.readouterr().err.lower()
     # and the advice works: the same ingest, against the server again, resumes and completes
     with Neo4jGraphStore.from_settings(settings) as again:
-        load_id = again.loads()["load_id"].iloc[-1]
-        assert again.completed_batches(load_id)  # the batches written before the loss
         report = ingest_directory(again, data, batch_size=500)
-        assert report.load_id == load_id
+        assert report.resumed  # the batches written before the loss were skipped
         counts = again.counts()
     with open_test_store("embedded", tmp_path / "embedded") as reference:
         ingest_directory(reference, data, batch_size=500)
