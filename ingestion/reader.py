@@ -406,6 +406,10 @@ def _read_parquet(path: Path, spec: EntitySpec, source: str) -> RawTable:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several unrelated types for broken files
         return _unreadable(source, spec, f"cannot read Parquet file ({exc}); it may be truncated")
+    # pandas stores an index that is not a plain range as a column: it is not data.
+    index_columns = (table.schema.pandas_metadata or {}).get("index_columns", [])
+    table = table.drop_columns([c for c in index_columns
+                                if isinstance(c, str) and c in table.column_names])
     header = [str(c) for c in table.column_names]
     problems, usable = _check_header(header, spec, source)
     if not usable:
@@ -414,11 +418,10 @@ def _read_parquet(path: Path, spec: EntitySpec, source: str) -> RawTable:
     out = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
     for name, column in zip(header, table.columns, strict=True):
         try:
-            out[name] = arrow_column_to_text(column, kinds.get(name)).to_numpy()
+            out[name] = arrow_column_to_text(column, kinds.get(name))
         except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
             return _unreadable(source, spec, f"cannot read column {name!r} of type "
                                f"{column.type} ({exc}); write it as text or a number")
-        out[name] = out[name].astype("str")
     out[ROW_COLUMN] = range(1, len(out) + 1)
     if len(out) == 0:
         problems.append(

@@ -327,3 +327,13 @@ def test_reader_never_raises_and_reads_every_well_formed_row(tmp_path, rows, end
 def test_reader_never_raises_on_arbitrary_bytes(tmp_path, data) -> None:
     raw = _property_read(tmp_path, data)
     assert raw.problems  # arbitrary bytes are never a clean customers file
+
+
+def test_a_pandas_index_stored_in_parquet_is_not_a_column(tmp_path) -> None:
+    customers = _csv(Path(__file__).parents[1] / "fixtures" / "tiny_ring", "customers")
+    customers = customers.iloc[1:].set_axis([7, 3, 9, 4, 8])  # not a range: pandas stores it
+    customers.to_parquet(tmp_path / "customers.parquet")
+    assert "__index_level_0__" in pq.read_schema(tmp_path / "customers.parquet").names
+    raw = _read(tmp_path / "customers.parquet")
+    assert raw.problems == []
+    assert raw.frame["customer_id"].tolist() == ["C2", "C3", "C4", "C5", "C6"]
