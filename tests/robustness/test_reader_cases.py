@@ -7,8 +7,10 @@ kind and checks that what is stored is equal, on every store.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -18,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graphrisk.domain import CUSTOMERS
+from graphrisk.domain import CUSTOMERS, TRANSACTIONS
 from graphrisk.ingestion.loader import IngestReport, ingest_directory
 from graphrisk.ingestion.reader import Problem, RawTable, read_entity_file
+from graphrisk.ingestion.validation import ReferenceIndex, validate_table
 from graphrisk.store.base import GraphStore
 from tests.stores import STORE_PARAMS, open_test_store
 
@@ -337,3 +340,39 @@ def test_a_pandas_index_stored_in_parquet_is_not_a_column(tmp_path) -> None:
     raw = _read(tmp_path / "customers.parquet")
     assert raw.problems == []
     assert raw.frame["customer_id"].tolist() == ["C2", "C3", "C4", "C5", "C6"]
+
+
+_ZONES = st.sampled_from([None, "UTC", "Asia/Karachi", "Asia/Kolkata", "Europe/Berlin",
+                          "America/New_York", "Australia/Lord_Howe"])
+
+
+@pytest.mark.slow
+@settings(max_examples=50, deadline=None)
+@given(instants=st.lists(st.datetimes(min_value=dt.datetime(1990, 1, 1),
+                                      max_value=dt.datetime(2024, 12, 31)),
+                         min_size=7, max_size=7),
+       zone=_ZONES, parquet_unit=st.sampled_from(["s", "ms", "us", "ns"]))
+def test_parquet_timestamps_validate_like_their_csv_text(instants, zone, parquet_unit) -> None:
+    """Whatever the zone (or none) and unit, a Parquet time stamp yields the stored value
+    that its ISO 8601 text in a CSV yields."""
+    folder = Path(__file__).parents[1] / "fixtures" / "tiny_ring"
+    frame = _csv(folder, "transactions")
+    stamps = pd.Series(pd.to_datetime(instants)).dt.floor(
+        {"s": "s", "ms": "ms", "us": "us", "ns": "us"}[parquet_unit])
+    if zone is not None:
+        stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(zone)
+    refs = ReferenceIndex()
+    refs.add("accounts", _csv(folder, "accounts")["account_id"])
+    refs.add("counterparties", _csv(folder, "counterparties")["counterparty_id"])
+    as_text = frame.assign(timestamp=[s.isoformat() for s in stamps])
+    table = pa.Table.from_pandas(frame.drop(columns="timestamp"), preserve_index=False)
+    typed = pa.array(stamps, type=pa.timestamp(parquet_unit, zone))
+    with tempfile.TemporaryDirectory() as tmp:
+        as_text.to_csv(Path(tmp) / "transactions.csv", index=False)
+        pq.write_table(table.append_column("timestamp", typed), Path(tmp) / "transactions.parquet")
+        from_csv = validate_table(
+            read_entity_file(Path(tmp) / "transactions.csv", TRANSACTIONS), refs)
+        from_parquet = validate_table(
+            read_entity_file(Path(tmp) / "transactions.parquet", TRANSACTIONS), refs)
+    assert len(from_csv.valid) == 7
+    pd.testing.assert_series_equal(from_parquet.valid["timestamp"], from_csv.valid["timestamp"])
