@@ -162,8 +162,9 @@ def _print_ingest_report(report: IngestReport) -> None:
     console.print(f"{report.rows_loaded:,} rows loaded in {report.seconds:.1f} s "
                   f"({rate:,.0f} rows/s); {report.rows_rejected:,} rows quarantined{files}.")
     for t in skipped:
-        console.print(f"  [red]skipped {escape(t.source)}[/] (none of its {t.rows_read:,} rows "
-                      f"loaded): {escape(t.skipped or '')}", highlight=False)
+        lost = f" (none of its {t.rows_read:,} rows loaded)" if t.rows_read else ""
+        console.print(f"  [red]skipped {escape(t.source)}[/]{lost}: {escape(t.skipped or '')}",
+                      highlight=False)
     if report.resumed:
         console.print("[yellow]Resumed an earlier run of this load: batches it had committed "
                       "were skipped.[/]")
