@@ -4,6 +4,11 @@ Why strings: validation must see exactly what the file says (``"12,5"``, ``"N/A"
 byte) to report it, so nothing is parsed here. Why the ``csv`` module rather than
 ``pandas.read_csv``: it tells, per record, which physical line it started on and how many
 fields it has, which is what a quarantine report needs for truncated or mis-quoted rows.
+
+Whatever the bytes, reading never raises: bytes that are not UTF-8, a value longer than
+:data:`MAX_FIELD_CHARS` and a file that cannot be parsed are findings (:class:`Problem`), and
+``\\n``, ``\\r\\n`` and ``\\r`` line endings read alike. Parquet columns pass through one typed
+conversion (:mod:`graphrisk.ingestion.arrow_values`), so a Parquet file loads as its CSV does.
 """
 
 from __future__ import annotations
