@@ -237,6 +237,9 @@ def _ingest_folder(folder: Path) -> None:
     with _service(None) as service, _bars() as bars:
         report = service.ingest_folder(folder, progress=bars)
     _print_ingest_report(report)
+    code = report.exit_code()
+    if code:
+        raise typer.Exit(code=code)
 
 
 @import_app.command("berka")
