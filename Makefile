@@ -17,7 +17,7 @@ NEO4J_TEST_PORT ?= 7697
 NEO4J_TEST_HOME ?= $(CURDIR)/.test-home
 NEO4J_TEST_ENV = GRAPHRISK_HOME=$(NEO4J_TEST_HOME) GRAPHRISK_NEO4J_PORT=$(NEO4J_TEST_PORT)
 
-.PHONY: setup setup-gnn neo4j-prereqs demo test test-quick lint bench clean
+.PHONY: setup setup-gnn neo4j-prereqs demo test test-quick fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ test: setup-gnn neo4j-prereqs  ## the whole test suite, against the embedded sto
 
 test-quick: setup-gnn  ## the fast part of the suite, without Neo4j
 	$(BIN)/python -m pytest -m "not slow and not neo4j" $(PYTEST_ARGS)
+
+fuzz: setup-gnn  ## the property-based bad-input tests with many examples (GRAPHRISK_PROPERTY_EXAMPLES)
+	GRAPHRISK_PROPERTY_EXAMPLES=$${GRAPHRISK_PROPERTY_EXAMPLES:-2000} \
+		$(BIN)/python -m pytest tests/robustness -m "not neo4j" -k "never_raises or validate_like" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check graphrisk ingestion models api tests benchmarks

@@ -25,6 +25,7 @@ from graphrisk.ingestion.loader import IngestReport, ingest_directory
 from graphrisk.ingestion.reader import Problem, RawTable, read_entity_file
 from graphrisk.ingestion.validation import ReferenceIndex, validate_table
 from graphrisk.store.base import GraphStore
+from tests.robustness import PROPERTY_EXAMPLES
 from tests.stores import STORE_PARAMS, open_test_store
 
 _STORED = ("customers", "accounts", "transactions")
@@ -297,7 +298,7 @@ def _property_read(tmp_path: Path, data: bytes) -> RawTable:
 
 
 @pytest.mark.slow
-@settings(max_examples=50, deadline=None,
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(_VALUE, min_size=6, max_size=6), max_size=8),
        ending=st.sampled_from(["\n", "\r\n", "\r"]), huge=st.booleans(),
@@ -324,7 +325,7 @@ def test_reader_never_raises_and_reads_every_well_formed_row(tmp_path, rows, end
 
 
 @pytest.mark.slow
-@settings(max_examples=50, deadline=None,
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=4096))
 def test_reader_never_raises_on_arbitrary_bytes(tmp_path, data) -> None:
@@ -347,7 +348,7 @@ _ZONES = st.sampled_from([None, "UTC", "Asia/Karachi", "Asia/Kolkata", "Europe/B
 
 
 @pytest.mark.slow
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
 @given(instants=st.lists(st.datetimes(min_value=dt.datetime(1990, 1, 1),
                                       max_value=dt.datetime(2024, 12, 31)),
                          min_size=7, max_size=7),
