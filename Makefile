@@ -54,7 +54,7 @@ test-quick: setup-gnn  ## the fast part of the suite, without Neo4j
 
 fuzz: setup-gnn  ## the property-based bad-input tests with many examples (GRAPHRISK_PROPERTY_EXAMPLES)
 	GRAPHRISK_PROPERTY_EXAMPLES=$${GRAPHRISK_PROPERTY_EXAMPLES:-2000} \
-		$(BIN)/python -m pytest tests/robustness -m "not neo4j" -k "never_raises or validate_like" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest tests/robustness -m "not neo4j" -k "never_raises or validate_like or with_a_reason or exactly_when" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check graphrisk ingestion models api tests benchmarks
