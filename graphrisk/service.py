@@ -118,13 +118,6 @@ class StoreStatus:
     loads: pd.DataFrame
     problems: list[str]
 
-    @property
-    def unfinished_loads(self) -> list[str]:
-        """Ids of loads that started and did not complete (re-run them to finish)."""
-        if self.loads.empty:
-            return []
-        return self.loads.loc[self.loads["status"] != "completed", "load_id"].tolist()
-
 
 @dataclass(frozen=True)
 class LatestScore:
