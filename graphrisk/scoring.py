@@ -102,10 +102,16 @@ _LINK_WORDS = {
 Progress = Callable[[str], None]
 #: Steps :func:`score_store` reports before the analysis, the analysis's own, and the write.
 _STORE_STEPS = ("reading the graph", "resolving transactions")
-_ANALYSIS_STEPS = ("computing individual risk factors", "learning from the known-risk customers",
-                   "propagating risk, rings and communities", "detecting cycles, fans and "
-                   "pass-throughs", "collecting links between customers", "ranking clusters",
-                   "fusing the score")
+#: The analysis's steps by timing key, in order; the labels are what progress shows.
+_ANALYSIS_STEPS: dict[str, str] = {
+    "factors": "computing individual risk factors",
+    "individual_model": "learning from the known-risk customers",
+    "network": "propagating risk, rings and communities",
+    "typologies": "detecting cycles, fans and pass-throughs",
+    "links": "collecting links between customers",
+    "clusters": "ranking clusters",
+    "fuse": "fusing the score",
+}
 
 
 @dataclass(frozen=True)
@@ -298,8 +304,8 @@ def score_customers(
             f"them and needs at least {settings.folds}. Add known_risk_label to confirmed "
             "cases in customers.csv and re-load.")
 
-    def timed(name: str, label: str, work: Callable[[], Any]) -> Any:
-        step(label)
+    def timed(name: str, work: Callable[[], Any], label: str | None = None) -> Any:
+        step(label or _ANALYSIS_STEPS[name])
         started = time.perf_counter()
         value = work()
         timings[name] = time.perf_counter() - started
@@ -308,25 +314,25 @@ def score_customers(
     # Every transaction resolved once to who paid whom; factors, typologies, links and
     # clusters all read this one ledger.
     if ledger is None:
-        ledger = timed("ledger", _STORE_STEPS[1], lambda: build_ledger(
-            snapshot, reporting_threshold=settings.reporting_threshold))
+        ledger = timed("ledger", lambda: build_ledger(
+            snapshot, reporting_threshold=settings.reporting_threshold), _STORE_STEPS[1])
     else:
         ledger = ledger_for(snapshot, ledger, reporting_threshold=settings.reporting_threshold)
-    factors = timed("factors", "computing individual risk factors", lambda: compute_risk_factors(
+    factors = timed("factors", lambda: compute_risk_factors(
         snapshot, reporting_threshold=settings.reporting_threshold,
         high_risk_industries=frozenset(settings.high_risk_industries),
         high_risk_countries=frozenset(settings.high_risk_countries), ledger=ledger))
     factors = factors.set_index("customer_id").reindex(customers.index).reset_index()
-    individual = timed("individual_model", "learning from the known-risk customers",
+    individual = timed("individual_model",
                        lambda: features_only_scores(factors, known,
                                                     model=settings.individual_model,  # type: ignore[arg-type]
                                                     folds=settings.folds, seed=settings.seed))
     seeds = {customer: 1.0 for customer in known[known].index}
-    network = timed("network", f"propagating risk, rings and communities ({engine.name})",
-                    lambda: engine.analyse(seeds, settings.network))
-    typologies = timed("typologies", "detecting cycles, fans and pass-throughs",
+    network = timed("network", lambda: engine.analyse(seeds, settings.network),
+                    f"{_ANALYSIS_STEPS['network']} ({engine.name})")
+    typologies = timed("typologies",
                        lambda: detect_typologies(snapshot, settings.typologies, ledger=ledger))
-    links = timed("links", "collecting links between customers", lambda: customer_links(
+    links = timed("links", lambda: customer_links(
         snapshot, weights=settings.network.weights,
         max_identifier_degree=settings.network.max_identifier_degree, ledger=ledger))
     facts = pd.DataFrame({
@@ -334,13 +340,13 @@ def score_customers(
         "known_risk_label": known_label,
         "disputes": factors.set_index("customer_id")["dispute_count"],
     })
-    clusters = timed("clusters", "ranking clusters", lambda: rank_clusters(
+    clusters = timed("clusters", lambda: rank_clusters(
         rings=network.rings, communities=network.communities,
         typology_instances=typologies.instances, links=links,
         transfers=customer_transfers(snapshot, ledger=ledger), member_facts=facts,
         settings=settings.clusters))
 
-    step("fusing the score")
+    step(_ANALYSIS_STEPS["fuse"])
     started = time.perf_counter()
     high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
     best_cluster = best_cluster_per_customer(high)
