@@ -7,7 +7,6 @@ again skips what was committed and finishes the rest. Upserts make any re-load i
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -25,7 +24,13 @@ import pandas as pd
 
 from graphrisk.domain import ENTITIES, REQUIRED_ENTITIES, EntitySpec
 from graphrisk.errors import IngestionError
-from graphrisk.ingestion.reader import ROW_COLUMN, Problem, RawTable, read_entity_file
+from graphrisk.ingestion.reader import (
+    ROW_COLUMN,
+    Problem,
+    RawTable,
+    decode_text,
+    read_entity_file,
+)
 from graphrisk.ingestion.validation import ReferenceIndex, ValidatedTable, validate_table
 from graphrisk.store.base import BatchCheckpoint, GraphStore
 
@@ -346,7 +351,7 @@ def _dropped_rows(path: Path, raw: RawTable, skipped: bool) -> pd.DataFrame:
         return _empty_rows(spec.column_names)
     try:
         if path.suffix == ".parquet":
-            found = _parquet_rows(path, spec.column_names, wanted)
+            found = _parquet_rows(path, spec, wanted)
         else:
             found = _csv_rows(path, spec.column_names, wanted)
     except (OSError, ValueError, csv.Error) as exc:  # pyarrow's errors derive from the first two
@@ -375,18 +380,8 @@ def _shown(value: str) -> str:
     return value
 
 
-def _decode_as_reader_does(data: bytes) -> str:
-    """UTF-16 where a byte-order mark says so, else UTF-8 with bad bytes kept (surrogates)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape")
-
-
 def _csv_rows(path: Path, columns: list[str], wanted: set[int] | None) -> pd.DataFrame:
-    text = _decode_as_reader_does(path.read_bytes())
+    text, _ = decode_text(path.read_bytes())  # as the reader decoded it
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     header = [h.strip() for h in next(reader, [])]
     position: dict[str, int] = {}
@@ -407,12 +402,17 @@ def _csv_rows(path: Path, columns: list[str], wanted: set[int] | None) -> pd.Dat
     return pd.DataFrame(rows).reindex(columns=[*columns, ROW_COLUMN], fill_value="")
 
 
-def _parquet_rows(path: Path, columns: list[str], wanted: set[int] | None) -> pd.DataFrame:
+def _parquet_rows(path: Path, spec: EntitySpec, wanted: set[int] | None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
-    names = [c for c in columns if c in pq.read_schema(path).names]
-    frame = pq.read_table(path, columns=names).to_pandas().astype(object)
-    frame = frame.where(frame.notna(), "").map(str)
+    from graphrisk.ingestion.arrow_values import arrow_column_to_text
+
+    columns = spec.column_names
+    table = pq.read_table(path, columns=[c for c in columns if c in pq.read_schema(path).names])
+    kinds = {column.name: column.kind for column in spec.columns}
+    # The reader's one typed conversion, so a rejected row shows what the reader read.
+    frame = pd.DataFrame({name: arrow_column_to_text(table.column(name), kinds[name])
+                          for name in table.column_names})
     frame[ROW_COLUMN] = range(1, len(frame) + 1)  # the record number, as the reader counts
     if wanted is not None:
         frame = frame[frame[ROW_COLUMN].isin(wanted)]

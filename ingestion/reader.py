@@ -26,7 +26,8 @@ import pandas as pd
 
 from graphrisk.domain import EntitySpec
 
-__all__ = ["MAX_FIELD_CHARS", "Problem", "RawTable", "read_entity_file", "ROW_COLUMN"]
+__all__ = ["MAX_FIELD_CHARS", "Problem", "RawTable", "decode_text", "read_entity_file",
+           "ROW_COLUMN"]
 
 #: Name of the column that carries each record's row number (header = row 1 in a CSV).
 ROW_COLUMN = "_row"
@@ -163,7 +164,7 @@ def _allow_fields_up_to(size: int) -> None:
             csv.field_size_limit(size)
 
 
-def _decode(data: bytes) -> tuple[str, bool]:
+def decode_text(data: bytes) -> tuple[str, bool]:
     """The file's text and whether it held bytes that are not UTF-8 (kept as surrogates).
 
     A UTF-16 file announces itself with a byte-order mark (Excel's "Unicode text"), so it is
@@ -237,7 +238,7 @@ def _encoding_problem(source: str, text: str, rows_lost: int) -> Problem:
 
 def _read_csv(path: Path, spec: EntitySpec, source: str) -> RawTable:
     data = path.read_bytes()
-    text, bad_encoding = _decode(data)
+    text, bad_encoding = decode_text(data)
     if not text.strip():
         return _unreadable(source, spec, "file is empty: expected a header row and data rows")
     _allow_fields_up_to(len(text) + 1)
