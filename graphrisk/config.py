@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graphrisk.errors import ConfigError
 
-__all__ = ["Settings", "StoreKind", "get_settings", "parse_store_kind"]
+__all__ = ["Settings", "StoreKind", "get_settings", "parse_store_kind", "read_settings"]
 
 
 class StoreKind(StrEnum):
@@ -97,9 +97,9 @@ class Settings(BaseSettings):
         return self.home / "reports"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment.
+def read_settings() -> Settings:
+    """The settings the environment holds now (not cached: for code that must follow a
+    variable changed in the same process).
 
     Raises:
         ConfigError: a ``GRAPHRISK_*`` variable holds a value that is not allowed; the
@@ -112,3 +112,9 @@ def get_settings() -> Settings:
             f"GRAPHRISK_{'_'.join(str(p) for p in error['loc']).upper()}="
             f"{error.get('input')!r}: {error['msg']}" for error in exc.errors())
         raise ConfigError(f"invalid setting: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (:func:`read_settings`)."""
+    return read_settings()

@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphrisk.config import Settings
+from graphrisk.config import read_settings
 from graphrisk.domain import (
     ACCOUNT_HOLDERS,
     ACCOUNTS,
@@ -160,7 +160,7 @@ def default_berka_dir() -> Path:
         ``$GRAPHRISK_DATASETS_DIR/berka_pkdd99`` where the variable is set, else
         ``<repo root>/../shared/datasets/berka_pkdd99``, the team's shared data folder.
     """
-    return Settings().datasets_path / BERKA_FOLDER
+    return read_settings().datasets_path / BERKA_FOLDER
 
 
 def find_berka_dir() -> Path | None:

@@ -75,7 +75,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphrisk.config import Settings
+from graphrisk.config import read_settings
 from graphrisk.domain import ACCOUNTS, CUSTOMER_FEATURES, CUSTOMERS, TRANSACTIONS
 from graphrisk.errors import IngestionError
 from graphrisk.ingestion.input_files import write_input_file
@@ -132,7 +132,7 @@ class FdcompcnSummary:
 
 def default_fdcompcn_dir() -> Path:
     """``$GRAPHRISK_DATASETS_DIR/fdcompcn`` (default ``<repo>/../shared/datasets/fdcompcn``)."""
-    return Settings().datasets_path / FDCOMPCN_FOLDER
+    return read_settings().datasets_path / FDCOMPCN_FOLDER
 
 
 def find_fdcompcn_dir() -> Path | None:
