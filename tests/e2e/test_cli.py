@@ -10,18 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_graphrisk
+
 pytestmark = pytest.mark.slow
 
-
-def _graphrisk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GRAPHRISK_HOME": str(home), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "graphrisk", *args], env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 def test_demo_then_inspect(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    demo = _graphrisk(home, "demo", "--customers", "800", "--seed", "3")
+    demo = run_graphrisk(home, "demo", "--customers", "800", "--seed", "3")
     assert demo.returncode == 0, demo.stderr
     assert "Who should the risk team look at first?" in demo.stdout
     assert "Riskiest customers not yet known to be risky" in demo.stdout
@@ -30,12 +27,13 @@ def test_demo_then_inspect(tmp_path: Path) -> None:
     assert "rows quarantined" in demo.stdout
     assert (home / "graphrisk.db").is_file()
 
-    status = _graphrisk(home, "status")
+    status = run_graphrisk(home, "status")
     assert status.returncode == 0, status.stderr
     assert "store is consistent" in status.stdout
     assert "completed" in status.stdout
 
-    around = _graphrisk(home, "neighbourhood", "Customer:" + _first_customer(home), "--hops", "1")
+    around = run_graphrisk(home, "neighbourhood", "Customer:" + _first_customer(home),
+                           "--hops", "1")
     assert around.returncode == 0, around.stderr
     assert "-[:OWNS]->" in around.stdout
 
@@ -49,10 +47,10 @@ def _first_customer(home: Path) -> str:
 
 def test_generate_then_ingest_twice_is_idempotent(tmp_path: Path) -> None:
     home, data = tmp_path / "home", tmp_path / "data"
-    generated = _graphrisk(home, "generate", "--customers", "500", "--seed", "5", "--out",
+    generated = run_graphrisk(home, "generate", "--customers", "500", "--seed", "5", "--out",
                            str(data))
     assert generated.returncode == 0, generated.stderr
-    first = _graphrisk(home, "ingest", str(data))
+    first = run_graphrisk(home, "ingest", str(data))
     assert first.returncode == 0, first.stderr
     import sqlite3
 
@@ -63,19 +61,19 @@ def test_generate_then_ingest_twice_is_idempotent(tmp_path: Path) -> None:
 
     before = counts()
     assert before[0] == 500
-    second = _graphrisk(home, "ingest", str(data))
+    second = run_graphrisk(home, "ingest", str(data))
     assert second.returncode == 0, second.stderr
     assert counts() == before
 
 
 def test_errors_are_one_clear_line(tmp_path: Path) -> None:
-    missing = _graphrisk(tmp_path / "home", "ingest", str(tmp_path / "nowhere"))
+    missing = run_graphrisk(tmp_path / "home", "ingest", str(tmp_path / "nowhere"))
     assert missing.returncode == 2
     assert "error:" in missing.stderr and "does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    nothing = _graphrisk(tmp_path / "home", "ingest", str(empty))
+    nothing = run_graphrisk(tmp_path / "home", "ingest", str(empty))
     assert nothing.returncode == 2
     assert "no input files" in nothing.stderr
 
@@ -83,7 +81,7 @@ def test_errors_are_one_clear_line(tmp_path: Path) -> None:
 def test_strict_ingest_fails_on_quarantined_rows(tmp_path: Path, tiny_dir: Path) -> None:
     text = (tiny_dir / "customers.csv").read_text().replace("Hamburg,600", "Hamburg,abc")
     (tiny_dir / "customers.csv").write_text(text)
-    result = _graphrisk(tmp_path / "home", "ingest", str(tiny_dir), "--strict")
+    result = run_graphrisk(tmp_path / "home", "ingest", str(tiny_dir), "--strict")
     assert result.returncode == 1
     assert "column credit_score: not a whole number" in result.stdout
 
@@ -92,12 +90,12 @@ def test_score_clusters_history_and_policy(tmp_path: Path) -> None:
     import csv
 
     home, data = tmp_path / "home", tmp_path / "data"
-    assert _graphrisk(home, "generate", "--customers", "1500", "--seed", "4", "--out",
+    assert run_graphrisk(home, "generate", "--customers", "1500", "--seed", "4", "--out",
                       str(data)).returncode == 0
-    assert _graphrisk(home, "ingest", str(data)).returncode == 0
+    assert run_graphrisk(home, "ingest", str(data)).returncode == 0
 
     scores_csv = tmp_path / "out" / "scores.csv"
-    scored = _graphrisk(home, "score", "--export", str(scores_csv), "--top", "3")
+    scored = run_graphrisk(home, "score", "--export", str(scores_csv), "--top", "3")
     assert scored.returncode == 0, scored.stderr
     assert "Riskiest customers" in scored.stdout and "stored in the score history" in scored.stdout
     with scores_csv.open(newline="") as handle:
@@ -109,30 +107,30 @@ def test_score_clusters_history_and_policy(tmp_path: Path) -> None:
     top = rows[0]["customer_id"]
 
     clusters_csv = tmp_path / "out" / "clusters.csv"
-    clusters = _graphrisk(home, "clusters", "--export", str(clusters_csv))
+    clusters = run_graphrisk(home, "clusters", "--export", str(clusters_csv))
     assert clusters.returncode == 0, clusters.stderr
     assert "Highest-risk clusters" in clusters.stdout and "high-risk" in clusters.stdout
     with clusters_csv.open(newline="") as handle:
         found = list(csv.DictReader(handle))
     assert found and found[0]["rank"] == "1" and found[0]["reason"]
 
-    history = _graphrisk(home, "history", top)
+    history = run_graphrisk(home, "history", top)
     assert history.returncode == 0, history.stderr
     assert rows[0]["run_id"] in history.stdout
-    missing = _graphrisk(home, "history", "C-NOPE")
+    missing = run_graphrisk(home, "history", "C-NOPE")
     assert missing.returncode == 2 and "not found" in missing.stderr
 
-    policy = _graphrisk(home, "policy")
+    policy = run_graphrisk(home, "policy")
     assert policy.returncode == 0 and "is valid" in policy.stdout
     broken = tmp_path / "broken.toml"
     broken.write_text("[tiers.low]\nmin_score = 0\n")
-    checked = _graphrisk(home, "policy", "--check", str(broken))
+    checked = run_graphrisk(home, "policy", "--check", str(broken))
     assert checked.returncode == 2
     assert "tiers.low.review_every_days: Field required" in checked.stderr
 
 
 def test_scoring_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
-    empty = _graphrisk(tmp_path / "home", "score")
+    empty = run_graphrisk(tmp_path / "home", "score")
     assert empty.returncode == 2
     assert "no customers" in empty.stderr and "graphrisk ingest" in empty.stderr
 
@@ -142,10 +140,10 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     import json
 
     home, data = tmp_path / "home", tmp_path / "data"
-    assert _graphrisk(home, "generate", "--customers", "1500", "--seed", "6", "--out",
+    assert run_graphrisk(home, "generate", "--customers", "1500", "--seed", "6", "--out",
                       str(data)).returncode == 0
-    assert _graphrisk(home, "ingest", str(data)).returncode == 0
-    trained = _graphrisk(home, "train", "--epochs", "15")
+    assert run_graphrisk(home, "ingest", str(data)).returncode == 0
+    trained = run_graphrisk(home, "train", "--epochs", "15")
     assert trained.returncode == 0, trained.stderr
     assert "Held-out customers" in trained.stdout
     for name in ("model.json", "model.pt", "encoders.json", "report.json", "pr_curve.png"):
@@ -161,11 +159,11 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
         onboarded = [r["onboarding_date"] for r in csv.DictReader(handle)]
     assert sum(d <= until for d in onboarded) >= 0.6 * len(onboarded)
     assert sum(d < since for d in onboarded) <= 0.8 * len(onboarded)
-    wrong = _graphrisk(home, "train", "--split", "random")
+    wrong = run_graphrisk(home, "train", "--split", "random")
     assert wrong.returncode == 2 and "'time', 'hash'" in wrong.stderr
 
     exported = tmp_path / "predictions.csv"
-    predicted = _graphrisk(home, "predict", "--export", str(exported), "--top", "3",
+    predicted = run_graphrisk(home, "predict", "--export", str(exported), "--top", "3",
                            "--explain", "2")
     assert predicted.returncode == 0, predicted.stderr
     with exported.open(newline="") as handle:
@@ -177,7 +175,7 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
 
     explained_file, plots = tmp_path / "why.json", tmp_path / "plots"
     top_customer = rows[0]["customer_id"]
-    explained = _graphrisk(home, "explain", top_customer, "--json", str(explained_file),
+    explained = run_graphrisk(home, "explain", top_customer, "--json", str(explained_file),
                            "--plot", str(plots))
     assert explained.returncode == 0, explained.stderr
     assert "Strongest neighbours" in explained.stdout and top_customer in explained.stdout
@@ -185,12 +183,12 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     assert why["customer_id"] == top_customer and why["reasons"] and why["neighbours"]
     assert why["probability"] == pytest.approx(float(rows[0]["probability"]), abs=1e-6)
     assert (plots / f"{top_customer}.png").stat().st_size > 1000
-    nobody = _graphrisk(home, "explain", "C-NOBODY")
+    nobody = run_graphrisk(home, "explain", "C-NOBODY")
     assert nobody.returncode == 2 and "no customer C-NOBODY" in nobody.stderr
 
-    fused = _graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--top", "2")
+    fused = run_graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--top", "2")
     assert fused.returncode == 0, fused.stderr
-    missing = _graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
+    missing = run_graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "model.json" in missing.stderr
 
 

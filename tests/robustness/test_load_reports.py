@@ -7,10 +7,7 @@ the exit code, the summary, ``quarantine.csv`` and ``rejected_<entity>.csv``.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,29 +16,9 @@ import pytest
 from graphrisk.domain import NodeLabel
 from graphrisk.errors import NotFoundError
 from graphrisk.graph import NodeRef
-from graphrisk.ingestion.loader import IngestReport, ingest_directory
-from graphrisk.store import GraphStore
+from graphrisk.ingestion.loader import IngestReport
+from tests.helpers import load_folder, problem_lines, rewrite, run_graphrisk
 from tests.stores import STORE_PARAMS, open_test_store
-
-
-def _graphrisk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GRAPHRISK_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "graphrisk", *args], env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def _rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"fixture lacks {old!r}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _load(store: GraphStore, folder: Path, tmp_path: Path) -> IngestReport:
-    return ingest_directory(store, folder, reports_dir=tmp_path / "reports")
-
-
-def _lines(report: IngestReport) -> list[str]:
-    return [p.line() for p in report.problems]
 
 
 def _rejected(report: IngestReport, entity: str) -> pd.DataFrame:
@@ -53,11 +30,11 @@ def _rejected(report: IngestReport, entity: str) -> pd.DataFrame:
 # -- item 6: a skipped file is a load problem that counts ---------------------------------------
 
 def _missing_required_column(folder: Path) -> None:
-    _rewrite(folder / "loans.csv", "loan_id,account_id,amount", "loan_id,account_id,sum")
+    rewrite(folder / "loans.csv", "loan_id,account_id,amount", "loan_id,account_id,sum")
 
 
 def _duplicate_header(folder: Path) -> None:
-    _rewrite(folder / "loans.csv", "loan_id,account_id,amount", "loan_id,account_id,account_id")
+    rewrite(folder / "loans.csv", "loan_id,account_id,amount", "loan_id,account_id,account_id")
 
 
 def _wrong_delimiter(folder: Path) -> None:
@@ -76,7 +53,7 @@ def _unreadable_parquet(folder: Path) -> None:
 def test_a_skipped_file_fails_the_ingest_and_says_why(tmp_path: Path, tiny_dir: Path,
                                                       damage) -> None:
     damage(tiny_dir)
-    result = _graphrisk(tmp_path / "home", "ingest", str(tiny_dir))
+    result = run_graphrisk(tmp_path / "home", "ingest", str(tiny_dir))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert "1 file skipped" in result.stdout
@@ -85,22 +62,22 @@ def test_a_skipped_file_fails_the_ingest_and_says_why(tmp_path: Path, tiny_dir: 
 
 @pytest.mark.slow
 def test_exit_codes_clean_quarantined_strict(tmp_path: Path, tiny_dir: Path) -> None:
-    clean = _graphrisk(tmp_path / "home", "ingest", str(tiny_dir), "--strict")
+    clean = run_graphrisk(tmp_path / "home", "ingest", str(tiny_dir), "--strict")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    _rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
-    lenient = _graphrisk(tmp_path / "home2", "ingest", str(tiny_dir))
+    rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
+    lenient = run_graphrisk(tmp_path / "home2", "ingest", str(tiny_dir))
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
-    strict = _graphrisk(tmp_path / "home3", "ingest", str(tiny_dir), "--strict")
+    strict = run_graphrisk(tmp_path / "home3", "ingest", str(tiny_dir), "--strict")
     assert strict.returncode == 1
 
 
 def test_exit_code_is_decided_by_the_report(embedded_store, tiny_dir, tmp_path) -> None:
-    assert _load(embedded_store, tiny_dir, tmp_path).exit_code(strict=True) == 0
-    _rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
-    quarantined = _load(embedded_store, tiny_dir, tmp_path)
+    assert load_folder(embedded_store, tiny_dir, tmp_path).exit_code(strict=True) == 0
+    rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
+    quarantined = load_folder(embedded_store, tiny_dir, tmp_path)
     assert (quarantined.exit_code(), quarantined.exit_code(strict=True)) == (0, 1)
     _missing_required_column(tiny_dir)
-    skipped = _load(embedded_store, tiny_dir, tmp_path)
+    skipped = load_folder(embedded_store, tiny_dir, tmp_path)
     assert skipped.exit_code() == 1
     table = next(t for t in skipped.tables if t.entity == "loans")
     assert table.skipped is not None and "missing required column(s) amount" in table.skipped
@@ -117,7 +94,7 @@ def test_a_skipped_customers_file_is_in_the_report_and_explains_its_dependants(
     path = tiny_dir / "customers.csv"
     path.write_text(path.read_text().replace("customer_id,name,", "customer_id,full_name,", 1))
     with open_test_store(kind, tmp_path / "home") as store:
-        report = _load(store, tiny_dir, tmp_path)
+        report = load_folder(store, tiny_dir, tmp_path)
         assert store.counts()["customers"] == 0
         assert store.counts()["accounts"] == 0
     rejected = _rejected(report, "customers")
@@ -125,19 +102,19 @@ def test_a_skipped_customers_file_is_in_the_report_and_explains_its_dependants(
     assert rejected["source_row"].tolist() == ["2", "3", "4", "5", "6", "7"]
     assert "full_name" not in rejected.columns  # not a column of the format
     assert ("accounts.csv, row 2, column customer_id: refers to customers id 'C1', whose own "
-            "row in customers was quarantined (value 'C1')") in _lines(report)
-    assert not any("unknown customer_id" in line for line in _lines(report))
+            "row in customers was quarantined (value 'C1')") in problem_lines(report)
+    assert not any("unknown customer_id" in line for line in problem_lines(report))
     assert report.exit_code() == 1
 
 
 def test_rows_with_a_wrong_field_count_or_bad_bytes_reach_the_rejected_file(
     embedded_store, tiny_dir, tmp_path
 ) -> None:
-    _rewrite(tiny_dir / "counterparties.csv", "Acme GmbH", "Acme, GmbH")
+    rewrite(tiny_dir / "counterparties.csv", "Acme GmbH", "Acme, GmbH")
     path = tiny_dir / "customers.csv"
     latin1 = "Fr\u00e4nk Weber".encode("latin-1")
     path.write_bytes(path.read_bytes().replace(b"Frank Weber", latin1))
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     counterparties = _rejected(report, "counterparties")
     assert counterparties["counterparty_id"].tolist() == ["E1"]
     assert counterparties["source_row"].tolist() == ["3"]
@@ -149,15 +126,15 @@ def test_rows_with_a_wrong_field_count_or_bad_bytes_reach_the_rejected_file(
     assert rejected["counterparties"] == 1 and rejected["customers"] == 1
     # E1's own row was dropped by the reader: T1 refers to it as quarantined, not unknown.
     assert any("refers to counterparties id 'E1', whose own row in counterparties was "
-               "quarantined" in line for line in _lines(report))
+               "quarantined" in line for line in problem_lines(report))
 
 
 def test_quarantine_rows_are_whole_numbers_and_empty_for_file_lines(
     embedded_store, tiny_dir, tmp_path
 ) -> None:
     _missing_required_column(tiny_dir)
-    _rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert report.report_dir is not None
     text = (report.report_dir / "quarantine.csv").read_text()
     assert "customers.csv,4,credit_score,abc," in text
@@ -173,9 +150,9 @@ def test_rejected_rows_hold_only_the_columns_of_the_format(embedded_store, tiny_
     lines = path.read_text().splitlines()
     lines = [lines[0] + ",ssn"] + [f"{line},123-45-678{i}" for i, line in enumerate(lines[1:])]
     path.write_text("\n".join(lines).replace("Hamburg,600", "Hamburg,abc") + "\n")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("customers.csv, row 1, column ssn: column is not part of the input format and was "
-            "ignored") in _lines(report)
+            "ignored") in problem_lines(report)
     rejected = _rejected(report, "customers")
     assert len(rejected) == 1
     assert "ssn" not in rejected.columns
@@ -184,8 +161,8 @@ def test_rejected_rows_hold_only_the_columns_of_the_format(embedded_store, tiny_
 
 
 def test_report_files_and_folders_are_owner_only(embedded_store, tiny_dir, tmp_path) -> None:
-    _rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    rewrite(tiny_dir / "customers.csv", "Hamburg,600", "Hamburg,abc")
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert report.report_dir is not None
     for folder in (tmp_path / "reports", report.report_dir):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
@@ -210,7 +187,7 @@ def test_a_customers_entry_that_is_not_a_file_stops_the_ingest(
     else:
         path.symlink_to(tiny_dir / "customers.csv")
         expected = "customers.csv is a symbolic link that cannot be followed"
-    result = _graphrisk(tmp_path / "home", "ingest", str(tiny_dir))
+    result = run_graphrisk(tmp_path / "home", "ingest", str(tiny_dir))
     assert result.returncode == 2, result.stdout + result.stderr
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
@@ -223,13 +200,13 @@ def test_a_duplicate_id_whose_other_copy_is_invalid_loads_neither(
     with (tiny_dir / "customers.csv").open("a") as handle:
         handle.write("C1,Alice Martin,retail,,DE,Berlin,abc,52000,verified,2021-03-04,1985,,\n")
     with open_test_store(kind, tmp_path / "home") as store:
-        report = _load(store, tiny_dir, tmp_path)
+        report = load_folder(store, tiny_dir, tmp_path)
         assert store.counts()["customers"] == 5
         with pytest.raises(NotFoundError):
             store.get_node(NodeRef(NodeLabel.CUSTOMER, "C1"))
     assert ("customers.csv, row 2, column customer_id: customer_id 'C1' appears on rows 2, 8; "
             "row 8 was quarantined; none of them was loaded: fix the source and load again"
-            ) in _lines(report)
+            ) in problem_lines(report)
     assert sorted(_rejected(report, "customers")["source_row"]) == ["2", "8"]
 
 
@@ -245,9 +222,9 @@ def test_formula_cells_are_neutralised_in_reports_only(kind, tiny_dir: Path,
     text = text.replace("C3,Chen Wei,", "C3,@SUM(1+1),", 1).replace("Hamburg,600",
                                                                      "Hamburg,+1+cmd|' /C calc'!A0")
     path.write_text(text)
-    _rewrite(tiny_dir / "transactions.csv", "T3,A2,,A3,,9500.00", "T3,A2,,A3,,-5")
+    rewrite(tiny_dir / "transactions.csv", "T3,A2,,A3,,9500.00", "T3,A2,,A3,,-5")
     with open_test_store(kind, tmp_path / "home") as store:
-        report = _load(store, tiny_dir, tmp_path)
+        report = load_folder(store, tiny_dir, tmp_path)
         assert store.get_node(NodeRef(NodeLabel.CUSTOMER, "C1")).properties["name"] == formula
     assert report.report_dir is not None
     quarantine = pd.read_csv(report.report_dir / "quarantine.csv", dtype=str,
@@ -265,7 +242,7 @@ def test_a_skipped_parquet_file_keeps_its_rows_in_the_report(embedded_store, tin
     frame = pd.read_csv(tiny_dir / "loans.csv", dtype=str, keep_default_na=False)
     frame.rename(columns={"amount": "sum"}).to_parquet(tiny_dir / "loans.parquet", index=False)
     (tiny_dir / "loans.csv").unlink()
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert report.exit_code() == 1
     rejected = _rejected(report, "loans")
     assert rejected["loan_id"].tolist() == ["L1"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,21 +13,17 @@ import pytest
 from graphrisk.ingestion.generator import MIN_CUSTOMERS, generate_dataset
 from graphrisk.service import MIN_SAMPLE_CUSTOMERS, list_load_reports, purge_load_reports
 from graphrisk.store.embedded import EmbeddedGraphStore
+from tests.helpers import run_graphrisk
 
 pytestmark = pytest.mark.slow
 
-
-def _graphrisk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GRAPHRISK_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "graphrisk", *args], env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")
 def loaded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("outputs")
     generate_dataset(MIN_CUSTOMERS, 7, root / "data")
-    done = _graphrisk(root / "home", "ingest", str(root / "data"))
+    done = run_graphrisk(root / "home", "ingest", str(root / "data"))
     assert done.returncode == 0, done.stderr
     return root / "home"
 
@@ -48,7 +42,7 @@ def test_a_bad_export_path_stops_before_scoring(loaded_home: Path, tmp_path: Pat
     (tmp_path / "scores.csv").write_text("someone's earlier export\n")
     before = _runs(loaded_home)
     started = time.perf_counter()
-    done = _graphrisk(loaded_home, "score", "--export", str(target))
+    done = run_graphrisk(loaded_home, "score", "--export", str(target))
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     line, = [text for text in done.stderr.splitlines() if text.strip()]
@@ -61,7 +55,7 @@ def test_a_bad_export_path_stops_before_scoring(loaded_home: Path, tmp_path: Pat
 def test_overwrite_replaces_an_existing_export(loaded_home: Path, tmp_path: Path) -> None:
     target = tmp_path / "clusters.csv"
     target.write_text("old\n")
-    done = _graphrisk(loaded_home, "clusters", "--export", str(target), "--overwrite")
+    done = run_graphrisk(loaded_home, "clusters", "--export", str(target), "--overwrite")
     assert done.returncode == 0, done.stderr
     lines = target.read_text().splitlines()
     assert lines[0] != "old" and "members" in lines[0].split(",") and len(lines) > 1
@@ -70,14 +64,14 @@ def test_overwrite_replaces_an_existing_export(loaded_home: Path, tmp_path: Path
 def test_scoring_during_an_unfinished_load_warns(loaded_home: Path) -> None:
     with EmbeddedGraphStore(loaded_home / "graphrisk.db") as store:
         store.begin_load("half-done-load", {"customers": "customers.csv"})
-    done = _graphrisk(loaded_home, "score", "--no-write", "--top", "1")
+    done = run_graphrisk(loaded_home, "score", "--no-write", "--top", "1")
     assert done.returncode == 0, done.stderr
     assert "half-done-load has not finished" in " ".join(done.stdout.split())
 
 
 def test_a_sample_too_small_for_the_generator_is_refused_cleanly(tmp_path: Path) -> None:
     assert MIN_SAMPLE_CUSTOMERS == MIN_CUSTOMERS
-    done = _graphrisk(tmp_path, "generate", "--customers", "150", "--out", str(tmp_path / "d"))
+    done = run_graphrisk(tmp_path, "generate", "--customers", "150", "--out", str(tmp_path / "d"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and str(MIN_CUSTOMERS) in done.stderr
     assert not (tmp_path / "d").exists()
@@ -108,7 +102,7 @@ def test_purging_removes_only_old_load_reports(tmp_path: Path,
     assert [r.path for r in list_load_reports(settings)] == [old, new]
     assert [r.path for r in purge_load_reports(30, settings=settings, dry_run=True)] == [old]
     assert old.exists()
-    done = _graphrisk(tmp_path, "reports", "purge", "--older-than", "30")
+    done = run_graphrisk(tmp_path, "reports", "purge", "--older-than", "30")
     assert done.returncode == 0, done.stderr
     assert not old.exists() and new.exists()
     assert "Deleted 1 report folder" in done.stdout

@@ -3,32 +3,15 @@ rows still load."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from graphrisk.graph import NodeRef
-from graphrisk.ingestion.loader import IngestReport, ingest_directory
-from graphrisk.store.embedded import EmbeddedGraphStore
-
-
-def _rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"fixture lacks {old!r}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _load(store: EmbeddedGraphStore, folder: Path, tmp_path: Path) -> IngestReport:
-    return ingest_directory(store, folder, reports_dir=tmp_path / "reports")
-
-
-def _lines(report: IngestReport) -> list[str]:
-    return [p.line() for p in report.problems]
+from tests.helpers import load_folder, problem_lines, rewrite
 
 
 def test_clean_fixture_loads_without_problems(embedded_store, tiny_dir, tmp_path) -> None:
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert report.problems == []
     assert report.rows_loaded == report.rows_read == 36
     assert embedded_store.counts()["customers"] == 6
@@ -94,9 +77,9 @@ def test_clean_fixture_loads_without_problems(embedded_store, tiny_dir, tmp_path
 def test_bad_value_is_reported_and_only_its_row_is_lost(
     embedded_store, tiny_dir, tmp_path, file, old, new, expected_line
 ) -> None:
-    _rewrite(tiny_dir / file, old, new)
-    report = _load(embedded_store, tiny_dir, tmp_path)
-    assert expected_line in _lines(report)
+    rewrite(tiny_dir / file, old, new)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
+    assert expected_line in problem_lines(report)
     table = next(t for t in report.tables if t.source == file)
     assert table.rows_rejected == 1
     assert table.rows_loaded == table.rows_read - 1
@@ -110,10 +93,10 @@ def test_bad_value_is_reported_and_only_its_row_is_lost(
 
 
 def test_rows_referring_to_a_quarantined_row_say_so(embedded_store, tiny_dir, tmp_path) -> None:
-    _rewrite(tiny_dir / "customers.csv", "C3,Chen Wei,retail", "C3,Chen Wei,wholesale")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    rewrite(tiny_dir / "customers.csv", "C3,Chen Wei,retail", "C3,Chen Wei,wholesale")
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("accounts.csv, row 4, column customer_id: refers to customers id 'C3', whose own "
-            "row in customers was quarantined (value 'C3')") in _lines(report)
+            "row in customers was quarantined (value 'C3')") in problem_lines(report)
     # A3 is lost with C3, so are the transactions touching A3; everything else loads.
     counts = embedded_store.counts()
     assert counts["customers"] == 5
@@ -125,17 +108,17 @@ def test_rows_referring_to_a_quarantined_row_say_so(embedded_store, tiny_dir, tm
 def test_conflicting_duplicate_ids_load_neither_copy(embedded_store, tiny_dir, tmp_path) -> None:
     with (tiny_dir / "customers.csv").open("a") as handle:
         handle.write("C1,Alicia Martin,retail,,DE,Berlin,720,52000,verified,2021-03-04,1985,,\n")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("customers.csv, row 8, column customer_id: customer_id 'C1' appears on rows 2, 8 "
             "with different name; none of them was loaded: fix the source and load again"
-            ) in _lines(report)
+            ) in problem_lines(report)
     assert embedded_store.counts()["customers"] == 5
 
 
 def test_exact_duplicate_rows_load_once_with_a_warning(embedded_store, tiny_dir, tmp_path) -> None:
     with (tiny_dir / "counterparties.csv").open("a") as handle:
         handle.write("M1,Corner Grocery,merchant,DE,groceries\n")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     warning = next(p for p in report.problems if p.source == "counterparties.csv")
     assert warning.severity == "warning"
     assert warning.line() == ("counterparties.csv, row 4, column counterparty_id: exact "
@@ -147,16 +130,16 @@ def test_invalid_utf8_is_reported_per_row(embedded_store, tiny_dir, tmp_path) ->
     path = tiny_dir / "customers.csv"
     latin1 = "Fr\u00e4nk Weber".encode("latin-1")
     path.write_bytes(path.read_bytes().replace(b"Frank Weber", latin1))
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("customers.csv, row 7, column name: value is not valid UTF-8; re-export the file as "
-            "UTF-8 (value 'Fränk Weber')") in _lines(report)
+            "UTF-8 (value 'Fränk Weber')") in problem_lines(report)
     assert embedded_store.counts()["customers"] == 5
 
 
 def test_empty_file_is_reported_and_the_rest_loads(embedded_store, tiny_dir, tmp_path) -> None:
     (tiny_dir / "loans.csv").write_text("")
-    report = _load(embedded_store, tiny_dir, tmp_path)
-    assert "loans.csv: file is empty: expected a header row and data rows" in _lines(report)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
+    assert "loans.csv: file is empty: expected a header row and data rows" in problem_lines(report)
     assert embedded_store.counts()["loans"] == 0
     assert embedded_store.counts()["transactions"] == 7
 
@@ -165,23 +148,23 @@ def test_truncated_file_reports_its_incomplete_last_row(embedded_store, tiny_dir
     path = tiny_dir / "transactions.csv"
     text = path.read_text()
     path.write_text(text[: text.rindex("500.00")])  # cut inside the last row
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("transactions.csv, row 8: row has 6 of 10 fields; the file looks truncated (its last "
-            "line is incomplete)") in _lines(report)
+            "line is incomplete)") in problem_lines(report)
     assert embedded_store.counts()["transactions"] == 6
 
 
 def test_row_with_too_many_fields(embedded_store, tiny_dir, tmp_path) -> None:
-    _rewrite(tiny_dir / "counterparties.csv", "Acme GmbH", "Acme, GmbH")
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    rewrite(tiny_dir / "counterparties.csv", "Acme GmbH", "Acme, GmbH")
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("counterparties.csv, row 3: row has 6 fields but the header has 5; quote values "
-            "that contain the separator") in _lines(report)
+            "that contain the separator") in problem_lines(report)
 
 
 def test_missing_required_column_skips_the_file(embedded_store, tiny_dir, tmp_path) -> None:
-    _rewrite(tiny_dir / "loans.csv", "loan_id,account_id,amount", "loan_id,account_id,sum")
-    report = _load(embedded_store, tiny_dir, tmp_path)
-    lines = _lines(report)
+    rewrite(tiny_dir / "loans.csv", "loan_id,account_id,amount", "loan_id,account_id,sum")
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
+    lines = problem_lines(report)
     assert ("loans.csv, row 1: missing required column(s) amount; expected columns: loan_id, "
             "account_id, amount, duration_months, monthly_payment, granted_date, status") in lines
     assert "loans.csv: file skipped: none of its 1 rows were loaded" in lines
@@ -194,9 +177,9 @@ def test_parquet_input_is_validated_the_same_way(embedded_store, tiny_dir, tmp_p
     frame.loc[2, "credit_score"] = "abc"
     frame.to_parquet(tiny_dir / "customers.parquet", index=False)
     (tiny_dir / "customers.csv").unlink()
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert "customers.parquet, row 3, column credit_score: not a whole number (value 'abc')" \
-        in _lines(report)
+        in problem_lines(report)
     assert embedded_store.counts()["customers"] == 5
 
 
@@ -212,9 +195,9 @@ def test_blank_lines_and_quoted_line_breaks_keep_row_numbers_right(
         "\n"
         "E1,Acme GmbH,employer,DEU,manufacturing\n"
     )
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert ("counterparties.csv, row 5, column country: not an ISO 3166-1 alpha-2 country code "
-            "(e.g. DE) (value 'DEU')") in _lines(report)
+            "(e.g. DE) (value 'DEU')") in problem_lines(report)
     node = embedded_store.get_node(NodeRef.parse("Counterparty:M1"))
     assert node.properties["name"] == "Corner\nGrocery"
 
@@ -224,6 +207,6 @@ def test_byte_order_mark_and_crlf_line_endings_are_accepted(
 ) -> None:
     path = tiny_dir / "customers.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
-    report = _load(embedded_store, tiny_dir, tmp_path)
+    report = load_folder(embedded_store, tiny_dir, tmp_path)
     assert report.errors == []
     assert embedded_store.counts()["customers"] == 6
