@@ -20,15 +20,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from graphrisk.errors import ConfigError
 
 __all__ = [
+    "ALERT_RULE_KINDS",
+    "CASE_STATUSES",
     "DEFAULT_COMPONENT_WEIGHTS",
     "DEFAULT_HIGH_RISK_COUNTRIES",
     "DEFAULT_HIGH_RISK_INDUSTRIES",
     "DEFAULT_MAX_IDENTIFIER_DEGREE",
     "DEFAULT_POLICY_FILE",
     "DEFAULT_REPORTING_THRESHOLD",
+    "RULE_PARAMS",
     "SCORE_COMPONENTS",
     "TIERS",
+    "SEVERITIES",
+    "AlertRule",
     "AlertThresholds",
+    "MonitoringPolicy",
+    "PlaybookStep",
     "RiskPolicy",
     "ScoringPolicy",
     "TierPolicy",
@@ -41,6 +48,25 @@ DEFAULT_POLICY_FILE = Path(__file__).with_name("default_policy.toml")
 TIERS: tuple[str, ...] = ("low", "medium", "high")
 
 Tier = Literal["low", "medium", "high"]
+
+#: The kinds of alert rule monitoring knows how to check; a policy's ``[alert_rules.NAME]``
+#: section names one of them as its key. The thresholds of the first five are per tier
+#: (``[tiers.*.alert_thresholds]`` and ``transaction_limit``); the others carry ``params``.
+ALERT_RULE_KINDS: tuple[str, ...] = (
+    "single_payment", "daily_total", "new_counterparties", "over_transaction_limit",
+    "score_increase", "tier_escalation", "high_risk_link", "typology_cycle", "typology_fan_in",
+    "typology_fan_out", "typology_pass_through", "structuring", "dispute_spike",
+)
+#: The parameters each rule kind reads from its ``params`` table, with their defaults.
+RULE_PARAMS: dict[str, dict[str, float]] = {
+    "new_counterparties": {"window_days": 7},
+    "structuring": {"min_payments": 3, "within_days": 7},
+    "dispute_spike": {"min_disputes": 3, "within_days": 30},
+}
+#: Alert severities, mildest first; a case's priority is its most severe alert's.
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+#: A case's statuses, in workflow order.
+CASE_STATUSES: tuple[str, ...] = ("open", "investigating", "escalated", "closed")
 
 #: The pieces of evidence fused into the score (``graphrisk.scoring``), in reason order.
 SCORE_COMPONENTS: tuple[str, ...] = (
@@ -124,9 +150,64 @@ class TierPolicy(BaseModel):
 
     min_score: float = Field(ge=0, le=100, description="lowest score in this tier")
     review_every_days: int = Field(ge=1, le=3660, description="periodic re-assessment")
+    case_due_days: int = Field(default=10, ge=1, le=365,
+                               description="service level: a case on this tier's customer is "
+                               "due this many days after it opens")
     transaction_limit: float = Field(gt=0, description="largest payment without a check")
     alert_thresholds: AlertThresholds
     required_actions: list[str] = Field(min_length=1)
+
+
+class PlaybookStep(BaseModel):
+    """One step of an alert rule's response plan: what to do, who does it, how fast."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: str = Field(min_length=1, description="what to do, in words")
+    role: str = Field(min_length=1, description="the role responsible (analyst, mlro, ...)")
+    within_hours: int = Field(ge=1, le=24 * 365, description="due this long after the case "
+                              "opens or the alert joins it")
+
+
+class AlertRule(BaseModel):
+    """One monitoring rule: how bad, whose job, how often, and the response plan.
+
+    Why in the policy file: which rules run, who owns them and what the response steps are
+    is the risk team's emergency plan, not the code's; the check itself is the code's
+    (``graphrisk.monitoring.rules``), picked by the section's name.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(min_length=1)
+    severity: Literal["low", "medium", "high", "critical"] = "medium"
+    owner_role: str = Field(default="analyst", min_length=1)
+    enabled: bool = True
+    dedupe_days: int = Field(default=7, ge=0, le=365, description="the same rule does not "
+                             "fire twice for one customer within this many days")
+    params: dict[str, float] = Field(default_factory=dict)
+    playbook: list[PlaybookStep] = Field(min_length=1)
+
+    def param(self, kind: str, name: str) -> float:
+        """The rule's parameter ``name``, or its default for rule kind ``kind``."""
+        return float(self.params.get(name, RULE_PARAMS[kind][name]))
+
+
+class MonitoringPolicy(BaseModel):
+    """How monitoring runs: live (alerts open cases) or shadow (alerts are only counted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["live", "shadow"] = "live"
+    reach_hops: int = Field(default=1, ge=0, le=3, description="links around a change whose "
+                            "customers are re-scored")
+
+
+def _shipped_alert_rules() -> dict[str, AlertRule]:
+    """The shipped policy's alert rules: what a policy file without ``[alert_rules]`` gets."""
+    data = tomllib.loads(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    return {name: AlertRule.model_validate(rule)
+            for name, rule in data.get("alert_rules", {}).items()}
 
 
 class RiskPolicy(BaseModel):
@@ -136,6 +217,31 @@ class RiskPolicy(BaseModel):
 
     tiers: dict[Tier, TierPolicy]
     scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
+    monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
+    alert_rules: dict[str, AlertRule] = Field(default_factory=_shipped_alert_rules)
+
+    @model_validator(mode="after")
+    def _rules_known(self) -> RiskPolicy:
+        unknown = sorted(set(self.alert_rules) - set(ALERT_RULE_KINDS))
+        if unknown:
+            raise ValueError(f"alert_rules: unknown rule(s) {', '.join(unknown)}; the rules "
+                             f"are {', '.join(ALERT_RULE_KINDS)}")
+        for name, rule in self.alert_rules.items():
+            allowed = RULE_PARAMS.get(name, {})
+            extra = sorted(set(rule.params) - set(allowed))
+            if extra:
+                raise ValueError(
+                    f"alert_rules.{name}.params: unknown parameter(s) {', '.join(extra)}; "
+                    + (f"it takes {', '.join(allowed)}" if allowed else "it takes none"))
+            bad = {k: v for k, v in rule.params.items() if v <= 0}
+            if bad:
+                raise ValueError(f"alert_rules.{name}.params must be positive, got {bad}")
+        return self
+
+    def active_rules(self) -> dict[str, AlertRule]:
+        """The enabled rules, in :data:`ALERT_RULE_KINDS` order."""
+        return {name: self.alert_rules[name] for name in ALERT_RULE_KINDS
+                if name in self.alert_rules and self.alert_rules[name].enabled}
 
     @model_validator(mode="after")
     def _tiers_in_order(self) -> RiskPolicy:

@@ -77,6 +77,9 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     report_dir: Path | None = None
     seconds: float = 0.0
+    #: The valid rows per entity, when the load was asked to keep them (``keep_accepted``):
+    #: monitoring reads what a small incremental batch brought without reading it again.
+    accepted: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -437,6 +440,7 @@ def ingest_directory(
     batch_size: int | None = None,
     reports_dir: Path | None = None,
     progress: ProgressCallback | None = None,
+    keep_accepted: bool = False,
 ) -> IngestReport:
     """Validate and load every input file in ``directory`` into ``store``.
 
@@ -450,6 +454,8 @@ def ingest_directory(
         reports_dir: where the quarantine report is written (a sub-folder per load);
             ``None`` writes none.
         progress: called after each batch.
+        keep_accepted: keep each entity's valid rows on the report (``accepted``); for small
+            incremental batches, not for bulk loads.
 
     Returns:
         What was read, loaded and rejected, with every problem found.
@@ -483,6 +489,8 @@ def ingest_directory(
             refs.add(spec.name, table.valid[spec.key[0]])
             refs.reject(spec.name, table.rejected.get(spec.key[0], pd.Series([], dtype=object)))
         loaded, batches_skipped = _load_table(store, table, load_id, batch_size, done, progress)
+        if keep_accepted:
+            report.accepted[spec.name] = table.valid.drop(columns=[ROW_COLUMN], errors="ignore")
         report.problems.extend(table.problems)
         report.tables.append(TableReport(
             spec.name, table.source, table.rows_read, loaded, len(table.rejected),
