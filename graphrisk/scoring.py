@@ -53,7 +53,7 @@ from graphrisk.analytics.factors import (
     explain_all_factors,
     factor_percentiles,
 )
-from graphrisk.analytics.individual_model import features_only_scores
+from graphrisk.analytics.individual_model import IndividualModel, fit_individual_model
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger, ledger_for
 from graphrisk.analytics.network import (
     NetworkEngine,
@@ -80,8 +80,12 @@ __all__ = [
     "SCORE_COLUMNS",
     "ScoringResult",
     "ScoringSettings",
+    "customer_factors",
     "fuse_components",
+    "grade_and_explain",
+    "links_between_customers",
     "network_engine_for",
+    "new_run_id",
     "score_customers",
     "score_store",
     "scoring_steps",
@@ -191,6 +195,8 @@ class ScoringResult:
         network: the engine's raw result.
         factors: the individual factors per customer.
         timings: seconds per step.
+        individual_model: the fold models behind the ``individual`` component, for
+            re-scoring a few customers later without refitting (:mod:`graphrisk.rescoring`).
     """
 
     run_id: str
@@ -202,6 +208,7 @@ class ScoringResult:
     network: NetworkResult
     factors: pd.DataFrame
     timings: dict[str, float]
+    individual_model: IndividualModel | None = None
 
 
 def network_engine_for(store: GraphStore, snapshot: GraphSnapshot,
@@ -318,23 +325,17 @@ def score_customers(
             snapshot, reporting_threshold=settings.reporting_threshold), _STORE_STEPS[1])
     else:
         ledger = ledger_for(snapshot, ledger, reporting_threshold=settings.reporting_threshold)
-    factors = timed("factors", lambda: compute_risk_factors(
-        snapshot, reporting_threshold=settings.reporting_threshold,
-        high_risk_industries=frozenset(settings.high_risk_industries),
-        high_risk_countries=frozenset(settings.high_risk_countries), ledger=ledger))
-    factors = factors.set_index("customer_id").reindex(customers.index).reset_index()
-    individual = timed("individual_model",
-                       lambda: features_only_scores(factors, known,
-                                                    model=settings.individual_model,  # type: ignore[arg-type]
-                                                    folds=settings.folds, seed=settings.seed))
+    factors = timed("factors", lambda: customer_factors(snapshot, ledger, settings,
+                                                        customers.index))
+    individual, individual_model = timed("individual_model", lambda: fit_individual_model(
+        factors, known, model=settings.individual_model,  # type: ignore[arg-type]
+        folds=settings.folds, seed=settings.seed))
     seeds = {customer: 1.0 for customer in known[known].index}
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
     typologies = timed("typologies",
                        lambda: detect_typologies(snapshot, settings.typologies, ledger=ledger))
-    links = timed("links", lambda: customer_links(
-        snapshot, weights=settings.network.weights,
-        max_identifier_degree=settings.network.max_identifier_degree, ledger=ledger))
+    links = timed("links", lambda: links_between_customers(snapshot, ledger, settings))
     facts = pd.DataFrame({
         "individual_risk": individual.reindex(customers.index).fillna(0.0),
         "known_risk_label": known_label,
@@ -354,21 +355,95 @@ def score_customers(
                              best_cluster, settings)
     components["model"] = (model_probability.reindex(customers.index).fillna(0.0).clip(0, 1)
                            if model_probability is not None else 0.0)
+    scores = grade_and_explain(
+        components, customers=customers, factors=factors,
+        percentiles=factor_percentiles(factors), links=links, typologies=typologies,
+        cluster_reasons=_cluster_sentences(customers.index, clusters, best_cluster),
+        settings=settings, policy=policy)
+    timings["fuse"] = time.perf_counter() - started
+    return ScoringResult(
+        run_id=new_run_id(created_at), created_at=created_at,
+        engine=network.engine, scores=scores, clusters=clusters,
+        typologies=typologies, network=network, factors=factors, timings=timings,
+        individual_model=individual_model)
+
+
+def new_run_id(created_at: datetime) -> str:
+    """A unique, time-ordered id for a run started at ``created_at``."""
+    return f"{created_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def customer_factors(snapshot: GraphSnapshot, ledger: TransactionLedger,
+                     settings: ScoringSettings, customer_ids: pd.Index) -> pd.DataFrame:
+    """The individual factors of ``customer_ids`` (rows in that order), as scoring reads them.
+
+    Why shared: the full run and incremental re-scoring (:mod:`graphrisk.rescoring`) must
+    compute a customer's factors the same way, with the same knobs.
+    """
+    factors = compute_risk_factors(
+        snapshot, reporting_threshold=settings.reporting_threshold,
+        high_risk_industries=frozenset(settings.high_risk_industries),
+        high_risk_countries=frozenset(settings.high_risk_countries), ledger=ledger)
+    return factors.set_index("customer_id").reindex(customer_ids).reset_index()
+
+
+def links_between_customers(snapshot: GraphSnapshot, ledger: TransactionLedger,
+                            settings: ScoringSettings) -> pd.DataFrame:
+    """The customer links scoring names in reasons and clusters (shared with re-scoring)."""
+    return customer_links(
+        snapshot, weights=settings.network.weights,
+        max_identifier_degree=settings.network.max_identifier_degree, ledger=ledger)
+
+
+def grade_and_explain(
+    components: pd.DataFrame,
+    *,
+    customers: pd.DataFrame,
+    factors: pd.DataFrame,
+    percentiles: pd.DataFrame,
+    links: pd.DataFrame,
+    typologies: TypologyResult,
+    cluster_reasons: pd.Series,
+    settings: ScoringSettings,
+    policy: RiskPolicy,
+) -> pd.DataFrame:
+    """Fuse the components into a score, grade it with the policy and give the reasons.
+
+    Why public and separate from the analysis: a full run and incremental re-scoring
+    (:mod:`graphrisk.rescoring`) differ only in where the components come from; the score,
+    the tier and the words of the reasons must come from this one place.
+
+    Args:
+        components: one row per customer (indexed by ``customer_id``), a column per
+            :data:`COMPONENTS` entry, each in ``[0, 1]``.
+        customers: customers' rows, indexed by ``customer_id``: those of ``components`` and
+            every customer ``links`` names (whose confirmed labels the reasons quote).
+        factors: the customers' individual factors (rows in the order of ``components``).
+        percentiles: the factors' percentiles (same rows): against the whole population.
+        links: :func:`links_between_customers` covering these customers' links.
+        typologies: detected typologies; ``per_customer`` names these customers.
+        cluster_reasons: per ``customer_id``, the sentence about the best high-risk cluster
+            (missing where none).
+        settings: weights and the number of reasons.
+        policy: tiers.
+
+    Returns:
+        :data:`SCORE_COLUMNS`, one row per customer, best first.
+    """
+    index = components.index
+    rows = customers.reindex(index)
+    model = components["model"].astype(float).tolist()
     evidence = _evidence(components, settings.weights)
     scores = components.assign(score=np.round(_fuse(evidence), 2))
     scores["tier"] = policy.tier_of(scores["score"])
-    scores["known_risk_label"] = known_label
+    scores["known_risk_label"] = rows["known_risk_label"]
     scores["reasons"] = _reasons(
-        factors, evidence, customers, known, links, typologies, clusters, best_cluster,
-        settings, components["model"].tolist())
-    scores = (scores.reset_index().rename(columns={"index": "customer_id"})
+        factors, percentiles, evidence, rows, customers, links, typologies,
+        cluster_reasons.reindex(index), settings, model)
+    scores = (scores.rename_axis("customer_id").reset_index()
               .sort_values(["score", "customer_id"], ascending=[False, True],
                            ignore_index=True))
-    timings["fuse"] = time.perf_counter() - started
-    return ScoringResult(
-        run_id=f"{created_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", created_at=created_at,
-        engine=network.engine, scores=scores[list(SCORE_COLUMNS)], clusters=clusters,
-        typologies=typologies, network=network, factors=factors, timings=timings)
+    return scores[list(SCORE_COLUMNS)]
 
 
 def fuse_components(components: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
@@ -420,33 +495,46 @@ def _components(
     }, index=index)
 
 
+def _cluster_sentences(index: pd.Index, clusters: pd.DataFrame,
+                       best_cluster: pd.DataFrame) -> pd.Series:
+    """Per customer, the reason naming their best high-risk cluster (missing where none)."""
+    cluster_ids = best_cluster["cluster_id"].reindex(index)
+    if clusters.empty or cluster_ids.isna().all():
+        return pd.Series(None, index=index, dtype=object)
+    ranks = clusters.set_index("cluster_id")["rank"].to_dict()
+    why = best_cluster["cluster_reason"].reindex(index).astype(object).tolist()
+    return pd.Series([
+        f"member of high-risk cluster {cluster} (ranked #{int(ranks[cluster])}): {reason}"
+        if isinstance(cluster, str) else None
+        for cluster, reason in zip(cluster_ids.astype(object).tolist(), why, strict=True)
+    ], index=index, dtype=object)
+
+
 def _reasons(
-    factors: pd.DataFrame, evidence: np.ndarray,
-    customers: pd.DataFrame, known: pd.Series, links: pd.DataFrame,
-    typologies: TypologyResult, clusters: pd.DataFrame, best_cluster: pd.DataFrame,
-    settings: ScoringSettings, model_list: list[float],
+    factors: pd.DataFrame, percentiles: pd.DataFrame, evidence: np.ndarray,
+    customers: pd.DataFrame, everyone: pd.DataFrame, links: pd.DataFrame,
+    typologies: TypologyResult, cluster_reasons: pd.Series, settings: ScoringSettings,
+    model_list: list[float],
 ) -> list[list[str]]:
-    """Up to ``top_reasons`` plain-language reasons per customer, strongest evidence first."""
-    percentiles = factor_percentiles(factors)
+    """Up to ``top_reasons`` plain-language reasons per customer, strongest evidence first.
+
+    ``customers`` are the rows to explain (in ``evidence`` order); ``everyone`` also holds
+    the customers they link to, for quoting a linked customer's confirmed label.
+    """
     factor_reasons = explain_all_factors(
         factors, percentiles, settings.top_reasons,
         reporting_threshold=settings.reporting_threshold).reindex(customers.index)
-    link_reasons = _known_neighbour_reasons(links, customers, known)
+    link_reasons = _known_neighbour_reasons(links, everyone,
+                                            everyone["known_risk_label"].notna())
     typology_reasons = (typologies.per_customer.set_index("customer_id")["typology_reason"]
                         .reindex(customers.index).fillna(""))
-    cluster_ids = best_cluster["cluster_id"].reindex(customers.index)
-    cluster_rank = (clusters.set_index("cluster_id")["rank"] if not clusters.empty
-                    else pd.Series(dtype=int))
-    cluster_reasons = best_cluster["cluster_reason"].reindex(customers.index)
     sources = customers.get("known_risk_source", pd.Series(index=customers.index, dtype=object))
     # Plain lists: label lookups on a Series cost microseconds each, times 100,000 customers.
     labels = customers["known_risk_label"].astype(object).tolist()
     sources_list = sources.astype(object).tolist()
     factor_list = factor_reasons.tolist()
     typology_list = typology_reasons.tolist()
-    cluster_list = cluster_ids.astype(object).tolist()
-    cluster_reason_list = cluster_reasons.astype(object).tolist()
-    ranks = cluster_rank.to_dict()
+    cluster_list = cluster_reasons.astype(object).tolist()
     # A confirmation is the first thing an investigator needs to know, whatever its weight.
     priority = evidence.copy()
     priority[:, COMPONENTS.index("known")] *= 10.0
@@ -474,9 +562,7 @@ def _reasons(
                 found.append(f"the graph model gives a {model_list[row]:.0%} probability of "
                              "a confirmed risk label")
             elif name == "cluster" and isinstance(cluster_list[row], str):
-                cluster = cluster_list[row]
-                found.append(f"member of high-risk cluster {cluster} (ranked "
-                             f"#{int(ranks[cluster])}): {cluster_reason_list[row]}")
+                found.append(cluster_list[row])
         reasons.append(found or ["nothing stands out"])
     return reasons
 

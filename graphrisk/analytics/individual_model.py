@@ -16,10 +16,23 @@ ensemble; ``logistic`` a class-balanced logistic regression on signed-log, stand
 factors. Gradient boosting is the default because trees pick up thresholds and interactions
 (a burst *and* a pass-through) that a linear model cannot; the figures behind the choice are
 in ``docs/benchmarks.md``.
+
+The fold models can be kept (:func:`fit_individual_model` returns an
+:class:`IndividualModel`), so that incremental re-scoring (:mod:`graphrisk.rescoring`) can
+score a customer's recomputed factors without fitting again: a customer seen at fit time is
+scored by the fold model that held it out (an unchanged customer gets exactly its full-run
+value), a new customer by the mean of the fold models. The model also keeps the fit
+population's factor values, so that "how unusual is this factor" (the percentiles behind the
+reasons) is measured against the whole population rather than against a few re-scored
+customers.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -34,9 +47,117 @@ from threadpoolctl import threadpool_limits
 
 from graphrisk.analytics.factors import FACTOR_COLUMNS
 
-__all__ = ["FeatureModel", "features_only_scores"]
+__all__ = ["FeatureModel", "IndividualModel", "features_only_scores", "fit_individual_model"]
 
 FeatureModel = Literal["gradient_boosting", "logistic"]
+
+
+@dataclass(frozen=True)
+class IndividualModel:
+    """The cross-fitted fold models of one fit, to score recomputed factors without refitting.
+
+    Why keep them: a full run fits ``folds`` models anyway; re-scoring a few customers after a
+    small batch must not pay for fitting again, and must give a customer whose factors did not
+    change exactly the value the full run gave it.
+
+    Attributes:
+        kind: ``gradient_boosting`` or ``logistic``.
+        feature_columns: the factor columns the models read, in order.
+        fold_models: the fitted model of each fold (trained without that fold's customers).
+        held_out: the fold each customer seen at fit time was held out of (and scored by).
+        reference: per factor column, the fit population's values, sorted; what
+            :meth:`percentiles` compares with.
+        seed: the seed of the fit.
+    """
+
+    kind: str
+    feature_columns: tuple[str, ...]
+    fold_models: tuple[BaseEstimator, ...]
+    held_out: pd.Series
+    reference: dict[str, np.ndarray]
+    seed: int = 0
+
+    def predict(self, factors: pd.DataFrame, *, threads: int | None = 1) -> pd.Series:
+        """Probability of a known risk label per customer of ``factors``.
+
+        A customer seen at fit time gets the prediction of the fold model that held it out
+        (so equal factors give exactly the out-of-fold value of the fit); a customer the fit
+        never saw gets the mean over the fold models.
+
+        Args:
+            factors: ``customer_id`` and every column of :attr:`feature_columns`.
+            threads: CPU threads while predicting (see :func:`features_only_scores`).
+
+        Returns:
+            Probability per ``customer_id`` in the order of ``factors``, named
+            ``features_only_score``.
+
+        Raises:
+            ValueError: a factor column is missing.
+        """
+        missing = [c for c in self.feature_columns if c not in factors.columns]
+        if missing:
+            raise ValueError(f"factors lacks the columns {missing}; pass compute_risk_factors()")
+        customer_ids = factors["customer_id"]
+        x = factors[list(self.feature_columns)].to_numpy(dtype=float)
+        fold = self.held_out.reindex(customer_ids).to_numpy(dtype=float)
+        scores = np.zeros(len(x))
+        unseen = np.isnan(fold)
+        with threadpool_limits(limits=threads):
+            for k, fitted in enumerate(self.fold_models):
+                mine = fold == k
+                if mine.any():
+                    scores[mine] = fitted.predict_proba(x[mine])[:, 1]
+                if unseen.any():
+                    scores[unseen] += fitted.predict_proba(x[unseen])[:, 1] / len(self.fold_models)
+        return pd.Series(scores, index=pd.Index(customer_ids, name="customer_id"),
+                         name="features_only_score")
+
+    def percentiles(self, factors: pd.DataFrame) -> pd.DataFrame:
+        """:func:`~graphrisk.analytics.factors.factor_percentiles` against the fit population.
+
+        Why: a factor is "unusual" relative to every customer; ranked among the few customers
+        being re-scored, ordinary values would look extreme. For the customers of the fit,
+        with their fit-time factors, the values equal those of ``factor_percentiles`` over
+        the fit population (the share of customers strictly below).
+        """
+        present = [c for c in self.feature_columns if c in factors.columns]
+        out = pd.DataFrame({"customer_id": factors["customer_id"].to_numpy()})
+        for column in present:
+            values = factors[column].to_numpy(dtype=float)
+            reference = self.reference[column]
+            below = np.searchsorted(reference, values, side="left") / max(len(reference), 1)
+            out[column] = np.where(np.isnan(values), np.nan, below)
+        return out
+
+    def save(self, path: Path | str) -> Path:
+        """Write the model to ``path`` (a pickle, readable by its owner only: mode 0600).
+
+        Why 0600: a pickle runs code when loaded, so nobody else may be able to replace it,
+        and it describes the bank's customers.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str) -> IndividualModel:
+        """Read a model written by :meth:`save` (only load files you wrote yourself).
+
+        Raises:
+            TypeError: the file holds something else.
+        """
+        with Path(path).open("rb") as handle:
+            model = pickle.load(handle)  # noqa: S301 - our own 0600 file
+        if not isinstance(model, cls):
+            raise TypeError(f"{path} holds a {type(model).__name__}, not an IndividualModel")
+        return model
 
 
 def features_only_scores(
@@ -74,6 +195,29 @@ def features_only_scores(
         ValueError: a factor column is missing, ``model`` is unknown, ``folds`` is below 2,
             or there are fewer than ``folds`` known (or not known) customers.
     """
+    scores, _ = fit_individual_model(factors, known, model=model, folds=folds, seed=seed,
+                                     threads=threads)
+    return scores
+
+
+def fit_individual_model(
+    factors: pd.DataFrame,
+    known: pd.Series,
+    *,
+    model: FeatureModel = "gradient_boosting",
+    folds: int = 5,
+    seed: int = 0,
+    threads: int | None = 1,
+) -> tuple[pd.Series, IndividualModel]:
+    """:func:`features_only_scores` and the fold models behind them, from one fit.
+
+    Arguments and errors as :func:`features_only_scores`. Keeping the models costs nothing
+    extra: they are the ones cross-fitting trains anyway.
+
+    Returns:
+        The out-of-fold scores (exactly those of :func:`features_only_scores`) and the
+        :class:`IndividualModel` that reproduces them.
+    """
     missing = [c for c in FACTOR_COLUMNS if c not in factors.columns]
     if missing:
         raise ValueError(f"factors lacks the columns {missing}; pass compute_risk_factors()")
@@ -90,13 +234,25 @@ def features_only_scores(
             f"{folds} folds needs at least {folds} with and {folds} without"
         )
     scores = np.empty(len(y))
+    fold_of = np.empty(len(y), dtype=np.int64)
+    fitted_models = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with threadpool_limits(limits=threads):
-        for train, held_out in splitter.split(x, y):
+        for k, (train, held_out) in enumerate(splitter.split(x, y)):
             fitted = clone(estimator).fit(x[train], y[train])
             scores[held_out] = fitted.predict_proba(x[held_out])[:, 1]
-    return pd.Series(scores, index=pd.Index(customer_ids, name="customer_id"),
-                     name="features_only_score")
+            fold_of[held_out] = k
+            fitted_models.append(fitted)
+    index = pd.Index(customer_ids, name="customer_id")
+    kept = IndividualModel(
+        kind=model,
+        feature_columns=tuple(FACTOR_COLUMNS),
+        fold_models=tuple(fitted_models),
+        held_out=pd.Series(fold_of, index=index, name="fold"),
+        reference={c: np.sort(x[:, i]) for i, c in enumerate(FACTOR_COLUMNS)},
+        seed=seed,
+    )
+    return pd.Series(scores, index=index, name="features_only_score"), kept
 
 
 # --------------------------------------------------------------------------------------------
