@@ -63,3 +63,23 @@ class AnalyticsError(GraphRiskError):
 
 class ModelError(GraphRiskError):
     """A model cannot be trained, loaded or applied."""
+
+
+class RecordConflictError(GraphRiskError):
+    """A stored record changed since the caller read it (optimistic concurrency).
+
+    Attributes:
+        kind: the record's kind (``case``, ``alert``...).
+        key: the record's key within its kind.
+        expected_version: the version the caller's change was made to.
+        stored_version: the version the store holds now.
+    """
+
+    def __init__(self, kind: str, key: str, expected_version: int,
+                 stored_version: int) -> None:
+        self.kind, self.key = kind, key
+        self.expected_version, self.stored_version = expected_version, stored_version
+        super().__init__(
+            f"{kind} {key} was changed by someone else: your change was made to version "
+            f"{expected_version} but the store now holds version {stored_version}; reload it "
+            "and make your change again")

@@ -27,7 +27,7 @@ import json
 import math
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, final
 import pandas as pd
 
 from graphrisk.config import StoreKind
-from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, EntitySpec, NodeLabel
-from graphrisk.errors import NotFoundError, StoreError, StoreUnavailableError
+from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, RISK_LABELS, EntitySpec, NodeLabel
+from graphrisk.errors import NotFoundError, RecordConflictError, StoreError, StoreUnavailableError
 from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
     GraphNode,
     GraphPath,
@@ -47,6 +47,7 @@ from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks t
     NodeRef,
     Subgraph,
 )
+from graphrisk.policy import SCORE_COMPONENTS
 from graphrisk.store.traversal import Edge, expand_neighbourhood, find_shortest_path
 
 if TYPE_CHECKING:
@@ -55,11 +56,14 @@ if TYPE_CHECKING:
 __all__ = [
     "COUNT_NAMES",
     "HISTORY_COLUMNS",
+    "LATEST_SCORE_COLUMNS",
     "LOAD_COLUMNS",
+    "AuditEntry",
     "BatchCheckpoint",
     "GraphStore",
     "ScoreRow",
     "ScoreRun",
+    "StoredRecord",
     "StoreCapability",
     "chunked",
     "python_columns",
@@ -72,6 +76,9 @@ __all__ = [
 LOAD_COLUMNS: tuple[str, ...] = ("load_id", "started_at", "finished_at", "status", "summary")
 #: Columns of :meth:`GraphStore.score_history`, in order.
 HISTORY_COLUMNS: tuple[str, ...] = ("run_id", "created_at", "kind", "score", "tier", "reasons")
+#: Columns of :meth:`GraphStore.latest_scores`, in order: the history's, with the customer
+#: first, then one column per score component (NaN where the run did not store it).
+LATEST_SCORE_COLUMNS: tuple[str, ...] = ("customer_id", *HISTORY_COLUMNS, *SCORE_COMPONENTS)
 #: Keys of :meth:`GraphStore.counts`: every entity, then the distinct identifier nodes.
 COUNT_NAMES: tuple[str, ...] = (*(spec.name for spec in ENTITIES), "identifier_nodes")
 #: Columns a :meth:`GraphStore.write_scores` frame must have.
@@ -144,6 +151,58 @@ class ScoreRow:
     score: float
     tier: str
     reasons: tuple[str, ...]
+    #: ``(component, value)`` for each score component the scores frame had (of
+    #: :data:`graphrisk.policy.SCORE_COMPONENTS`, in that order; missing values left out).
+    components: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A JSON document the monitoring and case work keeps (a case, an alert, a run...).
+
+    Why versions: two investigators may edit one case at once; each update names the version
+    it was made to (:meth:`GraphStore.update_record`), so a change made to an old version is
+    refused instead of silently overwriting the other one.
+
+    Attributes:
+        kind: what the record is (``case``, ``alert``, ``reassessment``, ``label``...).
+        key: unique within ``kind``.
+        version: 1 on creation, one more per update.
+        subject: what the record is about (a customer id...), for look-ups.
+        status: the record's state (``open``...), for filtering.
+        body: the document (JSON values).
+        created_at / updated_at: :func:`utc_now` text.
+    """
+
+    kind: str
+    key: str
+    version: int
+    subject: str | None
+    status: str | None
+    body: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the append-only audit trail: who did what, when, to what.
+
+    Attributes:
+        seq: 1, 2, 3... in append order, without gaps, per store.
+        at: :func:`utc_now` when it was appended.
+        actor: who acted (a user name, ``system``...).
+        action: what was done (``case.move``...).
+        subject: what it was done to (``case:CASE-7``, a customer id...), if anything.
+        details: anything else worth keeping (JSON values).
+    """
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str | None
+    details: dict[str, Any]
 
 
 class GraphStore(ABC):
@@ -340,6 +399,58 @@ class GraphStore(ABC):
         return GraphSnapshot(**frames)
 
     @final
+    def region_snapshot(self, customer_ids: Collection[str]) -> GraphSnapshot:
+        """The region of ``customer_ids``, read from the database without a full snapshot.
+
+        The same frames as :func:`graphrisk.analytics.region.region_of` gives on
+        :meth:`snapshot` (see there for what a region holds), each sorted by its key; a few
+        indexed look-ups, so its cost grows with the region, not with the graph. Column
+        dtypes follow the rows read (an all-empty column may come back as ``object``).
+        """
+        wanted = sorted(set(_id_list(customer_ids)))
+        with self._statement("region_snapshot"), self._reading():
+            def rows(entity: str, by: str, ids: Iterable[str]) -> pd.DataFrame:
+                spec, chosen = ENTITY_BY_NAME[entity], sorted(set(ids))
+                columns = stored_columns(spec)
+                found = self._region_rows(spec, by, chosen, columns) if chosen else []
+                return pd.DataFrame([list(row) for row in found], columns=columns)
+
+            given = _present(rows("customers", "customer_id", wanted)["customer_id"])
+            theirs = (_present(rows("accounts", "customer_id", given)["account_id"])
+                      | _present(rows("account_holders", "customer_id", given)["account_id"]))
+            transactions = pd.concat(
+                [rows("transactions", "from_account_id", theirs),
+                 rows("transactions", "to_account_id", theirs)], ignore_index=True,
+            ).drop_duplicates("transaction_id")
+            every_account = (theirs | _present(transactions["from_account_id"])
+                             | _present(transactions["to_account_id"]))
+            accounts = rows("accounts", "account_id", every_account)
+            holders = rows("account_holders", "account_id", every_account)
+            links = rows("identifiers", "customer_id", given)["identifier_id"]
+            identifiers = rows("identifiers", "identifier_id", _present(links))
+            reached = (given | _present(accounts["customer_id"])
+                       | _present(holders["customer_id"]) | _present(identifiers["customer_id"]))
+            frames = {
+                "customers": rows("customers", "customer_id", reached),
+                "accounts": accounts,
+                "account_holders": holders,
+                "counterparties": rows(
+                    "counterparties", "counterparty_id",
+                    _present(transactions["from_counterparty_id"])
+                    | _present(transactions["to_counterparty_id"])),
+                "identifiers": identifiers,
+                "transactions": transactions,
+                "disputes": rows("disputes", "customer_id", given),
+                "loans": rows("loans", "account_id", theirs),
+                "account_changes": rows("account_changes", "account_id", theirs),
+                "customer_features": rows("customer_features", "customer_id", given),
+            }
+        return GraphSnapshot(**{
+            name: frame.sort_values(list(stored_key(ENTITY_BY_NAME[name])), kind="stable",
+                                    ignore_index=True)
+            for name, frame in frames.items()})
+
+    @final
     def consistency_problems(self) -> list[str]:
         """Dangling references or other broken invariants; empty when the store is sound."""
         with self._statement("consistency_problems"), self._reading():
@@ -353,7 +464,10 @@ class GraphStore(ABC):
         """Store one scoring run: ``scores`` has ``customer_id, score, tier, reasons``.
 
         Customers whose score is missing (NaN) are left out of the run; writing a run id
-        again overwrites the scores it names.
+        again overwrites the scores it names. Columns named after a score component
+        (:data:`graphrisk.policy.SCORE_COMPONENTS`: ``known``, ``individual``...) are
+        stored with each score (a NaN component is left out) and come back from
+        :meth:`latest_scores`.
 
         Raises:
             ValueError: no run id, a column is missing, a score is infinite, or a customer
@@ -364,10 +478,14 @@ class GraphStore(ABC):
         missing = set(_SCORE_INPUT) - set(scores.columns)
         if missing:
             raise ValueError(f"scores lack columns: {sorted(missing)}")
+        present = [name for name in SCORE_COMPONENTS if name in scores.columns]
         rows = [
-            ScoreRow(str(customer), float(score), str(tier), tuple(str(r) for r in reasons))
-            for customer, score, tier, reasons in scores[list(_SCORE_INPUT)].itertuples(
-                index=False, name=None)
+            ScoreRow(str(customer), float(score), str(tier), tuple(str(r) for r in reasons),
+                     tuple((name, float(value)) for name, value in zip(present, values,
+                                                                       strict=True)
+                           if not pd.isna(value)))
+            for customer, score, tier, reasons, *values in scores[
+                [*_SCORE_INPUT, *present]].itertuples(index=False, name=None)
             if not pd.isna(score)
         ]
         infinite = [row.customer_id for row in rows if math.isinf(row.score)]
@@ -391,10 +509,194 @@ class GraphStore(ABC):
         return frame.sort_values(["created_at", "run_id"], ascending=False, kind="stable",
                                  ignore_index=True)
 
+    @final
+    def latest_scores(self, customer_ids: Collection[str] | None = None) -> pd.DataFrame:
+        """The newest stored score of each customer, across every run.
+
+        "Newest" is the run's ``created_at``, then its ``run_id``. Read in one query, so it
+        suits whole portfolios (a monitoring sweep, the alert queue's tiers).
+
+        Args:
+            customer_ids: only these customers (unknown or unscored ids are left out);
+                every scored customer when ``None``.
+
+        Returns:
+            :data:`LATEST_SCORE_COLUMNS`, one row per scored customer, sorted by
+            ``customer_id``: ``reasons`` as lists, one float column per score component
+            (NaN where the run did not store it).
+        """
+        wanted = None if customer_ids is None else sorted(set(_id_list(customer_ids)))
+        if wanted is not None and not wanted:
+            rows: list[tuple[Any, ...]] = []
+        else:
+            with self._statement("latest_scores"):
+                rows = list(self._latest_score_rows(wanted))
+        records = []
+        for customer, run_id, created_at, kind, score, tier, reasons, components in rows:
+            parts = json.loads(components) if components else {}
+            records.append((customer, run_id, created_at, kind, float(score), tier,
+                            list(reasons),
+                            *(float(parts.get(name, math.nan)) for name in SCORE_COMPONENTS)))
+        frame = pd.DataFrame(records, columns=list(LATEST_SCORE_COLUMNS))
+        frame = frame.astype({name: "float64" for name in ("score", *SCORE_COMPONENTS)})
+        return frame.sort_values("customer_id", kind="stable", ignore_index=True)
+
+    # -- records and audit ---------------------------------------------------------------
+    @final
+    def create_record(self, kind: str, key: str, body: Mapping[str, Any], *,
+                      subject: str | None = None, status: str | None = None
+                      ) -> tuple[StoredRecord, bool]:
+        """Create a record at version 1, unless ``(kind, key)`` exists already.
+
+        Idempotent and atomic: of two callers creating the same record at once exactly one
+        creates it; the other gets the winner's record.
+
+        Returns:
+            The stored record, and whether this call created it (``False``: the existing
+            record, unchanged).
+
+        Raises:
+            ValueError: ``kind`` or ``key`` is empty.
+            TypeError: ``body`` is not a mapping of JSON values.
+        """
+        _check_record_name(kind, key)
+        text = _json_document(body, "body")
+        with self._statement("create_record", doing=f"creating {kind} {key}"):
+            row, created = self._create_record(kind, key, subject, status, text, utc_now())
+        return _stored_record(row), bool(created)
+
+    @final
+    def update_record(self, kind: str, key: str, body: Mapping[str, Any], *,
+                      expected_version: int, subject: str | None = None,
+                      status: str | None = None) -> StoredRecord:
+        """Replace a record's body, only if it is still at ``expected_version``.
+
+        Compare-and-set, atomic: the stored version is checked and the new one
+        (``expected_version + 1``) written in one step, so of two updates made to the same
+        version exactly one is written.
+
+        Args:
+            body: the new document (replaces the old one as a whole).
+            expected_version: the version the caller read and changed.
+            subject / status: new values; ``None`` keeps the stored ones.
+
+        Raises:
+            NotFoundError: no such record.
+            RecordConflictError: the stored version is not ``expected_version``.
+            ValueError: ``kind`` or ``key`` is empty, or ``expected_version`` below 1.
+            TypeError: ``body`` is not a mapping of JSON values.
+        """
+        _check_record_name(kind, key)
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int) \
+                or expected_version < 1:
+            raise ValueError(f"expected_version must be a version (1 or more), "
+                             f"got {expected_version!r}")
+        text = _json_document(body, "body")
+        with self._statement("update_record", doing=f"updating {kind} {key}"):
+            stored, row = self._compare_and_set_record(
+                kind, key, expected_version, subject, status, text, utc_now())
+        if stored is None:
+            raise NotFoundError(kind, key)
+        if row is None:
+            raise RecordConflictError(kind, key, expected_version, int(stored))
+        return _stored_record(row)
+
+    @final
+    def get_record(self, kind: str, key: str) -> StoredRecord | None:
+        """The record ``(kind, key)``, or ``None``."""
+        with self._statement("get_record"):
+            row = self._record_row(kind, key)
+        return None if row is None else _stored_record(row)
+
+    @final
+    def records(self, kind: str, *, subject: str | None = None,
+                status: str | Collection[str] | None = None,
+                limit: int | None = None) -> list[StoredRecord]:
+        """Records of one kind, oldest first (``created_at``, then ``key``).
+
+        Args:
+            subject: only records about this subject.
+            status: only records with this status, or with one of these.
+            limit: at most this many (the oldest).
+
+        Raises:
+            ValueError: ``limit`` is negative.
+        """
+        _check_limit(limit)
+        statuses = None if status is None else sorted(set(_id_list(status)))
+        if limit == 0 or statuses == []:
+            return []
+        with self._statement("records"):
+            rows = list(self._record_rows(kind, subject, statuses, limit))
+        return [_stored_record(row) for row in rows]
+
+    @final
+    def append_audit(self, actor: str, action: str, subject: str | None = None,
+                     details: Mapping[str, Any] | None = None) -> AuditEntry:
+        """Append one entry to the audit trail; its ``seq`` is the next number, no gaps.
+
+        There is no way to change or remove an entry (only :meth:`delete_everything`
+        empties the trail, with the rest of the store).
+
+        Raises:
+            ValueError: ``actor`` or ``action`` is empty.
+            TypeError: ``details`` is not a mapping of JSON values.
+        """
+        if not actor or not action:
+            raise ValueError("an audit entry needs an actor and an action")
+        text = _json_document(details or {}, "details")
+        at = utc_now()
+        with self._statement("append_audit", doing=f"appending {action} to the audit trail"):
+            seq = self._append_audit(at, actor, action, subject, text)
+        return AuditEntry(int(seq), at, actor, action, subject, json.loads(text))
+
+    @final
+    def audit_entries(self, *, subject: str | None = None, actor: str | None = None,
+                      action: str | None = None, since_seq: int | None = None,
+                      limit: int | None = None) -> list[AuditEntry]:
+        """Audit entries in ``seq`` order, filtered by whichever arguments are given.
+
+        Args:
+            since_seq: only entries after this one (``seq > since_seq``): pass the last
+                ``seq`` seen to read what was appended since.
+            limit: at most this many (the first ones).
+
+        Raises:
+            ValueError: ``limit`` is negative.
+        """
+        _check_limit(limit)
+        if limit == 0:
+            return []
+        with self._statement("audit_entries"):
+            rows = list(self._audit_rows(subject, actor, action, since_seq, limit))
+        return [AuditEntry(int(seq), at, who, what, about, json.loads(details or "{}"))
+                for seq, at, who, what, about, details in rows]
+
+    # -- labels ------------------------------------------------------------------------
+    @final
+    def set_known_label(self, customer_id: str, label: str | None,
+                        source: str | None) -> None:
+        """Set (or clear, with ``None``) a customer's confirmed risk label and its source.
+
+        Writes the customer's ``known_risk_label`` and ``known_risk_source`` as given.
+
+        Raises:
+            ValueError: ``label`` is not one of :data:`graphrisk.domain.RISK_LABELS`.
+            NotFoundError: no such customer.
+        """
+        if label is not None and label not in RISK_LABELS:
+            raise ValueError(f"unknown risk label {label!r}; the labels are "
+                             f"{', '.join(RISK_LABELS)}")
+        with self._statement("set_known_label"):
+            found = self._set_known_label(customer_id, label, source)
+        if not found:
+            raise NotFoundError(NodeLabel.CUSTOMER.value, customer_id)
+
     # -- administration ----------------------------------------------------------------
     @final
     def delete_everything(self) -> None:
-        """Empty the store: graph, loads and scores (tests, and a user's explicit reset)."""
+        """Empty the store: graph, loads, scores, records and the audit trail (tests, and a
+        user's explicit reset: the only way an audit entry is ever removed)."""
         with self._statement("delete_everything"):
             self._delete_everything()
 
@@ -538,12 +840,115 @@ class GraphStore(ABC):
         """One customer's scores as tuples in :data:`HISTORY_COLUMNS` order."""
 
     @abstractmethod
+    def _region_rows(self, spec: EntitySpec, by: str, ids: list[str],
+                     columns: list[str]) -> Iterable[Iterable[Any]]:
+        """Stored rows of ``spec`` whose column ``by`` is one of ``ids``, values in
+        ``columns`` order (any row order). ``by`` is one of the columns
+        :meth:`region_snapshot` looks rows up by: a key, or a reference to a customer or an
+        account (``transactions`` by ``from_account_id`` or ``to_account_id``)."""
+
+    @abstractmethod
+    def _latest_score_rows(self, customer_ids: list[str] | None) -> Iterable[tuple[Any, ...]]:
+        """Per scored customer (of ``customer_ids``, or all), the newest score as
+        ``(customer_id, run_id, created_at, kind, score, tier, reasons, components)`` with
+        ``reasons`` a list and ``components`` JSON text (``None`` where none were stored)."""
+
+    @abstractmethod
+    def _create_record(self, kind: str, key: str, subject: str | None, status: str | None,
+                       body: str, now: str) -> tuple[tuple[Any, ...], bool]:
+        """Atomically create the record at version 1 unless it exists; the stored row (see
+        :func:`_stored_record`) and whether it was created."""
+
+    @abstractmethod
+    def _compare_and_set_record(
+        self, kind: str, key: str, expected_version: int, subject: str | None,
+        status: str | None, body: str, now: str,
+    ) -> tuple[int | None, tuple[Any, ...] | None]:
+        """Atomically write version ``expected_version + 1`` if the stored version is
+        ``expected_version`` (``subject``/``status`` ``None``: keep the stored value).
+
+        Returns ``(stored version before, new row)``; the row is ``None`` when the versions
+        differed (nothing written), the version ``None`` when there is no such record."""
+
+    @abstractmethod
+    def _record_row(self, kind: str, key: str) -> tuple[Any, ...] | None:
+        """One stored record row, or ``None``."""
+
+    @abstractmethod
+    def _record_rows(self, kind: str, subject: str | None, statuses: list[str] | None,
+                     limit: int | None) -> Iterable[tuple[Any, ...]]:
+        """Record rows of ``kind`` matching the filters, by ``created_at`` then ``key``,
+        the first ``limit`` of them."""
+
+    @abstractmethod
+    def _append_audit(self, at: str, actor: str, action: str, subject: str | None,
+                      details: str) -> int:
+        """Append an entry, numbered atomically with the next ``seq`` (no gaps, never
+        twice); return its ``seq``."""
+
+    @abstractmethod
+    def _audit_rows(self, subject: str | None, actor: str | None, action: str | None,
+                    since_seq: int | None, limit: int | None) -> Iterable[tuple[Any, ...]]:
+        """Entries matching the filters (``seq > since_seq``) as ``(seq, at, actor, action,
+        subject, details JSON)``, in ``seq`` order, the first ``limit`` of them."""
+
+    @abstractmethod
+    def _set_known_label(self, customer_id: str, label: str | None,
+                         source: str | None) -> bool:
+        """Write the customer's known label and source; ``False`` when there is no such
+        customer."""
+
+    @abstractmethod
     def _delete_everything(self) -> None:
-        """Remove every node, row, load and score."""
+        """Remove every node, row, load, score, record and audit entry."""
 
     @abstractmethod
     def _close(self) -> None:
         """Release every connection the store holds (called once)."""
+
+
+#: The fields of a stored record row, in the order the record primitives return them.
+_RECORD_FIELDS = ("kind", "key", "version", "subject", "status", "body", "created_at",
+                  "updated_at")
+
+
+def _stored_record(row: Iterable[Any]) -> StoredRecord:
+    """A record primitive's row (:data:`_RECORD_FIELDS` order, body as JSON text)."""
+    kind, key, version, subject, status, body, created_at, updated_at = row
+    return StoredRecord(kind, key, int(version), subject, status, json.loads(body),
+                        created_at, updated_at)
+
+
+def _json_document(document: Mapping[str, Any], what: str) -> str:
+    """``document`` as JSON text; ``TypeError`` when it is not a mapping of JSON values."""
+    if not isinstance(document, Mapping):
+        raise TypeError(f"{what} must be a mapping, not {type(document).__name__}")
+    try:
+        return json.dumps(dict(document), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must hold JSON values only: {exc}") from exc
+
+
+def _check_record_name(kind: str, key: str) -> None:
+    if not kind or not key:
+        raise ValueError(f"a record needs a kind and a key, got {kind!r} and {key!r}")
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be 0 or more, got {limit}")
+
+
+def _id_list(values: str | Iterable[str]) -> list[str]:
+    """Ids as strings; one string is one id (not its characters)."""
+    if isinstance(values, str):
+        return [values]
+    return [str(value) for value in values]
+
+
+def _present(values: pd.Series) -> set[str]:
+    """The distinct non-missing values of a column."""
+    return set(values.dropna().tolist())
 
 
 def python_columns(frame: pd.DataFrame, columns: list[str]) -> list[list[Any]]:

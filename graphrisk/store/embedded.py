@@ -60,13 +60,26 @@ logger = logging.getLogger(__name__)
 
 #: Bumped whenever the table layout changes; a newer file is refused, an older one migrated.
 #: Version 2 added ``customer_features``; a version-1 file gets the (empty) table on opening,
-#: since every table is created ``IF NOT EXISTS``.
-SCHEMA_VERSION = 2
+#: since every table is created ``IF NOT EXISTS``. Version 3 added ``records``, the
+#: append-only ``audit_log`` and the ``components`` column of ``customer_scores`` (added to an
+#: older file's table on opening).
+SCHEMA_VERSION = 3
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL"}
 _IN_CHUNK = 500
-#: Tables that are not entities: load bookkeeping and scores.
-_BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores")
+#: Tables that are not entities: load bookkeeping, scores and records.
+_BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores", "records")
+#: The columns of ``records``, in the order the record primitives return them.
+_RECORD_COLUMNS = "kind, key, version, subject, status, body, created_at, updated_at"
+_AUDIT_COLUMNS = "seq, at, actor, action, subject, details"
+#: Triggers that make ``audit_log`` append-only (dropped and re-made only by
+#: ``delete_everything``, in its transaction).
+_AUDIT_GUARDS: tuple[tuple[str, str], ...] = tuple(
+    (f"audit_log_no_{verb.lower()}",
+     f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
+    for verb in ("UPDATE", "DELETE")
+)
 
 
 def _column_sql(column: Column) -> str:
@@ -133,7 +146,24 @@ def _schema() -> list[_SchemaObject]:
             " kind TEXT, params TEXT)")),
         _SchemaObject("customer_scores", (
             "CREATE TABLE IF NOT EXISTS customer_scores (run_id TEXT, customer_id TEXT, score "
-            "REAL, tier TEXT, reasons TEXT, PRIMARY KEY (run_id, customer_id)) WITHOUT ROWID")),
+            "REAL, tier TEXT, reasons TEXT, components TEXT, PRIMARY KEY (run_id, customer_id))"
+            " WITHOUT ROWID")),
+        _SchemaObject("records", (
+            "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, version "
+            "INTEGER NOT NULL, subject TEXT, status TEXT, body TEXT NOT NULL, created_at TEXT, "
+            "updated_at TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")),
+        _SchemaObject("ix_records_subject", (
+            "CREATE INDEX IF NOT EXISTS ix_records_subject ON records (kind, subject)")),
+        _SchemaObject("ix_records_status", (
+            "CREATE INDEX IF NOT EXISTS ix_records_status ON records (kind, status)")),
+        # seq is the rowid: the next number on insert, and never reused, as no row is ever
+        # deleted (the triggers below) except by delete_everything, which starts again at 1.
+        _SchemaObject("audit_log", (
+            "CREATE TABLE IF NOT EXISTS audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+            "actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT, details TEXT)")),
+        _SchemaObject("ix_audit_log_subject", (
+            "CREATE INDEX IF NOT EXISTS ix_audit_log_subject ON audit_log (subject)")),
+        *(_SchemaObject(name, create) for name, create in _AUDIT_GUARDS),
     ]
     objects += [_SchemaObject(index.name, index.create) for index in _secondary_indexes()]
     objects.append(_SchemaObject("ix_customer_scores_customer", (
@@ -337,8 +367,15 @@ class EmbeddedGraphStore(GraphStore):
 
     def _missing_objects(self, conn: sqlite3.Connection) -> list[_SchemaObject]:
         present = {row[0] for row in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view', 'index')")}
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view', 'index', 'trigger')")}
         return [item for item in _schema() if item.name not in present]
+
+    @staticmethod
+    def _add_missing_columns(conn: sqlite3.Connection) -> None:
+        """Columns a newer version added to a table an older file has already."""
+        scores = {row[1] for row in conn.execute("PRAGMA table_info(customer_scores)")}
+        if "components" not in scores:
+            conn.execute("ALTER TABLE customer_scores ADD COLUMN components TEXT")
 
     def _migrate(self) -> None:
         """Bring the schema up to date, writing only when something is missing or old.
@@ -360,6 +397,7 @@ class EmbeddedGraphStore(GraphStore):
                 self._schema_version(conn)
                 for item in self._missing_objects(conn):
                     conn.execute(item.create)
+                self._add_missing_columns(conn)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise self._cannot_open(exc) from exc
@@ -533,12 +571,15 @@ class EmbeddedGraphStore(GraphStore):
     # -- results -----------------------------------------------------------------------
     def _write_score_rows(self, run: ScoreRun, rows: list[ScoreRow]) -> None:
         records = [(run.run_id, row.customer_id, row.score, row.tier,
-                    json.dumps(list(row.reasons))) for row in rows]
+                    json.dumps(list(row.reasons)),
+                    json.dumps(dict(row.components)) if row.components else None)
+                   for row in rows]
         with self._transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO score_runs VALUES (?, ?, ?, ?)",
                          (run.run_id, run.created_at, run.kind, run.params))
-            conn.executemany("INSERT OR REPLACE INTO customer_scores VALUES (?, ?, ?, ?, ?)",
-                             records)
+            conn.executemany(
+                "INSERT OR REPLACE INTO customer_scores (run_id, customer_id, score, tier, "
+                "reasons, components) VALUES (?, ?, ?, ?, ?, ?)", records)
 
     def _score_rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         rows = self._conn.execute(
@@ -548,11 +589,127 @@ class EmbeddedGraphStore(GraphStore):
         ).fetchall()
         return [(*row[:5], json.loads(row[5])) for row in rows]
 
+    def _latest_score_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        select = (
+            "SELECT customer_id, run_id, created_at, kind, score, tier, reasons, components "
+            "FROM (SELECT s.customer_id, r.run_id, r.created_at, r.kind, s.score, s.tier, "
+            "s.reasons, s.components, ROW_NUMBER() OVER (PARTITION BY s.customer_id ORDER BY "
+            "r.created_at DESC, r.run_id DESC) AS newest FROM customer_scores s JOIN "
+            "score_runs r USING (run_id){}) WHERE newest = 1")
+        if customer_ids is None:
+            found = self._conn.execute(select.format("")).fetchall()
+        else:
+            found = []
+            with self._read_transaction():
+                for chunk in chunked(customer_ids, _IN_CHUNK):
+                    where = f" WHERE s.customer_id IN ({','.join('?' * len(chunk))})"
+                    found += self._conn.execute(select.format(where), chunk).fetchall()
+        return [(*row[:6], json.loads(row[6]), row[7]) for row in found]
+
+    # -- region ------------------------------------------------------------------------
+    def _region_rows(self, spec: EntitySpec, by: str, ids: list[str],
+                     columns: list[str]) -> list[tuple[Any, ...]]:
+        if by not in stored_columns(spec):
+            raise ValueError(f"{spec.name} has no column {by!r}")
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunked(ids, _IN_CHUNK):
+            found += self._conn.execute(
+                f"SELECT {', '.join(columns)} FROM {spec.name} WHERE {by} IN "
+                f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        return found
+
+    # -- records and audit -------------------------------------------------------------
+    def _create_record(self, kind: str, key: str, subject: str | None, status: str | None,
+                       body: str, now: str) -> tuple[tuple[Any, ...], bool]:
+        with self._transaction() as conn:
+            created = conn.execute(
+                f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, 1, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, key) DO NOTHING",
+                (kind, key, subject, status, body, now, now)).rowcount == 1
+            row = self._record_row(kind, key)
+        assert row is not None
+        return row, created
+
+    def _compare_and_set_record(
+        self, kind: str, key: str, expected_version: int, subject: str | None,
+        status: str | None, body: str, now: str,
+    ) -> tuple[int | None, tuple[Any, ...] | None]:
+        # BEGIN IMMEDIATE takes the write lock first: no other writer runs between the
+        # version read here and the update.
+        with self._transaction() as conn:
+            found = conn.execute("SELECT version FROM records WHERE kind = ? AND key = ?",
+                                 (kind, key)).fetchone()
+            if found is None or found[0] != expected_version:
+                return (None if found is None else found[0]), None
+            conn.execute(
+                "UPDATE records SET version = ?, subject = COALESCE(?, subject), status = "
+                "COALESCE(?, status), body = ?, updated_at = ? WHERE kind = ? AND key = ?",
+                (expected_version + 1, subject, status, body, now, kind, key))
+            return found[0], self._record_row(kind, key)
+
+    def _record_row(self, kind: str, key: str) -> tuple[Any, ...] | None:
+        return self._conn.execute(
+            f"SELECT {_RECORD_COLUMNS} FROM records WHERE kind = ? AND key = ?",
+            (kind, key)).fetchone()
+
+    def _record_rows(self, kind: str, subject: str | None, statuses: list[str] | None,
+                     limit: int | None) -> list[tuple[Any, ...]]:
+        where, params = ["kind = ?"], [kind]
+        if subject is not None:
+            where.append("subject = ?")
+            params.append(subject)
+        if statuses is not None:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params += statuses
+        sql = (f"SELECT {_RECORD_COLUMNS} FROM records WHERE {' AND '.join(where)} "
+               "ORDER BY created_at, key")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._conn.execute(sql, params).fetchall()
+
+    def _append_audit(self, at: str, actor: str, action: str, subject: str | None,
+                      details: str) -> int:
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO audit_log (at, actor, action, subject, details) "
+                "VALUES (?, ?, ?, ?, ?)", (at, actor, action, subject, details))
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def _audit_rows(self, subject: str | None, actor: str | None, action: str | None,
+                    since_seq: int | None, limit: int | None) -> list[tuple[Any, ...]]:
+        where, params = ["1 = 1"], []
+        for column, value in (("subject", subject), ("actor", actor), ("action", action)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since_seq is not None:
+            where.append("seq > ?")
+            params.append(int(since_seq))
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE {' AND '.join(where)} ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._conn.execute(sql, params).fetchall()
+
+    # -- labels ------------------------------------------------------------------------
+    def _set_known_label(self, customer_id: str, label: str | None,
+                         source: str | None) -> bool:
+        with self._transaction() as conn:
+            return conn.execute(
+                "UPDATE customers SET known_risk_label = ?, known_risk_source = ? "
+                "WHERE customer_id = ?", (label, source, customer_id)).rowcount == 1
+
     # -- administration ----------------------------------------------------------------
     def _delete_everything(self) -> None:
         with self._transaction() as conn:
             for table in [spec.name for spec in ENTITIES] + list(_BOOKKEEPING_TABLES):
                 conn.execute(f"DELETE FROM {table}")
+            # The one way to empty the audit trail: lift its guards inside this transaction.
+            for name, _create in _AUDIT_GUARDS:
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            conn.execute("DELETE FROM audit_log")
+            for _name, create in _AUDIT_GUARDS:
+                conn.execute(create)
 
 
 def _create_private(path: Path) -> None:

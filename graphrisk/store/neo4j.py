@@ -17,6 +17,7 @@ statement runs in a session of its own (``execute_query`` for reads, one session
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -117,8 +118,38 @@ _SCHEMA_STATEMENTS = (
     "schema/create_transfer_constraint", "schema/create_batch_constraint",
     "schema/create_load_constraint", "schema/create_score_run_constraint",
     "schema/create_score_constraint", "schema/create_score_customer_index",
-    "schema/create_customer_feature_constraint",
+    "schema/create_customer_feature_constraint", "schema/create_record_constraint",
+    "schema/create_record_subject_index", "schema/create_audit_constraint",
+    "schema/create_audit_counter_constraint",
 )
+#: ``LIMIT`` when a caller sets none (Cypher's LIMIT takes no null).
+_NO_LIMIT = 2**62
+#: How :meth:`Neo4jGraphStore._region_rows` reads ``(entity, column)``: a statement and its
+#: placeholders. Nodes by their key; a node's children through the relationship that holds
+#: them; links and transfers through their own statements.
+_REGION_STATEMENTS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
+    **{(spec.name, spec.key[0]): ("read/region_nodes",
+                                  {"label": spec.label.value, "key": spec.key[0]})
+       for spec in ENTITIES if spec.name in ("customers", "accounts", "counterparties")
+       and spec.label is not None},
+    **{(entity, parent_key): ("read/region_children", {
+        "parent": parent.value, "parent_key": parent_key, "rel": rel, "label": label})
+       for entity, parent, parent_key, rel, label in (
+           ("accounts", NodeLabel.CUSTOMER, "customer_id", RelType.OWNS.value, "Account"),
+           ("disputes", NodeLabel.CUSTOMER, "customer_id", RelType.RAISED.value, "Dispute"),
+           ("loans", NodeLabel.ACCOUNT, "account_id", RelType.HAS_LOAN.value, "Loan"),
+           ("account_changes", NodeLabel.ACCOUNT, "account_id", RelType.HAD_CHANGE.value,
+            "AccountChange"),
+           ("customer_features", NodeLabel.CUSTOMER, "customer_id", "HAS_FEATURE",
+            "CustomerFeature"),
+       )},
+    ("account_holders", "customer_id"): ("read/region_holders_of_customers", {}),
+    ("account_holders", "account_id"): ("read/region_holders_of_accounts", {}),
+    ("identifiers", "customer_id"): ("read/region_identifiers_of_customers", {}),
+    ("identifiers", "identifier_id"): ("read/region_identifier_links", {}),
+    ("transactions", "from_account_id"): ("read/region_transfers_from", {}),
+    ("transactions", "to_account_id"): ("read/region_transfers_to", {}),
+}
 
 
 def _plain_rows(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -247,6 +278,19 @@ class Neo4jGraphStore(GraphStore):
                     logger.debug("retrying %s in %.1f s after %s", name, delay, exc.code)
                     time.sleep(delay)
                     delay = min(delay * 2, 5.0)
+
+    def _write_query(self, name: str, params: Mapping[str, Any], /,
+                     **names: str) -> list[dict[str, Any]]:
+        """Rows of the write statement ``name``, run as one managed write transaction."""
+        query = load_cypher(name, **names)
+        found: list[dict[str, Any]] = []
+
+        def work(tx: ManagedTransaction) -> None:
+            # Replaced, not extended: the driver may run the work again after a retry.
+            found[:] = [record.data() for record in tx.run(query, dict(params))]
+
+        self._write(name, work)
+        return found
 
     def _ensure_schema(self) -> None:
         statements = [
@@ -534,7 +578,9 @@ class Neo4jGraphStore(GraphStore):
     # -- results -----------------------------------------------------------------------
     def _write_score_rows(self, run: ScoreRun, rows: list[ScoreRow]) -> None:
         payload = [{"customer_id": row.customer_id, "score": row.score, "tier": row.tier,
-                    "reasons": list(row.reasons)} for row in rows]
+                    "reasons": list(row.reasons),
+                    "components": json.dumps(dict(row.components)) if row.components else None}
+                   for row in rows]
         run_query, scores_query = load_cypher("scores/merge_score_run"), load_cypher(
             "scores/write_scores")
 
@@ -548,6 +594,75 @@ class Neo4jGraphStore(GraphStore):
     def _score_rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         rows = self._read("scores/score_history", {"customer_id": customer_id})
         return [tuple(row[c] for c in HISTORY_COLUMNS) for row in rows]
+
+    def _latest_score_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        rows = (self._read("scores/latest_scores") if customer_ids is None else
+                self._read("scores/latest_scores_of", {"ids": customer_ids}))
+        return [(row["customer_id"], row["run_id"], row["created_at"], row["kind"],
+                 row["score"], row["tier"], list(row["reasons"] or []), row["components"])
+                for row in rows]
+
+    # -- region ------------------------------------------------------------------------
+    def _region_rows(self, spec: EntitySpec, by: str, ids: list[str],
+                     columns: list[str]) -> list[list[Any]]:
+        try:
+            name, names = _REGION_STATEMENTS[(spec.name, by)]
+        except KeyError:
+            raise ValueError(f"no region statement reads {spec.name} by {by}") from None
+        rows = self._read(name, {"ids": ids, "columns": columns}, **names)
+        return [row["row"] for row in rows]
+
+    # -- records and audit -------------------------------------------------------------
+    def _create_record(self, kind: str, key: str, subject: str | None, status: str | None,
+                       body: str, now: str) -> tuple[tuple[Any, ...], bool]:
+        (found,) = self._write_query("records/create_record", {
+            "kind": kind, "key": key, "subject": subject, "status": status, "body": body,
+            "now": now})
+        return tuple(found["row"]), bool(found["created"])
+
+    def _compare_and_set_record(
+        self, kind: str, key: str, expected_version: int, subject: str | None,
+        status: str | None, body: str, now: str,
+    ) -> tuple[int | None, tuple[Any, ...] | None]:
+        found = self._write_query("records/update_record", {
+            "kind": kind, "key": key, "expected_version": expected_version,
+            "subject": subject, "status": status, "body": body, "now": now})
+        if not found:
+            return None, None
+        row = found[0]["row"]
+        return found[0]["stored"], (None if row is None else tuple(row))
+
+    def _record_row(self, kind: str, key: str) -> tuple[Any, ...] | None:
+        rows = self._read("records/get_record", {"kind": kind, "key": key})
+        return tuple(rows[0]["row"]) if rows else None
+
+    def _record_rows(self, kind: str, subject: str | None, statuses: list[str] | None,
+                     limit: int | None) -> list[tuple[Any, ...]]:
+        rows = self._read("records/list_records", {
+            "kind": kind, "subject": subject, "statuses": statuses,
+            "limit": _NO_LIMIT if limit is None else limit})
+        return [tuple(row["row"]) for row in rows]
+
+    def _append_audit(self, at: str, actor: str, action: str, subject: str | None,
+                      details: str) -> int:
+        (found,) = self._write_query("records/append_audit", {
+            "at": at, "actor": actor, "action": action, "subject": subject,
+            "details": details})
+        return int(found["seq"])
+
+    def _audit_rows(self, subject: str | None, actor: str | None, action: str | None,
+                    since_seq: int | None, limit: int | None) -> list[tuple[Any, ...]]:
+        rows = self._read("records/audit_entries", {
+            "subject": subject, "actor": actor, "action": action, "since_seq": since_seq,
+            "limit": _NO_LIMIT if limit is None else limit})
+        return [tuple(row["row"]) for row in rows]
+
+    # -- labels ------------------------------------------------------------------------
+    def _set_known_label(self, customer_id: str, label: str | None,
+                         source: str | None) -> bool:
+        (found,) = self._write_query("records/set_known_label", {
+            "customer_id": customer_id, "label": label, "source": source})
+        return bool(found["found"])
 
 
 def default_password_warning(uri: str, password: str) -> str | None:
