@@ -6,6 +6,7 @@ Nothing reads the environment directly: code takes a :class:`Settings` (usually 
 
 from __future__ import annotations
 
+import getpass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +71,16 @@ class Settings(BaseSettings):
         description="Risk policy (tiers, review frequency, limits, alert thresholds); by "
         "default the one shipped in graphrisk/default_policy.toml.",
     )
+    shadow_policy_file: Path | None = Field(
+        default=None,
+        description="A policy tried in shadow beside the live one: its alerts are logged and "
+        "counted (graphrisk alerts --shadow), no case is opened.",
+    )
+    user: str | None = Field(
+        default=None,
+        description="Who the audit trail names for changes made here; by default the "
+        "operating-system user.",
+    )
     neo4j_uri: str = Field(default="bolt://127.0.0.1:7687")
     neo4j_user: str = Field(default="neo4j")
     neo4j_password: str = Field(default="graphrisk-local")
@@ -90,6 +101,16 @@ class Settings(BaseSettings):
         if self.datasets_dir is not None:
             return self.datasets_dir.expanduser()
         return Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+    @property
+    def actor(self) -> str:
+        """Who changes are made by: ``GRAPHRISK_USER``, else the operating-system user."""
+        if self.user and self.user.strip():
+            return self.user.strip()
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (some containers)
+            return "unknown"
 
     @property
     def reports_dir(self) -> Path:

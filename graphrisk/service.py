@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from graphrisk.ingestion.loader import IngestReport
     from graphrisk.models.explain import ModelExplanation
     from graphrisk.models.lifecycle import TrainingRun
+    from graphrisk.monitoring.service import MonitoringService
     from graphrisk.scoring import ScoringResult, ScoringSettings
 
 __all__ = [
@@ -181,6 +182,8 @@ class RiskService:
         self.store = store
         self.policy = policy
         self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
+        self._monitoring: MonitoringService | None = None
+        self._individual_model: Any = None
 
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
@@ -207,6 +210,15 @@ class RiskService:
         self.close()
 
     @property
+    def monitoring(self) -> MonitoringService:
+        """Monitoring, alerts, cases, re-assessment and audit over this service's store."""
+        if self._monitoring is None:
+            from graphrisk.monitoring.service import MonitoringService
+
+            self._monitoring = MonitoringService(self)
+        return self._monitoring
+
+    @property
     def store_kind(self) -> StoreKind:
         return self.settings.store
 
@@ -221,12 +233,13 @@ class RiskService:
         return ScoringSettings.from_policy(self.policy)
 
     # -- loading ---------------------------------------------------------------------------
-    def ingest_folder(self, directory: Path, *,
-                      progress: ProgressCallback | None = None) -> IngestReport:
+    def ingest_folder(self, directory: Path, *, progress: ProgressCallback | None = None,
+                      keep_accepted: bool = False) -> IngestReport:
         """Validate and load a folder of input files; bad rows go to a quarantine report.
 
         Progress reports one task per entity (``customers``, ``transactions``...), counted in
-        rows.
+        rows. ``keep_accepted`` keeps the valid rows on the report (small incremental
+        batches: monitoring reads them).
         """
         from graphrisk.ingestion.loader import ingest_directory
 
@@ -239,7 +252,8 @@ class RiskService:
             report(ProgressEvent(entity, f"loading {entity}", done, total))
 
         return ingest_directory(self.store, Path(directory), batch_size=self.settings.batch_size,
-                                reports_dir=self.settings.reports_dir, progress=rows)
+                                reports_dir=self.settings.reports_dir, progress=rows,
+                                keep_accepted=keep_accepted)
 
     def unfinished_loads(self) -> list[str]:
         """Loads that started and have not completed: running now, or interrupted.
@@ -287,8 +301,35 @@ class RiskService:
 
         result = score_store(self.store, self.policy, self.scoring_settings(), progress=step,
                              write=write, model_probability=probability)
+        if write and result.individual_model is not None:
+            # Monitoring re-scores a batch's reach with the fold models of the last full run.
+            result.individual_model.save(self._individual_model_path())
+            self._individual_model = result.individual_model
+            self.store.append_audit(self.settings.actor, "score.run", f"run:{result.run_id}",
+                                    {"customers": len(result.scores), "engine": result.engine,
+                                     "model": str(model_dir) if model_dir else None})
         report(ProgressEvent("scoring", "done", total, total))
         return result
+
+    def individual_model(self) -> Any:
+        """The individual-factor model of the last full scoring run (kept for incremental
+        re-scoring), fitted on the whole graph once and kept when none was saved."""
+        if self._individual_model is None:
+            from graphrisk.analytics.individual_model import IndividualModel
+
+            path = self._individual_model_path()
+            if path.exists():
+                self._individual_model = IndividualModel.load(path)
+            else:
+                from graphrisk.rescoring import fit_individual_model_on_store
+
+                self._individual_model = fit_individual_model_on_store(
+                    self.store, self.scoring_settings())
+                self._individual_model.save(path)
+        return self._individual_model
+
+    def _individual_model_path(self) -> Path:
+        return self.settings.home / "models" / f"individual-{self.settings.store}.pkl"
 
     def clusters(self, *, progress: ProgressCallback | None = None) -> pd.DataFrame:
         """Ranked clusters (identity rings, money communities, typologies), best first.

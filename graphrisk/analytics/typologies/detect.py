@@ -45,6 +45,7 @@ INSTANCE_COLUMNS: tuple[str, ...] = (
     "last_at",
     "transactions",
     "reason",
+    "hub_customer_id",
 )
 #: Columns of :attr:`TypologyResult.per_customer`, in order.
 PER_CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -80,7 +81,9 @@ class TypologyResult:
             ``account_ids`` (sorted tuples of our customers and accounts taking part),
             ``total_amount`` (sum of the instance's transactions), ``first_at`` /
             ``last_at`` (UTC timestamps of its first and last transaction), ``transactions``
-            (their number) and ``reason`` (plain English naming the accounts and amounts).
+            (their number), ``reason`` (plain English naming the accounts and amounts) and
+            ``hub_customer_id`` (the customer at the centre of a fan or a pass-through: the
+            one in most of its transactions; ``None`` for a cycle, which has no centre).
         per_customer: one row per customer of the snapshot, sorted by ``customer_id``,
             columns :data:`PER_CUSTOMER_COLUMNS`: the number of instances of each kind the
             customer takes part in, and ``typology_reason``, the reason of their most
@@ -129,6 +132,9 @@ def _instances_frame(found: list[Found], t: Transfers) -> pd.DataFrame:
     for item in found:
         rows = item.rows
         codes = np.concatenate((t.src[rows], t.dst[rows]))
+        ours = codes[codes >= 0]
+        hub = (str(t.customer_ids[np.bincount(ours).argmax()])
+               if item.kind != "cycle" and ours.size else None)
         accounts = [
             *t.names(rows[t.src[rows] >= 0], "src"),
             *t.names(rows[t.dst[rows] >= 0], "dst"),
@@ -143,6 +149,7 @@ def _instances_frame(found: list[Found], t: Transfers) -> pd.DataFrame:
                 "last_at": int(t.seconds[rows].max()),
                 "transactions": len(rows),
                 "reason": item.reason(),
+                "hub_customer_id": hub,
             }
         )
     frame = pd.DataFrame.from_records(
