@@ -35,6 +35,10 @@ The package, one concern a module:
 * :mod:`.columns`, :mod:`.tables`, :mod:`.truth`, :mod:`.writers`: the entity tables, the
   answer key, and writing them as CSV or Parquet.
 * :mod:`.pipeline`: :func:`generate_dataset`, which runs the steps in their fixed order.
+* :mod:`.stream`: :func:`generate_stream`, a later stream of small event batches over a
+  generated base, with planted shapes (:mod:`.stream_shapes`) and background noise that
+  raises no alert, and its answer key ``stream_truth.json``; :mod:`.stream_base` reads the
+  base, :mod:`.stream_rules` says which payment rules each tier would fire.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from .registry import (
     KnownLabel,
     Typology,
 )
+from .stream import SHAPE_KINDS, STREAM_TRUTH_FILE, StreamSummary, generate_stream
 from .tables import GENERATED_ENTITIES
 
 __all__ = [
@@ -72,7 +77,11 @@ __all__ = [
     "NORMAL_TYPOLOGY",
     "REPORTING_THRESHOLD",
     "RISKY_TYPOLOGIES",
+    "SHAPE_KINDS",
+    "STREAM_TRUTH_FILE",
+    "StreamSummary",
     "TYPOLOGIES",
     "Typology",
     "generate_dataset",
+    "generate_stream",
 ]
