@@ -58,6 +58,8 @@ class BaseView:
         last_large_in: customer code -> seconds of their latest incoming transfer of at least
             ``large`` (int64 min when none): the pass-through detector pairs money in with
             money out for a week, so planted transfer shapes keep clear of recent income.
+        last_out: customer code -> seconds of their latest outgoing base payment (int64 min
+            when none): monitoring counts a payee first paid within the last week as new.
         base_end: seconds of the latest base transaction.
         currency: the most common transaction currency; the stream pays in it only.
         identifiers: customer code, kind and raw value of every identifier, sorted by
@@ -85,6 +87,7 @@ class BaseView:
     pair_count: np.ndarray
     dealt: frozenset[tuple[int, int]]
     last_large_in: np.ndarray
+    last_out: np.ndarray
     base_end: int
     currency: str
     identifiers: pd.DataFrame
@@ -296,6 +299,10 @@ def read_base(base_dir: Path, *, large: float) -> BaseView:
     incoming = (payee_cust >= 0) & (amount >= large) & (seconds >= 0)
     np.maximum.at(last_large_in, payee_cust[incoming], seconds[incoming])
 
+    last_out = np.full(n, np.iinfo(np.int64).min, np.int64)
+    outgoing = (payer >= 0) & (seconds >= 0)
+    np.maximum.at(last_out, payer[outgoing], seconds[outgoing])
+
     payee_code = np.where(dst_acc >= 0, dst_acc, np.where(dst_cp >= 0, -1 - dst_cp, 0))
     has_payee = (payer >= 0) & ((dst_acc >= 0) | (dst_cp >= 0))
 
@@ -335,6 +342,7 @@ def read_base(base_dir: Path, *, large: float) -> BaseView:
         pair_count=pair_count,
         dealt=dealt,
         last_large_in=last_large_in,
+        last_out=last_out,
         base_end=int(seconds.max()),
         currency=currency,
         identifiers=identifiers,

@@ -37,6 +37,9 @@ __all__ = ["SHAPE_KINDS", "PLANTERS", "PlantContext", "Shape", "Txn"]
 
 _DAY = 86_400
 _HOUR = 3_600
+#: Monitoring counts a payee as new when it was not paid before the last week (seven days);
+#: a day more keeps planted customers clear of that window.
+_NEW_PAYEE_DAYS = 8
 
 #: The planted shapes, in the order a stream plants them.
 SHAPE_KINDS: tuple[str, ...] = (
@@ -139,13 +142,17 @@ class PlantContext:
                 of the customers picked.
             routes: each needs a base payment route to a counterparty (a payee paid before).
             accept: a further test per customer.
+
+        Every customer picked paid nobody in the ``_NEW_PAYEE_DAYS`` before ``start``, so a
+        payee is new to them in the stream exactly when they never paid it before.
         """
         quiet_since = start - int((self.settings.pass_through_days + 1) * _DAY)
+        paid_since = start - _NEW_PAYEE_DAYS * _DAY
         chosen: list[int] = []
         for code in self.order:
             if len(chosen) == count:
                 break
-            if code in self.used:
+            if code in self.used or self.base.last_out[code] >= paid_since:
                 continue
             if money and self.base.last_large_in[code] >= quiet_since:
                 continue
