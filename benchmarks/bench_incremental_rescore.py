@@ -58,12 +58,17 @@ def main() -> None:
         full = score_store(store, policy)
         full_seconds = time.perf_counter() - started
         print(f"full score: {full_seconds:.1f} s ({len(full.scores)} customers)")
-        snapshot_accounts = store.snapshot().accounts[["account_id", "customer_id"]]
+        snapshot = store.snapshot()
+        snapshot_accounts = snapshot.accounts[["account_id", "customer_id"]]
+        last = pd.to_datetime(snapshot.transactions["timestamp"]).max()
+        del snapshot
         rows: list[dict[str, float]] = []
         for attempt in range(args.repeat):
             folder = args.work / f"batch-{attempt}"
-            _write_batch(folder, snapshot_accounts, args.touched, attempt, rng)
+            _write_batch(folder, snapshot_accounts, args.touched, attempt, rng, last)
             report = ingest_directory(store, folder, keep_accepted=True)
+            if report.problems:
+                print("batch problems:", [p.line() for p in report.problems][:3])
             changes = ChangeSet.from_frames(report.accepted)
             t0 = time.perf_counter()
             touched = touched_customers(store, changes)
@@ -87,15 +92,15 @@ def main() -> None:
 
 
 def _write_batch(folder: Path, accounts: pd.DataFrame, touched: int, attempt: int,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, last: pd.Timestamp) -> None:
     """New payments between random customers (two touched each) and a few new shared
-    devices, dated in the data's future."""
+    devices, dated just after the data's last transaction (never in the future)."""
     folder.mkdir(parents=True, exist_ok=True)
     owned = accounts.drop_duplicates("customer_id")
     pairs = touched // 2 - 5
     picks = owned.sample(2 * pairs + 10, random_state=int(rng.integers(1 << 31)))
     ids, customers = picks["account_id"].tolist(), picks["customer_id"].tolist()
-    when = pd.Timestamp("2031-01-01") + pd.Timedelta(days=attempt)
+    when = last + pd.Timedelta(hours=1 + attempt)
     pd.DataFrame([{
         "transaction_id": f"TB{attempt}-{i}", "from_account_id": ids[2 * i],
         "from_counterparty_id": "", "to_account_id": ids[2 * i + 1], "to_counterparty_id": "",

@@ -249,6 +249,8 @@ def rescore(
     """Score exactly ``customers`` on their region of the graph, anchored to the last full run.
 
     See the module docstring for which components are recomputed and which are anchored.
+    When none of ``customers`` is a customer of the store there is nothing to re-score: the
+    result's ``scores`` are empty, its ``run_id`` is ``""`` and nothing is written.
 
     Args:
         store: either store; it must offer ``region_snapshot`` (a region read) and
@@ -270,7 +272,7 @@ def rescore(
         The run (see :class:`IncrementalResult`).
 
     Raises:
-        AnalyticsError: none of ``customers`` is a customer of the store.
+        AnalyticsError: no ``individual_model`` and too few known-risk customers to fit one.
     """
     settings = settings or ScoringSettings.from_policy(policy)
     timings: dict[str, float] = {}
@@ -284,14 +286,18 @@ def rescore(
         clock = now
 
     wanted = sorted(set(customers))
-    if individual_model is None:
-        individual_model = fit_individual_model_on_store(store, settings)
-        lap("fit_individual_model")
     own = _region(store, wanted)
     present = set(own.customers["customer_id"].tolist())
     chosen = [c for c in wanted if c in present]
     if not chosen:
-        raise AnalyticsError(f"none of the {len(wanted)} customers to re-score is in the store")
+        # Nothing to re-score (an empty batch, or ids the store does not hold): no run.
+        empty = pd.DataFrame(columns=list(SCORE_COLUMNS))
+        return IncrementalResult(run_id="", created_at=created_at, scores=empty,
+                                 previous=pd.DataFrame(), typologies=detect_typologies(own),
+                                 timings=timings)
+    if individual_model is None:
+        individual_model = fit_individual_model_on_store(store, settings)
+        lap("fit_individual_model")
     # The detectors must see the payment partners' transactions too, so that a fan the
     # customer is a spoke of, or a cycle through them, is found as a full run finds it.
     partners = _payment_partners(own, set(chosen), settings)
