@@ -1,10 +1,10 @@
 // params: $ids: ids of the parents; $columns: the child's property keys to return, in order
-// (template: __PARENT__, __PARENT_KEY__, __REL__, __LABEL__)
-// returns: row per child node whose own __PARENT_KEY__ names the parent: an owner's
+// (template: __FROM_LABEL__ the parent, __FROM_KEY__ its key, __REL__, __LABEL__)
+// returns: row per child node whose own __FROM_KEY__ names the parent: an owner's
 // accounts (not those they co-hold), a customer's disputes and features, an account's loans
 // and changes
 UNWIND $ids AS id
-MATCH (p:__PARENT__ {__PARENT_KEY__: id}) USING INDEX p:__PARENT__(__PARENT_KEY__)
+MATCH (p:__FROM_LABEL__ {__FROM_KEY__: id}) USING INDEX p:__FROM_LABEL__(__FROM_KEY__)
 MATCH (p)-[:__REL__]->(n:__LABEL__)
-WHERE n.__PARENT_KEY__ = id
+WHERE n.__FROM_KEY__ = id
 RETURN [k IN $columns | n[k]] AS row

@@ -590,21 +590,30 @@ class EmbeddedGraphStore(GraphStore):
         return [(*row[:5], json.loads(row[5])) for row in rows]
 
     def _latest_score_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
-        select = (
-            "SELECT customer_id, run_id, created_at, kind, score, tier, reasons, components "
-            "FROM (SELECT s.customer_id, r.run_id, r.created_at, r.kind, s.score, s.tier, "
-            "s.reasons, s.components, ROW_NUMBER() OVER (PARTITION BY s.customer_id ORDER BY "
-            "r.created_at DESC, r.run_id DESC) AS newest FROM customer_scores s JOIN "
-            "score_runs r USING (run_id){}) WHERE newest = 1")
-        if customer_ids is None:
-            found = self._conn.execute(select.format("")).fetchall()
-        else:
-            found = []
-            with self._read_transaction():
-                for chunk in chunked(customer_ids, _IN_CHUNK):
-                    where = f" WHERE s.customer_id IN ({','.join('?' * len(chunk))})"
-                    found += self._conn.execute(select.format(where), chunk).fetchall()
-        return [(*row[:6], json.loads(row[6]), row[7]) for row in found]
+        # Runs newest first, each read along its primary key; a customer's first row seen is
+        # its newest. Faster than ranking every score in SQL: no sort of all the scores.
+        newest: dict[str, tuple[Any, ...]] = {}
+        with self._read_transaction():
+            runs = self._conn.execute(
+                "SELECT run_id, created_at, kind FROM score_runs "
+                "ORDER BY created_at DESC, run_id DESC").fetchall()
+            for run_id, created_at, kind in runs:
+                if customer_ids is None:
+                    found = self._conn.execute(
+                        "SELECT customer_id, score, tier, reasons, components FROM "
+                        "customer_scores WHERE run_id = ?", (run_id,)).fetchall()
+                else:
+                    found = []
+                    for chunk in chunked(customer_ids, _IN_CHUNK):
+                        found += self._conn.execute(
+                            "SELECT customer_id, score, tier, reasons, components FROM "
+                            f"customer_scores WHERE run_id = ? AND customer_id IN "
+                            f"({','.join('?' * len(chunk))})", (run_id, *chunk)).fetchall()
+                for customer, score, tier, reasons, components in found:
+                    if customer not in newest:
+                        newest[customer] = (customer, run_id, created_at, kind, score, tier,
+                                            reasons, components)
+        return [(*row[:6], json.loads(row[6]), row[7]) for row in newest.values()]
 
     # -- region ------------------------------------------------------------------------
     def _region_rows(self, spec: EntitySpec, by: str, ids: list[str],
@@ -614,8 +623,9 @@ class EmbeddedGraphStore(GraphStore):
         found: list[tuple[Any, ...]] = []
         for chunk in chunked(ids, _IN_CHUNK):
             found += self._conn.execute(
+                # "IS NOT NULL" lets SQLite use the partial secondary indexes.
                 f"SELECT {', '.join(columns)} FROM {spec.name} WHERE {by} IN "
-                f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                f"({','.join('?' * len(chunk))}) AND {by} IS NOT NULL", chunk).fetchall()
         return found
 
     # -- records and audit -------------------------------------------------------------

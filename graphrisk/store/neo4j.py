@@ -133,7 +133,7 @@ _REGION_STATEMENTS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
        for spec in ENTITIES if spec.name in ("customers", "accounts", "counterparties")
        and spec.label is not None},
     **{(entity, parent_key): ("read/region_children", {
-        "parent": parent.value, "parent_key": parent_key, "rel": rel, "label": label})
+        "from_label": parent.value, "from_key": parent_key, "rel": rel, "label": label})
        for entity, parent, parent_key, rel, label in (
            ("accounts", NodeLabel.CUSTOMER, "customer_id", RelType.OWNS.value, "Account"),
            ("disputes", NodeLabel.CUSTOMER, "customer_id", RelType.RAISED.value, "Dispute"),

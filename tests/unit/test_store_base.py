@@ -113,6 +113,41 @@ class ToyStore(GraphStore):
         return [(run.run_id, run.created_at, run.kind, row.score, row.tier, row.reasons)
                 for run, row in self.scores if row.customer_id == customer_id]
 
+    def _region_rows(self, spec: EntitySpec, by: str, ids: list[str],
+                     columns: list[str]) -> Iterable[Iterable[Any]]:
+        return []
+
+    def _latest_score_rows(self, customer_ids: list[str] | None) -> Iterable[tuple[Any, ...]]:
+        return []
+
+    def _create_record(self, kind: str, key: str, subject: str | None, status: str | None,
+                       body: str, now: str) -> tuple[tuple[Any, ...], bool]:
+        raise NotImplementedError
+
+    def _compare_and_set_record(self, kind: str, key: str, expected_version: int,
+                                subject: str | None, status: str | None, body: str,
+                                now: str) -> tuple[int | None, tuple[Any, ...] | None]:
+        raise NotImplementedError
+
+    def _record_row(self, kind: str, key: str) -> tuple[Any, ...] | None:
+        return None
+
+    def _record_rows(self, kind: str, subject: str | None, statuses: list[str] | None,
+                     limit: int | None) -> Iterable[tuple[Any, ...]]:
+        return []
+
+    def _append_audit(self, at: str, actor: str, action: str, subject: str | None,
+                      details: str) -> int:
+        raise NotImplementedError
+
+    def _audit_rows(self, subject: str | None, actor: str | None, action: str | None,
+                    since_seq: int | None, limit: int | None) -> Iterable[tuple[Any, ...]]:
+        return []
+
+    def _set_known_label(self, customer_id: str, label: str | None,
+                         source: str | None) -> bool:
+        return NodeRef(NodeLabel.CUSTOMER, customer_id) in self.nodes
+
     def _delete_everything(self) -> None:
         self.nodes.clear()
 
