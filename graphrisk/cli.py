@@ -217,13 +217,31 @@ def ingest(
     store: StoreOption = None,
     strict: Annotated[bool, typer.Option(help="Exit with code 1 if any row was quarantined "
                                          "(a file skipped whole always exits 1).")] = False,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental", help="A small batch of new events: load it, re-score the customers "
+        "it reaches, raise alerts and open or join cases.")] = False,
 ) -> None:
     """Validate and load a folder of input files; bad rows go to a quarantine report.
+
+    With --incremental the folder is a batch of new events (transactions, disputes,
+    identifiers, account changes): after the load, monitoring checks the alert rules,
+    re-scores the affected neighbourhood and files alerts into cases.
 
     Exit codes: 0 loaded (rows may be quarantined); 1 a file was skipped whole, or with
     --strict a row was quarantined; 2 the load could not run (no such folder, no input
     files, an input that is not a file, the store unreachable).
     """
+    if incremental:
+        from graphrisk.cli_monitoring import print_batch
+
+        with _service(store) as service, _bars(transient=True) as bars:
+            done = service.monitoring.ingest_incremental(directory, progress=bars)
+        _print_ingest_report(done.report)
+        print_batch(done.outcome)
+        code = done.exit_code(strict=strict)
+        if code:
+            raise typer.Exit(code=code)
+        return
     with _service(store) as service, _bars() as bars:
         report = service.ingest_folder(directory, progress=bars)
     _print_ingest_report(report)
@@ -676,3 +694,8 @@ def formats(markdown: Annotated[bool, typer.Option(help="Print docs/schema.md.")
 
 
 __all__ = ["app"]
+
+
+# The risk-management cycle's commands (alerts, cases, reassess, backtest, audit, stream)
+# live in their own module; importing it registers them on ``app``.
+from graphrisk import cli_monitoring  # noqa: E402,F401

@@ -19,7 +19,12 @@ from rich.console import Console
 
 from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
 from graphrisk.scoring import ScoringResult
-from graphrisk.service import ProgressCallback, RiskService, generate_sample
+from graphrisk.service import (
+    ProgressCallback,
+    RiskService,
+    generate_event_stream,
+    generate_sample,
+)
 
 __all__ = ["DemoResult", "run_demo", "truth_check"]
 
@@ -127,8 +132,31 @@ def run_demo(
             f"are planted high-risk customers; {truth['unknown_risky_in_high_tier']:.0%} of the "
             f"planted ones nobody had flagged reached the high tier; "
             f"{truth['cluster_precision']:.0%} of high-risk clusters are mostly planted risk.")
+    console.rule("[bold]5. New events arrive: monitoring raises alerts and opens cases")
+    stream_dir = settings.home / "demo" / f"stream-{customers}-seed{seed}"
+    generate_event_stream(data_dir, stream_dir, batches=2, events=100, seed=seed,
+                          settings=settings)
+    opened: list[str] = []
+    for batch in sorted(stream_dir.glob("batch-*")):
+        done = service.monitoring.ingest_incremental(batch, progress=progress)
+        console.print(done.outcome.summary())
+        for alert in done.outcome.alerts[:6]:
+            console.print(f"  [bold]{alert.rule}[/] {alert.customer_id}: {alert.sentence}",
+                          highlight=False)
+        opened += done.outcome.cases_opened
+    if opened:
+        case = service.monitoring.case(opened[0])
+        console.print(f"Case {case.case_id} ({case.priority}, due {case.due_at[:10]}, owner "
+                      f"role {case.owner_role}) about {', '.join(case.subjects[:4])}; "
+                      "its playbook:")
+        for step in case.playbook:
+            console.print(f"  {step.number}. ({step.role}) {step.step} (due {step.due_at[:16]})",
+                          highlight=False)
     console.rule("[bold]Next")
     store_flag = "" if store_name == "embedded" else f" --store {store_name}"
+    if opened:
+        console.print(f"  graphrisk alerts{store_flag}  # the alert queue")
+        console.print(f"  graphrisk cases show {opened[0]}{store_flag}  # work the case")
     unknown = result.scores[result.scores["known_risk_label"].isna()]
     if not unknown.empty:
         first = unknown.iloc[0]["customer_id"]

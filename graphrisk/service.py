@@ -60,6 +60,7 @@ __all__ = [
     "convert_public_dataset",
     "list_load_reports",
     "purge_load_reports",
+    "generate_event_stream",
     "generate_sample",
     "load_configured_policy",
     "open_service",
@@ -462,6 +463,25 @@ def generate_sample(customers: int, seed: int, out: Path, *, file_format: str = 
 
     return generate_dataset(customers, seed, Path(out), file_format=file_format,  # type: ignore[arg-type]
                             progress=step)
+
+
+def generate_event_stream(base: Path, out: Path, *, batches: int = 6, events: int = 100,
+                          seed: int = 0, plant: bool = True,
+                          settings: Settings | None = None) -> Any:
+    """A later stream of event batches over a generated bank (``graphrisk generate``), in
+    which planted risk develops; the configured policy sets what "above a threshold" means.
+
+    Raises:
+        ConfigError: ``base`` is not a generated bank's folder.
+    """
+    from graphrisk.ingestion.generator.stream import generate_stream
+
+    if not (Path(base) / "customers.csv").is_file():
+        raise ConfigError(f"{base} holds no customers.csv; pass the folder `graphrisk generate "
+                          "--out` wrote")
+    policy, _ = load_configured_policy(settings or get_settings())
+    return generate_stream(Path(base), Path(out), batches=batches, events_per_batch=events,
+                           seed=seed, policy=policy, plant=plant)
 
 
 def convert_public_dataset(name: str, source: Path | None, out: Path, *,

@@ -169,9 +169,9 @@ def score_alerts(previous: pd.DataFrame, current: pd.DataFrame, policy: RiskPoli
     rules = policy.active_rules()
     if previous.empty or current.empty:
         return []
-    both = previous.set_index("customer_id")[["score", "tier", "run_id"]].join(
-        current.set_index("customer_id")[["score", "tier", "reasons", "run_id"]],
-        how="inner", lsuffix="_before", rsuffix="_after")
+    both = previous[["customer_id", "score", "tier", "run_id"]].merge(
+        current[["customer_id", "score", "tier", "reasons", "run_id"]], on="customer_id",
+        how="inner", suffixes=("_before", "_after")).set_index("customer_id")
     found = []
     for customer, row in both.sort_index().iterrows():
         before, after = float(row["score_before"]), float(row["score_after"])

@@ -72,7 +72,7 @@ class IncrementalIngest:
     outcome: BatchOutcome
 
     def exit_code(self, strict: bool = False) -> int:
-        return self.report.exit_code(strict)
+        return self.report.exit_code(strict=strict)
 
 
 @dataclass

@@ -18,7 +18,7 @@ COMPOSITION = [
 ]
 
 
-@pytest.mark.parametrize("face", ["cli.py", "demo.py"])
+@pytest.mark.parametrize("face", ["cli.py", "cli_monitoring.py", "demo.py"])
 def test_faces_compose_nothing_themselves(face: str) -> None:
     source = (PACKAGE / face).read_text(encoding="utf-8")
     found = [pattern for pattern in COMPOSITION if re.search(pattern, source)]
