@@ -12,7 +12,10 @@ A model folder holds three files:
     ``format_version``, ``model_kind``, ``config`` (:class:`~models.training.TrainConfig`),
     ``architecture`` (feature sizes and edge types, to rebuild the network), ``calibration``,
     ``training_data_fingerprint`` (of the training snapshot), ``encoders_digest``,
-    ``metrics`` (whatever the caller measured), ``best_epoch``,
+    ``metrics`` (whatever the caller measured), ``confirmed_negatives`` (how the confirmed
+    negatives — false-positive case outcomes — were used: ``given``, ``used``,
+    ``overridden_by_known_risk``, ``not_in_snapshot`` from the dataset, ``train`` and
+    ``validation`` counts and their loss ``weight``), ``best_epoch``,
     ``best_validation_pr_auc``, ``train_seconds``, ``created_at`` (UTC, ISO 8601),
     ``graphrisk_version``, ``torch_version`` and ``torch_geometric_version``.
 
@@ -88,6 +91,7 @@ def save_model(
         "encoders_digest": trained.encoders.digest(),
         "customers": dataset.num_customers,
         "metrics": dict(metrics or {}),
+        "confirmed_negatives": {**dataset.negative_labels, **trained.confirmed_negatives},
         "best_epoch": trained.best_epoch,
         "best_validation_pr_auc": trained.best_validation_pr_auc,
         "train_seconds": trained.train_seconds,
@@ -155,4 +159,5 @@ def load_model(path: str | Path) -> TrainedModel:
         training_fingerprint=info["training_data_fingerprint"],
         best_epoch=int(info.get("best_epoch", 0)),
         best_validation_pr_auc=float(info.get("best_validation_pr_auc", float("nan"))),
-        history=[], train_seconds=float(info.get("train_seconds", 0.0)), info=info)
+        history=[], train_seconds=float(info.get("train_seconds", 0.0)),
+        confirmed_negatives=dict(info.get("confirmed_negatives", {})), info=info)

@@ -37,12 +37,24 @@ settings of :func:`build_graph_dataset`) are plain JSON;
 ``build_graph_dataset(new_snapshot, encoders=trained_encoders)`` applies them unchanged, with
 unseen categories in an ``__other__`` column. ``customer.y`` is the label: 1.0 where
 ``known_risk_label`` is set.
+
+Confirmed negatives (``negative_ids``): customers a closed case found to be false positives
+(monitoring's ``labels()`` rows with ``label == "negative"``). Their ``y`` stays 0.0 — what
+changes is how sure the loss may be of that 0 (:attr:`GraphDataset.confirmed_negative`,
+:meth:`GraphDataset.loss_weights`). Precedence, kept simple on purpose: a negative label
+overrides *unlabelled* status only. A customer whose ``known_risk_label`` is set stays a
+positive even if a case on it later closed as a false positive — the store's label is the
+one the rest of GraphRisk (scoring, evaluation) reads, and clearing it is a decision for the
+risk team, not for the training set; such customers are counted in
+:attr:`GraphDataset.negative_labels` (``overridden_by_known_risk``) so it is visible. Ids that
+are not customers of the snapshot are ignored and counted (``not_in_snapshot``). The
+negatives change neither the features, the encoders nor the fingerprint: they are labels.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,6 +106,14 @@ class GraphDataset:
         node_ids: the business id of every node, per node type, in node order.
         encoders: the encoders the features were built with.
         fingerprint: hash of the snapshot's content (:func:`snapshot_fingerprint`).
+        confirmed_negative: per customer, in node order, whether it is a confirmed negative
+            (a false-positive case outcome, no known risk label); all ``False`` by default
+            (an empty array is read as that). Kept beside ``data``, not in it, so that a
+            dataset built without negatives holds exactly the tensors it always did.
+        negative_labels: how the ``negative_ids`` given to :func:`build_graph_dataset` were
+            used: ``given`` (distinct ids), ``used`` (confirmed negatives),
+            ``overridden_by_known_risk`` (the customer has a known risk label and stays
+            positive) and ``not_in_snapshot`` (ignored); all 0 without negatives.
     """
 
     data: HeteroData
@@ -101,10 +121,30 @@ class GraphDataset:
     node_ids: dict[str, np.ndarray]
     encoders: FeatureEncoders
     fingerprint: str
+    confirmed_negative: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    negative_labels: dict[str, int] = field(default_factory=dict)
     _positions: pd.Index = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._positions = pd.Index(self.customer_ids)
+        self.confirmed_negative = np.asarray(self.confirmed_negative, dtype=bool)
+        if self.confirmed_negative.size == 0:
+            self.confirmed_negative = np.zeros(len(self.customer_ids), dtype=bool)
+        if self.confirmed_negative.shape != (len(self.customer_ids),):
+            raise ValueError(f"confirmed_negative needs one flag per customer "
+                             f"({len(self.customer_ids)}), got shape "
+                             f"{self.confirmed_negative.shape}")
+        if (self.confirmed_negative & (self.data["customer"].y.numpy() > 0)).any():
+            raise ValueError("a customer with a known risk label cannot be a confirmed "
+                             "negative")
+        used = int(self.confirmed_negative.sum())
+        self.negative_labels = {"given": used, "used": used, "overridden_by_known_risk": 0,
+                                "not_in_snapshot": 0, **self.negative_labels}
+
+    @property
+    def num_confirmed_negatives(self) -> int:
+        """How many customers are confirmed negatives."""
+        return int(self.confirmed_negative.sum())
 
     @property
     def num_customers(self) -> int:
@@ -115,6 +155,30 @@ class GraphDataset:
         """The training label (known risk, 0/1) per customer id."""
         return pd.Series(self.data["customer"].y.numpy().astype(np.int64),
                          index=pd.Index(self.customer_ids, name="customer_id"), name="known")
+
+    @property
+    def confirmed_negatives(self) -> pd.Index:
+        """The ids of the confirmed negatives, in node order."""
+        return pd.Index(self.customer_ids[self.confirmed_negative], name="customer_id")
+
+    def loss_weights(self, negative_weight: float) -> torch.Tensor | None:
+        """Per-customer weight in the training loss, in node order; ``None`` when every
+        weight would be 1 (no confirmed negatives), so that training without negatives
+        runs the very loss it always did.
+
+        A confirmed negative weighs ``negative_weight``; everyone else 1 (positives are
+        further weighed by the loss's ``pos_weight``).
+
+        Raises:
+            ValueError: ``negative_weight`` is not positive.
+        """
+        if negative_weight <= 0:
+            raise ValueError(f"negative_weight must be positive, got {negative_weight}")
+        if not self.num_confirmed_negatives:
+            return None
+        weights = np.ones(self.num_customers, dtype=np.float32)
+        weights[self.confirmed_negative] = negative_weight
+        return torch.from_numpy(weights)
 
     def positions(self, customer_ids: Iterable[str]) -> np.ndarray:
         """Node positions of customer ids.
@@ -139,6 +203,7 @@ def build_graph_dataset(
     high_risk_industries: frozenset[str] = DEFAULT_HIGH_RISK_INDUSTRIES,
     high_risk_countries: frozenset[str] = DEFAULT_HIGH_RISK_COUNTRIES,
     ledger: TransactionLedger | None = None,
+    negative_ids: Collection[str] | None = None,
 ) -> GraphDataset:
     """Build the heterogeneous customer graph of a snapshot (see the module docstring).
 
@@ -154,6 +219,9 @@ def build_graph_dataset(
         ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, when the
             caller shares one with the analytics (built with the reporting threshold in
             force: the encoders' when given); built here if not.
+        negative_ids: customers confirmed as negatives (false-positive case outcomes);
+            flagged in :attr:`GraphDataset.confirmed_negative` unless they carry a known
+            risk label (which wins). Ids not in the snapshot are ignored and counted.
 
     Returns:
         The dataset; customers in ``customer_id`` order.
@@ -196,15 +264,36 @@ def build_graph_dataset(
         data[edge_type].edge_attr = attr
         data[reverse_edge_type(edge_type)].edge_index = edge_index.flip(0).contiguous()
         data[reverse_edge_type(edge_type)].edge_attr = attr
-    data["customer"].y = torch.from_numpy(
-        customers["known_risk_label"].notna().to_numpy(dtype=np.float32))
+    known = customers["known_risk_label"].notna().to_numpy()
+    data["customer"].y = torch.from_numpy(known.astype(np.float32))
+    confirmed, counts = _confirmed_negatives(raw.ids["customer"], known, negative_ids)
     return GraphDataset(
         data=data,
         customer_ids=raw.ids["customer"],
         node_ids=raw.ids,
         encoders=encoders,
         fingerprint=snapshot_fingerprint(snapshot),
+        confirmed_negative=confirmed,
+        negative_labels=counts,
     )
+
+
+def _confirmed_negatives(customer_ids: np.ndarray, known: np.ndarray,
+                         negative_ids: Collection[str] | None
+                         ) -> tuple[np.ndarray, dict[str, int]]:
+    """The confirmed-negative flag per customer (node order) and how the ids were used.
+
+    Why not raise on unknown ids: labels come from closed cases, which outlive customers
+    (an off-boarded customer, a store re-loaded without them); one stale label must not stop
+    training. They are counted instead.
+    """
+    given = pd.Index(pd.unique(pd.Series(list(negative_ids or ()), dtype=object).astype(str)))
+    in_snapshot = pd.Index(customer_ids).isin(given)
+    confirmed = in_snapshot & ~known
+    counts = {"given": len(given), "used": int(confirmed.sum()),
+              "overridden_by_known_risk": int((in_snapshot & known).sum()),
+              "not_in_snapshot": int(len(given) - in_snapshot.sum())}
+    return confirmed, counts
 
 
 def snapshot_fingerprint(snapshot: GraphSnapshot) -> str:

@@ -16,6 +16,14 @@ known labels.
 * ``hash`` (:func:`split_three_ways`): every customer is placed by a hash of its id,
   independent of row order and of the store.
 
+Confirmed negatives (``negative_ids`` of :func:`train_on_store`: customers whose case closed
+as a false positive) fall into the splits like everyone else, by onboarding date or hash —
+the split never looks at labels. In ``train`` and ``validation`` they weigh more in the loss
+(:mod:`graphrisk.models.training`); in ``test`` they are ordinary negatives of the figures. A
+customer with a known risk label stays positive even if it also has a negative label. How
+many were used, per split, is in ``metrics`` and in ``model.json``'s
+``confirmed_negatives``.
+
 What the time split does not do: the graph is one snapshot. Test customers are nodes of the
 training graph (without labels in the loss), and every customer's transactions, identifiers
 and accounts as of the snapshot feed the features and messages, whenever they happened. The
@@ -31,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,10 +179,14 @@ def train_on_store(
     batch_size: int | None = None,
     split: str = "time",
     progress: Progress | None = None,
+    negative_ids: Collection[str] | None = None,
 ) -> TrainingRun:
     """Train a GNN on the store's known risk labels and save it to ``out``.
 
     Args:
+        negative_ids: customers confirmed as negatives (monitoring's ``labels()`` with
+            ``label == "negative"``); see :func:`~models.dataset.build_graph_dataset` for
+            precedence and unknown ids. ``None`` or empty: trained as before.
         split: ``time`` (oldest 60 % of the customers train, newest 20 % test; ``hash`` when
             the store has no onboarding dates to order by) or ``hash``; see
             :func:`split_customers_for_training`. The kind used is ``metrics["split"]``.
@@ -194,7 +206,7 @@ def train_on_store(
     step("reading the graph")
     snapshot = store.snapshot()
     step("building the graph dataset")
-    dataset = build_graph_dataset(snapshot)
+    dataset = build_graph_dataset(snapshot, negative_ids=negative_ids)
     labels = dataset.labels
     customers = (snapshot.customers.drop_duplicates("customer_id").set_index("customer_id")
                  .reindex(labels.index))
@@ -205,6 +217,9 @@ def train_on_store(
             raise ModelError(f"the {name} split holds fewer than 2 customers with a known risk "
                              "label; label more confirmed cases (known_risk_label) and re-load")
     config = TrainConfig(model=model, epochs=epochs, seed=seed, batch_size=batch_size)
+    if dataset.num_confirmed_negatives:
+        step(f"{dataset.num_confirmed_negatives:,} confirmed negatives weigh "
+             f"{config.negative_weight:g} each in the loss")
     step(f"training {model} (up to {epochs} epochs)")
     trained = train_model(dataset, parts[TRAIN], parts[VALIDATION], config)
     step("measuring on held-out customers")
@@ -217,6 +232,12 @@ def train_on_store(
         "test_roc_auc": roc_auc(y, probability),
         "test_pr_auc": pr_auc(y, probability),
         "test_recall_at_1pct": recall_at_top(y, probability, 0.01),
+        "confirmed_negatives": dataset.num_confirmed_negatives,
+        **{f"confirmed_negatives_{name}": int(dataset.confirmed_negatives.isin(ids).sum())
+           for name, ids in parts.items()},
+        "negative_labels_overridden_by_known_risk":
+            dataset.negative_labels["overridden_by_known_risk"],
+        "negative_labels_not_in_store": dataset.negative_labels["not_in_snapshot"],
         "split": split_kind,
         "split_requested": split,
         "split_detail": ("onboarding date (ties by a hash of the id): oldest 60 % train, next "

@@ -8,6 +8,20 @@ What :func:`train_model` does, and why:
 * **Class imbalance.** 1-3 % of customers carry a label. The loss weighs each positive by
   ``negatives / positives`` of the training split (``pos_weight``), so that both classes
   count equally, as ``class_weight="balanced"`` does for the gradient-boosting baseline.
+* **Confirmed negatives.** Customers a closed case found to be false positives
+  (:attr:`~models.dataset.GraphDataset.confirmed_negative`) keep ``y = 0`` and weigh
+  ``negative_weight`` (default 5) in the loss instead of 1, wherever they fall: in the
+  training loss and in the validation loss. Why more than 1: an unlabelled customer is a
+  negative only by presumption (some are undiscovered risk), a confirmed one is certain; and
+  it is a *hard* negative — something flagged it — exactly where the ranking was wrong. Why
+  not as much as ``pos_weight`` (tens): a case closes as a false positive for reasons about
+  that customer the graph may not show (a known business explains the payments), so a
+  handful of cases should pull their customers and close look-alikes down, not teach the
+  model to ignore a whole pattern that the confirmed positives share. ``pos_weight`` is
+  then the *weighted* negatives over positives, so the classes stay balanced. Early
+  stopping (PR-AUC), calibration and held-out figures treat them as ordinary negatives, so
+  probabilities stay frequencies and figures stay comparable with runs without them.
+  Without confirmed negatives the loss is exactly the unweighted one of before.
 * **Early stopping** on the validation split's PR-AUC (average precision), the figure that
   moves when positives are rare; the weights of the best epoch are restored.
 * **Calibration.** ``pos_weight`` inflates raw probabilities, so a calibrator is fitted on
@@ -32,7 +46,7 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -83,7 +97,9 @@ class TrainConfig:
         num_neighbors: sampled edges per node and edge type, one per layer (mini-batches).
         eval_batch_size: customers per scoring batch (mini-batch models).
         pos_weight: weight of a positive in the loss; ``None``: negatives / positives of
-            the training split.
+            the training split (confirmed negatives counted at ``negative_weight``).
+        negative_weight: weight of a confirmed negative in the loss (an unlabelled customer
+            weighs 1); see the module docstring for why 5.
         calibration: ``"platt"`` or ``"isotonic"``.
         threads: torch CPU threads while training and scoring; ``None`` keeps torch's
             default. Why one by default: on a small shared machine, threads waiting for each
@@ -106,6 +122,7 @@ class TrainConfig:
     num_neighbors: tuple[int, ...] = (15, 10)
     eval_batch_size: int = 4096
     pos_weight: float | None = None
+    negative_weight: float = 5.0
     calibration: str = "platt"
     threads: int | None = 1
     device: str = "cpu"
@@ -131,6 +148,8 @@ class TrainConfig:
             raise ValueError("lr must be positive and weight_decay non-negative")
         if self.pos_weight is not None and self.pos_weight <= 0:
             raise ValueError(f"pos_weight must be positive, got {self.pos_weight}")
+        if self.negative_weight <= 0:
+            raise ValueError(f"negative_weight must be positive, got {self.negative_weight}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values (for ``model.json``)."""
@@ -164,6 +183,8 @@ class TrainedModel:
         history: per epoch: ``epoch``, ``train_loss``, ``validation_loss``,
             ``validation_pr_auc``, ``seconds``.
         train_seconds: wall time of :func:`train_model`.
+        confirmed_negatives: confirmed negatives the losses saw: ``train``, ``validation``
+            (counts) and ``weight`` (their loss weight).
         info: the stored ``model.json`` of a loaded model (empty after training).
     """
 
@@ -177,6 +198,7 @@ class TrainedModel:
     best_validation_pr_auc: float
     history: list[dict[str, float]] = field(default_factory=list)
     train_seconds: float = 0.0
+    confirmed_negatives: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -186,7 +208,8 @@ def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterab
 
     Args:
         dataset: the graph (:func:`~models.dataset.build_graph_dataset`).
-        train_ids: customers whose labels the loss sees (labelled and unlabelled alike).
+        train_ids: customers whose labels the loss sees (labelled and unlabelled alike;
+            the dataset's confirmed negatives among them weigh ``config.negative_weight``).
         val_ids: customers for early stopping and calibration; disjoint from ``train_ids``.
         config: architecture and training settings.
 
@@ -212,7 +235,16 @@ def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterab
     if val_positives in (0, len(val_pos)):
         raise ValueError(f"the validation split needs labelled and unlabelled customers, got "
                          f"{val_positives} labelled of {len(val_pos)}")
-    pos_weight = config.pos_weight or (len(train_pos) - train_positives) / train_positives
+    weights = dataset.loss_weights(config.negative_weight)
+    if weights is None:
+        negatives = float(len(train_pos) - train_positives)
+    else:
+        negatives = float(weights[train_pos][y[train_pos] == 0].sum())
+    pos_weight = config.pos_weight or negatives / train_positives
+    confirmed = dataset.confirmed_negative
+    confirmed_negatives = {"train": int(confirmed[train_pos].sum()),
+                           "validation": int(confirmed[val_pos].sum()),
+                           "weight": float(config.negative_weight)}
     device = torch.device(config.device)
     architecture = architecture_of(dataset)
 
@@ -222,12 +254,12 @@ def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterab
                                 heads=config.heads).to(device)
         optimiser = torch.optim.Adam(network.parameters(), lr=config.lr,
                                      weight_decay=config.weight_decay)
-        loss_fn = torch.nn.BCEWithLogitsLoss(
-            pos_weight=torch.tensor(pos_weight, dtype=torch.float32, device=device))
+        loss_fn = _weighted_bce(torch.tensor(pos_weight, dtype=torch.float32, device=device))
         generator = torch.Generator().manual_seed(config.seed)
-        runner = _Runner(dataset, config, device)
+        runner = _Runner(dataset, config, device, weights)
         train_index = torch.from_numpy(train_pos)
         y_val = y[val_pos].numpy()
+        w_val = None if weights is None else weights[val_pos].to(device)
 
         best = (-math.inf, 0, copy.deepcopy(network.state_dict()))
         history: list[dict[str, float]] = []
@@ -238,7 +270,7 @@ def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterab
             network.eval()
             val_logits = runner.logits(network, val_pos)
             val_loss = float(loss_fn(torch.from_numpy(val_logits).to(device),
-                                     torch.from_numpy(y_val).to(device)))
+                                     torch.from_numpy(y_val).to(device), w_val))
             val_pr_auc = float(average_precision_score(y_val, val_logits))
             history.append({"epoch": epoch, "train_loss": train_loss,
                             "validation_loss": val_loss, "validation_pr_auc": val_pr_auc,
@@ -259,7 +291,7 @@ def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterab
         encoders=dataset.encoders, calibration=calibration,
         training_fingerprint=dataset.fingerprint, best_epoch=best[1],
         best_validation_pr_auc=best[0], history=history,
-        train_seconds=time.perf_counter() - started)
+        train_seconds=time.perf_counter() - started, confirmed_negatives=confirmed_negatives)
 
 
 def predict(trained: TrainedModel, dataset: GraphDataset,
@@ -318,6 +350,25 @@ def apply_calibration(calibration: Mapping[str, Any], logits: np.ndarray) -> np.
 # --------------------------------------------------------------------------------------------
 
 
+#: ``loss(logits, targets, weights)``: mean binary cross-entropy; ``weights`` may be None.
+LossFn = Callable[[Tensor, Tensor, Tensor | None], Tensor]
+
+
+def _weighted_bce(pos_weight: Tensor) -> LossFn:
+    """Binary cross-entropy on logits with ``pos_weight`` and optional per-customer weights.
+
+    Why a function and not ``BCEWithLogitsLoss``: that module fixes its element weights at
+    construction, while each mini-batch needs its own customers' weights. With ``None``
+    weights this computes exactly what ``BCEWithLogitsLoss(pos_weight=...)`` did.
+    """
+
+    def loss(logits: Tensor, target: Tensor, weight: Tensor | None) -> Tensor:
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, target, weight=weight, pos_weight=pos_weight)
+
+    return loss
+
+
 def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-values))
 
@@ -354,11 +405,14 @@ def reproducible(config: TrainConfig) -> Iterator[None]:
 class _Runner:
     """Runs a network over the whole graph or over sampled batches of customers."""
 
-    def __init__(self, dataset: GraphDataset, config: TrainConfig, device: torch.device):
+    def __init__(self, dataset: GraphDataset, config: TrainConfig, device: torch.device,
+                 weights: Tensor | None = None):
         self.config = config
         self.device = device
         self.data = dataset.data
         self.y = dataset.data["customer"].y
+        # Loss weight per customer (node order); None: every customer weighs 1.
+        self.weights = weights
         if config.batch_size is None:
             self.full = self.data.to(device) if device.type != "cpu" else self.data
             self.sampler = None
@@ -369,13 +423,15 @@ class _Runner:
         return network(data.x_dict, data.edge_index_dict, data.edge_attr_dict)
 
     def train_epoch(self, network: HeteroRiskNet, optimiser: torch.optim.Optimizer,
-                    loss_fn: torch.nn.Module, train_index: Tensor,
+                    loss_fn: LossFn, train_index: Tensor,
                     generator: torch.Generator) -> float:
         if self.sampler is None:
             optimiser.zero_grad()
             logits = self._forward(network, self.full)
             index = train_index.to(self.device)
-            loss = loss_fn(logits[index], self.full["customer"].y[index])
+            weight = (None if self.weights is None
+                      else self.weights[train_index].to(self.device))
+            loss = loss_fn(logits[index], self.full["customer"].y[index], weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimiser.step()
@@ -387,8 +443,10 @@ class _Runner:
             optimiser.zero_grad()
             data = batch.data.to(self.device)
             logits = self._forward(network, data)[: batch.batch_size]
-            target = self.y[batch.node_ids["customer"][: batch.batch_size]].to(self.device)
-            loss = loss_fn(logits, target)
+            seeds = batch.node_ids["customer"][: batch.batch_size]
+            target = self.y[seeds].to(self.device)
+            weight = None if self.weights is None else self.weights[seeds].to(self.device)
+            loss = loss_fn(logits, target, weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimiser.step()
