@@ -287,7 +287,9 @@ def _confirmed_negatives(customer_ids: np.ndarray, known: np.ndarray,
     (an off-boarded customer, a store re-loaded without them); one stale label must not stop
     training. They are counted instead.
     """
-    given = pd.Index(pd.unique(pd.Series(list(negative_ids or ()), dtype=object).astype(str)))
+    # `is None`, not truthiness: a pandas Index or Series has no truth value.
+    ids = [] if negative_ids is None else list(negative_ids)
+    given = pd.Index(pd.unique(pd.Series(ids, dtype=object).astype(str)))
     in_snapshot = pd.Index(customer_ids).isin(given)
     confirmed = in_snapshot & ~known
     counts = {"given": len(given), "used": int(confirmed.sum()),
