@@ -404,6 +404,9 @@ class RiskService:
               split: str = "time", progress: ProgressCallback | None = None) -> TrainingRun:
         """Train a graph neural network on the known risk labels and save it.
 
+        Customers whose case closed as a false positive are certain negatives (weighted up
+        in the loss): what the team learned from its cases feeds the next model.
+
         Raises:
             ValueError: an unknown ``split``.
             ModelError: too few known-risk customers, or torch is not installed.
@@ -413,8 +416,14 @@ class RiskService:
         report = progress or _silent
         return _gnn_lifecycle().train_on_store(
             self.store, self.model_dir(out, model), model=model, epochs=epochs, seed=seed,
-            batch_size=batch_size, split=split,
+            batch_size=batch_size, split=split, negative_ids=self.negative_labels(),
             progress=lambda name: report(ProgressEvent("training", name)))
+
+    def negative_labels(self) -> list[str]:
+        """Customers a closed case found not risky (false positives), for the models."""
+        from graphrisk.monitoring.records import LABEL_KIND
+
+        return sorted(r.key for r in self.store.records(LABEL_KIND, status="negative"))
 
     def predict(self, *, model_dir: Path | None = None, write: bool = True,
                 explain_top: int = 10, progress: ProgressCallback | None = None

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphrisk.domain import RISK_LABELS
-from graphrisk.errors import NotFoundError
+from graphrisk.errors import GraphRiskError, NotFoundError
 from graphrisk.monitoring.records import (
     CASE_KIND,
     LABEL_KIND,
@@ -47,7 +47,7 @@ def now_text(clock: Clock = _utc_clock) -> str:
     return clock().astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-class CaseRuleError(ValueError):
+class CaseRuleError(GraphRiskError, ValueError):
     """A change the case workflow does not allow (the message says what is allowed)."""
 
 
