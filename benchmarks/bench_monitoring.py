@@ -279,7 +279,7 @@ def offer(service: RiskService, folders: list[Path], rows: list[int], interval: 
             "finish": finish, "service_s": service_s, "load_s": ingest,
             **{f"load.{k}_s": v for k, v in parts.items()},
             "load.other_s": ingest - sum(parts.values()),
-            "touched_s": touched,
+            "touched_customers_s": touched,
             **{f"{k}_s": v for k, v in steps.items()},
             "touched": len(outcome.touched), "reach": len(outcome.reach),
             "alerts": len(outcome.alerts), "suppressed": outcome.suppressed,
@@ -294,7 +294,7 @@ def offer(service: RiskService, folders: list[Path], rows: list[int], interval: 
                           if k.startswith("load."))
         say(f"batch {index + 1:3d}: {rows[index]} events, {service_s:.3f} s{late} "
             f"(load {record['load_s']:.3f} [{detail}], "
-            + f"touched {touched:.3f}, "
+            + f"touched_customers {touched:.3f}, "
             + ", ".join(f"{k} {v:.3f}" for k, v in steps.items())
             + f", other {record['other_s']:.3f}"
             + f"); touched {record['touched']}, re-scored {record['reach']}, "
@@ -354,27 +354,77 @@ def fresh_period(service: RiskService) -> str:
     raise SystemExit("no fresh re-assessment period left")
 
 
-def reassess(service: RiskService, repeat: int) -> dict[str, float]:
+class Split:
+    """Seconds spent in some methods of one object while a step runs (instance wrappers)."""
+
+    def __init__(self, **targets: tuple[object, str]) -> None:
+        self.seconds: dict[str, float] = {}
+        self._undo: list[tuple[object, str]] = []
+        for part, (owner, name) in targets.items():
+            function = getattr(owner, name)
+
+            def wrapper(*args, _f=function, _part=part, **kwargs):  # type: ignore[no-untyped-def]
+                started = time.perf_counter()
+                try:
+                    return _f(*args, **kwargs)
+                finally:
+                    self.seconds[_part] = (self.seconds.get(_part, 0.0)
+                                           + time.perf_counter() - started)
+            setattr(owner, name, wrapper)
+            self._undo.append((owner, name))
+
+    def close(self) -> dict[str, float]:
+        for owner, name in self._undo:
+            delattr(owner, name)  # back to the class's method
+        return self.seconds
+
+
+def reassess(service: RiskService, repeat: int) -> dict[str, object]:
+    """Full ``score()`` and ``reassess(everyone=True)``, alternating which goes first, each
+    split into the scoring computation, reading and writing the scores, and the rest."""
     fulls, reassessed = [], []
+    full_parts: list[dict[str, float]] = []
+    reassess_parts: list[dict[str, float]] = []
     for attempt in range(repeat):
         order = ("score", "reassess") if attempt % 2 == 0 else ("reassess", "score")
         for step in order:
+            split = Split(latest_scores=(service.store, "latest_scores"),
+                          write_scores=(service.store, "write_scores"))
             started = time.perf_counter()
             if step == "score":
                 result = service.score()
                 seconds = time.perf_counter() - started
+                parts = split.close()
+                parts["compute"] = seconds - sum(parts.values())
                 fulls.append(seconds)
-                say(f"full score(): {seconds:.1f} s ({len(result.scores):,} customers)")
+                full_parts.append(parts)
+                say(f"full score(): {seconds:.1f} s ({len(result.scores):,} customers; "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()) + ")")
             else:
                 period = fresh_period(service)
-                done = service.monitoring.reassess(period, everyone=True)
+                inner = Split(compute=(service, "score"))
+                try:
+                    done = service.monitoring.reassess(period, everyone=True)
+                finally:
+                    compute = inner.close().get("compute", 0.0)
                 seconds = time.perf_counter() - started
+                parts = split.close()
+                parts["compute"] = compute  # score(write=False) inside reassess
+                parts["other"] = seconds - sum(parts.values())
                 reassessed.append(seconds)
+                reassess_parts.append(parts)
                 say(f"reassess({period}, everyone=True): {seconds:.1f} s "
-                    f"({len(done.due):,} customers; {done.counts})")
+                    f"({len(done.due):,} customers; {done.counts}; "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()) + ")")
     full, again = statistics.median(fulls), statistics.median(reassessed)
+
+    def medians(rows: list[dict[str, float]]) -> dict[str, float]:
+        keys = sorted({k for row in rows for k in row})
+        return {k: statistics.median([row.get(k, 0.0) for row in rows]) for k in keys}
+
     return {"full_s": full, "reassess_s": again, "ratio": again / full,
-            "full_all": fulls, "reassess_all": reassessed}  # type: ignore[dict-item]
+            "full_all": fulls, "reassess_all": reassessed,
+            "full_parts": medians(full_parts), "reassess_parts": medians(reassess_parts)}
 
 
 # -- one store -------------------------------------------------------------------------------
@@ -507,6 +557,10 @@ def results(runs: list[StoreRun], args: argparse.Namespace, command: str) -> Non
                   f"{r['reassess_s']:.1f} |")
             print(f"| ratio reassess / full (target <= 1.20) | {r['ratio']:.2f} "
                   f"({'met' if r['ratio'] <= 1.2 else 'NOT met'}) |")
+            for name in ("full", "reassess"):
+                parts = r[f"{name}_parts"]
+                print(f"| {name}, split (medians) | "
+                      + ", ".join(f"{k} {v:.1f}" for k, v in parts.items()) + " |")
     print("=" * 100)
 
 
