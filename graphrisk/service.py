@@ -302,6 +302,8 @@ class RiskService:
 
         result = score_store(self.store, self.policy, self.scoring_settings(), progress=step,
                              write=write, model_probability=probability)
+        if write:
+            self.note_policy()
         if write and result.individual_model is not None:
             # Monitoring re-scores a batch's reach with the fold models of the last full run.
             result.individual_model.save(self._individual_model_path())
@@ -311,6 +313,30 @@ class RiskService:
                                      "model": str(model_dir) if model_dir else None})
         report(ProgressEvent("scoring", "done", total, total))
         return result
+
+    def note_policy(self) -> None:
+        """Audit the live policy file when it differs from the one last used here.
+
+        Why: a changed threshold or rule changes who is alerted and graded; the audit trail
+        must show when the policy in force changed and to what (its SHA-256 and path).
+        """
+        import hashlib
+
+        from graphrisk.errors import RecordConflictError
+
+        digest = hashlib.sha256(Path(self.policy_source).read_bytes()).hexdigest()
+        body = {"sha256": digest, "path": str(self.policy_source)}
+        record, created = self.store.create_record("policy", "live", body, status="live")
+        if created:
+            self.store.append_audit(self.settings.actor, "policy.adopt", "policy:live", body)
+        elif record.body.get("sha256") != digest:
+            try:
+                self.store.update_record("policy", "live", body,
+                                         expected_version=record.version)
+            except RecordConflictError:
+                return  # another process noted the same change a moment ago
+            self.store.append_audit(self.settings.actor, "policy.change", "policy:live",
+                                    {**body, "previous_sha256": record.body.get("sha256")})
 
     def individual_model(self) -> Any:
         """The individual-factor model of the last full scoring run (kept for incremental

@@ -138,6 +138,7 @@ class MonitoringService:
         from graphrisk.service import ProgressEvent
 
         report_progress = progress or (lambda _: None)
+        self._service.note_policy()
         report = self._service.ingest_folder(directory, progress=progress, keep_accepted=True)
         batch = self.batch_of(report)
 
@@ -376,6 +377,7 @@ class MonitoringService:
             return Reassessment(period, run_id, list(record.body.get("due", [])), table, out,
                                 already_done=True, counts=dict(record.body.get("counts", {})))
         who = actor or self.actor
+        self._service.note_policy()
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
         previous_file = out / "previous.json"
         latest = self.store.latest_scores()

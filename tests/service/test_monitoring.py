@@ -348,3 +348,58 @@ def test_kill_9_while_filing_cases_then_rerun(kind: StoreKind, bank: tuple[Path,
         filed = [i for c in reopened.monitoring.cases(status=None) for i in c.alert_ids]
         assert sorted(filed) == sorted(a.alert_id for a in alerts)
     shutil.rmtree(home, ignore_errors=True)
+
+
+def _embedded_service(home: Path, base: Path, policy_path: Path,
+                      shadow: Path | None = None) -> RiskService:
+    store = open_test_store(StoreKind.EMBEDDED, home)
+    settings = Settings(home=home, store=StoreKind.EMBEDDED, policy_file=policy_path,
+                        shadow_policy_file=shadow)
+    service = RiskService(settings, store, load_policy(policy_path), policy_source=policy_path)
+    service.ingest_folder(base)
+    service.score()
+    return service
+
+
+def test_a_policy_in_shadow_mode_logs_alerts_and_opens_no_case(bank: tuple[Path, Path],
+                                                               tmp_path: Path) -> None:
+    base, stream = bank
+    text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "shadow.toml"
+    path.write_text(text.replace('mode = "live"', 'mode = "shadow"'), encoding="utf-8")
+    with _embedded_service(tmp_path / "home", base, path) as service:
+        outcomes = [service.monitoring.ingest_incremental(b).outcome
+                    for b in sorted(stream.glob("batch-*"))[:3]]
+        raised = [a for o in outcomes for a in o.alerts]
+        assert raised and all(a.mode == "shadow" and a.case_id is None for a in raised)
+        assert service.monitoring.cases(status=None) == []
+        assert service.monitoring.alerts() == []
+        assert len(service.monitoring.alerts(shadow=True)) == len(raised)
+        actions = [e.action for e in service.monitoring.audit()]
+        assert actions[0] == "policy.adopt" and "score.run" in actions
+        # a changed policy file is audited the next time it is used
+        path.write_text(text.replace('mode = "live"', 'mode = "shadow"').replace(
+            "dedupe_days = 1\n", "dedupe_days = 2\n"), encoding="utf-8")
+        RiskService(service.settings, service.store, load_policy(path),
+                    policy_source=path).note_policy()
+        last = service.monitoring.audit()[-1]
+        assert last.action == "policy.change" and last.details["previous_sha256"]
+
+
+def test_a_shadow_policy_runs_beside_the_live_one(bank: tuple[Path, Path],
+                                                  tmp_path: Path) -> None:
+    base, stream = bank
+    looser = tmp_path / "looser.toml"
+    looser.write_text(DEFAULT_POLICY_FILE.read_text(encoding="utf-8").replace(
+        "single_payment = 20000", "single_payment = 500").replace(
+        "single_payment = 10000", "single_payment = 500").replace(
+        "single_payment = 3000", "single_payment = 500"), encoding="utf-8")
+    with _embedded_service(tmp_path / "home", base, DEFAULT_POLICY_FILE, looser) as service:
+        outcome = service.monitoring.ingest_incremental(
+            sorted(stream.glob("batch-*"))[0]).outcome
+        live = [a for a in outcome.alerts if a.rule == "single_payment"]
+        shadow = [a for a in outcome.shadow_alerts if a.rule == "single_payment"]
+        assert len(shadow) > len(live)
+        assert all(a.mode == "shadow" and a.case_id is None for a in outcome.shadow_alerts)
+        filed = {i for c in service.monitoring.cases(status=None) for i in c.alert_ids}
+        assert not filed & {a.alert_id for a in outcome.shadow_alerts}
