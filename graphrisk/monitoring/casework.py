@@ -16,6 +16,7 @@ from typing import Any
 from graphrisk.domain import RISK_LABELS
 from graphrisk.errors import GraphRiskError, NotFoundError
 from graphrisk.monitoring.records import (
+    CASE_INDEX_KIND,
     CASE_KIND,
     LABEL_KIND,
     MOVES,
@@ -91,12 +92,34 @@ class CaseDesk:
         return cases
 
     def open_case_of(self, customers: Collection[str]) -> Case | None:
-        """The open case (any status but closed) one of ``customers`` is a subject of."""
-        wanted = set(customers)
-        for case in self.list(status=[s for s in MOVES if s != "closed"]):
-            if wanted & set(case.subjects):
-                return case
+        """The open case (any status but closed) one of ``customers`` is a subject of.
+
+        Why an index: every alert asks this, and reading every open case (with its frozen
+        evidence) per alert grows with the queue; a ``case_of`` record per customer names
+        their open case, so the answer costs one read per customer.
+        """
+        for customer in sorted(set(customers)):
+            pointer = self.store.get_record(CASE_INDEX_KIND, customer)
+            if pointer is None or pointer.status != "open":
+                continue
+            record = self.store.get_record(CASE_KIND, str(pointer.body["case_id"]))
+            if record is not None and record.status != "closed":
+                return _case(record)
         return None
+
+    def _index(self, case: Case, customers: Collection[str]) -> None:
+        """Point each customer's ``case_of`` record at ``case`` (open, or closed)."""
+        status = "closed" if case.status == "closed" else "open"
+        for customer in sorted(set(customers)):
+            body = {"case_id": case.case_id}
+            record, created = self.store.create_record(CASE_INDEX_KIND, customer, body,
+                                                       subject=customer, status=status)
+            if not created and (record.body != body or record.status != status):
+                if status == "closed" and record.body != body:
+                    continue  # the customer's pointer moved on to a newer case
+                self.store.update_record(CASE_INDEX_KIND, customer, body,
+                                         expected_version=record.version, subject=customer,
+                                         status=status)
 
     def overdue(self) -> list[tuple[Case, list[PlaybookItem]]]:
         """Open cases past their due date or with a playbook step past its due time."""
@@ -138,6 +161,7 @@ class CaseDesk:
                                   detail=f"{alert.rule}: {alert.sentence}")])
         record, created = self.store.create_record(
             CASE_KIND, case.case_id, case.body(), subject=case.subjects[0], status=case.status)
+        self._index(_case(record), case.subjects)
         if not created:  # opened before a crash; the alert is on it
             return _case(record), False
         self._audit(actor, "case.open", case.case_id,
@@ -158,6 +182,7 @@ class CaseDesk:
             case.tier = alert.tier
         case.history.append(HistoryEntry(at=now, by=actor, action="alert joined",
                                          detail=f"{alert.rule}: {alert.sentence}"))
+        self._index(case, subjects)  # before the save: a crash between leaves no orphan
         saved = self._save(case)
         self._audit(actor, "case.join", case.case_id, {"alert_id": alert.alert_id})
         return saved
@@ -260,6 +285,7 @@ class CaseDesk:
                                          detail=f"{previous} -> closed: {outcome}"
                                          + (f" ({risk_label})" if risk_label else "")))
         saved = self._save(case)
+        self._index(saved, saved.subjects)
         self._audit(actor, "case.close", case_id, {"outcome": outcome, "label": risk_label})
         self._learn(saved, actor)
         return saved

@@ -19,6 +19,7 @@ from graphrisk.policy import SEVERITIES
 
 __all__ = [
     "ALERT_KIND",
+    "CASE_INDEX_KIND",
     "CASE_KIND",
     "CHANNELS",
     "LABEL_KIND",
@@ -40,6 +41,8 @@ __all__ = [
 #: Record kinds in the store.
 ALERT_KIND = "alert"
 CASE_KIND = "case"
+#: One record per customer naming their open case (``graphrisk.monitoring.casework``).
+CASE_INDEX_KIND = "case_of"
 LABEL_KIND = "label"
 
 #: The case workflow: from each status, where it may go.
