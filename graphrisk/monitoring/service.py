@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Collection
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,6 +151,34 @@ class MonitoringService:
                           actor=actor or "monitoring")
         outcome = monitor.process(batch, step=step)
         return IncrementalIngest(report, outcome)
+
+    def ingest_events(self, events: Mapping[str, pd.DataFrame | list[dict[str, Any]]], *,
+                      actor: str | None = None,
+                      progress: ProgressCallback | None = None) -> IncrementalIngest:
+        """An incremental batch given as rows (what an HTTP endpoint receives), per entity.
+
+        The rows are written as input files under ``$GRAPHRISK_HOME/incoming/`` (owner-only)
+        and processed by :meth:`ingest_incremental`, so they are validated, quarantined and
+        kept exactly like a batch that arrived as files.
+
+        Raises:
+            ConfigError: an entity name is not one of the input format's.
+        """
+        from graphrisk.domain import ENTITY_BY_NAME
+
+        unknown = sorted(set(events) - set(ENTITY_BY_NAME))
+        if unknown:
+            raise ConfigError(f"unknown entity {', '.join(unknown)}; events are given per "
+                              f"entity: {', '.join(sorted(ENTITY_BY_NAME))}")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        folder = self.settings.home / "incoming" / f"{stamp}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir(parents=True, mode=0o700)
+        for entity, rows in events.items():
+            frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+            target = folder / f"{entity}.csv"
+            frame.to_csv(target, index=False)
+            os.chmod(target, 0o600)
+        return self.ingest_incremental(folder, actor=actor, progress=progress)
 
     def batch_of(self, report: IngestReport) -> EventBatch:
         """The ids a loaded batch brought, and the customers they touch."""

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from graphrisk.config import Settings, StoreKind
-from graphrisk.errors import RecordConflictError
+from graphrisk.errors import ConfigError, RecordConflictError
 from graphrisk.graph import NodeRef
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.generator.stream import generate_stream
@@ -403,3 +403,21 @@ def test_a_shadow_policy_runs_beside_the_live_one(bank: tuple[Path, Path],
         assert all(a.mode == "shadow" and a.case_id is None for a in outcome.shadow_alerts)
         filed = {i for c in service.monitoring.cases(status=None) for i in c.alert_ids}
         assert not filed & {a.alert_id for a in outcome.shadow_alerts}
+
+
+def test_events_given_as_rows_are_validated_and_monitored(replayed: Replayed) -> None:
+    monitoring = replayed.service.monitoring
+    planted = next(p for p in replayed.truth["planted"] if p["kind"] == "dispute_spike")
+    customer = planted["customer_ids"][0]
+    opened = datetime.now(UTC).date().isoformat()
+    rows = [{"dispute_id": f"ROW-D{n}", "customer_id": customer, "kind": "chargeback",
+             "amount": 120.0, "status": "open", "opened_date": opened} for n in range(4)]
+    rows.append({"dispute_id": "ROW-BAD", "customer_id": "NO-SUCH-CUSTOMER",
+                 "kind": "chargeback", "status": "open", "opened_date": opened})
+    done = monitoring.ingest_events({"disputes": rows})
+    assert done.report.rows_loaded == 4 and done.report.rows_rejected == 1
+    assert done.report.report_dir is not None
+    assert [(a.rule, a.customer_id) for a in done.outcome.alerts
+            if a.rule == "dispute_spike"] == [("dispute_spike", customer)]
+    with pytest.raises(ConfigError, match="unknown entity"):
+        monitoring.ingest_events({"payments": rows})
