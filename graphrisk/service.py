@@ -305,9 +305,7 @@ class RiskService:
         if write:
             self.note_policy()
         if write and result.individual_model is not None:
-            # Monitoring re-scores a batch's reach with the fold models of the last full run.
-            result.individual_model.save(self._individual_model_path())
-            self._individual_model = result.individual_model
+            self.keep_individual_model(result.individual_model)
             self.store.append_audit(self.settings.actor, "score.run", f"run:{result.run_id}",
                                     {"customers": len(result.scores), "engine": result.engine,
                                      "model": str(model_dir) if model_dir else None})
@@ -337,6 +335,12 @@ class RiskService:
                 return  # another process noted the same change a moment ago
             self.store.append_audit(self.settings.actor, "policy.change", "policy:live",
                                     {**body, "previous_sha256": record.body.get("sha256")})
+
+    def keep_individual_model(self, model: Any) -> None:
+        """Keep a full run's individual model: monitoring re-scores a batch's reach with the
+        fold models of the last full run whose scores were stored."""
+        model.save(self._individual_model_path())
+        self._individual_model = model
 
     def individual_model(self) -> Any:
         """The individual-factor model of the last full scoring run (kept for incremental

@@ -425,6 +425,8 @@ class MonitoringService:
         chosen = result.scores[result.scores["customer_id"].isin(due)]
         self.store.write_scores(run_id, REASSESSMENT_RUN_KIND,
                                 {"period": period, "everyone": everyone}, chosen)
+        if result.individual_model is not None:
+            self._service.keep_individual_model(result.individual_model)
         moved = migration(previous[previous["customer_id"].isin(due)], chosen)
         moved.to_csv(out / "migration.csv", index=False)
         counts = {str(k): int(v) for k, v in moved["direction"].value_counts().items()}
