@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,9 +49,11 @@ import pandas as pd
 from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
 from graphrisk.analytics.customer_graph import customer_links, customer_transfers
 from graphrisk.analytics.factors import (
+    PopulationConstants,
     compute_risk_factors,
     explain_all_factors,
     factor_percentiles,
+    population_constants,
 )
 from graphrisk.analytics.individual_model import IndividualModel, fit_individual_model
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger, ledger_for
@@ -237,6 +239,7 @@ def score_store(
     progress: Progress | None = None,
     write: bool = True,
     model_probability: pd.Series | None = None,
+    negative_ids: Collection[str] | None = None,
 ) -> ScoringResult:
     """Score every customer in ``store`` and (by default) store the run.
 
@@ -249,6 +252,10 @@ def score_store(
         write: store the scores as a new run (score history).
         model_probability: a trained model's probability per customer id, fused as the
             ``model`` component (``models.lifecycle.predict_store``).
+        negative_ids: customers confirmed not risky (cases closed as false positives):
+            the individual model learns from them as weighted negatives
+            (:func:`~graphrisk.analytics.individual_model.fit_individual_model`'s
+            ``negatives``). ``None``: the scores are those of a run without them.
 
     Raises:
         AnalyticsError: the store holds no customers, or no known-risk ones to learn from.
@@ -265,7 +272,7 @@ def score_store(
     resolved = time.perf_counter() - started
     result = score_customers(snapshot, network_engine_for(store, snapshot, ledger), policy,
                              settings, progress=step, model_probability=model_probability,
-                             ledger=ledger)
+                             ledger=ledger, negative_ids=negative_ids)
     result.timings["read_snapshot"] = read
     result.timings["ledger"] = resolved
     if write:
@@ -287,11 +294,13 @@ def score_customers(
     progress: Progress | None = None,
     model_probability: pd.Series | None = None,
     ledger: TransactionLedger | None = None,
+    negative_ids: Collection[str] | None = None,
 ) -> ScoringResult:
     """Score, grade and explain every customer of a snapshot (nothing is stored).
 
     ``settings`` default to the policy's (:meth:`ScoringSettings.from_policy`); ``ledger``
-    is the snapshot's transaction ledger when the caller has built it already.
+    is the snapshot's transaction ledger when the caller has built it already;
+    ``negative_ids`` are customers confirmed not risky (see :func:`score_store`).
 
     Raises:
         AnalyticsError: no customers, or too few known-risk customers to learn from.
@@ -327,9 +336,12 @@ def score_customers(
         ledger = ledger_for(snapshot, ledger, reporting_threshold=settings.reporting_threshold)
     factors = timed("factors", lambda: customer_factors(snapshot, ledger, settings,
                                                         customers.index))
+    # Kept with the individual model: re-scoring compares a region's customers with them.
+    population = population_constants(snapshot, ledger=ledger)
     individual, individual_model = timed("individual_model", lambda: fit_individual_model(
         factors, known, model=settings.individual_model,  # type: ignore[arg-type]
-        folds=settings.folds, seed=settings.seed))
+        folds=settings.folds, seed=settings.seed, negatives=negative_ids,
+        population=population))
     seeds = {customer: 1.0 for customer in known[known].index}
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
@@ -374,16 +386,19 @@ def new_run_id(created_at: datetime) -> str:
 
 
 def customer_factors(snapshot: GraphSnapshot, ledger: TransactionLedger,
-                     settings: ScoringSettings, customer_ids: pd.Index) -> pd.DataFrame:
+                     settings: ScoringSettings, customer_ids: pd.Index, *,
+                     population: PopulationConstants | None = None) -> pd.DataFrame:
     """The individual factors of ``customer_ids`` (rows in that order), as scoring reads them.
 
     Why shared: the full run and incremental re-scoring (:mod:`graphrisk.rescoring`) must
-    compute a customer's factors the same way, with the same knobs.
+    compute a customer's factors the same way, with the same knobs. ``population``: the
+    whole graph's constants when ``snapshot`` is a region (``None``: the snapshot's own).
     """
     factors = compute_risk_factors(
         snapshot, reporting_threshold=settings.reporting_threshold,
         high_risk_industries=frozenset(settings.high_risk_industries),
-        high_risk_countries=frozenset(settings.high_risk_countries), ledger=ledger)
+        high_risk_countries=frozenset(settings.high_risk_countries), ledger=ledger,
+        population=population)
     return factors.set_index("customer_id").reindex(customer_ids).reset_index()
 
 

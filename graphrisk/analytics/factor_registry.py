@@ -39,6 +39,7 @@ __all__ = [
     "Factor",
     "FactorInputs",
     "ModelScaling",
+    "PopulationConstants",
     "factor_named",
     "scale_for_model",
 ]
@@ -82,6 +83,56 @@ class Factor:
         return values
 
 
+@dataclass(frozen=True)
+class PopulationConstants:
+    """The population-level numbers that some factors compare a customer with.
+
+    Why explicit: ``velocity_burst`` measures a customer's rhythm over the data's time span
+    and ``credit_score_risk`` fills a missing credit score with the population's median.
+    Computed on the data at hand, both follow that data: on the whole graph (a full run)
+    they are the population's, but on a *region* (the few customers incremental re-scoring
+    reads) they are the region's, and a quiet customer's factors jumped from one
+    incremental run to the next although nothing about them changed. A full run captures
+    them (:meth:`of`), the individual model keeps them, and re-scoring passes them back.
+
+    Attributes:
+        period_start: when the data's first timed payment between a customer and someone
+            else happened (epoch seconds); ``None`` when there is none.
+        period_end: the same, for the last one.
+        credit_neutral: the ``credit_score_risk`` of a customer without a credit score: the
+            population's median (0.5 when nobody has a score).
+    """
+
+    period_start: int | None
+    period_end: int | None
+    credit_neutral: float
+
+    @classmethod
+    def of(cls, inputs: FactorInputs) -> PopulationConstants:
+        """The constants of the data ``inputs`` hold (what the factors use by default)."""
+        _, seconds = inputs.timed_legs
+        risk = inputs.credit_risk
+        known = ~np.isnan(risk)
+        return cls(
+            period_start=int(seconds.min()) if len(seconds) else None,
+            period_end=int(seconds.max()) if len(seconds) else None,
+            credit_neutral=float(np.median(risk[known])) if known.any() else 0.5,
+        )
+
+    def widened(self, other: PopulationConstants) -> PopulationConstants:
+        """These constants with the time span stretched to cover ``other``'s.
+
+        Why: events loaded after the full run extend the data, as a full re-score would
+        see; the credit neutral stays the population's (a region's median is no better).
+        """
+        def pick(a: int | None, b: int | None, how: Callable[[int, int], int]) -> int | None:
+            return b if a is None else a if b is None else how(a, b)
+
+        return PopulationConstants(pick(self.period_start, other.period_start, min),
+                                   pick(self.period_end, other.period_end, max),
+                                   self.credit_neutral)
+
+
 class FactorInputs:
     """What the factor computations read, each shared piece derived once.
 
@@ -89,6 +140,8 @@ class FactorInputs:
         ledger: the snapshot's transaction ledger (customer codes, transactions).
         high_risk_industries: industry codes treated as high-risk (compared lower-case).
         high_risk_countries: ISO 3166-1 alpha-2 codes treated as high-risk (upper-case).
+        population: the population-level constants to compare with; by default those of
+            the ledger's own data (:meth:`PopulationConstants.of`).
     """
 
     def __init__(
@@ -96,6 +149,7 @@ class FactorInputs:
         ledger: TransactionLedger,
         high_risk_industries: Collection[str],
         high_risk_countries: Collection[str],
+        population: PopulationConstants | None = None,
     ) -> None:
         self.ledger = ledger
         self.snapshot = ledger.snapshot
@@ -103,6 +157,29 @@ class FactorInputs:
         self.n = ledger.n_customers
         self.industries = frozenset(i.lower() for i in high_risk_industries)
         self.countries = frozenset(c.upper() for c in high_risk_countries)
+        self._population = population
+
+    @cached_property
+    def population(self) -> PopulationConstants:
+        """The constants given, else those of this data."""
+        if self._population is not None:
+            return self._population
+        return PopulationConstants.of(self)
+
+    @cached_property
+    def timed_legs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Customer code and epoch seconds of every leg with a timestamp (out, then in)."""
+        legs = self.legs
+        customer, seconds = legs.all_customer, legs.all_of(self.ledger.seconds)
+        timed = seconds >= 0
+        return customer[timed], seconds[timed]
+
+    @cached_property
+    def credit_risk(self) -> np.ndarray:
+        """``(850 - credit_score) / 550`` clipped to ``[0, 1]``; NaN without a score."""
+        low, high = _SCORE_RANGE
+        values = pd.to_numeric(self.customers["credit_score"], errors="coerce").to_numpy(float)
+        return np.clip((high - values) / (high - low), 0.0, 1.0)
 
     @property
     def reporting_threshold(self) -> float:
@@ -167,13 +244,10 @@ class Legs:
 
 def credit_score_risk(inputs: FactorInputs) -> np.ndarray:
     """``(850 - credit_score) / 550`` clipped to ``[0, 1]``; a missing score gets the
-    population median. Weak credit goes with default, fraud and mule recruitment."""
-    low, high = _SCORE_RANGE
-    values = pd.to_numeric(inputs.customers["credit_score"], errors="coerce").to_numpy(float)
-    risk = np.clip((high - values) / (high - low), 0.0, 1.0)
-    known = ~np.isnan(risk)
-    neutral = float(np.median(risk[known])) if known.any() else 0.5
-    return np.where(known, risk, neutral)
+    population median (``PopulationConstants.credit_neutral``). Weak credit goes with
+    default, fraud and mule recruitment."""
+    risk = inputs.credit_risk
+    return np.where(~np.isnan(risk), risk, inputs.population.credit_neutral)
 
 
 def dispute_count(inputs: FactorInputs) -> np.ndarray:
@@ -246,14 +320,18 @@ def velocity_burst(inputs: FactorInputs) -> np.ndarray:
     """The most transactions in any 24 hours over the customer's average per day (since
     onboarding, within the data), the average floored at one so that two payments on a
     quiet customer's day are no burst. Mules move money fast, unlike the owner's rhythm."""
-    n, legs = inputs.n, inputs.legs
-    customer, seconds = legs.all_customer, legs.all_of(inputs.ledger.seconds)
-    timed = seconds >= 0
-    customer, seconds = customer[timed], seconds[timed]
+    n = inputs.n
+    customer, seconds = inputs.timed_legs
     if len(customer) == 0:
         return np.zeros(n)
     busiest = _max_in_window(customer, seconds, DAY_SECONDS, n)
-    period_start, period_end = int(seconds.min()), int(seconds.max())
+    # The data's span is the population's (PopulationConstants), not the data at hand's:
+    # on a region, the region's span would move a customer's usual day.
+    population = inputs.population
+    period_start = (population.period_start if population.period_start is not None
+                    else int(seconds.min()))
+    period_end = (population.period_end if population.period_end is not None
+                  else int(seconds.max()))
     # The customer's own period: from onboarding (or their first transaction, if earlier;
     # never before the data starts) to the end of the data.
     first = np.full(n, period_end, dtype=np.int64)

@@ -20,7 +20,12 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from graphrisk.analytics.factor_registry import FACTORS, FactorInputs, factor_named
+from graphrisk.analytics.factor_registry import (
+    FACTORS,
+    FactorInputs,
+    PopulationConstants,
+    factor_named,
+)
 from graphrisk.analytics.ledger import TransactionLedger, ledger_for
 from graphrisk.graph import GraphSnapshot
 from graphrisk.policy import DEFAULT_HIGH_RISK_COUNTRIES as _POLICY_COUNTRIES
@@ -33,10 +38,12 @@ __all__ = [
     "DEFAULT_REPORTING_THRESHOLD",
     "FACTOR_COLUMNS",
     "FACTOR_DESCRIPTIONS",
+    "PopulationConstants",
     "compute_risk_factors",
     "explain_all_factors",
     "explain_factors",
     "factor_percentiles",
+    "population_constants",
 ]
 
 # The defaults live in graphrisk.policy (the policy file's [scoring] section can change them);
@@ -57,6 +64,7 @@ def compute_risk_factors(
     high_risk_industries: Collection[str] = DEFAULT_HIGH_RISK_INDUSTRIES,
     high_risk_countries: Collection[str] = DEFAULT_HIGH_RISK_COUNTRIES,
     ledger: TransactionLedger | None = None,
+    population: PopulationConstants | None = None,
 ) -> pd.DataFrame:
     """Individual risk factors of every customer in a snapshot.
 
@@ -69,6 +77,11 @@ def compute_risk_factors(
         high_risk_countries: ISO 3166-1 alpha-2 codes treated as high-risk (upper-case).
         ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger` (built with
             the same ``reporting_threshold``), when the caller shares one; built here if not.
+        population: the population-level constants the factors compare with (the data's
+            time span, the credit score that fills a missing one); by default those of
+            ``snapshot`` itself (:func:`population_constants`). Pass the whole graph's when
+            ``snapshot`` is only a region of it (incremental re-scoring), so that a
+            customer's factors do not depend on which other customers were read with them.
 
     Returns:
         One row per customer, sorted by ``customer_id``, with ``customer_id`` and then the
@@ -83,12 +96,29 @@ def compute_risk_factors(
     if not reporting_threshold > 0:
         raise ValueError(f"reporting_threshold must be positive, got {reporting_threshold}")
     ledger = ledger_for(snapshot, ledger, reporting_threshold=reporting_threshold)
-    inputs = FactorInputs(ledger, high_risk_industries, high_risk_countries)
+    inputs = FactorInputs(ledger, high_risk_industries, high_risk_countries, population)
     frame = pd.DataFrame({"customer_id": ledger.customers["customer_id"]})
     for factor in FACTORS:
         frame[factor.name] = factor.compute(inputs).astype(
             np.int64 if factor.integer else np.float64)
     return frame
+
+
+def population_constants(
+    snapshot: GraphSnapshot,
+    *,
+    ledger: TransactionLedger | None = None,
+) -> PopulationConstants:
+    """The population-level constants :func:`compute_risk_factors` uses on ``snapshot``.
+
+    Why: a full run keeps them (with its individual model), so that incremental re-scoring
+    computes a few customers' factors on a region against the population's constants, not
+    the region's (see :class:`~graphrisk.analytics.factor_registry.PopulationConstants`).
+    ``ledger`` is the snapshot's ledger when the caller has one (its reporting threshold
+    does not matter here).
+    """
+    ledger = ledger_for(snapshot, ledger)
+    return FactorInputs(ledger, (), ()).population
 
 
 def factor_percentiles(factors: pd.DataFrame) -> pd.DataFrame:

@@ -24,13 +24,21 @@ scored by the fold model that held it out (an unchanged customer gets exactly it
 value), a new customer by the mean of the fold models. The model also keeps the fit
 population's factor values, so that "how unusual is this factor" (the percentiles behind the
 reasons) is measured against the whole population rather than against a few re-scored
-customers.
+customers. It keeps the fit population's constants too
+(:class:`~graphrisk.analytics.factor_registry.PopulationConstants`), so that factors
+recomputed on a region compare with the population as the full run's did.
+
+Confirmed negatives: a customer an investigation cleared (a case closed as a false
+positive) is not merely "not known" but known *not* risky. :func:`fit_individual_model`
+takes them (``negatives``) as label 0 with :data:`NEGATIVE_WEIGHT` times the sample weight of
+an unlabelled customer, so the models learn what a false alarm looks like.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -45,11 +53,27 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from graphrisk.analytics.factors import FACTOR_COLUMNS
+from graphrisk.analytics.factors import FACTOR_COLUMNS, PopulationConstants
 
-__all__ = ["FeatureModel", "IndividualModel", "features_only_scores", "fit_individual_model"]
+__all__ = [
+    "NEGATIVE_WEIGHT",
+    "FeatureModel",
+    "IndividualModel",
+    "features_only_scores",
+    "fit_individual_model",
+]
 
 FeatureModel = Literal["gradient_boosting", "logistic"]
+
+#: Sample weight of a confirmed negative relative to an unlabelled customer. Why 5: an
+#: unlabelled customer is only *presumed* clean (some are undiscovered risk), while a cleared
+#: one was looked at by an investigator, so one clearance should count for several
+#: presumptions; but clearances are few and come from alerts, i.e. from the customers the
+#: model already scores high, so a much larger weight would let a handful of them carve out
+#: whole regions of factor space (a leaf needs 40 samples; five clearances of weight 5 are
+#: not enough on their own to fill one). With class balancing, the positives keep their
+#: weight: the negatives' extra weight comes out of nobody's share but their own.
+NEGATIVE_WEIGHT = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,11 @@ class IndividualModel:
         reference: per factor column, the fit population's values, sorted; what
             :meth:`percentiles` compares with.
         seed: the seed of the fit.
+        population: the fit population's constants (the data's time span, the neutral
+            credit score); ``None`` for a model saved before they were kept, or fitted
+            without them. Re-scoring passes them to
+            :func:`~graphrisk.analytics.factors.compute_risk_factors`.
+        negatives: how many confirmed negatives the fit weighted up (``NEGATIVE_WEIGHT``).
     """
 
     kind: str
@@ -76,6 +105,8 @@ class IndividualModel:
     held_out: pd.Series
     reference: dict[str, np.ndarray]
     seed: int = 0
+    population: PopulationConstants | None = None
+    negatives: int = 0
 
     def predict(self, factors: pd.DataFrame, *, threads: int | None = 1) -> pd.Series:
         """Probability of a known risk label per customer of ``factors``.
@@ -208,11 +239,25 @@ def fit_individual_model(
     folds: int = 5,
     seed: int = 0,
     threads: int | None = 1,
+    negatives: Collection[str] | None = None,
+    population: PopulationConstants | None = None,
 ) -> tuple[pd.Series, IndividualModel]:
     """:func:`features_only_scores` and the fold models behind them, from one fit.
 
-    Arguments and errors as :func:`features_only_scores`. Keeping the models costs nothing
-    extra: they are the ones cross-fitting trains anyway.
+    Arguments and errors as :func:`features_only_scores`, and:
+
+    Args:
+        negatives: customer ids confirmed *not* risky (a case closed as a false positive):
+            label 0 with sample weight :data:`NEGATIVE_WEIGHT` (see there for why 5) instead
+            of 1. A customer who also has a known risk label stays positive (the data's
+            confirmed label outranks one cleared alert); ids not in ``factors`` are ignored.
+            ``None`` or empty: no sample weights at all, so the scores are exactly those of
+            a fit without the argument. The folds do not depend on it (the labels are the
+            same), so a negative's own score still comes from a model that did not see it;
+            it moves the scores of the customers who resemble it.
+        population: kept on the model (:attr:`IndividualModel.population`) for re-scoring.
+
+    Keeping the models costs nothing extra: they are the ones cross-fitting trains anyway.
 
     Returns:
         The out-of-fold scores (exactly those of :func:`features_only_scores`) and the
@@ -233,13 +278,18 @@ def fit_individual_model(
             f"{positives} of {len(y)} customers have a known label; cross-fitting with "
             f"{folds} folds needs at least {folds} with and {folds} without"
         )
+    weight = _negative_weights(customer_ids, y, negatives)
     scores = np.empty(len(y))
     fold_of = np.empty(len(y), dtype=np.int64)
     fitted_models = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with threadpool_limits(limits=threads):
         for k, (train, held_out) in enumerate(splitter.split(x, y)):
-            fitted = clone(estimator).fit(x[train], y[train])
+            fitted = clone(estimator)
+            if weight is None:
+                fitted.fit(x[train], y[train])
+            else:
+                _fit_weighted(fitted, x[train], y[train], weight[train])
             scores[held_out] = fitted.predict_proba(x[held_out])[:, 1]
             fold_of[held_out] = k
             fitted_models.append(fitted)
@@ -251,6 +301,8 @@ def fit_individual_model(
         held_out=pd.Series(fold_of, index=index, name="fold"),
         reference={c: np.sort(x[:, i]) for i, c in enumerate(FACTOR_COLUMNS)},
         seed=seed,
+        population=population,
+        negatives=0 if weight is None else int((weight > 1.0).sum()),
     )
     return pd.Series(scores, index=index, name="features_only_score"), kept
 
@@ -258,6 +310,27 @@ def fit_individual_model(
 # --------------------------------------------------------------------------------------------
 # Private implementation
 # --------------------------------------------------------------------------------------------
+
+
+def _negative_weights(customer_ids: pd.Series, y: np.ndarray,
+                      negatives: Collection[str] | None) -> np.ndarray | None:
+    """Sample weights: :data:`NEGATIVE_WEIGHT` for confirmed negatives without a known risk
+    label, 1 elsewhere; ``None`` when there are none (the unweighted fit, bit for bit)."""
+    if not negatives:
+        return None
+    cleared = customer_ids.isin(set(negatives)).to_numpy(dtype=bool) & (y == 0)
+    if not cleared.any():
+        return None
+    return np.where(cleared, NEGATIVE_WEIGHT, 1.0)
+
+
+def _fit_weighted(estimator: BaseEstimator, x: np.ndarray, y: np.ndarray,
+                  weight: np.ndarray) -> None:
+    """Fit with sample weights; a pipeline passes them to its last step (the classifier)."""
+    if hasattr(estimator, "steps"):
+        estimator.fit(x, y, **{f"{estimator.steps[-1][0]}__sample_weight": weight})
+    else:
+        estimator.fit(x, y, sample_weight=weight)
 
 
 def _signed_log(x: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@
 Why on every store: the region read (``region_snapshot``) and the anchor (``latest_scores``)
 are store primitives, and Neo4j scores the network inside the database (GDS); the incremental
 scores must still match a full re-score within the stated tolerance, leave the customers
-outside the reach alone, and keep an unchanged customer's individual component.
+outside the reach alone, and keep an unchanged customer's individual component; the regions a
+shared ``RegionReader`` cuts from what it read must equal the store's own region reads.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.unit.test_rescoring import (
     SEED,
     Scenario,
     check_outside_untouched,
+    check_region_reader,
     check_unchanged_keep_individual,
     check_within_tolerance,
     run_scenario,
@@ -52,3 +54,7 @@ def test_outside_the_reach_is_untouched(scenario: Scenario) -> None:
 
 def test_unchanged_customers_keep_their_individual_component(scenario: Scenario) -> None:
     check_unchanged_keep_individual(scenario)
+
+
+def test_a_shared_reader_cuts_the_stores_own_regions(scenario: Scenario) -> None:
+    check_region_reader(scenario)

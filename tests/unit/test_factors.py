@@ -3,6 +3,8 @@ generated data that planted typologies stand out on the factors meant to catch t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,11 +12,14 @@ import pytest
 from graphrisk.analytics.factors import (
     FACTOR_COLUMNS,
     FACTOR_DESCRIPTIONS,
+    PopulationConstants,
     compute_risk_factors,
     explain_factors,
     factor_percentiles,
+    population_constants,
 )
 from graphrisk.analytics.ledger import build_ledger
+from graphrisk.analytics.region import region_of
 from graphrisk.graph import GraphSnapshot
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
@@ -295,3 +300,45 @@ def test_sum_of_percentiles_ranks_risky_customers_first(generated: pd.DataFrame)
     score = generated[[f"pct_{c}" for c in FACTOR_COLUMNS]].sum(axis=1).to_numpy()
     auc = _roc_auc(score, generated["risky"].to_numpy())
     assert auc > 0.6
+
+
+# --------------------------------------------------------------------------------------------
+# Population constants: a region's factors against the population, not the region
+# --------------------------------------------------------------------------------------------
+
+
+def test_population_constants_default_to_the_data(tiny: GraphSnapshot) -> None:
+    constants = population_constants(tiny)
+    seconds = [int(pd.Timestamp(t, tz="UTC").timestamp()) for t in tiny.transactions["timestamp"]]
+    # Every tiny transaction has an owned end, so the span is the transactions' own...
+    assert constants.period_start == min(seconds)
+    assert constants.period_end == max(seconds)
+    # ... and the neutral credit risk the median of C1 (850), C2 (300) and C4 (575).
+    assert constants.credit_neutral == pytest.approx(0.5)
+    pd.testing.assert_frame_equal(compute_risk_factors(tiny),
+                                  compute_risk_factors(tiny, population=constants))
+
+
+def test_factors_on_a_region_follow_the_population_constants(tiny: GraphSnapshot) -> None:
+    # region_of reads the id columns of every frame; the fixture leaves two frames bare.
+    tiny = replace(tiny, identifiers=_frame([], "customer_id identifier_id kind value"),
+                   loans=_frame([], "loan_id account_id"))
+    whole = compute_risk_factors(tiny).set_index("customer_id")
+    region = region_of(tiny, ["C3"])  # C3 (no credit score) and C1, whom C3 paid once
+    alone = compute_risk_factors(region).set_index("customer_id")
+    anchored = compute_risk_factors(
+        region, population=population_constants(tiny)).set_index("customer_id")
+    # On its own, the region's median credit (C1's 850) and its one-payment time span stand
+    # in for the population's: C3's factors move although nothing about C3 changed.
+    assert alone.loc["C3", "credit_score_risk"] != whole.loc["C3", "credit_score_risk"]
+    # With the population's constants, C3 (complete in its region) gets its full-graph row.
+    pd.testing.assert_series_equal(anchored.loc["C3"], whole.loc["C3"])
+
+
+def test_widened_constants_stretch_the_span_and_keep_the_credit_neutral() -> None:
+    kept = PopulationConstants(period_start=100, period_end=200, credit_neutral=0.3)
+    assert kept.widened(PopulationConstants(150, 260, 0.9)) == PopulationConstants(
+        100, 260, 0.3)
+    assert kept.widened(PopulationConstants(None, None, 0.9)) == kept
+    assert PopulationConstants(None, None, 0.4).widened(kept) == PopulationConstants(
+        100, 200, 0.4)

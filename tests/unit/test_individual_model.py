@@ -9,8 +9,20 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from graphrisk.analytics.evaluation import roc_auc
-from graphrisk.analytics.factors import FACTOR_COLUMNS
-from graphrisk.analytics.individual_model import _feature_model, features_only_scores
+from graphrisk.analytics.factors import (
+    FACTOR_COLUMNS,
+    PopulationConstants,
+    compute_risk_factors,
+)
+from graphrisk.analytics.individual_model import (
+    IndividualModel,
+    _feature_model,
+    features_only_scores,
+    fit_individual_model,
+)
+from graphrisk.ingestion.generator import MIN_CUSTOMERS, generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 
 def _factors(n: int, seed: int) -> pd.DataFrame:
@@ -69,3 +81,59 @@ def test_features_only_inputs_are_checked() -> None:
         features_only_scores(factors, known, model="forest")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least 5 with"):
         features_only_scores(factors, known & (factors["fraud_claims"] > 4.5).to_numpy())
+
+
+# -- confirmed negatives ---------------------------------------------------------------------
+
+
+def test_no_negatives_leave_the_scores_exactly_as_they_were() -> None:
+    factors = _factors(600, seed=4)
+    known = pd.Series(factors["dispute_count"].to_numpy() > 2.0, index=factors["customer_id"])
+    plain, model = fit_individual_model(factors, known)
+    for none in (None, [], ["NOT-A-CUSTOMER"]):
+        again, kept = fit_individual_model(factors, known, negatives=none)
+        assert (again.to_numpy() == plain.to_numpy()).all()
+        assert kept.negatives == 0
+    assert model.negatives == 0
+    # A known-risk customer named as a negative stays positive: nothing is weighted.
+    positive = str(known[known].index[0])
+    again, kept = fit_individual_model(factors, known, negatives=[positive])
+    assert kept.negatives == 0 and (again.to_numpy() == plain.to_numpy()).all()
+
+
+@pytest.fixture(scope="module")
+def generated_factors(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.Series]:
+    """The factors and known labels of a generated bank (as a full scoring run sees them)."""
+    folder = tmp_path_factory.mktemp("negatives")
+    generate_dataset(MIN_CUSTOMERS, 5, folder)
+    with EmbeddedGraphStore(folder / "s.db") as store:
+        ingest_directory(store, folder)
+        snapshot = store.snapshot()
+    customers = snapshot.customers.set_index("customer_id")
+    return compute_risk_factors(snapshot), customers["known_risk_label"].notna()
+
+
+@pytest.mark.parametrize("kind", ["gradient_boosting", "logistic"])
+def test_confirmed_negatives_lower_their_probability(
+    generated_factors: tuple[pd.DataFrame, pd.Series], kind: str
+) -> None:
+    factors, known = generated_factors
+    plain, _ = fit_individual_model(factors, known, model=kind)  # type: ignore[arg-type]
+    # The false positives of a review: the unlabelled customers the model ranks highest.
+    cleared = plain[~known.reindex(plain.index).to_numpy()].nlargest(25).index.tolist()
+    taught, model = fit_individual_model(factors, known, model=kind,  # type: ignore[arg-type]
+                                         negatives=cleared)
+    assert model.negatives == len(cleared)
+    before, after = plain[cleared], taught[cleared]
+    # Each is scored out of fold, by models that learnt from the other cleared customers.
+    assert after.mean() < before.mean() - 0.02, (before.mean(), after.mean())
+    assert (after < before).mean() >= 0.7
+
+
+def test_the_model_keeps_the_population_constants(tmp_path) -> None:
+    factors = _factors(300, seed=6)
+    known = pd.Series(factors["dispute_count"].to_numpy() > 2.0, index=factors["customer_id"])
+    constants = PopulationConstants(period_start=10, period_end=99, credit_neutral=0.42)
+    _, model = fit_individual_model(factors, known, population=constants)
+    assert model.population == constants
+    assert IndividualModel.load(model.save(tmp_path / "m.pkl")).population == constants
