@@ -179,7 +179,9 @@ class CaseDesk:
         if SEVERITIES.index(alert.severity) > SEVERITIES.index(case.severity):
             case.severity, case.priority = alert.severity, priority_of(alert.severity)
         if TIERS.index(alert.tier) > TIERS.index(case.tier):
+            # a higher tier's service level is shorter: the case falls due sooner
             case.tier = alert.tier
+            case.due_at = min(case.due_at, self._due(case.opened_at, alert.tier), key=_parse)
         case.history.append(HistoryEntry(at=now, by=actor, action="alert joined",
                                          detail=f"{alert.rule}: {alert.sentence}"))
         self._index(case, subjects)  # before the save: a crash between leaves no orphan

@@ -150,6 +150,9 @@ class Monitor:
                 outcome.run_id = run_id
                 at = batch.latest_at or _latest_event(candidates) or now_text()
                 scores = scores.assign(run_id=run_id)
+                # Alerts and cases carry the tier the customer is in now (its service level).
+                tiers = {**tiers, **dict(zip(scores["customer_id"].astype(str),
+                                             scores["tier"].astype(str), strict=True))}
                 candidates += score_alerts(previous, scores, self.policy, at)
                 if self.shadow_policy is not None:
                     shadow += score_alerts(previous, scores, self.shadow_policy, at)
