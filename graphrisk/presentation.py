@@ -136,6 +136,16 @@ def print_policy(console: Console, policy: RiskPolicy, source: Path) -> None:
     for row in summary.itertuples(index=False):
         table.add_row(*(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row))
     console.print(table)
+    rules = Table(title=f"Alert rules and playbooks (monitoring mode: "
+                  f"{policy.monitoring.mode})", show_lines=True)
+    for column in ("rule", "severity", "owner", "quiet for (days)", "playbook"):
+        rules.add_column(column, overflow="fold")
+    for name, rule in policy.alert_rules.items():
+        steps = "\n".join(f"{n}. ({s.role}, {s.within_hours} h) {escape(s.step)}"
+                          for n, s in enumerate(rule.playbook, start=1))
+        rules.add_row(name + ("" if rule.enabled else " [dim](off)[/]"), rule.severity,
+                      rule.owner_role, str(rule.dedupe_days), steps)
+    console.print(rules)
 
 
 def print_model_explanation(console: Console, explanation: ModelExplanation) -> None:
