@@ -27,13 +27,19 @@ What it does, per store:
    events a minute (a batch is due every ``60 * events / rate`` seconds; the script sleeps
    until a batch is due; a batch that is due while an earlier one still runs waits, which is
    the backlog). Per batch: seconds from its due time to its alerts being stored and filed
-   (latency), seconds processing it (service time, split into load and the monitor's steps),
-   customers touched and re-scored, alerts, cases. In the fast mode the same schedule is
+   (latency), seconds processing it (service time), customers touched and re-scored, alerts,
+   cases. The service time is split into ``load`` (``ingest_folder``; itself split by
+   benchmark-local wrappers into ``counts``, ``refs``, ``validate``, ``write``, ``reports``
+   and the rest), ``touched_customers`` (``batch_of``), the monitor's own timed steps
+   (``outcome.timings``: region, event_rules, rescore, store_alerts, write_scores, cases) and
+   ``other`` (its bookkeeping: batch record, audit). In the fast mode the same schedule is
    replayed on the measured service times (a queue: what 1,000 events a minute would have
    done with these times);
 4. with ``--reassess``: one full ``score()`` (written) and one
    ``monitoring.reassess(period, everyone=True)`` on the same store (a period that was never
-   re-assessed there, so nothing is skipped as already done), and their ratio.
+   re-assessed there, so nothing is skipped as already done), and their ratio; each split
+   into ``compute`` (the scoring itself), ``latest_scores``, ``write_scores`` and the rest
+   (``--reassess-repeat N`` alternates which of the two runs first).
 
 Targets (the issue): a batch of 100 events to alerts with p95 <= 1 s at 100,000 customers on
 the embedded store; 1,000 events a minute for 10 minutes with no growing backlog; the same on
@@ -68,7 +74,6 @@ from graphrisk.config import Settings, StoreKind
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.generator.stream import generate_stream
 from graphrisk.monitoring.service import REASSESSMENT_KIND
-from graphrisk.policy import load_policy
 from graphrisk.service import RiskService
 
 REPO = Path(__file__).resolve().parents[1]
@@ -604,7 +609,6 @@ def main() -> None:
             home = args.home / kind if args.store == "both" else args.home
         home.mkdir(parents=True, exist_ok=True)
         runs.append(run_store(kind, home, args, tag))
-    load_policy()  # the policy the service used, for the record below
     results(runs, args, command)
 
 
