@@ -98,6 +98,8 @@ INCREMENTAL_KIND = "incremental"
 #: Components taken from the customer's latest stored score instead of recomputed.
 ANCHORED_COMPONENTS: tuple[str, ...] = ("network", "cluster", "model")
 _CLUSTER_REASON = "member of high-risk cluster "
+#: Frames a region sorts by other columns than their entity key (as graphrisk.analytics.region).
+_SORT_KEYS: dict[str, tuple[str, ...]] = {"identifiers": ("customer_id", "identifier_id")}
 
 
 @dataclass(frozen=True)
@@ -226,14 +228,19 @@ class RegionReader:
             return region_of(self.source, wanted)
         missing = wanted - self._complete
         if missing:
-            read = _region(self.source, missing)
+            self._parts.append(_region(self.source, missing))
             self.reads += 1
             self._complete |= missing
-            self._parts.append(read)
             self._union = None
-            if missing == wanted and len(self._parts) == 1:
-                return read  # the first read is the region asked for; nothing to cut
-        return region_of(self._merged(), wanted)
+        union = self._merged()
+        # Usually everything read was asked for (the reach holds the touched customers, the
+        # re-scored region the reach): the union is then the region itself, and cutting it
+        # (region_of) would cost more than the read. Ids read that are not customers of
+        # the store (nothing was read for them) do not count.
+        extra = self._complete - wanted
+        if not extra or not extra & set(union.customers["customer_id"].tolist()):
+            return union
+        return region_of(union, wanted)
 
     def known_accounts(self) -> pd.DataFrame:
         """``account_id`` and ``customer_id`` (owner) of every account read so far."""
@@ -489,7 +496,11 @@ def _union(parts: list[GraphSnapshot]) -> GraphSnapshot:
         merged = pd.concat([p for p in pieces if not p.empty] or pieces[:1],
                            ignore_index=True)
         key = [c for c in ENTITY_BY_NAME[name].key if c in merged.columns]
-        frames[name] = merged.drop_duplicates(key or None, ignore_index=True)
+        merged = merged.drop_duplicates(key or None, ignore_index=True)
+        # Sorted by key, as a store's region read is.
+        order = [c for c in _SORT_KEYS.get(name, tuple(key)) if c in merged.columns]
+        frames[name] = (merged.sort_values(order, kind="stable", ignore_index=True)
+                        if order else merged)
     return GraphSnapshot(**frames)
 
 
