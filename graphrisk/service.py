@@ -254,7 +254,8 @@ class RiskService:
 
         return ingest_directory(self.store, Path(directory), batch_size=self.settings.batch_size,
                                 reports_dir=self.settings.reports_dir, progress=rows,
-                                keep_accepted=keep_accepted)
+                                keep_accepted=keep_accepted,
+                                targeted_references=keep_accepted)
 
     def unfinished_loads(self) -> list[str]:
         """Loads that started and have not completed: running now, or interrupted.
@@ -301,7 +302,8 @@ class RiskService:
             report(ProgressEvent("scoring", name, next(steps, total - 1), total))
 
         result = score_store(self.store, self.policy, self.scoring_settings(), progress=step,
-                             write=write, model_probability=probability)
+                             write=write, model_probability=probability,
+                             negative_ids=self.negative_labels())
         if write:
             self.note_policy()
         if write and result.individual_model is not None:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphrisk.analytics.ledger import build_ledger
+from graphrisk.graph import GraphSnapshot
 from graphrisk.monitoring.casework import CaseDesk, now_text
 from graphrisk.monitoring.records import ALERT_KIND, Alert, alert_id_for
 from graphrisk.monitoring.rules import (
@@ -100,6 +101,8 @@ class Monitor:
         rescore: re-scores a set of customers without writing; returns ``(scores,
             previous, run_id, write)``: the new scores, the customers' latest stored scores
             before, the run id, and a function that stores the new scores.
+        read_region: reads the touched customers' region (a reader shared with
+            re-scoring); the store's ``region_snapshot`` by default.
         shadow_policy: a policy tried beside the live one; its alerts are only logged.
         actor: who the audit trail names for the automatic steps.
     """
@@ -107,9 +110,11 @@ class Monitor:
     def __init__(self, store: GraphStore, policy: RiskPolicy, desk: CaseDesk, *,
                  rescore: Callable[[set[str]], Any] | None,
                  reach: Callable[[set[str]], set[str]] | None,
+                 read_region: Callable[[list[str]], GraphSnapshot] | None = None,
                  shadow_policy: RiskPolicy | None = None, actor: str = "monitoring") -> None:
         self.store, self.policy, self.desk = store, policy, desk
         self._rescore, self._reach = rescore, reach
+        self._read_region = read_region or store.region_snapshot
         self.shadow_policy, self.actor = shadow_policy, actor
 
     def process(self, batch: EventBatch, *, step: Step | None = None) -> BatchOutcome:
@@ -123,7 +128,7 @@ class Monitor:
         timer = _Timer(outcome.timings)
         with timer("region"):
             say("reading the touched customers")
-            region = self.store.region_snapshot(sorted(batch.customers))
+            region = self._read_region(sorted(batch.customers))
             ledger = build_ledger(region,
                                   reporting_threshold=self.policy.scoring.reporting_threshold)
             latest = self.store.latest_scores(sorted(set(region.customers["customer_id"])))

@@ -49,6 +49,7 @@ from graphrisk.store.base import AuditEntry
 if TYPE_CHECKING:
     from graphrisk.ingestion.loader import IngestReport
     from graphrisk.monitoring.backtest import Backtest
+    from graphrisk.rescoring import RegionReader
     from graphrisk.service import ProgressCallback, RiskService
 
 __all__ = [
@@ -139,15 +140,21 @@ class MonitoringService:
         from graphrisk.service import ProgressEvent
 
         report_progress = progress or (lambda _: None)
+        from graphrisk.rescoring import RegionReader
+
         self._service.note_policy()
         report = self._service.ingest_folder(directory, progress=progress, keep_accepted=True)
-        batch = self.batch_of(report)
+        # One reader per batch: touched customers, rules, reach and re-scoring share reads.
+        reader = RegionReader(self.store)
+        batch = self.batch_of(report, reader=reader)
 
         def step(message: str) -> None:
             report_progress(ProgressEvent("monitoring", message))
 
-        monitor = Monitor(self.store, self.policy, self.desk, rescore=self._rescore,
-                          reach=self._reach, shadow_policy=self._shadow_policy(),
+        monitor = Monitor(self.store, self.policy, self.desk,
+                          rescore=lambda customers: self._rescore(customers, reader),
+                          reach=lambda touched: self._reach(touched, reader),
+                          read_region=reader.region, shadow_policy=self._shadow_policy(),
                           actor=actor or "monitoring")
         outcome = monitor.process(batch, step=step)
         return IncrementalIngest(report, outcome)
@@ -180,13 +187,14 @@ class MonitoringService:
             os.chmod(target, 0o600)
         return self.ingest_incremental(folder, actor=actor, progress=progress)
 
-    def batch_of(self, report: IngestReport) -> EventBatch:
+    def batch_of(self, report: IngestReport, *, reader: RegionReader | None = None
+                 ) -> EventBatch:
         """The ids a loaded batch brought, and the customers they touch."""
         from graphrisk.rescoring import touched_customers
 
         accepted = report.accepted
         changes = _changes(accepted)
-        touched = touched_customers(self.store, changes)
+        touched = touched_customers(self.store, changes, reader=reader)
         links = ()
         identifiers = accepted.get("identifiers")
         if identifiers is not None and not identifiers.empty:
@@ -199,18 +207,19 @@ class MonitoringService:
             dispute_ids=frozenset(_ids(accepted, "disputes", "dispute_id")),
             identifier_links=links, latest_at=_latest_time(accepted))
 
-    def _reach(self, touched: set[str]) -> set[str]:
+    def _reach(self, touched: set[str], reader: RegionReader | None = None) -> set[str]:
         from graphrisk.rescoring import reach
 
         return set(reach(self.store, touched, hops=self.policy.monitoring.reach_hops,
-                         settings=self._service.scoring_settings()))
+                         settings=self._service.scoring_settings(), reader=reader))
 
-    def _rescore(self, customers: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, str,
-                                                     Callable[[], None]]:
+    def _rescore(self, customers: set[str], reader: RegionReader | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, str, Callable[[], None]]:
         from graphrisk.rescoring import rescore
 
         result = rescore(self.store, self.policy, customers,
-                         individual_model=self._service.individual_model(), write=False)
+                         individual_model=self._service.individual_model(), write=False,
+                         reader=reader)
 
         def write() -> None:
             self.store.write_scores(result.run_id, INCREMENTAL_RUN_KIND,

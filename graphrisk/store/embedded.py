@@ -478,6 +478,18 @@ class EmbeddedGraphStore(GraphStore):
         rows = self._conn.execute(f"SELECT {spec.key[0]} FROM {spec.name}")
         return [row[0] for row in rows]
 
+    def _ids_among(self, spec: EntitySpec, ids: list[str]) -> list[str]:
+        found: list[str] = []
+        for chunk in chunked(ids, _IN_CHUNK):
+            marks = ", ".join("?" * len(chunk))
+            found += [row[0] for row in self._conn.execute(
+                f"SELECT {spec.key[0]} FROM {spec.name} WHERE {spec.key[0]} IN ({marks})",
+                chunk)]
+        return found
+
+    def _has_rows(self, spec: EntitySpec) -> bool:
+        return self._conn.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchone() is not None
+
     # -- reading -----------------------------------------------------------------------
     def _count_rows(self) -> dict[str, int]:
         tables = [spec.name for spec in ENTITIES] + ["identifier_nodes"]

@@ -492,6 +492,16 @@ class Neo4jGraphStore(GraphStore):
             rows = self._read("read/node_ids", label=label.value, key=spec.key[0])
         return [row["id"] for row in rows]
 
+    def _ids_among(self, spec: EntitySpec, ids: list[str]) -> list[str]:
+        if spec.name == "transactions":
+            rows = self._read("read/transaction_ids_among", {"ids": ids})
+        else:
+            label = spec.label
+            assert label is not None
+            rows = self._read("read/node_ids_among", {"ids": ids}, label=label.value,
+                              key=spec.key[0])
+        return [row["id"] for row in rows]
+
     # -- reading -----------------------------------------------------------------------
     def _count_nodes(self, label: NodeLabel) -> int:
         return int(self._read("read/count_nodes", label=label.value)[0]["n"])
