@@ -11,6 +11,7 @@ import calendar
 import re
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.policy import TIERS, RiskPolicy
@@ -89,20 +90,33 @@ def migration(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
         :data:`MIGRATION_COLUMNS`; ``direction`` is ``up``, ``down``, ``same`` or ``new``;
         the reason columns list the reasons that appeared and disappeared.
     """
-    before = previous.set_index("customer_id") if not previous.empty else pd.DataFrame(
-        columns=["score", "tier", "reasons"])
-    rows = []
-    for customer, score, tier, reasons in current[["customer_id", "score", "tier",
-                                                   "reasons"]].itertuples(index=False):
-        now = list(reasons) if isinstance(reasons, list | tuple) else []
-        if customer in before.index:
-            old = before.loc[customer]
-            then = list(old["reasons"]) if isinstance(old["reasons"], list | tuple) else []
-            step = TIERS.index(str(tier)) - TIERS.index(str(old["tier"]))
-            direction = "up" if step > 0 else "down" if step < 0 else "same"
-            rows.append((customer, str(old["tier"]), str(tier), direction, float(old["score"]),
-                         float(score), [r for r in now if r not in then],
-                         [r for r in then if r not in now]))
-        else:
-            rows.append((customer, None, str(tier), "new", None, float(score), now, []))
-    return pd.DataFrame(rows, columns=list(MIGRATION_COLUMNS))
+    before = (previous[["customer_id", "score", "tier", "reasons"]] if not previous.empty
+              else pd.DataFrame(columns=["customer_id", "score", "tier", "reasons"]))
+    both = current[["customer_id", "score", "tier", "reasons"]].merge(
+        before.drop_duplicates("customer_id"), on="customer_id", how="left",
+        suffixes=("_after", "_before"))
+    rank = {tier: position for position, tier in enumerate(TIERS)}
+    after_rank = pd.to_numeric(both["tier_after"].astype(object).map(rank), errors="coerce")
+    before_rank = pd.to_numeric(both["tier_before"].astype(object).map(rank), errors="coerce")
+    step = (after_rank - before_rank).to_numpy(dtype=float)
+    direction = np.where(before_rank.isna().to_numpy(), "new",
+                         np.where(step > 0, "up", np.where(step < 0, "down", "same")))
+
+    def listed(value: object) -> list[str]:
+        return list(value) if isinstance(value, list | tuple | np.ndarray) else []
+
+    added, dropped = [], []
+    for now, then in zip(both["reasons_after"], both["reasons_before"], strict=True):
+        now, then = listed(now), listed(then)
+        added.append([r for r in now if r not in then])
+        dropped.append([r for r in then if r not in now])
+    return pd.DataFrame({
+        "customer_id": both["customer_id"],
+        "tier_before": both["tier_before"].where(both["tier_before"].notna(), None),
+        "tier_after": both["tier_after"].astype(str),
+        "direction": direction,
+        "score_before": both["score_before"].astype(float),
+        "score_after": both["score_after"].astype(float),
+        "reasons_added": added,
+        "reasons_dropped": dropped,
+    }, columns=list(MIGRATION_COLUMNS))

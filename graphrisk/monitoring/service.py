@@ -417,14 +417,16 @@ class MonitoringService:
         who = actor or self.actor
         self._service.note_policy()
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
-        previous_file = out / "previous.json"
-        latest = self.store.latest_scores()
+        previous_file = out / "previous.parquet"
         if previous_file.exists():  # a crashed run: keep the "before" it saw
-            previous = pd.read_json(previous_file, orient="records", dtype={"customer_id": str})
+            previous = pd.read_parquet(previous_file)
+            previous["reasons"] = previous["reasons"].map(list)
         else:
+            latest = self.store.latest_scores()
             previous = latest.loc[latest["run_id"] != run_id,
                                   ["customer_id", "score", "tier", "reasons", "created_at"]]
-            previous.to_json(previous_file, orient="records")
+            previous.astype({"created_at": str}).to_parquet(previous_file, index=False)
+            os.chmod(previous_file, 0o600)
         result = self._service.score(write=False, progress=progress)
         everybody = result.scores["customer_id"].astype(str).tolist()
         due = everybody if everyone else due_customers(everybody, previous, self.policy,

@@ -230,20 +230,22 @@ def test_a_false_positive_becomes_a_negative_label_and_precision(replayed: Repla
 
 def test_evidence_is_frozen_when_the_case_opens(replayed: Replayed) -> None:
     monitoring = replayed.service.monitoring
-    first_load = replayed.outcomes[0].load_id
     opened = [monitoring.case(c) for c in replayed.outcomes[0].cases_opened]
-    assert opened, f"batch {first_load} opened no case"
+    assert opened, f"batch {replayed.outcomes[0].load_id} opened no case"
     for case in opened:
         assert set(case.evidence.scores) <= set(case.subjects)
-        assert case.evidence.frozen_at == case.opened_at
+        assert case.evidence.subgraphs, "no network was frozen"
+        frozen_at = datetime.fromisoformat(case.evidence.frozen_at)
+        assert timedelta(0) <= frozen_at - datetime.fromisoformat(case.opened_at) < timedelta(
+            minutes=1)
+    replayed.service.score()  # every customer gets a newer score
+    for case in opened:
+        again = monitoring.case(case.case_id)
+        assert again.evidence == case.evidence  # kept as it was when the case opened
         for customer, frozen in case.evidence.scores.items():
             latest = replayed.service.store.latest_scores([customer]).iloc[0]
-            history = replayed.service.score_history(customer)
-            # the frozen copy is a score of its time, even after later runs replaced it
-            assert frozen["run_id"] in set(history["run_id"])
-            if latest["run_id"] != frozen["run_id"]:
-                return
-    pytest.fail("no subject was re-scored after its case opened; the test proves nothing")
+            assert latest["run_id"] != frozen["run_id"]
+            assert frozen["run_id"] in set(replayed.service.score_history(customer)["run_id"])
 
 
 def test_overdue_cases_and_steps_are_surfaced(replayed: Replayed) -> None:
