@@ -29,7 +29,7 @@ from graphrisk.analytics.typologies import (
     detect_typologies,
 )
 from graphrisk.graph import GraphSnapshot
-from graphrisk.policy import TIERS, RiskPolicy, TierPolicy
+from graphrisk.policy import SCORE_COMPONENTS, TIERS, RiskPolicy, TierPolicy
 
 __all__ = [
     "AlertCandidate",
@@ -169,14 +169,19 @@ def score_alerts(previous: pd.DataFrame, current: pd.DataFrame, policy: RiskPoli
     rules = policy.active_rules()
     if previous.empty or current.empty:
         return []
-    both = previous[["customer_id", "score", "tier", "run_id"]].merge(
-        current[["customer_id", "score", "tier", "reasons", "run_id"]], on="customer_id",
-        how="inner", suffixes=("_before", "_after")).set_index("customer_id")
+    parts = [c for c in SCORE_COMPONENTS if c in previous.columns and c in current.columns]
+    both = previous[["customer_id", "score", "tier", "run_id", *parts]].merge(
+        current[["customer_id", "score", "tier", "reasons", "run_id", *parts]],
+        on="customer_id", how="inner", suffixes=("_before", "_after")).set_index("customer_id")
     found = []
     for customer, row in both.sort_index().iterrows():
         before, after = float(row["score_before"]), float(row["score_after"])
         tier_before, tier_after = str(row["tier_before"]), str(row["tier_after"])
         reasons = list(row["reasons"]) if isinstance(row["reasons"], list | tuple) else []
+        moved = _what_moved(row, parts)
+        if moved:
+            reasons = [moved, *reasons]
+        why = "; ".join(r for r in reasons[:2] if r != "nothing stands out")
         evidence = {"score_before": before, "score_after": after, "tier_before": tier_before,
                     "tier_after": tier_after, "run_before": str(row["run_id_before"]),
                     "run_after": str(row["run_id_after"]), "reasons": reasons}
@@ -186,13 +191,34 @@ def score_alerts(previous: pd.DataFrame, current: pd.DataFrame, policy: RiskPoli
                 "score_increase", str(customer), at, evidence,
                 f"risk score rose from {before:.0f} to {after:.0f} (+{after - before:.0f}, "
                 f"the {tier_before} tier alerts at +{rise:g})"
-                + (f"; now: {reasons[0]}" if reasons else "")))
+                + (f"; {why}" if why else "")))
         if "tier_escalation" in rules and TIERS.index(tier_after) > TIERS.index(tier_before):
             found.append(AlertCandidate(
                 "tier_escalation", str(customer), at, evidence,
                 f"moved from the {tier_before} tier to the {tier_after} tier (score "
-                f"{before:.0f} -> {after:.0f})" + (f"; {reasons[0]}" if reasons else "")))
+                f"{before:.0f} -> {after:.0f})" + (f"; {why}" if why else "")))
     return found
+
+
+#: What each score component means, for "what moved the score".
+_COMPONENT_WORDS = {
+    "known": "a confirmed risk label", "individual": "the customer's own behaviour and profile",
+    "network": "closeness to known-risk customers", "typology": "taking part in a typology",
+    "cluster": "membership of a high-risk cluster", "model": "the graph model",
+}
+
+
+def _what_moved(row: pd.Series, parts: list[str]) -> str:
+    """The component that rose most between two scores, in words (``""`` if none rose)."""
+    rises = {}
+    for part in parts:
+        then, now = row.get(f"{part}_before"), row.get(f"{part}_after")
+        if pd.notna(then) and pd.notna(now) and float(now) > float(then):
+            rises[part] = (float(then), float(now))
+    if not rises:
+        return ""
+    part, (then, now) = max(rises.items(), key=lambda item: item[1][1] - item[1][0])
+    return f"driven by {_COMPONENT_WORDS.get(part, part)} ({then:.0%} -> {now:.0%})"
 
 
 # --------------------------------------------------------------------------------------------
