@@ -94,7 +94,8 @@ def alerts_list(
     """List alerts, newest first (and overdue cases, which need action too)."""
     if ctx.invoked_subcommand is not None:
         return
-    wanted = None if shadow else (("new", "acknowledged") if status == "all" else status)
+    wanted = None if shadow else (("unfiled", "new", "acknowledged") if status == "all"
+                                  else status)
     with _service(store) as service:
         alerts = service.monitoring.alerts(status=wanted, customer=customer, rule=rule,
                                            shadow=shadow)

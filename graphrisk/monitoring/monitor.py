@@ -193,16 +193,16 @@ class Monitor:
 
     def _file_unfiled(self, load_id: str, outcome: BatchOutcome) -> None:
         """File every live alert of this batch that has no case yet (also after a crash)."""
-        for record in self.store.records(ALERT_KIND, status="new"):
+        for record in self.store.records(ALERT_KIND, status="unfiled"):
             alert = Alert.model_validate(record.body)
-            if alert.load_id != load_id or alert.case_id is not None or alert.mode != "live":
+            if alert.load_id != load_id or alert.mode != "live":
                 continue
             subjects = [alert.customer_id]
             if alert.rule.startswith("typology_"):
                 subjects += list(alert.evidence.get("linked_customers", []))
             case, opened = self.desk.file_alert(alert, subjects, self.actor)
             (outcome.cases_opened if opened else outcome.cases_joined).append(case.case_id)
-            alert.case_id = case.case_id
+            alert.case_id, alert.status = case.case_id, "new"
             self.store.update_record(ALERT_KIND, alert.alert_id, alert.model_dump(mode="json"),
                                      expected_version=record.version,
                                      subject=alert.customer_id, status=alert.status)
@@ -246,7 +246,7 @@ def store_alerts(store: GraphStore, policy: RiskPolicy, candidates: Iterable[Ale
             tier=tiers.get(candidate.customer_id, "low"), at=candidate.at,
             raised_at=now_text(), load_id=load_id, mode=mode,  # type: ignore[arg-type]
             evidence=candidate.evidence, sentence=candidate.sentence,
-            status="new" if mode == "live" else "shadow")
+            status="unfiled" if mode == "live" else "shadow")
         record, _ = store.create_record(ALERT_KIND, alert_id, alert.model_dump(mode="json"),
                                         subject=alert.customer_id, status=alert.status)
         stored = Alert.model_validate(record.body)

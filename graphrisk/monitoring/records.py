@@ -115,7 +115,9 @@ class Alert(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     sentence: str
     case_id: str | None = None
-    status: Literal["new", "acknowledged", "shadow"] = "new"
+    #: ``unfiled`` between being stored and joining its case (a crash leaves it so, and the
+    #: re-run files it), then ``new`` until someone acknowledges it.
+    status: Literal["unfiled", "new", "acknowledged", "shadow"] = "new"
     acknowledged_by: str | None = None
     acknowledged_at: str | None = None
 

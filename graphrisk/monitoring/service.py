@@ -237,7 +237,7 @@ class MonitoringService:
                shadow: bool = False) -> list[Alert]:
         """Alerts, newest event first; ``shadow`` lists the shadow policy's instead."""
         if status is None:
-            status = "shadow" if shadow else ("new", "acknowledged")
+            status = "shadow" if shadow else ("unfiled", "new", "acknowledged")
         alerts = [Alert.model_validate(r.body)
                   for r in self.store.records(ALERT_KIND, subject=customer, status=status)]
         alerts = [a for a in alerts if (a.mode == "shadow") == shadow

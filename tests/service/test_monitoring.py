@@ -91,7 +91,7 @@ def replayed(request: pytest.FixtureRequest, bank: tuple[Path, Path],
 
 
 def _all_alerts(service: RiskService) -> list:
-    return service.monitoring.alerts(status=("new", "acknowledged"))
+    return service.monitoring.alerts(status=("unfiled", "new", "acknowledged"))
 
 
 def test_every_planted_shape_raises_its_rules(replayed: Replayed) -> None:
