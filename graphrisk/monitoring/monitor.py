@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphrisk.analytics.ledger import build_ledger
+from graphrisk.analytics.typologies import TypologyResult
 from graphrisk.graph import GraphSnapshot
 from graphrisk.monitoring.casework import CaseDesk, now_text
 from graphrisk.monitoring.records import ALERT_KIND, Alert, alert_id_for
@@ -41,7 +42,7 @@ from graphrisk.monitoring.rules import (
 from graphrisk.policy import RiskPolicy
 from graphrisk.store.base import GraphStore
 
-__all__ = ["BATCH_KIND", "BatchOutcome", "Monitor", "store_alerts"]
+__all__ = ["BATCH_KIND", "BatchOutcome", "Monitor", "Rescored", "store_alerts"]
 
 #: Record kind marking a processed batch.
 BATCH_KIND = "batch"
@@ -91,6 +92,25 @@ class BatchOutcome:
                 + (f", {len(self.shadow_alerts)} shadow alerts" if self.shadow_alerts else ""))
 
 
+@dataclass(frozen=True)
+class Rescored:
+    """A re-scoring of the reach, not yet written.
+
+    Attributes:
+        scores: the new scores (``customer_id, score, tier, reasons`` and components).
+        previous: the same customers' latest stored scores before.
+        run_id: the run the scores will be written as.
+        typologies: the typology instances of the re-scored region.
+        write: stores the scores.
+    """
+
+    scores: Any
+    previous: Any
+    run_id: str
+    typologies: TypologyResult | None
+    write: Callable[[], None]
+
+
 class Monitor:
     """Runs the monitoring steps for one store and policy (see the module docstring).
 
@@ -98,9 +118,7 @@ class Monitor:
         store: the configured store.
         policy: the live policy.
         desk: files alerts into cases.
-        rescore: re-scores a set of customers without writing; returns ``(scores,
-            previous, run_id, write)``: the new scores, the customers' latest stored scores
-            before, the run id, and a function that stores the new scores.
+        rescore: re-scores a set of customers without writing (:class:`Rescored`).
         read_region: reads the touched customers' region (a reader shared with
             re-scoring); the store's ``region_snapshot`` by default.
         shadow_policy: a policy tried beside the live one; its alerts are only logged.
@@ -108,7 +126,7 @@ class Monitor:
     """
 
     def __init__(self, store: GraphStore, policy: RiskPolicy, desk: CaseDesk, *,
-                 rescore: Callable[[set[str]], Any] | None,
+                 rescore: Callable[[set[str]], Rescored] | None,
                  reach: Callable[[set[str]], set[str]] | None,
                  read_region: Callable[[list[str]], GraphSnapshot] | None = None,
                  shadow_policy: RiskPolicy | None = None, actor: str = "monitoring") -> None:
@@ -135,32 +153,38 @@ class Monitor:
             tiers = dict(zip(latest["customer_id"], latest["tier"], strict=True))
             clusters = dict(zip(latest["customer_id"], latest["cluster"].fillna(0.0),
                                 strict=True))
-        with timer("event_rules"):
-            say("checking the alert rules")
-            live_mode = self.policy.monitoring.mode
-            context = RuleContext(region, ledger, tiers, risky_customers(region, clusters),
-                                  self.policy)
-            candidates = event_alerts(batch, context)
-            shadow: list[AlertCandidate] = []
-            if self.shadow_policy is not None:
-                shadow = event_alerts(batch, RuleContext(
-                    region, ledger, tiers, context.risky, self.shadow_policy))
         write_scores: Callable[[], None] | None = None
+        rescored: Rescored | None = None
         if self._rescore is not None and self._reach is not None and batch.customers:
             with timer("rescore"):
                 say("re-scoring the customers within reach")
                 reach = self._reach(set(batch.customers))
                 outcome.reach = sorted(reach)
-                scores, previous, run_id, write_scores = self._rescore(reach)
-                outcome.run_id = run_id
-                at = batch.latest_at or _latest_event(candidates) or now_text()
-                scores = scores.assign(run_id=run_id)
-                # Alerts and cases carry the tier the customer is in now (its service level).
-                tiers = {**tiers, **dict(zip(scores["customer_id"].astype(str),
-                                             scores["tier"].astype(str), strict=True))}
-                candidates += score_alerts(previous, scores, self.policy, at)
-                if self.shadow_policy is not None:
-                    shadow += score_alerts(previous, scores, self.shadow_policy, at)
+                rescored = self._rescore(reach)
+                outcome.run_id = rescored.run_id
+                write_scores = rescored.write
+        with timer("event_rules"):
+            say("checking the alert rules")
+            live_mode = self.policy.monitoring.mode
+            context = RuleContext(region, ledger, tiers, risky_customers(region, clusters),
+                                  self.policy)
+            # The re-scoring found the typologies of the reach's region, which holds the
+            # touched customers' payments: the rules read them instead of detecting again.
+            found = rescored.typologies if rescored is not None else None
+            candidates = event_alerts(batch, context, typologies=found)
+            shadow: list[AlertCandidate] = []
+            if self.shadow_policy is not None:
+                shadow = event_alerts(batch, RuleContext(
+                    region, ledger, tiers, context.risky, self.shadow_policy), typologies=found)
+        if rescored is not None:
+            at = batch.latest_at or _latest_event(candidates) or now_text()
+            scores = rescored.scores.assign(run_id=rescored.run_id)
+            # Alerts and cases carry the tier the customer is in now (its service level).
+            tiers = {**tiers, **dict(zip(scores["customer_id"].astype(str),
+                                         scores["tier"].astype(str), strict=True))}
+            candidates += score_alerts(rescored.previous, scores, self.policy, at)
+            if self.shadow_policy is not None:
+                shadow += score_alerts(rescored.previous, scores, self.shadow_policy, at)
         with timer("store_alerts"):
             say("storing the alerts")
             raised, suppressed = store_alerts(self.store, self.policy, candidates,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ import pandas as pd
 from graphrisk.errors import ConfigError, NotFoundError
 from graphrisk.graph import NodeRef
 from graphrisk.monitoring.casework import CaseDesk, Clock, now_text
-from graphrisk.monitoring.monitor import BatchOutcome, Monitor
+from graphrisk.monitoring.monitor import BatchOutcome, Monitor, Rescored
 from graphrisk.monitoring.reassess import (
     current_period,
     due_customers,
@@ -213,8 +213,7 @@ class MonitoringService:
         return set(reach(self.store, touched, hops=self.policy.monitoring.reach_hops,
                          settings=self._service.scoring_settings(), reader=reader))
 
-    def _rescore(self, customers: set[str], reader: RegionReader | None = None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, str, Callable[[], None]]:
+    def _rescore(self, customers: set[str], reader: RegionReader | None = None) -> Rescored:
         from graphrisk.rescoring import rescore
 
         result = rescore(self.store, self.policy, customers,
@@ -222,10 +221,12 @@ class MonitoringService:
                          reader=reader)
 
         def write() -> None:
+            if not result.run_id or result.scores.empty:
+                return  # nobody to re-score (no customer of the batch is in the store)
             self.store.write_scores(result.run_id, INCREMENTAL_RUN_KIND,
                                     {"customers": len(customers)}, result.scores)
 
-        return result.scores, result.previous, result.run_id, write
+        return Rescored(result.scores, result.previous, result.run_id, result.typologies, write)
 
     def _shadow_policy(self) -> RiskPolicy | None:
         path = self.settings.shadow_policy_file
