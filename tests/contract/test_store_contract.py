@@ -6,7 +6,6 @@ The ``store`` fixture is parametrised over every store in the registry
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,24 +17,10 @@ from graphrisk.graph import NodeRef
 from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store import registered_kinds
 from graphrisk.store.base import GraphStore, StoreCapability
-from tests.stores import STORE_PARAMS, open_test_store
 
 
 def _customer(cid: str) -> NodeRef:
     return NodeRef(NodeLabel.CUSTOMER, cid)
-
-
-@pytest.fixture(params=STORE_PARAMS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    graph = open_test_store(request.param, tmp_path)
-    yield graph
-    graph.close()
-
-
-@pytest.fixture
-def loaded(store: GraphStore, tiny_dir: Path) -> GraphStore:
-    ingest_directory(store, tiny_dir)
-    return store
 
 
 def test_counts_after_load(loaded: GraphStore) -> None:

@@ -5,21 +5,12 @@ check would."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store.base import GraphStore
-from tests.stores import STORE_PARAMS, open_test_store
-
-
-@pytest.fixture(params=STORE_PARAMS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    opened = open_test_store(request.param, tmp_path)
-    yield opened
-    opened.close()
 
 
 def test_existing_among_and_has_rows(store: GraphStore, tiny_dir: Path) -> None:

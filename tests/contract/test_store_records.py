@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +20,6 @@ from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store.base import GraphStore
 from graphrisk.store.embedded import EmbeddedGraphStore
-from tests.stores import STORE_PARAMS, open_test_store
-
-
-@pytest.fixture(params=STORE_PARAMS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
-    graph = open_test_store(request.param, tmp_path)
-    yield graph
-    graph.close()
-
-
-@pytest.fixture
-def loaded(store: GraphStore, tiny_dir: Path) -> GraphStore:
-    ingest_directory(store, tiny_dir)
-    return store
 
 
 def _together(n: int, work: Callable[[int], Any]) -> list[Any]:
