@@ -201,13 +201,8 @@ class Monitor:
             with timer("cases"):
                 say("filing alerts into cases")
                 self._file_unfiled(batch.load_id, outcome)
-        self.store.create_record(BATCH_KIND, batch.load_id, {"finished_at": now_text()},
-                                 status="started")
-        record = self.store.get_record(BATCH_KIND, batch.load_id)
-        assert record is not None
-        self.store.update_record(BATCH_KIND, batch.load_id,
-                                 {**record.body, "summary": outcome.summary()},
-                                 expected_version=record.version, status="done")
+        self.store.create_record(BATCH_KIND, batch.load_id, {
+            "finished_at": now_text(), "summary": outcome.summary()}, status="done")
         self.store.append_audit(self.actor, "monitoring.batch", f"batch:{batch.load_id}", {
             "touched": len(outcome.touched), "reach": len(outcome.reach),
             "alerts": [a.alert_id for a in outcome.alerts], "suppressed": outcome.suppressed,
