@@ -280,14 +280,24 @@ class _Payments:
         return cls(tuple(groups), int(ledger.seconds[rows][new[rows]].min()))
 
 
+def _new_payments_over(payer: _Payer, limit: float, *,
+                       inclusive: bool) -> tuple[np.ndarray, int] | None:
+    """The batch's payments of ``payer`` at (or above) ``limit``, and the largest's row."""
+    over = payer.amount >= limit if inclusive else payer.amount > limit
+    hits = np.flatnonzero(payer.new & over)
+    if hits.size == 0:
+        return None
+    return hits, int(hits[np.argmax(payer.amount[hits])])
+
+
 def _single_payment(payments: _Payments, context: RuleContext) -> list[AlertCandidate]:
     found = []
     for payer in payments.payers:
         limit = context.tier_policy(payer.customer_id).alert_thresholds.single_payment
-        hits = np.flatnonzero(payer.new & (payer.amount >= limit))
-        if hits.size == 0:
+        over = _new_payments_over(payer, limit, inclusive=True)
+        if over is None:
             continue
-        top = hits[np.argmax(payer.amount[hits])]
+        hits, top = over
         found.append(AlertCandidate(
             "single_payment", payer.customer_id, iso_time(payer.seconds[hits].max()),
             {"transaction_ids": payer.ids[hits].tolist(),
@@ -303,10 +313,10 @@ def _over_limit(payments: _Payments, context: RuleContext) -> list[AlertCandidat
     found = []
     for payer in payments.payers:
         limit = context.tier_policy(payer.customer_id).transaction_limit
-        hits = np.flatnonzero(payer.new & (payer.amount > limit))
-        if hits.size == 0:
+        over = _new_payments_over(payer, limit, inclusive=False)
+        if over is None:
             continue
-        top = hits[np.argmax(payer.amount[hits])]
+        hits, top = over
         found.append(AlertCandidate(
             "over_transaction_limit", payer.customer_id, iso_time(payer.seconds[hits].max()),
             {"transaction_ids": payer.ids[hits].tolist(),
@@ -335,7 +345,8 @@ def _daily_total(payments: _Payments, context: RuleContext) -> list[AlertCandida
             "daily_total", payer.customer_id, iso_time(payer.seconds[hits].max()),
             {"transaction_ids": payer.ids[hits].tolist(), "day": on.isoformat(),
              "total": best_total, "threshold": limit},
-            f"paid out {_money(best_total)} in {hits.size} payments on {on}; the "
+            f"paid out {_money(best_total)} in {hits.size} "
+            f"payment{'' if hits.size == 1 else 's'} on {on}; the "
             f"{context.tier_of(payer.customer_id)} tier alerts at a daily total of "
             f"{_money(limit)}"))
     return found
