@@ -21,7 +21,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from graphrisk.analytics.arrow_columns import iso_seconds
-from graphrisk.domain import IdentifierKind
+from graphrisk.domain import TRANSACTIONS, IdentifierKind
 
 __all__ = ["STREAM_ID_PATTERN", "BaseView", "read_base"]
 
@@ -172,22 +172,7 @@ def read_base(base_dir: Path, *, large: float) -> BaseView:
     accounts = _read(base_dir, "accounts", ["account_id", "customer_id", "currency", "status"])
     holders = _read(base_dir, "account_holders", ["account_id", "customer_id"])
     cps = _read(base_dir, "counterparties", ["counterparty_id"])
-    txns = _read(
-        base_dir,
-        "transactions",
-        [
-            "transaction_id",
-            "from_account_id",
-            "from_counterparty_id",
-            "to_account_id",
-            "to_counterparty_id",
-            "amount",
-            "currency",
-            "timestamp",
-            "channel",
-            "transaction_type",
-        ],
-    )
+    txns = _read(base_dir, "transactions", TRANSACTIONS.column_names)
     disputes = _read(base_dir, "disputes", ["dispute_id", "customer_id"])
     changes = _read(base_dir, "account_changes", ["change_id"])
     idents = _read(base_dir, "identifiers", ["customer_id", "kind", "value"])
