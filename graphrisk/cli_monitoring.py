@@ -40,15 +40,31 @@ def _dump(value: Any) -> None:
     console.print_json(json.dumps(value, default=str))
 
 
+def _columns(table: Table, names: tuple[str, ...], *, ids: tuple[str, ...]) -> None:
+    """Id columns stay on one line (they are copied into the next command); the others
+    fold, and the last, the sentence, takes what width is left."""
+    for name in names[:-1]:
+        if name in ids:
+            table.add_column(name, no_wrap=True, overflow="fold")
+        else:
+            table.add_column(name, overflow="fold")
+    table.add_column(names[-1], ratio=1, overflow="fold")
+
+
+def _short(text: str, most: int = 160) -> str:
+    """A sentence cut for a table row (``cases show`` and ``--json`` have it whole)."""
+    return escape(text if len(text) <= most else text[: most - 1].rstrip() + "…")
+
+
 def print_batch(outcome: BatchOutcome) -> None:
     """What monitoring did with an incremental batch: its alerts and cases, one summary."""
     if outcome.alerts:
         table = Table(title=f"{len(outcome.alerts)} alerts")
-        for name in ("rule", "severity", "customer", "case", "what happened"):
-            table.add_column(name, overflow="fold")
+        _columns(table, ("rule", "severity", "customer", "case", "what happened"),
+                 ids=("customer", "case"))
         for alert in outcome.alerts:
             table.add_row(alert.rule, _severity(alert.severity), alert.customer_id,
-                          alert.case_id or "-", escape(alert.sentence))
+                          alert.case_id or "-", _short(alert.sentence))
         console.print(table)
     console.print(outcome.summary())
 
@@ -104,12 +120,12 @@ def alerts_list(
         _dump([a.model_dump(mode="json") for a in alerts[:limit]])
         return
     table = Table(title=f"{len(alerts)} {'shadow' if shadow else status} alerts")
-    for name in ("alert", "at", "rule", "severity", "customer", "tier", "case", "what happened"):
-        table.add_column(name, overflow="fold")
+    _columns(table, ("alert", "at", "rule", "severity", "customer", "tier", "case",
+                     "what happened"), ids=("alert", "customer", "case"))
     for alert in alerts[:limit]:
         table.add_row(alert.alert_id, alert.at[:16], alert.rule, _severity(alert.severity),
                       alert.customer_id, alert.tier, alert.case_id or "-",
-                      escape(alert.sentence))
+                      _short(alert.sentence))
     console.print(table)
     if len(alerts) > limit:
         console.print(f"... and {len(alerts) - limit} more (--limit)")
@@ -175,16 +191,15 @@ def cases_list(
         _dump([c.model_dump(mode="json") | {"overdue": c.case_id in late} for c in cases])
         return
     table = Table(title=f"{len(cases)} cases")
-    for name in ("case", "v", "status", "priority", "tier", "owner", "subjects", "due",
-                 "steps done", "title"):
-        table.add_column(name, overflow="fold")
+    _columns(table, ("case", "v", "status", "priority", "tier", "owner", "subjects", "due",
+                     "steps", "title"), ids=("case",))
     for case in cases:
         done = sum(1 for s in case.playbook if s.done_at)
         due = case.due_at[:10] + (" [red]OVERDUE[/]" if case.case_id in late else "")
         table.add_row(case.case_id, str(case.version), case.status, case.priority, case.tier,
                       case.owner or f"({case.owner_role})", ", ".join(case.subjects[:4])
                       + (f" +{len(case.subjects) - 4}" if len(case.subjects) > 4 else ""),
-                      due, f"{done}/{len(case.playbook)}", escape(case.title))
+                      due, f"{done}/{len(case.playbook)}", _short(case.title, 80))
     console.print(table)
 
 
