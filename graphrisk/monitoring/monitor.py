@@ -119,6 +119,7 @@ class Monitor:
         policy: the live policy.
         desk: files alerts into cases.
         rescore: re-scores a set of customers without writing (:class:`Rescored`).
+        reach: the touched customers and those within the policy's reach of them.
         read_region: reads the touched customers' region (a reader shared with
             re-scoring); the store's ``region_snapshot`` by default.
         shadow_policy: a policy tried beside the live one; its alerts are only logged.
@@ -126,8 +127,8 @@ class Monitor:
     """
 
     def __init__(self, store: GraphStore, policy: RiskPolicy, desk: CaseDesk, *,
-                 rescore: Callable[[set[str]], Rescored] | None,
-                 reach: Callable[[set[str]], set[str]] | None,
+                 rescore: Callable[[set[str]], Rescored],
+                 reach: Callable[[set[str]], set[str]],
                  read_region: Callable[[list[str]], GraphSnapshot] | None = None,
                  shadow_policy: RiskPolicy | None = None, actor: str = "monitoring") -> None:
         self.store, self.policy, self.desk = store, policy, desk
@@ -155,7 +156,7 @@ class Monitor:
                                 strict=True))
         write_scores: Callable[[], None] | None = None
         rescored: Rescored | None = None
-        if self._rescore is not None and self._reach is not None and batch.customers:
+        if batch.customers:
             with timer("rescore"):
                 say("re-scoring the customers within reach")
                 reach = self._reach(set(batch.customers))

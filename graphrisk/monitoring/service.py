@@ -25,7 +25,7 @@ import pandas as pd
 
 from graphrisk.errors import ConfigError, NotFoundError
 from graphrisk.graph import NodeRef
-from graphrisk.monitoring.casework import CaseDesk, Clock, now_text
+from graphrisk.monitoring.casework import CaseDesk, now_text
 from graphrisk.monitoring.monitor import BatchOutcome, Monitor, Rescored
 from graphrisk.monitoring.reassess import (
     current_period,
@@ -111,16 +111,12 @@ class Reassessment:
 class MonitoringService:
     """Monitoring, alerts, cases, re-assessment and audit over one open :class:`RiskService`."""
 
-    def __init__(self, service: RiskService, *, clock: Clock | None = None) -> None:
+    def __init__(self, service: RiskService) -> None:
         self._service = service
         self.store = service.store
         self.policy: RiskPolicy = service.policy
         self.settings = service.settings
-        self._clock = clock
-        desk_args: dict[str, Any] = {"freeze": self.freeze_evidence}
-        if clock is not None:
-            desk_args["clock"] = clock
-        self.desk = CaseDesk(self.store, self.policy, **desk_args)
+        self.desk = CaseDesk(self.store, self.policy, freeze=self.freeze_evidence)
 
     @property
     def actor(self) -> str:
