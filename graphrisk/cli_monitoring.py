@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from graphrisk.cli import StoreOption, _bars, _friendly_errors, _service, app, console
-from graphrisk.monitoring.monitor import BatchOutcome
 from graphrisk.monitoring.records import CHANNELS, OUTCOMES, Alert, Case
+
+if TYPE_CHECKING:  # the monitor pulls in the analytics; commands import it when they run
+    from graphrisk.monitoring.monitor import BatchOutcome
 
 alerts_app = typer.Typer(help="The alert queue: list alerts, acknowledge them, rule precision.",
                          invoke_without_command=True)
