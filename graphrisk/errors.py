@@ -40,9 +40,10 @@ class RecordValidationError(IngestionError):
 class NotFoundError(GraphRiskError):
     """A business id that is not in the store."""
 
-    def __init__(self, kind: str, id: str) -> None:  # noqa: A002 - the domain word
+    def __init__(self, kind: str, id: str | None = None) -> None:  # noqa: A002 - domain word
+        # One argument: a whole sentence ("no alert A1; `graphrisk alerts` lists them").
         self.kind, self.id = kind, id
-        super().__init__(f"{kind} {id!r} not found")
+        super().__init__(kind if id is None else f"{kind} {id!r} not found")
 
 
 class StoreError(GraphRiskError):
@@ -83,3 +84,29 @@ class RecordConflictError(GraphRiskError):
             f"{kind} {key} was changed by someone else: your change was made to version "
             f"{expected_version} but the store now holds version {stored_version}; reload it "
             "and make your change again")
+
+
+class QueryRefusedError(GraphRiskError):
+    """A query given to the read-only Cypher guard would write, change the schema, load
+    files or call an administrative or unsafe procedure; it was not run.
+
+    Attributes:
+        reason: what the database's plan showed that is not a read.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"query refused: {reason}; only read-only queries may run here")
+
+
+class QueryFailedError(GraphRiskError):
+    """A read-only query could not run: a syntax error, a missing parameter, or a timeout
+    (``timed_out``)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        self.timed_out = timed_out
+        super().__init__(message)
+
+
+class UnsupportedByStoreError(GraphRiskError):
+    """The configured store cannot do this (read-only Cypher needs the Neo4j store)."""
