@@ -74,6 +74,8 @@ _log = logging.getLogger(__name__)
 #: ``MIN_CUSTOMERS``; a test checks they agree). Here so the CLI's options can say it
 #: without importing the generator.
 MIN_SAMPLE_CUSTOMERS = 500
+#: The record kind the last stored run's ranked clusters are kept under.
+CLUSTERS_KIND = "clusters"
 #: The graph model ``train``/``predict``/``explain`` use when none is named.
 DEFAULT_MODEL_KIND = "hgt"
 
@@ -185,6 +187,7 @@ class RiskService:
         self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
         self._monitoring: MonitoringService | None = None
         self._individual_model: Any = None
+        self._kept_clusters: tuple[tuple[Any, int], str, pd.DataFrame] | None = None
 
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
@@ -306,6 +309,8 @@ class RiskService:
                              negative_ids=self.negative_labels())
         if write:
             self.note_policy()
+        if write:
+            self.keep_clusters(result.run_id, result.clusters)
         if write and result.individual_model is not None:
             self.keep_individual_model(result.individual_model)
             self.store.append_audit(self.settings.actor, "score.run", f"run:{result.run_id}",
@@ -370,6 +375,63 @@ class RiskService:
         They are recomputed from the store (nothing is written to the score history).
         """
         return self.score(write=False, progress=progress).clusters
+
+    def keep_clusters(self, run_id: str, clusters: pd.DataFrame) -> None:
+        """Keep a stored run's ranked clusters, so that faces list them without re-scoring.
+
+        Why: ranking clusters needs the whole graph (a full scoring run); the API and the
+        page show the ranking of the last stored run instead, with its run id.
+        """
+        from graphrisk.errors import RecordConflictError
+
+        rows = _json_rows(clusters)
+        body = {"run_id": run_id, "clusters": rows}
+        for _ in range(3):
+            record, created = self.store.create_record(CLUSTERS_KIND, "latest", body,
+                                                       status=run_id)
+            if created:
+                break
+            try:
+                self.store.update_record(CLUSTERS_KIND, "latest", body,
+                                         expected_version=record.version, status=run_id)
+                break
+            except RecordConflictError:
+                continue  # another run stored its ranking a moment ago; ours is newer
+        self._kept_clusters = None
+
+    def ranked_clusters(self) -> tuple[str, pd.DataFrame]:
+        """The last stored run's ranked clusters, best first, and that run's id.
+
+        Raises:
+            NotFoundError: no scoring run has been stored yet.
+        """
+        record = self.store.get_record(CLUSTERS_KIND, "latest")
+        if record is None:
+            raise NotFoundError("no ranked clusters yet: run `graphrisk score` (or start a "
+                                "scoring job) first")
+        kept = self._kept_clusters
+        if kept is None or kept[0] != (record.status, record.version):
+            frame = pd.DataFrame(record.body["clusters"], columns=list(_cluster_columns()))
+            kept = ((record.status, record.version), str(record.body["run_id"]), frame)
+            self._kept_clusters = kept
+        return kept[1], kept[2]
+
+    def cluster_of(self, customer_ids: list[str]) -> dict[str, str]:
+        """Each customer's best high-risk cluster in the last stored ranking (those in one)."""
+        try:
+            _, clusters = self.ranked_clusters()
+        except NotFoundError:
+            return {}
+        wanted = set(customer_ids)
+        found: dict[str, str] = {}
+        for cluster_id, members, high in clusters[["cluster_id", "members", "high_risk"]] \
+                .itertuples(index=False, name=None):
+            if not high:
+                continue
+            for member in members:
+                if member in wanted and member not in found:
+                    found[member] = str(cluster_id)
+        return found
 
     # -- looking up ------------------------------------------------------------------------
     def customer(self, customer_id: str) -> GraphNode:
@@ -649,6 +711,19 @@ def _latest(customer_id: str, history: pd.DataFrame, kind_prefix: str) -> Latest
     return LatestScore(customer_id=customer_id, run_id=str(row["run_id"]), kind=str(row["kind"]),
                        created_at=row["created_at"], score=float(row["score"]),
                        tier=str(row["tier"]), reasons=list(row["reasons"]))
+
+
+def _cluster_columns() -> tuple[str, ...]:
+    from graphrisk.analytics.clusters import CLUSTER_COLUMNS
+
+    return CLUSTER_COLUMNS
+
+
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON values (numpy scalars and tuples become Python ones)."""
+    import json
+
+    return json.loads(frame.to_json(orient="records", double_precision=10))
 
 
 def _gnn_lifecycle() -> Any:

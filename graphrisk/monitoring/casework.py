@@ -169,6 +169,58 @@ class CaseDesk:
                      "priority": case.priority})
         return _case(record), True
 
+    def open_case(self, subjects: Collection[str], *, title: str, actor: str,
+                  alerts: Collection[Alert] = ()) -> Case:
+        """Open a case by hand: a ring or a customer a person decided to investigate.
+
+        Why by hand: alerts open most cases, but a fraud analyst who finds a ring in the
+        cluster list opens one case for all its members at once, with their alerts on it.
+        Each alert's rule brings its playbook; the case takes the most severe alert's
+        severity (``medium`` without alerts) and the highest tier among the subjects' latest
+        scores.
+
+        Raises:
+            CaseRuleError: no subject, or a subject is already on an open case (join that
+                one instead).
+        """
+        people = sorted({s.strip() for s in subjects if s and s.strip()})
+        if not people:
+            raise CaseRuleError("a case needs at least one subject customer")
+        existing = self.open_case_of(people)
+        if existing is not None:
+            shared = sorted(set(existing.subjects) & set(people))
+            raise CaseRuleError(f"{', '.join(shared)} already on open case {existing.case_id}; "
+                                "work that case (or close it) instead of opening a second")
+        now = now_text(self._clock)
+        evidence = self._freeze(people)
+        tiers = [str(s.get("tier")) for s in evidence.scores.values() if s.get("tier") in TIERS]
+        tier = max(tiers, key=TIERS.index) if tiers else TIERS[0]
+        severities = [a.severity for a in alerts]
+        severity = max(severities, key=SEVERITIES.index) if severities else "medium"
+        rules = list(dict.fromkeys(a.rule for a in alerts))
+        playbook: list[PlaybookItem] = []
+        for rule in rules:
+            playbook += self._steps(rule, now, first=len(playbook) + 1)
+        owner_role = next((a.owner_role for a in alerts), "investigator")
+        case = Case(
+            case_id=case_id_for(f"manual|{now}|{actor}|{'|'.join(people)}"),
+            title=title.strip()[:120] or f"case on {', '.join(people[:3])}",
+            subjects=people, priority=priority_of(severity), severity=severity,
+            owner=actor, owner_role=owner_role, tier=tier, opened_at=now, opened_by=actor,
+            due_at=self._due(now, tier), alert_ids=sorted({a.alert_id for a in alerts}),
+            rules=rules, playbook=playbook, evidence=evidence,
+            history=[HistoryEntry(at=now, by=actor, action="opened",
+                                  detail=f"opened by hand: {title.strip()[:200]}")])
+        record, created = self.store.create_record(
+            CASE_KIND, case.case_id, case.body(), subject=people[0], status=case.status)
+        if not created:
+            raise CaseRuleError(f"case {case.case_id} was opened a moment ago; reload the cases")
+        opened = _case(record)
+        self._index(opened, people)
+        self._audit(actor, "case.open", case.case_id,
+                    {"subjects": people, "alert_ids": opened.alert_ids, "by_hand": True})
+        return opened
+
     def _join(self, case: Case, alert: Alert, subjects: list[str], actor: str) -> Case:
         now = now_text(self._clock)
         case.alert_ids.append(alert.alert_id)

@@ -273,6 +273,22 @@ class MonitoringService:
     def case(self, case_id: str) -> Case:
         return self.desk.get(case_id)
 
+    def open_case(self, subjects: list[str], *, title: str, alert_ids: Collection[str] = (),
+                  actor: str | None = None) -> Case:
+        """Open a case by hand on ``subjects`` (customers), with these alerts on it.
+
+        Raises:
+            NotFoundError: a subject is not a customer, or an alert id is unknown.
+            CaseRuleError: a subject is already on an open case.
+        """
+        for subject in subjects:
+            node = self.store.get_node(NodeRef.parse(subject))
+            if node.ref.label.value != "Customer":
+                raise NotFoundError(f"{subject} is not a customer; a case is about customers")
+        alerts = [self.alert(alert_id) for alert_id in dict.fromkeys(alert_ids)]
+        return self.desk.open_case(subjects, title=title, actor=actor or self.actor,
+                                   alerts=alerts)
+
     def assign_case(self, case_id: str, owner: str, *, actor: str | None = None,
                     expected_version: int | None = None) -> Case:
         return self.desk.assign(case_id, owner, actor=actor or self.actor,
