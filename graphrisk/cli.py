@@ -696,6 +696,8 @@ def formats(markdown: Annotated[bool, typer.Option(help="Print docs/schema.md.")
 __all__ = ["app"]
 
 
-# The risk-management cycle's commands (alerts, cases, reassess, backtest, audit, stream)
-# live in their own module; importing it registers them on ``app``.
-from graphrisk import cli_monitoring  # noqa: E402,F401
+# The risk-management cycle's commands (alerts, cases, reassess, backtest, audit, stream),
+# and ``serve`` and ``users`` (the HTTP API and its keys), live in their own modules;
+# importing them registers them on ``app``. The API itself is imported only when ``serve``
+# runs.
+from graphrisk import cli_api, cli_monitoring  # noqa: E402,F401

@@ -90,6 +90,29 @@ class Settings(BaseSettings):
         description="Batches written to Neo4j at once (two use both cores of a small machine).",
     )
 
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address `graphrisk serve` binds; 127.0.0.1 keeps the API on this "
+        "machine, 0.0.0.0 opens it to the network (put TLS in front).",
+    )
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port of `graphrisk serve`.")
+    api_workers: int = Field(
+        default=1, ge=1, le=32,
+        description="Worker processes of `graphrisk serve` (each opens the store once).",
+    )
+    api_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024,
+        description="Largest request body the API accepts (an incremental batch of events).",
+    )
+    api_query_timeout_s: float = Field(
+        default=10.0, gt=0, le=600,
+        description="Time limit of one read-only Cypher query from the API or the page.",
+    )
+    api_query_row_limit: int = Field(
+        default=1000, ge=1, le=100_000,
+        description="Rows one read-only Cypher query may return (more are cut, and flagged).",
+    )
+
     @property
     def embedded_path(self) -> Path:
         """The SQLite file of the embedded store."""

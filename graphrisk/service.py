@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_SAMPLE_CUSTOMERS",
+    "CustomerCard",
     "CustomerView",
     "LatestScore",
     "ProgressCallback",
@@ -158,6 +159,30 @@ class CustomerView:
         return self.customer.ref.id
 
 
+@dataclass(frozen=True)
+class CustomerCard:
+    """One customer as the investigator page opens them (see :meth:`RiskService.customer_card`).
+
+    Attributes:
+        customer: the customer node with its stored properties.
+        identifiers: ``{id, kind, value, shared_with}`` per identifier they use.
+        latest: the latest stored score row (``score, tier, reasons, created_at, run_id`` and
+            the components ``known, individual, ...``), or ``None`` before any run.
+        history: every stored score, newest first.
+        open_alerts: alerts on them not yet closed with a case.
+        open_case: the open case they are on, if any.
+        cluster_id: their best high-risk cluster in the last ranking, if any.
+    """
+
+    customer: GraphNode
+    identifiers: list[dict[str, Any]]
+    latest: dict[str, Any] | None
+    history: pd.DataFrame
+    open_alerts: int
+    open_case: str | None
+    cluster_id: str | None
+
+
 def settings_for(store: str | StoreKind | None = None, base: Settings | None = None) -> Settings:
     """The settings with the store a caller named (``--store``) in place of the configured one.
 
@@ -187,7 +212,7 @@ class RiskService:
         self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
         self._monitoring: MonitoringService | None = None
         self._individual_model: Any = None
-        self._kept_clusters: tuple[tuple[Any, int], str, pd.DataFrame] | None = None
+        self._kept_clusters: tuple[str, pd.DataFrame, dict[str, str]] | None = None
 
     # -- life cycle ------------------------------------------------------------------------
     @classmethod
@@ -221,6 +246,19 @@ class RiskService:
 
             self._monitoring = MonitoringService(self)
         return self._monitoring
+
+    def ping(self) -> None:
+        """Ask the store a small question now; raises when it cannot be reached.
+
+        Raises:
+            StoreUnavailableError: the store does not answer.
+        """
+        self.store.has_rows("customers")
+
+    def record_access(self, actor: str, action: str, subject: str | None = None,
+                      details: dict[str, Any] | None = None) -> None:
+        """Write a read of personal data (or any change a face made) to the audit trail."""
+        self.store.append_audit(actor, action, subject, details or {})
 
     @property
     def store_kind(self) -> StoreKind:
@@ -380,24 +418,27 @@ class RiskService:
         """Keep a stored run's ranked clusters, so that faces list them without re-scoring.
 
         Why: ranking clusters needs the whole graph (a full scoring run); the API and the
-        page show the ranking of the last stored run instead, with its run id.
+        page show the ranking of the last stored run instead, with its run id. The ranking
+        is kept under its run id and a small ``latest`` pointer names it, so a reader checks
+        the pointer and re-reads the (large) ranking only when a new run replaced it.
         """
         from graphrisk.errors import RecordConflictError
 
-        rows = _json_rows(clusters)
-        body = {"run_id": run_id, "clusters": rows}
+        self.store.create_record(CLUSTERS_KIND, run_id,
+                                 {"run_id": run_id, "clusters": _json_rows(clusters)},
+                                 status="ranking")
+        pointer = {"run_id": run_id}
         for _ in range(3):
-            record, created = self.store.create_record(CLUSTERS_KIND, "latest", body,
-                                                       status=run_id)
+            record, created = self.store.create_record(CLUSTERS_KIND, "latest", pointer,
+                                                       status="pointer")
             if created:
-                break
+                return
             try:
-                self.store.update_record(CLUSTERS_KIND, "latest", body,
-                                         expected_version=record.version, status=run_id)
-                break
+                self.store.update_record(CLUSTERS_KIND, "latest", pointer,
+                                         expected_version=record.version)
+                return
             except RecordConflictError:
-                continue  # another run stored its ranking a moment ago; ours is newer
-        self._kept_clusters = None
+                continue  # another run moved the pointer a moment ago; ours is newer
 
     def ranked_clusters(self) -> tuple[str, pd.DataFrame]:
         """The last stored run's ranked clusters, best first, and that run's id.
@@ -405,33 +446,35 @@ class RiskService:
         Raises:
             NotFoundError: no scoring run has been stored yet.
         """
-        record = self.store.get_record(CLUSTERS_KIND, "latest")
-        if record is None:
-            raise NotFoundError("no ranked clusters yet: run `graphrisk score` (or start a "
-                                "scoring job) first")
-        kept = self._kept_clusters
-        if kept is None or kept[0] != (record.status, record.version):
-            frame = pd.DataFrame(record.body["clusters"], columns=list(_cluster_columns()))
-            kept = ((record.status, record.version), str(record.body["run_id"]), frame)
-            self._kept_clusters = kept
-        return kept[1], kept[2]
+        return self._ranking()[:2]  # type: ignore[return-value]
 
-    def cluster_of(self, customer_ids: list[str]) -> dict[str, str]:
+    def cluster_of(self, customer_ids: Collection[str]) -> dict[str, str]:
         """Each customer's best high-risk cluster in the last stored ranking (those in one)."""
         try:
-            _, clusters = self.ranked_clusters()
+            members = self._ranking()[2]
         except NotFoundError:
             return {}
-        wanted = set(customer_ids)
-        found: dict[str, str] = {}
-        for cluster_id, members, high in clusters[["cluster_id", "members", "high_risk"]] \
-                .itertuples(index=False, name=None):
-            if not high:
-                continue
-            for member in members:
-                if member in wanted and member not in found:
-                    found[member] = str(cluster_id)
-        return found
+        return {c: members[c] for c in customer_ids if c in members}
+
+    def _ranking(self) -> tuple[str, pd.DataFrame, dict[str, str]]:
+        pointer = self.store.get_record(CLUSTERS_KIND, "latest")
+        if pointer is None:
+            raise NotFoundError("no ranked clusters yet: run `graphrisk score` (or start a "
+                                "scoring job) first")
+        run_id = str(pointer.body["run_id"])
+        kept = self._kept_clusters
+        if kept is None or kept[0] != run_id:
+            record = self.store.get_record(CLUSTERS_KIND, run_id)
+            rows = record.body["clusters"] if record is not None else []
+            frame = pd.DataFrame(rows, columns=list(_cluster_columns()))
+            members: dict[str, str] = {}
+            for cluster_id, ids, high in frame[["cluster_id", "members", "high_risk"]] \
+                    .itertuples(index=False, name=None):
+                for member in ids if high else ():
+                    members.setdefault(str(member), str(cluster_id))  # best rank first
+            kept = (run_id, frame, members)
+            self._kept_clusters = kept
+        return kept
 
     # -- looking up ------------------------------------------------------------------------
     def customer(self, customer_id: str) -> GraphNode:
@@ -486,6 +529,89 @@ class RiskService:
             customer=node, latest=_latest(node.ref.id, history, "risk_score"),
             history=history,
             network=self.store.neighbourhood(node.ref, hops=hops, limit=limit))
+
+    def node(self, node: str | NodeRef) -> GraphNode:
+        """Any node by ``Label:id`` (a bare id is a customer); NotFoundError otherwise."""
+        return self.store.get_node(node if isinstance(node, NodeRef) else NodeRef.parse(node))
+
+    def cluster_network(self, cluster_id: str, *, hops: int = 2, limit: int = 500) -> Subgraph:
+        """The network within ``hops`` of a ranked cluster's members, cut at ``limit`` nodes.
+
+        Every member is in it (they come first), then their neighbourhoods in rank order of
+        the members, each member getting an equal share of what the limit leaves.
+
+        Raises:
+            NotFoundError: no such cluster in the last ranking.
+        """
+        _, clusters = self.ranked_clusters()
+        found = clusters[clusters["cluster_id"] == cluster_id]
+        if found.empty:
+            raise NotFoundError(f"no cluster {cluster_id} in the last ranking; GET "
+                                "/api/clusters (or `graphrisk clusters`) lists them")
+        members = [str(m) for m in found.iloc[0]["members"]]
+        nodes: dict[NodeRef, GraphNode] = {}
+        relationships: dict[tuple[Any, ...], Any] = {}
+        truncated = False
+        share = max(limit // max(len(members), 1), 10)
+        for member in members:
+            around = self.store.neighbourhood(NodeRef.parse(member), hops=hops,
+                                              limit=min(share, limit))
+            truncated = truncated or around.truncated
+            for node in around.nodes:
+                if len(nodes) >= limit and node.ref not in nodes:
+                    truncated = True
+                    continue
+                nodes.setdefault(node.ref, node)
+            for rel in around.relationships:
+                if rel.start in nodes and rel.end in nodes:
+                    relationships.setdefault((rel.type, rel.start, rel.end), rel)
+        return Subgraph(centre=NodeRef.parse(members[0]), nodes=tuple(nodes.values()),
+                        relationships=tuple(relationships.values()), truncated=truncated)
+
+    def latest_scores(self, customer_ids: Collection[str]) -> pd.DataFrame:
+        """The latest stored score of each of these customers that has one (with its
+        components), for decorating a network or a list."""
+        ids = sorted({str(c) for c in customer_ids})
+        if not ids:
+            return self.store.latest_scores([])
+        return self.store.latest_scores(ids)
+
+    def customer_card(self, customer_id: str) -> CustomerCard:
+        """What an investigator reads first about a customer, in one call: profile, the
+        identifiers they use and how many others share each, the latest score with its
+        components and reasons, the score history, open alerts, open case and cluster.
+
+        Raises:
+            NotFoundError: no such customer.
+        """
+        from graphrisk.domain import NodeLabel, RelType
+
+        node = self.customer(customer_id)
+        if node.ref.label is not NodeLabel.CUSTOMER:
+            raise NotFoundError("customer", customer_id)
+        cid = node.ref.id
+        history = self.store.score_history(cid)
+        latest = self.store.latest_scores([cid])
+        shared = self.store.neighbourhood(node.ref, hops=2, limit=2000,
+                                          types=[RelType.HAS_IDENTIFIER])
+        holders: dict[NodeRef, set[str]] = {}
+        for rel in shared.relationships:
+            if rel.end.label is NodeLabel.IDENTIFIER:
+                holders.setdefault(rel.end, set()).add(rel.start.id)
+        properties = {n.ref: dict(n.properties) for n in shared.nodes}
+        identifiers = [
+            {"id": str(ref), "kind": properties.get(ref, {}).get("kind"),
+             "value": properties.get(ref, {}).get("value"),
+             "shared_with": len(who - {cid})}
+            for ref, who in sorted(holders.items()) if cid in who]
+        monitoring = self.monitoring
+        open_case = monitoring.desk.open_case_of([cid])
+        return CustomerCard(
+            customer=node, identifiers=identifiers,
+            latest=None if latest.empty else latest.iloc[0].to_dict(),
+            history=history, open_alerts=len(monitoring.alerts(customer=cid)),
+            open_case=open_case.case_id if open_case is not None else None,
+            cluster_id=self.cluster_of([cid]).get(cid))
 
     # -- the graph model -------------------------------------------------------------------
     def model_dir(self, model_dir: Path | None = None,

@@ -1,0 +1,135 @@
+"""Turning the service's values into the API's bodies: graphs, customers, masking.
+
+Why masking lives here: the service answers with what the store holds; who may see a name
+or an identifier is the API's rule (viewers see them masked), applied to every body that
+carries personal data, in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from graphrisk.api.schemas import GraphEdge, GraphNodePublic, GraphPublic
+from graphrisk.graph import GraphNode, GraphRelationship, Subgraph
+from graphrisk.service import RiskService
+
+if TYPE_CHECKING:
+    from graphrisk.graph import QueryResult
+
+__all__ = [
+    "PERSONAL_PROPERTIES", "graph_of_json", "graph_of_query", "graph_of_subgraph", "mask_name",
+    "mask_properties", "mask_value", "plain",
+]
+
+#: Properties that identify a person: masked for viewers.
+PERSONAL_PROPERTIES = frozenset({"name", "value", "birth_year", "region", "old_value",
+                                 "new_value"})
+
+
+def mask_name(name: str | None) -> str | None:
+    """``Ana Maria Lima`` -> ``A•• M•• L••``: enough to tell records apart, not to know who."""
+    if not name:
+        return name
+    return " ".join(part[0] + "••" for part in str(name).split() if part)
+
+
+def mask_value(value: Any) -> Any:
+    """An identifier value or other personal field: only its last two characters."""
+    if value is None:
+        return None
+    text = str(value)
+    return "•••" + text[-2:] if len(text) > 4 else "•••"
+
+
+def mask_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's properties with the personal ones masked."""
+    return {k: (mask_name(v) if k == "name" else mask_value(v))
+            if k in PERSONAL_PROPERTIES else v for k, v in properties.items()}
+
+
+def plain(value: Any) -> Any:
+    """A stored value as JSON: NaN becomes null, dates become ISO text."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return plain(value.item())
+    return value
+
+
+def graph_of_subgraph(service: RiskService, subgraph: Subgraph, *, masked: bool,
+                      frozen_at: str | None = None) -> GraphPublic:
+    """A store subgraph as the page draws it: customers with score, tier and cluster."""
+    return _graph(service, subgraph.nodes, subgraph.relationships, centre=str(subgraph.centre),
+                  truncated=subgraph.truncated, masked=masked, frozen_at=frozen_at)
+
+
+def graph_of_query(service: RiskService, result: QueryResult, *, masked: bool) -> GraphPublic:
+    """The nodes and relationships a read-only query returned, as a graph."""
+    return _graph(service, result.nodes, result.relationships, centre=None,
+                  truncated=result.truncated, masked=masked)
+
+
+def graph_of_json(service: RiskService, frozen: Mapping[str, Any], *, masked: bool,
+                  frozen_at: str | None) -> GraphPublic:
+    """A subgraph frozen into a case's evidence (``subgraph_json``), as the page draws it.
+
+    Scores are those frozen with it where the evidence has them, not today's.
+    """
+    nodes = []
+    for node in frozen.get("nodes", []):
+        label, _, key = str(node["id"]).partition(":")
+        properties = dict(node.get("properties", {}))
+        nodes.append(_node(str(node["id"]), label, key, properties, None, None, masked))
+    edges = [GraphEdge(id=f"{r['type']}:{r['start']}->{r['end']}", type=str(r["type"]),
+                       source=str(r["start"]), target=str(r["end"]),
+                       properties={k: plain(v) for k, v in dict(r.get("properties", {})).items()})
+             for r in frozen.get("relationships", [])]
+    return GraphPublic(centre=frozen.get("centre"), nodes=nodes, edges=edges,
+                       truncated=bool(frozen.get("truncated")), frozen_at=frozen_at)
+
+
+def _graph(service: RiskService, nodes: Iterable[GraphNode],
+           relationships: Iterable[GraphRelationship], *, centre: str | None, truncated: bool,
+           masked: bool, frozen_at: str | None = None) -> GraphPublic:
+    nodes = list(nodes)
+    customers = [n.ref.id for n in nodes if n.ref.label.value == "Customer"]
+    scores: dict[str, tuple[float, str]] = {}
+    if customers:
+        latest = service.latest_scores(customers)
+        scores = {str(c): (float(s), str(t)) for c, s, t in
+                  latest[["customer_id", "score", "tier"]].itertuples(index=False, name=None)}
+    clusters = service.cluster_of(customers)
+    public = []
+    for node in nodes:
+        score = scores.get(node.ref.id) if node.ref.label.value == "Customer" else None
+        public.append(_node(str(node.ref), node.ref.label.value, node.ref.id,
+                            dict(node.properties), score, clusters.get(node.ref.id)
+                            if node.ref.label.value == "Customer" else None, masked))
+    edges = [GraphEdge(id=f"{r.type}:{r.start}->{r.end}", type=str(r.type.value),
+                       source=str(r.start), target=str(r.end),
+                       properties={k: plain(v) for k, v in r.properties})
+             for r in relationships]
+    return GraphPublic(centre=centre, nodes=public, edges=edges, truncated=truncated,
+                       frozen_at=frozen_at)
+
+
+def _node(node_id: str, label: str, key: str, properties: dict[str, Any],
+          score: tuple[float, str] | None, cluster_id: str | None,
+          masked: bool) -> GraphNodePublic:
+    properties = {k: plain(v) for k, v in properties.items() if v is not None}
+    if masked:
+        properties = mask_properties(properties)
+    name = properties.get("name")
+    if name is None and label == "Identifier":
+        name = f"{properties.get('kind', 'identifier')} {properties.get('value', '')}".strip()
+    return GraphNodePublic(
+        id=node_id, label=label, key=key, name=None if name is None else str(name),
+        score=None if score is None else round(score[0], 2),
+        tier=None if score is None else score[1], cluster_id=cluster_id,
+        known_risk_label=properties.get("known_risk_label"), properties=properties)

@@ -1,0 +1,325 @@
+"""The API's request and response bodies (``XCreate`` in, ``XPublic`` out).
+
+Every model carries an example, so the OpenAPI document shows a request a person can send
+and the answer they will get.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graphrisk.monitoring.records import Alert, Case
+
+__all__ = [
+    "AuditEntryPublic", "CaseClose", "CaseCreate", "CaseUpdate", "ClusterPublic",
+    "ContactCreate", "CustomerDetail", "CustomerSummary", "EventsIn", "GraphEdge",
+    "GraphNodePublic", "GraphPublic", "IngestResult", "JobCreate", "JobPublic", "ListPage",
+    "Me", "NoteCreate", "QueryIn", "QueryPublic", "StepTick",
+]
+
+T = TypeVar("T")
+
+
+class ListPage(BaseModel, Generic[T]):
+    """One page of a list: ``items``, with ``total`` items in all."""
+
+    items: list[T]
+    total: int = Field(ge=0)
+    limit: int = Field(ge=1)
+    offset: int = Field(ge=0)
+
+
+class Me(BaseModel):
+    name: str
+    role: Literal["viewer", "investigator", "admin"]
+    masked: bool = Field(description="Whether names and identifiers are masked for you.")
+    store: str = Field(description="The store the API serves: embedded or neo4j.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "ines", "role": "investigator", "masked": False, "store": "embedded"}]})
+
+
+# -- customers -----------------------------------------------------------------------------
+class CustomerSummary(BaseModel):
+    customer_id: str
+    name: str | None
+    segment: str | None = None
+    country: str | None = None
+    score: float | None = Field(default=None, description="Latest risk score, 0-100.")
+    tier: str | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"customer_id": "C000042", "name": "Ana Lima", "segment": "retail", "country": "PT",
+         "score": 87.5, "tier": "high"}]})
+
+
+class ScorePoint(BaseModel):
+    run_id: str
+    created_at: str
+    kind: str
+    score: float
+    tier: str
+
+
+class CustomerDetail(BaseModel):
+    customer_id: str
+    name: str | None
+    masked: bool
+    profile: dict[str, Any] = Field(description="Stored properties of the customer.")
+    identifiers: list[dict[str, Any]] = Field(
+        description="Phones, e-mails, addresses, devices and IPs the customer used, with how "
+        "many other customers share each.")
+    score: float | None
+    tier: str | None
+    reasons: list[str]
+    components: dict[str, float] = Field(
+        description="The score's parts (known, individual, network, typology, cluster, "
+        "model), each 0-1.")
+    scored_at: str | None
+    history: list[ScorePoint] = Field(description="Every stored score, oldest first.")
+    alerts: int = Field(description="Open alerts on the customer.")
+    open_case: str | None = Field(description="The open case the customer is on, if any.")
+    cluster_id: str | None = Field(description="The customer's best high-risk cluster.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "customer_id": "C000042", "name": "Ana Lima", "masked": False,
+        "profile": {"segment": "retail", "country": "PT", "kyc_status": "verified"},
+        "identifiers": [{"id": "Identifier:phone:351912345678", "kind": "phone",
+                         "value": "351912345678", "shared_with": 3}],
+        "score": 87.5, "tier": "high",
+        "reasons": ["shares a device with 3 customers, 2 of them known fraud"],
+        "components": {"known": 0.0, "individual": 0.41, "network": 0.8},
+        "scored_at": "2026-11-30T10:00:00+00:00",
+        "history": [{"run_id": "20261130T100000Z-1a2b3c4d", "created_at":
+                     "2026-11-30T10:00:00+00:00", "kind": "risk_score", "score": 87.5,
+                     "tier": "high"}],
+        "alerts": 2, "open_case": "CASE-1A2B3C4D", "cluster_id": "ring:3"}]})
+
+
+# -- the graph -----------------------------------------------------------------------------
+class GraphNodePublic(BaseModel):
+    id: str = Field(description="`Label:business id`, e.g. `Customer:C000042`.")
+    label: str
+    key: str
+    name: str | None = None
+    score: float | None = None
+    tier: str | None = None
+    cluster_id: str | None = None
+    known_risk_label: str | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class GraphEdge(BaseModel):
+    id: str
+    type: str
+    source: str
+    target: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class GraphPublic(BaseModel):
+    centre: str | None = None
+    nodes: list[GraphNodePublic]
+    edges: list[GraphEdge]
+    truncated: bool = False
+    frozen_at: str | None = Field(default=None, description="When a case froze it (evidence).")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "centre": "Customer:C000042",
+        "nodes": [{"id": "Customer:C000042", "label": "Customer", "key": "C000042",
+                   "name": "Ana Lima", "score": 87.5, "tier": "high", "cluster_id": "ring:3",
+                   "properties": {"country": "PT"}},
+                  {"id": "Account:A000101", "label": "Account", "key": "A000101",
+                   "properties": {"currency": "EUR"}}],
+        "edges": [{"id": "OWNS:Customer:C000042->Account:A000101", "type": "OWNS",
+                   "source": "Customer:C000042", "target": "Account:A000101",
+                   "properties": {}}],
+        "truncated": False}]})
+
+
+# -- clusters ------------------------------------------------------------------------------
+class ClusterPublic(BaseModel):
+    cluster_id: str
+    kind: str
+    rank: int
+    score: float
+    size: int
+    members: list[str]
+    known_risk_members: int
+    known_share: float
+    total_flow: float
+    disputes: int
+    typology_instances: int
+    high_risk: bool
+    reason: str
+    run_id: str = Field(description="The scoring run that ranked it.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "cluster_id": "ring:3", "kind": "identity_ring", "rank": 1, "score": 0.93, "size": 5,
+        "members": ["C000042", "C000043"], "known_risk_members": 2, "known_share": 0.4,
+        "total_flow": 48200.0, "disputes": 1, "typology_instances": 1, "high_risk": True,
+        "reason": "5 customers share 2 devices; 2 known fraud", "run_id": "20261130T100000Z-1a"}]})
+
+
+# -- cases ---------------------------------------------------------------------------------
+class CaseCreate(BaseModel):
+    subjects: list[str] = Field(min_length=1, max_length=500,
+                                description="Customer ids the case is about.")
+    title: str = Field(min_length=1, max_length=200)
+    alert_ids: list[str] = Field(default_factory=list, max_length=500)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"subjects": ["C000042", "C000043"], "title": "device ring around C000042",
+         "alert_ids": []}]})
+
+
+class Versioned(BaseModel):
+    version: int = Field(ge=1, description="The case version you read; a stale one gets 409.")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseUpdate(Versioned):
+    owner: str | None = Field(default=None, min_length=1, max_length=64)
+    status: Literal["open", "investigating", "escalated"] | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"version": 3, "owner": "ines", "status": "investigating"}]})
+
+
+class NoteCreate(Versioned):
+    text: str = Field(min_length=1, max_length=10_000)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"version": 3, "text": "called the bank of the payee; waiting for documents"}]})
+
+
+class ContactCreate(Versioned):
+    channel: Literal["phone", "email", "letter", "meeting", "sms", "app"]
+    summary: str = Field(min_length=1, max_length=10_000)
+    on: date | None = Field(default=None, description="When it happened (today by default).")
+    template: str | None = Field(default=None, max_length=100)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"version": 4, "channel": "phone", "summary": "asked for the source of funds",
+         "on": "2026-11-30"}]})
+
+
+class StepTick(Versioned):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 5}]})
+
+
+class CaseClose(Versioned):
+    outcome: Literal["confirmed_risk", "false_positive", "keep_monitoring"]
+    risk_label: str | None = Field(default=None, description="Needed when confirmed_risk.")
+    note: str | None = Field(default=None, max_length=10_000)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"version": 6, "outcome": "confirmed_risk", "risk_label": "fraud",
+         "note": "ring confirmed with the card issuer"}]})
+
+
+# -- incremental events --------------------------------------------------------------------
+Row = dict[str, str | int | float | bool | None]
+
+
+class EventsIn(BaseModel):
+    """An incremental batch, per input file: the same columns as the CSV files."""
+
+    customers: list[Row] = Field(default_factory=list, max_length=10_000)
+    customer_features: list[Row] = Field(default_factory=list, max_length=10_000)
+    accounts: list[Row] = Field(default_factory=list, max_length=10_000)
+    account_holders: list[Row] = Field(default_factory=list, max_length=10_000)
+    counterparties: list[Row] = Field(default_factory=list, max_length=10_000)
+    identifiers: list[Row] = Field(default_factory=list, max_length=10_000)
+    transactions: list[Row] = Field(default_factory=list, max_length=10_000)
+    disputes: list[Row] = Field(default_factory=list, max_length=10_000)
+    loans: list[Row] = Field(default_factory=list, max_length=10_000)
+    account_changes: list[Row] = Field(default_factory=list, max_length=10_000)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "transactions": [{"transaction_id": "T9000001", "from_account_id": "A000101",
+                          "to_account_id": "A000202", "amount": 14800.0, "currency": "EUR",
+                          "timestamp": "2026-11-30T09:12:00Z", "channel": "online"}]}]})
+
+
+class IngestResult(BaseModel):
+    load_id: str
+    accepted: dict[str, int] = Field(description="Valid rows loaded, per input file.")
+    rejected: dict[str, int] = Field(description="Rows quarantined, per input file.")
+    problems: list[dict[str, Any]] = Field(
+        description="Each quarantined row: file, row, column and reason (first 200).")
+    alerts: list[Alert] = Field(description="Alerts the batch raised.")
+    cases_opened: list[str]
+    rescored: int = Field(description="Customers re-scored.")
+
+
+# -- jobs ----------------------------------------------------------------------------------
+class JobCreate(BaseModel):
+    kind: Literal["score", "reassess", "train"]
+    period: str | None = Field(default=None, description="reassess: the period (2026-Q4, "
+                               "2026-11); the current one by default.")
+    everyone: bool = Field(default=False, description="reassess: every customer, not only "
+                           "those due.")
+    model: Literal["hgt", "sage"] = Field(default="hgt", description="train: the model.")
+    epochs: int = Field(default=200, ge=1, le=5000, description="train: epochs.")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "score"}, {"kind": "reassess", "period": "2026-Q4"}]})
+
+
+class JobPublic(BaseModel):
+    job_id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: float | None = Field(description="Share done, 0-1, when countable.")
+    message: str
+    requested_by: str
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "job_id": "J-20261130T100000-1a2b", "kind": "score", "status": "running",
+        "progress": 0.4, "message": "propagating risk, rings and communities",
+        "requested_by": "ana", "created_at": "2026-11-30T10:00:00+00:00",
+        "started_at": "2026-11-30T10:00:01+00:00"}]})
+
+
+# -- read-only Cypher ------------------------------------------------------------------------
+class QueryIn(BaseModel):
+    cypher: str = Field(min_length=1, max_length=20_000)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    row_limit: int | None = Field(default=None, ge=1, le=100_000)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "cypher": "MATCH (c:Customer)-[:HAS_IDENTIFIER]->(i:Identifier {kind: 'device'})"
+                  "<-[:HAS_IDENTIFIER]-(o:Customer) WHERE c.customer_id = $id "
+                  "RETURN c, i, o LIMIT 50",
+        "parameters": {"id": "C000042"}}]})
+
+
+class QueryPublic(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    graph: GraphPublic
+    truncated: bool
+
+
+class AuditEntryPublic(BaseModel):
+    seq: int
+    at: datetime | str
+    actor: str
+    action: str
+    subject: str | None
+    details: dict[str, Any]
+
+
+#: Response models reused as they are stored.
+AlertPublic = Alert
+CasePublic = Case
