@@ -251,6 +251,9 @@ class RegionReader:
         return self._merged().accounts[["account_id", "customer_id"]]
 
     def _merged(self) -> GraphSnapshot:
+        if not self._parts:  # nothing asked for yet (a batch that touches no customer)
+            self._parts.append(_region(self.source, set()))
+            self.reads += 1
         if self._union is None:
             self._union = (self._parts[0] if len(self._parts) == 1
                            else _union(self._parts))

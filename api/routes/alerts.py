@@ -12,6 +12,8 @@ from graphrisk.policy import SEVERITIES
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
+AlertId = Annotated[str, Path(max_length=64, examples=["A-699742599789"])]
+
 
 @router.get("", response_model=ListPage[AlertPublic], summary="The alert queue")
 def list_alerts(
@@ -34,14 +36,14 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertPublic, summary="One alert")
-def get_alert(alert_id: Annotated[str, Path(max_length=64)], user: Viewer,
+def get_alert(alert_id: AlertId, user: Viewer,
               service: ServiceDep) -> AlertPublic:
     return service.monitoring.alert(alert_id)
 
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertPublic,
              summary="Mark an alert seen")
-def acknowledge_alert(alert_id: Annotated[str, Path(max_length=64)], user: Investigator,
+def acknowledge_alert(alert_id: AlertId, user: Investigator,
                       service: ServiceDep) -> AlertPublic:
     """Marks the alert acknowledged by you (audited); doing it twice changes nothing."""
     return service.monitoring.acknowledge(alert_id, actor=user.name)

@@ -30,6 +30,7 @@ from graphrisk.monitoring.records import Case
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 CaseId = Annotated[str, Path(min_length=1, max_length=64, examples=["CASE-1A2B3C4D"])]
+StepNumber = Annotated[int, Path(ge=1, le=1000, examples=[1])]
 _STALE = {409: {"description": "The case changed since you read it (or the workflow does "
                 "not allow the change); reload and try again."}}
 
@@ -119,7 +120,7 @@ def add_contact(case_id: CaseId, body: ContactCreate, user: Investigator,
 
 @router.post("/{case_id}/steps/{step}", response_model=CasePublic,
              summary="Tick a playbook step", responses=_STALE)
-def tick_step(case_id: CaseId, step: Annotated[int, Path(ge=1, le=1000)], body: StepTick,
+def tick_step(case_id: CaseId, step: StepNumber, body: StepTick,
               user: Investigator, service: ServiceDep) -> CasePublic:
     return service.monitoring.tick_step(case_id, step, actor=user.name,
                                         expected_version=body.version)

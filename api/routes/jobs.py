@@ -12,6 +12,8 @@ from graphrisk.api.schemas import JobCreate, JobPublic, ListPage
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
+JobId = Annotated[str, Path(max_length=64, examples=["J-20261201T093136-1a2b3c"])]
+
 
 @router.post("", response_model=JobPublic, status_code=202, summary="Start a job")
 def start_job(body: JobCreate, user: Admin, request: Request) -> JobPublic:
@@ -31,7 +33,7 @@ def jobs(user: Viewer, service: ServiceDep, page: Page) -> ListPage[JobPublic]:
 
 
 @router.get("/{job_id}", response_model=JobPublic, summary="One job's status")
-def job(job_id: Annotated[str, Path(max_length=64)], user: Viewer,
+def job(job_id: JobId, user: Viewer,
         service: ServiceDep) -> JobPublic:
     return JobPublic(**_public(read_job(service.store, job_id)))
 

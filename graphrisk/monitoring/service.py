@@ -178,6 +178,11 @@ class MonitoringService:
         folder.mkdir(parents=True, mode=0o700)
         for entity, rows in events.items():
             frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+            # rows given as JSON leave out the optional fields they do not use: every column
+            # of the entity is written (empty where absent), any other one is kept for the
+            # validation to report
+            known = [c.name for c in ENTITY_BY_NAME[entity].columns]
+            frame = frame.reindex(columns=known + [c for c in frame.columns if c not in known])
             target = folder / f"{entity}.csv"
             frame.to_csv(target, index=False)
             os.chmod(target, 0o600)
