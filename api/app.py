@@ -33,6 +33,7 @@ from graphrisk.api.routes import (
     network,
     query,
 )
+from graphrisk.api.schemas import problem_responses
 from graphrisk.config import Settings, get_settings
 from graphrisk.service import RiskService
 
@@ -100,9 +101,11 @@ def create_app(settings: Settings | None = None, *,
             {"name": "health", "description": "Liveness, readiness, who am I."},
         ])
     install_error_handlers(app)
-    for module in (health, customers, network, clusters, alerts, cases, events, jobs, query,
-                   audit):
-        app.include_router(module.router)
+    app.include_router(health.router, responses=problem_responses(422, 503))
+    for module in (customers, network, clusters, alerts, cases, events, jobs, query, audit):
+        # every route may answer these; each documents its own others (409, 501...)
+        app.include_router(module.router,
+                           responses=problem_responses(400, 401, 403, 404, 413, 422))
     app.add_middleware(_BodyLimit, max_bytes=settings.api_max_body_bytes)
 
     @app.middleware("http")

@@ -23,6 +23,31 @@ __all__ = [
 T = TypeVar("T")
 
 
+class Problem(BaseModel):
+    """An error, as RFC 9457 ``application/problem+json``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and what to do about it.")
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Each invalid field (422 only).")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"type": "about:blank", "title": "Not Found", "status": 404,
+         "detail": "Customer 'C9' not found", "instance": "/api/customers/C9"}]})
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may answer with."""
+    from http import HTTPStatus
+
+    return {status: {"model": Problem, "description": HTTPStatus(status).phrase,
+                     "content": {"application/problem+json": {}}}
+            for status in statuses}
+
+
 class ListPage(BaseModel, Generic[T]):
     """One page of a list: ``items``, with ``total`` items in all."""
 

@@ -25,6 +25,7 @@ from graphrisk.api.schemas import (
     NoteCreate,
     StepTick,
 )
+from graphrisk.errors import RecordConflictError
 from graphrisk.monitoring.records import Case
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -83,11 +84,14 @@ def get_case(case_id: CaseId, user: Viewer, service: ServiceDep) -> CasePublic:
 def update_case(case_id: CaseId, body: CaseUpdate, user: Investigator,
                 service: ServiceDep) -> CasePublic:
     """Give the case to ``owner`` and/or move it to ``status`` (open, investigating,
-    escalated; closing has its own route)."""
-    if body.owner is None and body.status is None:
-        raise HTTPException(422, "nothing to change: give owner and/or status")
+    escalated; closing has its own route). Neither: the case as it is (409 if stale)."""
     monitoring, version = service.monitoring, body.version
     case = None
+    if body.owner is None and body.status is None:  # nothing to change: the case as it is
+        case = monitoring.case(case_id)
+        if case.version != version:
+            raise RecordConflictError("case", case_id, version, case.version)
+        return case
     if body.owner is not None:
         case = monitoring.assign_case(case_id, body.owner, actor=user.name,
                                       expected_version=version)
