@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from graphrisk.graph import QueryResult
 
 __all__ = [
-    "PERSONAL_PROPERTIES", "graph_of_json", "graph_of_query", "graph_of_subgraph", "mask_name",
-    "mask_properties", "mask_value", "plain",
+    "PERSONAL_PROPERTIES", "audit_shown", "graph_of_json", "graph_of_query",
+    "graph_of_subgraph", "mask_name", "mask_properties", "mask_value", "plain",
 ]
 
 #: Properties that identify a person: masked for viewers.
@@ -133,3 +133,15 @@ def _node(node_id: str, label: str, key: str, properties: dict[str, Any],
         score=None if score is None else round(score[0], 2),
         tier=None if score is None else score[1], cluster_id=cluster_id,
         known_risk_label=properties.get("known_risk_label"), properties=properties)
+
+
+def audit_shown(service: RiskService, user_name: str, masked: bool, action: str,
+                subject: str | None, graph: GraphPublic) -> GraphPublic:
+    """Record that ``user_name`` saw the personal data of the customers in ``graph``
+    (unmasked reads only; a viewer's masked view reveals none)."""
+    if not masked:
+        people = [n.key for n in graph.nodes if n.label == "Customer"]
+        if people:
+            service.record_access(user_name, action, subject,
+                                  {"customers": people[:500], "shown": len(people)})
+    return graph

@@ -12,7 +12,12 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from graphrisk.access import ApiUser
 from graphrisk.api.deps import Investigator, Page, ServiceDep, Viewer
-from graphrisk.api.presenting import graph_of_json, graph_of_subgraph, mask_properties
+from graphrisk.api.presenting import (
+    audit_shown,
+    graph_of_json,
+    graph_of_subgraph,
+    mask_properties,
+)
 from graphrisk.api.routes.customers import masked_for
 from graphrisk.api.schemas import (
     CaseClose,
@@ -162,6 +167,9 @@ def case_network(
         if kept is None:
             raise HTTPException(404, f"case {case_id} froze no network for {subject} (only "
                                 "the first 20 subjects are frozen); ask for frozen=false")
-        return graph_of_json(service, kept, masked=masked, frozen_at=case.evidence.frozen_at)
-    return graph_of_subgraph(service, service.neighbourhood(subject, hops=2, limit=limit),
-                             masked=masked)
+        graph = graph_of_json(service, kept, masked=masked,
+                              frozen_at=case.evidence.frozen_at)
+    else:
+        graph = graph_of_subgraph(service, service.neighbourhood(subject, hops=2, limit=limit),
+                                  masked=masked)
+    return audit_shown(service, user.name, masked, "network.read", case_id, graph)

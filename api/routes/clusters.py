@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from graphrisk.api.deps import Page, ServiceDep, Viewer
-from graphrisk.api.presenting import graph_of_subgraph, plain
+from graphrisk.api.presenting import audit_shown, graph_of_subgraph, plain
 from graphrisk.api.routes.customers import masked_for
 from graphrisk.api.schemas import ClusterPublic, GraphPublic, ListPage
 from graphrisk.errors import NotFoundError
@@ -62,4 +62,6 @@ def cluster_network(
 ) -> GraphPublic:
     """Every member and what lies within 2 hops of them, cut at ``limit`` nodes."""
     subgraph = service.cluster_network(cluster_id, hops=2, limit=limit)
-    return graph_of_subgraph(service, subgraph, masked=masked_for(user))
+    masked = masked_for(user)
+    return audit_shown(service, user.name, masked, "network.read", f"cluster:{cluster_id}",
+                       graph_of_subgraph(service, subgraph, masked=masked))

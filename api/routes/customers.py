@@ -11,7 +11,13 @@ from fastapi import APIRouter, Path, Query
 
 from graphrisk.access import ApiUser, Role
 from graphrisk.api.deps import Page, ServiceDep, Viewer
-from graphrisk.api.presenting import graph_of_subgraph, mask_name, mask_properties, plain
+from graphrisk.api.presenting import (
+    audit_shown,
+    graph_of_subgraph,
+    mask_name,
+    mask_properties,
+    plain,
+)
 from graphrisk.api.routes.network import NetworkFilters, network_filters
 from graphrisk.api.schemas import CustomerDetail, CustomerSummary, GraphPublic, ListPage
 from graphrisk.policy import SCORE_COMPONENTS
@@ -106,7 +112,9 @@ def customer_network(customer_id: CustomerId, user: Viewer, service: ServiceDep,
     subgraph = service.neighbourhood(customer_id, hops=filters.hops, limit=filters.limit,
                                      types=filters.types, since=filters.since,
                                      until=filters.until)
-    return graph_of_subgraph(service, subgraph, masked=masked_for(user))
+    masked = masked_for(user)
+    return audit_shown(service, user.name, masked, "network.read", customer_id,
+                       graph_of_subgraph(service, subgraph, masked=masked))
 
 
 @router.get("/{customer_id}/explanation", summary="Why the graph model scores them so",

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from graphrisk.api.deps import ServiceDep, Viewer
-from graphrisk.api.presenting import graph_of_subgraph
+from graphrisk.api.presenting import audit_shown, graph_of_subgraph
 from graphrisk.api.schemas import GraphPublic
 from graphrisk.domain import RelType
 from graphrisk.graph import NodeRef, Subgraph
@@ -82,4 +82,6 @@ def path_between(
     rels = tuple(GraphRelationship(type=rel, start=a, end=b) for rel, a, b in
                  zip(found.relationships, found.nodes, found.nodes[1:], strict=False))
     subgraph = Subgraph(centre=NodeRef.parse(source), nodes=nodes, relationships=rels)
-    return graph_of_subgraph(service, subgraph, masked=masked_for(user))
+    masked = masked_for(user)
+    return audit_shown(service, user.name, masked, "path.read", f"{source} -> {target}",
+                       graph_of_subgraph(service, subgraph, masked=masked))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from graphrisk.api.deps import Investigator, ServiceDep
-from graphrisk.api.presenting import graph_of_query, plain
+from graphrisk.api.presenting import audit_shown, graph_of_query, plain
 from graphrisk.api.schemas import QueryIn, QueryPublic
 
 router = APIRouter(prefix="/api", tags=["query"])
@@ -28,5 +28,6 @@ def run_query(body: QueryIn, user: Investigator, service: ServiceDep) -> QueryPu
                                      actor=user.name)
     return QueryPublic(columns=list(result.columns),
                        rows=[[plain(v) for v in row] for row in result.rows],
-                       graph=graph_of_query(service, result, masked=False),
+                       graph=audit_shown(service, user.name, False, "query.read", None,
+                                         graph_of_query(service, result, masked=False)),
                        truncated=result.truncated)

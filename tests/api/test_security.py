@@ -133,3 +133,12 @@ def test_viewers_see_personal_data_masked_and_investigators_reads_are_audited(
     reads = [e for e in served.service.monitoring.audit(subject=customer)
              if e.action == "customer.read"]
     assert reads and reads[-1].actor == "investigator-user"
+    assert not [e for e in served.service.monitoring.audit(subject=customer)
+                if e.action == "network.read"]  # the viewer's masked network is not a read
+    shown = served.client.get(f"/api/customers/{customer}/network?hops=1",
+                              headers=served.as_(I)).json()
+    seen = [e for e in served.service.monitoring.audit(subject=customer)
+            if e.action == "network.read"]
+    assert seen and seen[-1].actor == "investigator-user"
+    assert customer in seen[-1].details["customers"]
+    assert seen[-1].details["shown"] == sum(n["label"] == "Customer" for n in shown["nodes"])
