@@ -41,6 +41,7 @@ from graphrisk.policy import DEFAULT_POLICY_FILE, RiskPolicy, load_policy
 from graphrisk.store import GraphStore, open_store
 
 if TYPE_CHECKING:
+    from graphrisk.domain import RelType
     from graphrisk.ingestion.generator import GenerationSummary
     from graphrisk.ingestion.loader import IngestReport
     from graphrisk.models.explain import ModelExplanation
@@ -501,11 +502,22 @@ class RiskService:
         """
         return _latest(customer_id, self.score_history(customer_id), kind_prefix)
 
-    def neighbourhood(self, node: str | NodeRef, *, hops: int = 2,
-                      limit: int = 200) -> Subgraph:
-        """Every node within ``hops`` of a customer (or any ``Label:id`` node)."""
+    def neighbourhood(self, node: str | NodeRef, *, hops: int = 2, limit: int = 200,
+                      types: Collection[RelType] | None = None,
+                      since: datetime | None = None,
+                      until: datetime | None = None) -> Subgraph:
+        """Every node within ``hops`` of a customer (or any ``Label:id`` node), walking only
+        ``types`` and, for time-stamped relationships, only what happened between ``since``
+        and ``until`` (see :meth:`GraphStore.neighbourhood`)."""
         ref = node if isinstance(node, NodeRef) else NodeRef.parse(node)
-        return self.store.neighbourhood(ref, hops=hops, limit=limit)
+        return self.store.neighbourhood(ref, hops=hops, limit=limit, types=types,
+                                        since=since, until=until)
+
+    def search_customers(self, text: str, *, limit: int = 50,
+                         offset: int = 0) -> tuple[list[GraphNode], int]:
+        """Customers matching ``text`` by id, name or identifier value, a page at a time,
+        and the number of matches (see :meth:`GraphStore.search_customers`)."""
+        return self.store.search_customers(text, limit=limit, offset=offset)
 
     def path(self, start: str | NodeRef, end: str | NodeRef, *,
              max_hops: int = 6) -> GraphPath | None:

@@ -32,12 +32,21 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Self, final
 
 import pandas as pd
 
 from graphrisk.config import StoreKind
-from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, RISK_LABELS, EntitySpec, NodeLabel
+from graphrisk.domain import (
+    ENTITIES,
+    ENTITY_BY_NAME,
+    RISK_LABELS,
+    EntitySpec,
+    IdentifierKind,
+    NodeLabel,
+    RelType,
+)
 from graphrisk.errors import NotFoundError, RecordConflictError, StoreError, StoreUnavailableError
 from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
     GraphNode,
@@ -47,6 +56,7 @@ from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks t
     NodeRef,
     Subgraph,
 )
+from graphrisk.normalise import identifier_id, normalise_identifier
 from graphrisk.policy import SCORE_COMPONENTS
 from graphrisk.store.traversal import Edge, expand_neighbourhood, find_shortest_path
 
@@ -58,8 +68,11 @@ __all__ = [
     "HISTORY_COLUMNS",
     "LATEST_SCORE_COLUMNS",
     "LOAD_COLUMNS",
+    "TIMED_RELATIONSHIPS",
+    "AdjacencyFilter",
     "AuditEntry",
     "BatchCheckpoint",
+    "CustomerSearch",
     "GraphStore",
     "ScoreRow",
     "ScoreRun",
@@ -69,6 +82,7 @@ __all__ = [
     "python_columns",
     "stored_columns",
     "stored_key",
+    "transfer_time",
     "utc_now",
 ]
 
@@ -203,6 +217,131 @@ class AuditEntry:
     action: str
     subject: str | None
     details: dict[str, Any]
+
+
+#: Relationship types whose rows carry a time, with where it is: ``(entity, column, kind)``.
+#: The column is also the property name in Neo4j (on the ``TRANSFERRED`` relationship; on the
+#: ``Dispute`` and ``AccountChange`` node for the others). ``kind`` is ``datetime``
+#: (``YYYY-MM-DDTHH:MM:SS`` UTC text, as ingestion stores it) or ``date`` (``YYYY-MM-DD``).
+#: Other types (ownership, identifiers, loans) are states, not events: a time window keeps
+#: them all.
+TIMED_RELATIONSHIPS: dict[RelType, tuple[str, str, str]] = {
+    RelType.TRANSFERRED: ("transactions", "timestamp", "datetime"),
+    RelType.RAISED: ("disputes", "opened_date", "date"),
+    RelType.CONCERNS: ("disputes", "opened_date", "date"),
+    RelType.HAD_CHANGE: ("account_changes", "timestamp", "datetime"),
+}
+
+
+@dataclass(frozen=True)
+class AdjacencyFilter:
+    """Which relationships :meth:`GraphStore._adjacent` returns, when a walk is filtered.
+
+    Attributes:
+        types: the relationship types to return (others are left out).
+        bounds: for each time-stamped type of :data:`TIMED_RELATIONSHIPS` that a time window
+            restricts, the inclusive ``(low, high)`` bounds as text comparable with the stored
+            values (``None``: unbounded on that side). A row whose time is outside, or
+            missing, is left out; a ``TRANSFERRED`` summary counts only the rows inside.
+            Empty when no window was given.
+    """
+
+    types: frozenset[RelType]
+    bounds: Mapping[RelType, tuple[str | None, str | None]]
+
+    @classmethod
+    def of(cls, types: Collection[RelType | str] | None, since: datetime | None,
+           until: datetime | None) -> AdjacencyFilter:
+        """The filter for a neighbourhood's arguments (see :meth:`GraphStore.neighbourhood`).
+
+        Raises:
+            ValueError: an unknown relationship type, or ``since`` after ``until``.
+        """
+        if isinstance(types, str):
+            types = [types]
+        try:
+            chosen = frozenset(RelType) if types is None else frozenset(
+                RelType(t) for t in types)
+        except ValueError:
+            known = ", ".join(t.value for t in RelType)
+            raise ValueError(f"unknown relationship type in {sorted(map(str, types or []))}; "
+                             f"the types are {known}") from None
+        low, high = _as_utc(since, "since"), _as_utc(until, "until")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"since ({low.isoformat()}) is after until ({high.isoformat()})")
+        bounds: dict[RelType, tuple[str | None, str | None]] = {}
+        if low is not None or high is not None:
+            for rel_type, (_entity, _column, kind) in TIMED_RELATIONSHIPS.items():
+                if rel_type in chosen:
+                    bounds[rel_type] = (_bound_text(low, kind), _bound_text(high, kind))
+        return cls(chosen, bounds)
+
+
+def _as_utc(moment: datetime | None, name: str) -> datetime | None:
+    """``moment`` in UTC, without its zone (as stored); a naive one is taken as UTC."""
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        raise ValueError(f"{name} must be a datetime, not {type(moment).__name__}")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None)
+
+
+def _bound_text(moment: datetime | None, kind: str) -> str | None:
+    """A window bound as text ordered like the stored values.
+
+    Date-times are stored to the second, ``YYYY-MM-DDTHH:MM:SS``; a bound with a fraction
+    keeps it (``...:00.500000``), which orders after the same second stored (a shorter prefix
+    orders first), so both bounds stay exact. Dates (a dispute's ``opened_date``) are kept
+    when their day overlaps the window: the bound is the day of the moment.
+    """
+    if moment is None:
+        return None
+    return moment.date().isoformat() if kind == "date" else moment.isoformat()
+
+
+def transfer_time(stored: str | None) -> str | None:
+    """A stored transaction time (UTC, no zone) as ISO 8601 UTC text with ``Z``."""
+    return None if stored is None else f"{stored}Z"
+
+
+@dataclass(frozen=True)
+class CustomerSearch:
+    """What :meth:`GraphStore.search_customers` looks for, prepared for the stores.
+
+    Attributes:
+        id_text: the text lower-cased; a customer matches when its id lower-cased equals it
+            or starts with it.
+        words: the text's words lower-cased (Python's ``str.lower``), each once; a customer
+            matches when its name lower-cased contains every one.
+        identifier_ids: the ``Identifier`` node ids the text names when normalised as each
+            identifier kind (empty normalisations left out); a customer matches when it has
+            one of them.
+    """
+
+    id_text: str
+    words: tuple[str, ...]
+    identifier_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> CustomerSearch:
+        """The search for ``text``; ``ValueError`` when it is empty or only spaces."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("the search text is empty; give a customer id (or its start), "
+                             "words of a name, or an identifier value")
+        wanted = text.strip()
+        words = tuple(dict.fromkeys(word.lower() for word in wanted.split()))
+        ids = {identifier_id(kind.value, value) for kind in IdentifierKind
+               if (value := normalise_identifier(kind.value, wanted))}
+        return cls(wanted.lower(), words, tuple(sorted(ids)))
+
+    def rank(self, customer_id: str) -> int:
+        """0 for an exact id match, 1 for an id-prefix match, 2 for the rest."""
+        lowered = customer_id.lower()
+        if lowered == self.id_text:
+            return 0
+        return 1 if lowered.startswith(self.id_text) else 2
 
 
 class GraphStore(ABC):
@@ -376,20 +515,74 @@ class GraphStore(ABC):
             return self._require(ref)
 
     @final
-    def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500) -> Subgraph:
-        """Every node within ``hops`` relationships of ``centre`` (any type or direction).
+    def neighbourhood(self, centre: NodeRef, hops: int = 2, limit: int = 500, *,
+                      types: Collection[RelType] | None = None,
+                      since: datetime | None = None,
+                      until: datetime | None = None) -> Subgraph:
+        """Every node within ``hops`` relationships of ``centre`` (any direction).
 
         Expansion stops once ``limit`` nodes are reached (``truncated`` is then true);
         nodes are expanded in sorted order so the result is deterministic, and the same
         graph gives the same subgraph in every store.
 
+        Transfers between two parties are one ``TRANSFERRED`` relationship with
+        ``transactions`` (the count), ``total_amount`` (rounded to cents), and ``first_at``
+        and ``last_at``: the earliest and latest transaction time, ISO 8601 UTC text
+        (``2024-02-03T10:00:00Z``).
+
+        Args:
+            types: walk only these relationship types (``None``: every type; empty: none,
+                so only the centre comes back).
+            since / until: inclusive time window (UTC; a naive datetime is taken as UTC).
+                Time-stamped relationships (:data:`TIMED_RELATIONSHIPS`: transfers, a
+                dispute's ``RAISED`` and ``CONCERNS`` by its opened date, account changes)
+                are kept only inside it: a transfer summary counts only the transactions
+                inside (and is left out when none is), a dispute is kept when the day it
+                was opened overlaps the window. Relationships without a time (ownership,
+                identifiers, loans) are always kept.
+
         Raises:
             NotFoundError: ``centre`` is not stored.
-            ValueError: ``hops`` is negative or ``limit`` below 1.
+            ValueError: ``hops`` is negative, ``limit`` below 1, an unknown type, or
+                ``since`` after ``until``.
         """
+        only = (None if types is None and since is None and until is None
+                else AdjacencyFilter.of(types, since, until))
+        adjacent = self._adjacent if only is None else partial(self._adjacent, only=only)
         with self._statement("neighbourhood"), self._reading():
             self._require(centre)
-            return expand_neighbourhood(centre, hops, limit, self._adjacent, self._fetch_nodes)
+            return expand_neighbourhood(centre, hops, limit, adjacent, self._fetch_nodes)
+
+    @final
+    def search_customers(self, text: str, *, limit: int = 50,
+                         offset: int = 0) -> tuple[list[GraphNode], int]:
+        """Customers whose id, name or identifier matches ``text``, a page at a time.
+
+        A customer matches when its ``customer_id`` equals ``text`` or starts with it
+        (ignoring case); or its name contains every word of ``text`` (ignoring case); or it
+        has an identifier equal to ``text`` normalised the way ingestion normalises that
+        kind (``text`` is tried as a phone, e-mail, address, device and IP, so
+        ``+49 (30) 555-0101`` finds the phone stored as ``49305550101``). Surrounding
+        spaces are ignored.
+
+        Returns:
+            The page of matches (Customer nodes with their stored properties) — the exact id
+            match first, then id-prefix matches, then the rest, each by ``customer_id`` —
+            and the number of matches in all.
+
+        Raises:
+            ValueError: ``text`` is empty or only spaces; ``limit`` or ``offset`` negative.
+        """
+        search = CustomerSearch.of(text)
+        _check_limit(limit)
+        if offset < 0:
+            raise ValueError(f"offset must be 0 or more, got {offset}")
+        with self._statement("search_customers"), self._reading():
+            ids, total = self._search_customer_ids(search, limit, offset)
+            ids = list(ids)
+            found = self._fetch_nodes(NodeLabel.CUSTOMER, ids) if ids else {}
+        return ([GraphNode(NodeRef(NodeLabel.CUSTOMER, i), found[i]) for i in ids if i in found],
+                int(total))
 
     @final
     def shortest_path(self, start: NodeRef, end: NodeRef, max_hops: int = 6) -> GraphPath | None:
@@ -850,13 +1043,24 @@ class GraphStore(ABC):
         """``{id: properties}`` for those of ``ids`` that exist (missing values left out)."""
 
     @abstractmethod
-    def _adjacent(self, frontier: dict[NodeLabel, list[str]]) -> list[Edge]:
+    def _adjacent(self, frontier: dict[NodeLabel, list[str]], *,
+                  only: AdjacencyFilter | None = None) -> list[Edge]:
         """Every relationship touching a frontier node, in both directions.
 
         Transfers between the same two accounts or counterparties come back as one edge
-        with ``total_amount`` (rounded to cents) and ``transactions`` properties; links
-        with a ``role`` carry it; customer features are not relationships here.
+        with ``first_at`` and ``last_at`` (:func:`transfer_time` of the earliest and latest
+        transaction time), ``total_amount`` (rounded to cents) and ``transactions``
+        properties; links with a ``role`` carry it; customer features are not relationships
+        here. ``only`` (given only when a walk is filtered) keeps its types, and the rows of
+        time-stamped types inside its bounds.
         """
+
+    def _search_customer_ids(self, search: CustomerSearch, limit: int,
+                             offset: int) -> tuple[list[str], int]:
+        """The ids of the customers ``search`` matches (see :class:`CustomerSearch`), ranked
+        by :meth:`CustomerSearch.rank` then id, ``offset`` and ``limit`` applied; and how
+        many match in all. Stores override this with an indexed query."""
+        raise NotImplementedError(f"{type(self).__name__} cannot search customers")
 
     @abstractmethod
     def _entity_frame(self, spec: EntitySpec, columns: list[str]) -> pd.DataFrame:

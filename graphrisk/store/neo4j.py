@@ -43,7 +43,9 @@ from graphrisk.errors import StoreUnavailableError
 from graphrisk.store.base import (
     HISTORY_COLUMNS,
     LOAD_COLUMNS,
+    AdjacencyFilter,
     BatchCheckpoint,
+    CustomerSearch,
     GraphStore,
     NodeRef,
     ScoreRow,
@@ -52,6 +54,7 @@ from graphrisk.store.base import (
     python_columns,
     stored_columns,
     stored_key,
+    transfer_time,
 )
 from graphrisk.store.cypher_files import load_cypher
 from graphrisk.store.traversal import Edge
@@ -532,11 +535,17 @@ class Neo4jGraphStore(GraphStore):
                           key=_KEYS[label.value])
         return {row["id"]: row["properties"] for row in rows}
 
-    def _adjacent(self, frontier: dict[NodeLabel, list[str]]) -> list[Edge]:
-        types = [rel.value for rel in RelType]
+    def _adjacent(self, frontier: dict[NodeLabel, list[str]], *,
+                  only: AdjacencyFilter | None = None) -> list[Edge]:
+        types = sorted(rel.value for rel in (RelType if only is None else only.types))
+        if not types:
+            return []
+        bounds = {} if only is None else {
+            rel.value: list(pair) for rel, pair in only.bounds.items()}
         found: list[Edge] = []
         for label, ids in frontier.items():
-            rows = self._read("read/adjacent", {"ids": ids, "types": types, "keys": _KEYS},
+            rows = self._read("read/adjacent", {"ids": ids, "types": types, "keys": _KEYS,
+                                                "bounds": bounds},
                               label=label.value, key=_KEYS[label.value])
             for row in rows:
                 here = NodeRef(label, row["id"])
@@ -545,12 +554,21 @@ class Neo4jGraphStore(GraphStore):
                 rel_type = RelType(row["type"])
                 props: tuple[tuple[str, Any], ...] = ()
                 if rel_type is RelType.TRANSFERRED:
-                    props = (("total_amount", row["total_amount"]),
+                    props = (("first_at", transfer_time(row["first_at"])),
+                             ("last_at", transfer_time(row["last_at"])),
+                             ("total_amount", row["total_amount"]),
                              ("transactions", row["relationships"]))
                 elif row["role"] is not None:
                     props = (("role", row["role"]),)
                 found.append((rel_type, start, end, props))
         return found
+
+    def _search_customer_ids(self, search: CustomerSearch, limit: int,
+                             offset: int) -> tuple[list[str], int]:
+        (row,) = self._read("read/search_customers", {
+            "id_text": search.id_text, "words": list(search.words),
+            "identifier_ids": list(search.identifier_ids), "limit": limit, "offset": offset})
+        return list(row["ids"]), int(row["total"])
 
     def _paged(self, name: str, columns: list[str], /, **names: str) -> list[list[Any]]:
         """Every row of a keyset-paged snapshot statement, one page in memory at a time.

@@ -78,8 +78,12 @@ def test_two_hop_neighbourhood(loaded: GraphStore) -> None:
     transfers = {(str(r.start), str(r.end)): dict(r.properties) for r in sub.relationships
                  if r.type is RelType.TRANSFERRED}
     assert transfers == {
-        ("Account:A2", "Account:A3"): {"total_amount": 9500.0, "transactions": 1},
-        ("Account:A4", "Account:A2"): {"total_amount": 9300.0, "transactions": 1},
+        ("Account:A2", "Account:A3"): {"total_amount": 9500.0, "transactions": 1,
+                                       "first_at": "2024-02-03T10:00:00Z",
+                                       "last_at": "2024-02-03T10:00:00Z"},
+        ("Account:A4", "Account:A2"): {"total_amount": 9300.0, "transactions": 1,
+                                       "first_at": "2024-02-04T09:15:00Z",
+                                       "last_at": "2024-02-04T09:15:00Z"},
     }
     assert not sub.truncated
 
