@@ -525,7 +525,7 @@ function nodeData(n, centre) {
     data: {
       id: n.id, label: n.label, key: n.key, name, score: n.score, tier: n.tier, cluster: n.cluster_id,
       known: n.known_risk_label || n.properties?.known_risk_label, props: n.properties || {},
-      short: customer ? fmt.short(name, 22) : fmt.short(n.label === "Identifier" ? name : n.key, 20),
+      short: fmt.short(customer || n.label === "Identifier" || n.label === "Counterparty" ? name : n.key, 22),
       colour: customer ? (TIER_COLOUR[n.tier] || UNSCORED) : look.colour,
       shape: customer ? "ellipse" : look.shape, size,
     },
@@ -553,7 +553,8 @@ const GRAPH_STYLE = [
   { selector: "node.ring", style: { "outline-width": 3, "outline-color": RING, "outline-offset": 2, "outline-opacity": 0.9 } },
   { selector: "node.fresh", style: { "outline-width": 3, "outline-color": "#1f9d8f", "outline-offset": 2, "outline-style": "dashed" } },
   { selector: "node.centre", style: { width: 42, height: 42, "font-size": 15, "font-weight": 700, color: "#17212f",
-    "underlay-color": "#1f5fbf", "underlay-opacity": 0.18, "underlay-padding": 10, "underlay-shape": "ellipse", "z-index": 10 } },
+    "underlay-color": "#1f5fbf", "underlay-opacity": 0.18, "underlay-padding": 10, "underlay-shape": "ellipse", "z-index": 10,
+    "text-background-opacity": 0, "text-margin-y": 8 } },
   { selector: "node.member", style: { "underlay-color": RING, "underlay-opacity": 0.16, "underlay-padding": 7, "underlay-shape": "ellipse" } },
   { selector: "node:selected", style: { "underlay-color": "#1f5fbf", "underlay-opacity": 0.38, "underlay-padding": 8, "underlay-shape": "ellipse" } },
   { selector: "edge", style: {
@@ -603,8 +604,9 @@ function shiftDay(day, days) {
  *   load(filters) -> graph shape;  timeFilter: {since, until} or null;  expand: true/false.
  */
 class GraphView {
-  constructor({ id, load, timeFilter = null, onFilter = null, expand = true, height = "calc(100vh - 150px)", note = null, members = null, fresh = null, deferred = false }) {
+  constructor({ id, load, timeFilter = null, onFilter = null, expand = true, height = "calc(100vh - 150px)", note = null, members = null, fresh = null, deferred = false, unscored = "not scored" }) {
     registerLayouts();
+    this.unscored = unscored;
     this.deferred = deferred; // started by its owner (a tab), not when the view appears
     this.load = load;
     this.filters = timeFilter ? { since: timeFilter.since || "", until: timeFilter.until || "" } : null;
@@ -621,7 +623,7 @@ class GraphView {
     this.count = el("span", { class: "count" });
     this.notes = el("div", {});
     this.busy = el("div", { class: "graph-busy", hidden: true }, el("span", { class: "loading" }, "Laying out…"));
-    this.legend = el("div", { class: "graph-legend" });
+    this.legend = el("div", { class: "graph-legend", hidden: true });
     this.typesButton = el("button", { class: "small", onclick: () => this.toggleTypesMenu() }, "Relationships ▾");
     this.typesMenu = el("div", { class: "menu", hidden: true });
     this.element = el("div", { class: "graph-panel", id: id || null, style: `height:${height}; min-height:420px` },
@@ -629,7 +631,7 @@ class GraphView {
         this.filters ? this.timeControls() : null,
         el("div", { class: "group types-menu" }, this.typesButton, this.typesMenu),
         el("div", { class: "group" },
-          el("button", { class: "small", title: "Fit the whole network in view", onclick: () => this.cy?.fit(undefined, 30) }, "Fit"),
+          el("button", { class: "small", title: "Fit the whole network in view", onclick: () => this.cy && this.fit() }, "Fit"),
           el("button", { class: "small", title: "Lay the network out again", onclick: () => this.relayout() }, "Re-layout")),
         this.count),
       this.notes,
@@ -758,7 +760,7 @@ class GraphView {
       if (result.nodes && this.members) this.markMembers();
       this.afterChange();
       toast(result.nodes ? `Added ${result.nodes} node${result.nodes === 1 ? "" : "s"} around ${key}` : `${key} has no neighbours that are not already shown`);
-      if (result.nodes) this.cy.animate({ center: { eles: node }, duration: 250 });
+      this.showDetails(node);
     } catch (err) {
       toast(err.message, "error");
     } finally {
@@ -776,7 +778,14 @@ class GraphView {
     } catch (err) {
       this.cy.layout({ name: "cose", animate: false, fit: true, padding: 30 }).run();
     }
+    this.fit();
     this.setBusy(null);
+  }
+
+  fit() {
+    // the whole picture, but a handful of nodes is not blown up to fill the screen
+    this.cy.fit(undefined, 30);
+    if (this.cy.zoom() > 1.4) { this.cy.zoom(1.4); this.cy.center(); }
   }
 
   async relayout() { if (this.cy) await this.runLayout(); }
@@ -857,7 +866,7 @@ class GraphView {
   buildLegend() {
     const labels = new Set(this.cy.nodes().map((n) => n.data("label")));
     const items = [
-      ["high", TIER_COLOUR.high], ["medium", TIER_COLOUR.medium], ["low", TIER_COLOUR.low], ["not scored", UNSCORED],
+      ["high", TIER_COLOUR.high], ["medium", TIER_COLOUR.medium], ["low", TIER_COLOUR.low], [this.unscored, UNSCORED],
     ].map(([t, c]) => el("span", {}, el("i", { style: `background:${c}` }), t));
     if (this.cy.nodes(".ring").nonempty()) items.push(el("span", {}, el("i", { class: "ringmark" }), "in a high-risk cluster"));
     for (const label of [...labels].filter((l) => l !== "Customer").sort()) {
@@ -865,6 +874,7 @@ class GraphView {
       items.push(el("span", {}, el("i", { class: look.legend, style: `background:${look.colour}` }), fmt.words(label).toLowerCase()));
     }
     this.legend.replaceChildren(...items);
+    this.legend.hidden = this.cy.nodes().empty();
   }
 
   bindEvents() {
@@ -1082,7 +1092,8 @@ async function viewCase(id) {
     enumOf("CaseClose", "outcome", ["confirmed_risk", "false_positive", "keep_monitoring"]),
   ]);
   const root = el("div", { class: "stack", id: "case-view" });
-  const view = { kase, channels, outcomes, subject: kase.subjects[0], frozen: Object.keys(kase.evidence?.subgraphs || {}).length > 0 };
+  const frozenFor = Object.keys(kase.evidence?.subgraphs || {});
+  const view = { kase, channels, outcomes, subject: frozenFor[0] || kase.subjects[0], frozen: frozenFor.length > 0 };
   renderCase(root, view);
   return root;
 }
@@ -1122,11 +1133,13 @@ function renderCase(root, view, { keepDrafts = false } = {}) {
       editable && k.owner !== state.me.name ? el("button", { class: "small", onclick: () => caseAction(root, view, "", { owner: state.me.name }, "Assigned to you") }, "Assign to me") : null,
       editable ? moves : null),
     el("p", { style: "margin:0 0 8px; font-size:15px" }, k.title),
-    el("div", { class: "row muted" },
-      "Subjects: ", k.subjects.map((s) => el("a", { class: "pill", href: `#/customer/${encodeURIComponent(s)}` }, s)),
-      ` · owner ${k.owner || "nobody yet"} (${k.owner_role}) · opened ${fmt.date(k.opened_at)} by ${k.opened_by} · `,
-      el("span", { class: isOverdue(k.due_at, k.status === "closed") ? "error" : "" }, `due ${fmt.date(k.due_at)}`),
-      ` · version ${k.version}`),
+    el("div", { class: "row" }, el("span", { class: "muted" }, `Subject${k.subjects.length === 1 ? "" : "s"}:`),
+      k.subjects.map((s) => el("a", { class: "pill", href: `#/customer/${encodeURIComponent(s)}` }, s))),
+    el("div", { class: "row muted", style: "margin-top:6px; gap:4px 18px" },
+      el("span", {}, "Owner ", el("strong", { style: "color:var(--ink)" }, k.owner || "nobody yet"), ` (${k.owner_role})`),
+      el("span", {}, `Opened ${fmt.date(k.opened_at)} by ${k.opened_by}`),
+      el("span", { class: isOverdue(k.due_at, k.status === "closed") ? "error" : "" }, `Due ${fmt.date(k.due_at)}`),
+      el("span", { class: "faint", title: "Every change names the version it was made to" }, `version ${k.version}`)),
     k.status === "closed" ? el("div", { class: "callout info", style: "margin-top:10px" },
       el("strong", {}, `Closed ${fmt.date(k.closed_at)} by ${k.closed_by}: ${fmt.words(k.outcome)}`), k.risk_label ? `risk label ${k.risk_label}` : "") : null);
 
@@ -1196,10 +1209,10 @@ function renderCase(root, view, { keepDrafts = false } = {}) {
     el("ul", { class: "timeline" }, [...k.history].reverse().slice(0, 30).map((h) => el("li", {},
       el("div", { class: "when" }, `${fmt.date(h.at)} · ${h.by} · ${fmt.words(h.action)}`), h.detail ? el("div", { class: "text" }, h.detail) : null))));
 
-  root.replaceChildren(head,
+  root.replaceChildren(head, caseNetwork(view),
     el("div", { class: "case-grid" },
-      el("div", { class: "stack" }, caseNetwork(view), notes, contacts),
-      el("div", { class: "stack" }, steps, closing, alerts, historyCard)));
+      el("div", { class: "stack" }, notes, contacts, historyCard),
+      el("div", { class: "stack" }, steps, closing, alerts)));
   if (root.isConnected) startGraphs();
 }
 
@@ -1208,22 +1221,36 @@ function caseNetwork(view) {
   // one network at a time on this view
   for (const graph of state.graphs) graph.destroy();
   state.graphs = [];
+  const hasFrozen = (subject) => Boolean(k.evidence?.subgraphs?.[subject]);
+  if (view.frozen && !hasFrozen(view.subject)) view.frozen = false; // only some subjects are frozen
   const frozenIds = view.frozenIds && view.frozenFor === view.subject ? view.frozenIds : null;
   const graph = new GraphView({
-    id: "case-network", height: "560px", expand: !view.frozen,
+    id: "case-network", height: "540px", expand: !view.frozen,
     fresh: view.frozen ? null : frozenIds,
-    note: view.frozen ? `As frozen in the evidence on ${fmt.date(k.evidence?.frozen_at)}: what the investigator saw when the case opened.` : "As it is now.",
+    note: view.frozen ? `As frozen in the evidence on ${fmt.date(k.evidence?.frozen_at)}: what the investigator saw when the case opened.`
+      : hasFrozen(view.subject) ? "As it is now." : `As it is now (the evidence froze no network for ${view.subject}).`,
+    unscored: view.frozen ? "no score frozen" : "not scored",
     load: async () => {
       const g = await api(`/api/cases/${encodeURIComponent(k.case_id)}/network`, { params: { frozen: view.frozen, customer: view.subject } });
-      if (view.frozen) { view.frozenIds = new Set(g.nodes.map((n) => n.id)); view.frozenFor = view.subject; }
+      if (view.frozen) {
+        view.frozenIds = new Set(g.nodes.map((n) => n.id));
+        view.frozenFor = view.subject;
+        // the evidence keeps the subjects' scores as they were: colour those nodes by them
+        for (const n of g.nodes) {
+          const then = n.label === "Customer" && n.score == null ? k.evidence?.scores?.[n.key] : null;
+          if (then) Object.assign(n, { score: then.score, tier: then.tier });
+        }
+      }
       return g;
     },
   });
   const switcher = el("div", { class: "seg" },
-    el("button", { class: view.frozen ? "on" : "", id: "net-frozen", onclick: () => { view.frozen = true; rerenderNetwork(); } }, "As frozen"),
+    el("button", { class: view.frozen ? "on" : "", id: "net-frozen", disabled: !hasFrozen(view.subject),
+      title: hasFrozen(view.subject) ? "" : `the evidence froze no network for ${view.subject}`,
+      onclick: () => { view.frozen = true; rerenderNetwork(); } }, "As frozen"),
     el("button", { class: view.frozen ? "" : "on", id: "net-now", onclick: () => { view.frozen = false; rerenderNetwork(); } }, "As it is now"));
   const subject = k.subjects.length > 1 ? el("select", { onchange: (e) => { view.subject = e.target.value; rerenderNetwork(); } },
-    k.subjects.map((s) => el("option", { value: s, selected: s === view.subject }, s))) : null;
+    k.subjects.map((s) => el("option", { value: s, selected: s === view.subject }, hasFrozen(s) ? `${s} · frozen` : s))) : null;
   const card = el("div", { class: "card", style: "padding:12px" },
     el("div", { class: "row", style: "margin-bottom:10px" }, el("h3", { style: "margin:0" }, "Network"), el("span", { class: "spacer", style: "flex:1" }), subject, switcher),
     graph.element);

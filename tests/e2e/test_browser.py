@@ -1,0 +1,315 @@
+"""The investigator page in a real browser: Debian's headless Chromium driven by Playwright.
+
+One small demo home (500 customers, scored, with a stream of new events so there are alerts
+and cases) is served by ``graphrisk serve`` on a free port; each test logs in through the
+page as Ines would and checks what the page shows against what the API answers. Screenshots
+land in ``tests/artifacts/browser/`` (or ``$GRAPHRISK_TEST_ARTIFACTS/browser/``) to look at.
+
+Playwright's own browser download is never used (no internet): the tests launch
+``/usr/bin/chromium`` and skip when it is missing (``make browser-prereqs`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from graphrisk.api.app import page_is_built
+from tests.helpers import run_graphrisk
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = Path(os.environ.get("GRAPHRISK_TEST_ARTIFACTS")
+                 or Path(__file__).resolve().parents[1] / "artifacts") / "browser"
+#: How long the page may take to show something after a click (a 2-hop layout is < 1 s).
+WAIT_MS = 20_000
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    key: str
+    viewer_key: str
+    name: str
+
+    def get(self, path: str, key: str | None = None, **params: Any) -> Any:
+        response = httpx.get(f"{self.base}{path}", params=params, timeout=30,
+                             headers={"Authorization": f"Bearer {key or self.key}"})
+        response.raise_for_status()
+        return response.json()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _key(home: Path, name: str, role: str) -> str:
+    made = run_graphrisk(home, "users", "add", name, "--role", role)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    if not CHROMIUM.is_file():
+        pytest.skip("the browser tests drive Debian's Chromium at /usr/bin/chromium, which is "
+                    "missing: run `make browser-prereqs` (or `sudo apt-get install chromium`)")
+    if not page_is_built():
+        pytest.fail("the page's JavaScript libraries are missing from api/static/vendor/: run "
+                    "`make setup` (or `bash scripts/build-web.sh`)")
+    home = tmp_path_factory.mktemp("browser-home")
+    # the smallest demo: generate, load, score, then a stream of new events -> alerts, a case
+    demo = run_graphrisk(home, "demo", "--customers", "500", "--seed", "5")
+    assert demo.returncode == 0, demo.stderr
+    key = _key(home, "ines", "investigator")
+    viewer_key = _key(home, "vic", "viewer")
+    port = _free_port()
+    env = {**os.environ, "GRAPHRISK_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "graphrisk", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.3)
+        yield Server(base, key, viewer_key, "ines")
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        # never `playwright install`: Debian's Chromium, headless, with a fresh profile
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh context (no stored key) with a laptop-sized window; JavaScript errors fail the
+    test."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert errors == [], f"the page threw: {errors}"
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _log_in(page: Any, server: Server, key: str) -> None:
+    page.goto(f"{server.base}/")
+    page.fill("#login-key", key)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+
+
+def _node_count(page: Any, selector: str) -> int:
+    page.wait_for_function(
+        "sel => { const g = document.querySelector(sel); return g && g.dataset.nodeCount; }",
+        arg=selector)
+    return int(page.get_attribute(selector, "data-node-count"))
+
+
+def _focus_node(page: Any, node_id: str) -> tuple[float, float]:
+    """Zoom in on a node as a person would and answer where it is on the screen."""
+    box = page.locator(".graph-canvas").bounding_box()
+    spot = page.evaluate("""id => {
+        const cy = window.graphrisk.cy, node = cy.getElementById(id);
+        cy.zoom(1.6); cy.center(node);
+        const p = node.renderedPosition(); return [p.x, p.y]; }""", node_id)
+    return box["x"] + spot[0], box["y"] + spot[1]
+
+
+def _expandable(node: dict[str, Any]) -> str | None:
+    key = node["key"] if node["label"] == "Customer" else node["id"]
+    return None if any(c.isspace() or c == "/" for c in key) else key
+
+
+def _case_subject(server: Server) -> tuple[dict[str, Any], str]:
+    cases = server.get("/api/cases", limit=500)["items"]
+    framed = [c for c in cases if c["evidence"]["subgraphs"]]
+    assert framed, "the demo's stream opened no case with frozen evidence"
+    case = framed[0]
+    return case, next(iter(case["evidence"]["subgraphs"]))
+
+
+def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Server) -> None:
+    page.goto(f"{server.base}/")
+    page.fill("#login-key", "grk_not-a-key")
+    page.click("#login-form button[type=submit]")
+    refused = page.locator("#login-error")
+    refused.wait_for(state="visible")
+    assert "not known" in refused.inner_text()  # the API's 401 detail, shown as it came
+    _shot(page, "01-login-refused")
+
+    _log_in(page, server, server.key)
+    assert page.inner_text("#who-name") == server.name
+    page.wait_for_selector("#alerts-table")
+    alerts = server.get("/api/alerts", limit=5)["items"]
+    assert page.locator("#alerts-table tbody tr").first.inner_text().find(
+        alerts[0]["customer_id"]) >= 0  # most severe, newest first: the API's order
+    _shot(page, "02-alert-queue")
+
+    _case, customer_id = _case_subject(server)
+    card = server.get(f"/api/customers/{customer_id}")
+    page.fill("#search-input", card["name"])
+    page.press("#search-input", "Enter")
+    result = page.locator("#search-results a", has_text=customer_id).first
+    result.wait_for()
+    result.click()
+    page.wait_for_selector("#customer-name")
+    assert page.inner_text("#customer-name") == card["name"]
+    assert page.locator(".reasons li").count() == min(3, len(card["reasons"]))
+    assert page.locator(".chart circle").count() == len(card["history"])
+    _shot(page, "03-customer")
+
+    page.click("#open-network")
+    shown = _node_count(page, "#network")
+    network = server.get(f"/api/customers/{customer_id}/network", hops=2, limit=500)
+    assert shown == len(network["nodes"])
+    _shot(page, "04-network")
+
+    # the time filter: the last 30 days of this network's activity, refetched from the API
+    page.click("#network button:text-is('30 d')")
+    page.wait_for_function("() => location.hash.includes('since=')")
+    hash_params = dict(p.split("=") for p in page.evaluate("location.hash").split("?")[1]
+                       .split("&"))
+    windowed = server.get(f"/api/customers/{customer_id}/network", hops=2, limit=500,
+                          since=f"{hash_params['since']}T00:00:00Z",
+                          until=f"{hash_params['until']}T23:59:59Z")
+    page.wait_for_function("n => document.querySelector('#network').dataset.nodeCount == n",
+                           arg=str(len(windowed["nodes"])))
+    page.click("#network button:text-is('All')")
+    page.wait_for_function("n => document.querySelector('#network').dataset.nodeCount == n",
+                           arg=str(shown))
+
+    # pick a neighbour whose own neighbours are not all on screen yet, as the API says
+    on_screen = {n["id"] for n in network["nodes"]}
+    target, grows = None, 0
+    for node in sorted(network["nodes"], key=lambda n: (n["label"] != "Customer", n["id"])):
+        key = _expandable(node)
+        if node["id"] == network["centre"] or key is None:
+            continue
+        around = server.get(f"/api/customers/{quote(key, safe=':')}/network", hops=1, limit=200)
+        grows = len({n["id"] for n in around["nodes"]} - on_screen)
+        if grows:
+            target = node
+            break
+    assert target is not None, "no node of the network has neighbours off screen"
+    x, y = _focus_node(page, target["id"])
+    page.mouse.move(x, y)
+    tooltip = page.locator("#tooltip")
+    tooltip.wait_for(state="visible")
+    assert target["key"] in tooltip.inner_text()
+    page.mouse.click(x, y)
+    page.wait_for_function("key => document.querySelector('#details-title')?.textContent"
+                           " === key", arg=target["name"] or target["key"])
+    _shot(page, "05-node-details")
+    page.click("#expand-node")
+    page.wait_for_function("n => document.querySelector('#network').dataset.nodeCount == n",
+                           arg=str(shown + grows))
+    assert _node_count(page, "#network") == shown + grows > shown
+    page.click("#network button:text-is('Fit')")
+    _shot(page, "06-network-expanded")
+
+
+def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: Server) -> None:
+    case, subject = _case_subject(server)
+    _log_in(page, server, server.key)
+    page.click("nav a[data-nav=cases]")
+    page.locator("#cases-table a", has_text=case["case_id"]).click()
+    page.wait_for_selector("#case-view")
+    frozen = server.get(f"/api/cases/{case['case_id']}/network", frozen="true", customer=subject)
+    assert _node_count(page, "#case-network") == len(frozen["nodes"])
+    assert page.locator("#playbook li").count() == len(case["playbook"])
+    _shot(page, "07-case")
+
+    text = f"called the branch about {subject}; ref {uuid.uuid4().hex[:8]}"
+    page.fill("#note-text", text)
+    page.click("#note-form button[type=submit]")
+    page.locator("#notes li", has_text=text).wait_for()
+    stored = server.get(f"/api/cases/{case['case_id']}")
+    assert [(n["text"], n["by"]) for n in stored["notes"]][-1] == (text, server.name)
+    assert stored["version"] > case["version"]
+    assert page.input_value("#note-text") == ""  # the form is ready for the next note
+    page.locator("#notes").scroll_into_view_if_needed()
+    _shot(page, "08-case-note")
+
+    page.click("#net-now")
+    now = server.get(f"/api/cases/{case['case_id']}/network", frozen="false", customer=subject)
+    page.wait_for_function(
+        "n => document.querySelector('#case-network')?.dataset.nodeCount == n",
+        arg=str(len(now["nodes"])))
+
+
+def test_query_box_shows_the_stores_answer(page: Any, server: Server) -> None:
+    _log_in(page, server, server.key)
+    page.click("nav a[data-nav=query]")
+    page.click("#run-query")
+    shown = page.locator("#query-result .callout")
+    shown.wait_for()
+    answer = httpx.post(f"{server.base}/api/query", json={"cypher": "MATCH (n) RETURN n"},
+                        headers={"Authorization": f"Bearer {server.key}"})
+    assert answer.status_code == 501  # the embedded store does not speak Cypher
+    assert answer.json()["detail"] in shown.inner_text()
+    _shot(page, "09-query-501")
+
+
+def test_viewer_sees_masked_names_and_no_query_box(page: Any, server: Server) -> None:
+    _case, customer_id = _case_subject(server)
+    _log_in(page, server, server.viewer_key)
+    assert "masked" in page.inner_text("#who-role")
+    assert page.locator("nav a[data-nav=query]").is_hidden()
+    page.goto(f"{server.base}/#/customer/{customer_id}")
+    page.wait_for_selector("#customer-name")
+    masked = server.get(f"/api/customers/{customer_id}", key=server.viewer_key)["name"]
+    real = server.get(f"/api/customers/{customer_id}")["name"]
+    assert masked != real and "••" in masked
+    assert page.inner_text("#customer-name") == masked
+    page.goto(f"{server.base}/#/alerts")
+    page.wait_for_selector("#alerts-table")
+    assert page.locator("#alerts-table button", has_text="Acknowledge").count() == 0
