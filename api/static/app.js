@@ -201,6 +201,13 @@ document.getElementById("logout").addEventListener("click", () => {
   showLogin("");
   location.hash = "#/alerts";
 });
+document.addEventListener("keydown", (event) => {
+  // "/" jumps to the search box, as in most tools
+  if (event.key === "/" && !event.target.closest("input, textarea, select") && state.me) {
+    event.preventDefault();
+    document.getElementById("search-input").focus();
+  }
+});
 document.getElementById("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const q = document.getElementById("search-input").value.trim();
@@ -354,6 +361,11 @@ async function viewSearch() {
   el("button", { class: "primary", type: "submit" }, "Search"));
   if (!q) return el("div", {}, head, form, el("div", { class: "card empty" }, "Search by customer id (or its start), words of a name, or an identifier value."));
   const page = await api("/api/customers", { params: { q, limit: 50, offset } });
+  if (!offset && page.items[0]?.customer_id.toLowerCase() === q.toLowerCase()) {
+    // an exact customer id: straight to the customer (Back returns to where the search began)
+    location.replace(`#/customer/${encodeURIComponent(page.items[0].customer_id)}`);
+    return loading();
+  }
   const rows = page.items.map((c) => el("tr", { class: "clickable", onclick: () => { location.hash = `#/customer/${encodeURIComponent(c.customer_id)}`; } },
     el("td", { class: "mono" }, customerLink(c.customer_id)),
     el("td", {}, c.name || "—"),
@@ -784,7 +796,7 @@ class GraphView {
 
   fit() {
     // the whole picture, but a handful of nodes is not blown up to fill the screen
-    this.cy.fit(undefined, 30);
+    this.cy.fit(undefined, 44);
     if (this.cy.zoom() > 1.4) { this.cy.zoom(1.4); this.cy.center(); }
   }
 
@@ -1098,12 +1110,14 @@ async function viewCase(id) {
   return root;
 }
 
-async function caseAction(root, view, path, body, done) {
+// One change to the case, made to the version on screen. `sent` names the drafts it used up
+// (cleared on success); every other half-typed form survives the re-render.
+async function caseAction(root, view, path, body, done, sent = []) {
   try {
     const kase = await api(`/api/cases/${encodeURIComponent(view.kase.case_id)}${path}`,
       { method: path ? "POST" : "PATCH", body: { version: view.kase.version, ...body } });
     view.kase = kase;
-    renderCase(root, view, { keepDrafts: !done });
+    renderCase(root, view, { keepDrafts: true, clear: sent });
     if (done) toast(done);
     return true;
   } catch (err) {
@@ -1117,9 +1131,10 @@ async function caseAction(root, view, path, body, done) {
   }
 }
 
-function renderCase(root, view, { keepDrafts = false } = {}) {
+function renderCase(root, view, { keepDrafts = false, clear = [] } = {}) {
   const drafts = {};
   if (keepDrafts) for (const input of root.querySelectorAll("[data-draft]")) drafts[input.dataset.draft] = input.value;
+  for (const name of clear) delete drafts[name];
   const k = view.kase;
   const editable = may("investigator") && k.status !== "closed";
   const draft = (name, fallback = "") => (name in drafts ? drafts[name] : fallback);
@@ -1162,7 +1177,7 @@ function renderCase(root, view, { keepDrafts = false } = {}) {
       const text = noteText.value.trim();
       if (!text) return;
       e.submitter && (e.submitter.disabled = true);
-      await caseAction(root, view, "/notes", { text }, "Note added");
+      await caseAction(root, view, "/notes", { text }, "Note added", ["note"]);
     } }, noteText, el("div", { class: "form-row" }, el("button", { class: "primary", type: "submit" }, "Add note"))) : null);
 
   const summary = el("textarea", { id: "contact-summary", rows: 2, placeholder: "What was said or sent", "data-draft": "contact" , value: draft("contact") });
@@ -1178,7 +1193,7 @@ function renderCase(root, view, { keepDrafts = false } = {}) {
       e.preventDefault();
       if (!summary.value.trim()) return;
       await caseAction(root, view, "/contacts", { channel: channel.value, summary: summary.value.trim(), on: onDay.value || null,
-        template: template.value.trim() || null }, "Contact logged");
+        template: template.value.trim() || null }, "Contact logged", ["contact", "template"]);
     } }, summary, el("div", { class: "form-row" },
       el("div", { class: "field" }, el("label", { for: "contact-channel" }, "Channel"), channel),
       el("div", { class: "field" }, el("label", { for: "contact-on" }, "On"), onDay),
@@ -1192,7 +1207,7 @@ function renderCase(root, view, { keepDrafts = false } = {}) {
   const closing = editable && CLOSABLE.has(k.status) ? el("div", { class: "card" }, el("h3", {}, "Close the case"),
     el("form", { onsubmit: async (e) => {
       e.preventDefault();
-      await caseAction(root, view, "/close", { outcome: outcome.value, risk_label: riskLabel.value.trim() || null, note: closeNote.value.trim() || null }, "Case closed");
+      await caseAction(root, view, "/close", { outcome: outcome.value, risk_label: riskLabel.value.trim() || null, note: closeNote.value.trim() || null }, "Case closed", ["label", "closenote"]);
     } }, el("div", { class: "form-row", style: "margin-top:0" },
       el("div", { class: "field" }, el("label", { for: "close-outcome" }, "Outcome"), outcome),
       el("div", { class: "field" }, el("label", { for: "close-label" }, "Risk label (confirmed)"), riskLabel,
@@ -1209,7 +1224,9 @@ function renderCase(root, view, { keepDrafts = false } = {}) {
     el("ul", { class: "timeline" }, [...k.history].reverse().slice(0, 30).map((h) => el("li", {},
       el("div", { class: "when" }, `${fmt.date(h.at)} · ${h.by} · ${fmt.words(h.action)}`), h.detail ? el("div", { class: "text" }, h.detail) : null))));
 
-  root.replaceChildren(head, caseNetwork(view),
+  // the network survives a re-render (a note, a tick): its layout, zoom and expansions stay
+  if (!view.networkCard) view.networkCard = caseNetwork(view);
+  root.replaceChildren(head, view.networkCard,
     el("div", { class: "case-grid" },
       el("div", { class: "stack" }, notes, contacts, historyCard),
       el("div", { class: "stack" }, steps, closing, alerts)));
@@ -1256,6 +1273,7 @@ function caseNetwork(view) {
     graph.element);
   function rerenderNetwork() {
     const fresh = caseNetwork(view);
+    view.networkCard = fresh;
     card.replaceWith(fresh);
     startGraphs();
   }

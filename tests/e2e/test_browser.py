@@ -46,6 +46,7 @@ class Server:
     base: str
     key: str
     viewer_key: str
+    other_key: str
     name: str
 
     def get(self, path: str, key: str | None = None, **params: Any) -> Any:
@@ -81,6 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert demo.returncode == 0, demo.stderr
     key = _key(home, "ines", "investigator")
     viewer_key = _key(home, "vic", "viewer")
+    other_key = _key(home, "farid", "investigator")
     port = _free_port()
     env = {**os.environ, "GRAPHRISK_HOME": str(home), "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen([sys.executable, "-m", "graphrisk", "serve", "--port", str(port)],
@@ -98,7 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             assert time.monotonic() < deadline, "the server did not become ready"
             time.sleep(0.3)
-        yield Server(base, key, viewer_key, "ines")
+        yield Server(base, key, viewer_key, other_key, "ines")
     finally:
         process.terminate()
         try:
@@ -276,8 +278,37 @@ def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: 
     assert [(n["text"], n["by"]) for n in stored["notes"]][-1] == (text, server.name)
     assert stored["version"] > case["version"]
     assert page.input_value("#note-text") == ""  # the form is ready for the next note
+
+    # Farid writes to the case meanwhile: Ines's next note names a stale version -> 409; the
+    # page shows his note, keeps her text, and nothing of hers was stored
+    theirs = httpx.post(f"{server.base}/api/cases/{case['case_id']}/notes",
+                        json={"version": stored["version"], "text": "farid: device seen twice"},
+                        headers={"Authorization": f"Bearer {server.other_key}"})
+    assert theirs.status_code == 200, theirs.text
+    draft = "the payee's bank confirmed the account holder"
+    page.fill("#note-text", draft)
+    page.click("#note-form button[type=submit]")
+    page.locator("#notes li", has_text="farid: device seen twice").wait_for()
+    assert page.input_value("#note-text") == draft
+    assert "toast error" in (page.get_attribute("#toast", "class") or "")
+    assert draft not in [n["text"] for n in server.get(f"/api/cases/{case['case_id']}")["notes"]]
+    page.click("#note-form button[type=submit]")  # sent again, now on the current version
+    page.locator("#notes li", has_text=draft).wait_for()
+    assert [n["text"] for n in server.get(f"/api/cases/{case['case_id']}")["notes"]][-2:] == [
+        "farid: device seen twice", draft]
     page.locator("#notes").scroll_into_view_if_needed()
     _shot(page, "08-case-note")
+
+    page.locator("#playbook input[type=checkbox]").first.check()
+    page.wait_for_selector("#playbook li.done")
+    assert server.get(f"/api/cases/{case['case_id']}")["playbook"][0]["done_by"] == server.name
+    page.fill("#contact-summary", "asked for the source of funds")
+    page.select_option("#contact-channel", "phone")
+    page.click("#contact-form button[type=submit]")
+    page.locator("#contacts li", has_text="asked for the source of funds").wait_for()
+    logged = server.get(f"/api/cases/{case['case_id']}")["contacts"][-1]
+    assert (logged["channel"], logged["by"], logged["summary"]) == (
+        "phone", server.name, "asked for the source of funds")
 
     page.click("#net-now")
     now = server.get(f"/api/cases/{case['case_id']}/network", frozen="false", customer=subject)
