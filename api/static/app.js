@@ -655,7 +655,8 @@ class GraphView {
   timeControls() {
     this.sinceInput = el("input", { type: "date", value: this.filters.since, "aria-label": "since", onchange: () => this.applyTime() });
     this.untilInput = el("input", { type: "date", value: this.filters.until, "aria-label": "until", onchange: () => this.applyTime() });
-    const quick = (days, text) => el("button", { class: "small", title: days ? `the last ${days} days of activity in this network` : "no time filter",
+    const quick = (days, text) => el("button", { class: "small", dataset: { days: String(days) },
+      title: days ? `the last ${days} days of activity in this network` : "no time filter",
       onclick: () => {
         if (!days) { this.sinceInput.value = ""; this.untilInput.value = ""; }
         else {
@@ -672,8 +673,18 @@ class GraphView {
 
   applyTime() {
     this.filters = { since: this.sinceInput.value, until: this.untilInput.value };
+    this.markQuick();
     if (this.onFilter) this.onFilter(this.filters);
     this.reload();
+  }
+
+  markQuick() {
+    // which quick window (if any) the dates are: that button shows pressed
+    const { since, until } = this.filters;
+    for (const b of this.element.querySelectorAll("button[data-days]")) {
+      const days = Number(b.dataset.days);
+      b.classList.toggle("on", days ? until === this.anchorDay && since === shiftDay(this.anchorDay, days) : !since && !until);
+    }
   }
 
   apiFilters() {
@@ -713,6 +724,7 @@ class GraphView {
     this.graph = graph;
     this.centre = graph.centre;
     if (!this.anchorDay) this.anchorDay = latestMoment(graph.edges);
+    if (this.filters) this.markQuick();
     const extra = [];
     for (const key of this.expanded) {
       try { extra.push(await this.fetchExpansion(key)); } catch { /* a neighbour gone: skip */ }
@@ -934,7 +946,7 @@ class GraphView {
       side.replaceChildren(
         el("h2", {}, "The network"),
         el("p", { class: "muted" }, "Click a node or a relationship for its details; hover for a quick look. ",
-          this.canExpand ? "Double-click a customer (or use Expand) to bring in its neighbours." : ""),
+          this.canExpand ? "Double-click a node (or use Expand neighbours) to bring in what lies next to it." : ""),
         el("table", { class: "kv" }, el("tbody", {},
           el("tr", {}, el("th", {}, "high risk"), el("td", {}, tiers.high)),
           el("tr", {}, el("th", {}, "medium risk"), el("td", {}, tiers.medium)),
@@ -1361,6 +1373,7 @@ async function viewQuery() {
     try {
       const result = await api("/api/query", { method: "POST", body: { cypher: cypher.value, parameters: params } });
       out.replaceChildren(queryResult(result));
+      out.scrollIntoView({ block: "start" });
       startGraphs();
     } catch (err) {
       const title = { 501: "Not available on this store", 403: "Refused: the query would change something", 400: "The query did not run", 504: "Too slow" }[err.status];

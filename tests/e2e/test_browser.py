@@ -11,6 +11,7 @@ Playwright's own browser download is never used (no internet): the tests launch
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -344,3 +345,33 @@ def test_viewer_sees_masked_names_and_no_query_box(page: Any, server: Server) ->
     page.goto(f"{server.base}/#/alerts")
     page.wait_for_selector("#alerts-table")
     assert page.locator("#alerts-table button", has_text="Acknowledge").count() == 0
+
+
+def test_query_result_as_table_and_graph(page: Any, server: Server) -> None:
+    """A Neo4j server's answer, drawn: the embedded store cannot run Cypher, so the answer
+    (the documented shape, around a real network) is given to the page in place of the API's."""
+    _case, customer_id = _case_subject(server)
+    network = server.get(f"/api/customers/{customer_id}/network", hops=2, limit=500)
+    customers = [n for n in network["nodes"] if n["label"] == "Customer"]
+    answer = {"columns": ["customer", "score"], "truncated": False,
+              "rows": [[n["key"], n["score"]] for n in customers],
+              "graph": {**network, "centre": None}}
+    sent: list[Any] = []
+
+    def fulfil(route: Any) -> None:
+        sent.append(route.request.post_data_json)
+        route.fulfill(status=200, json=answer)
+
+    page.route("**/api/query", fulfil)
+    _log_in(page, server, server.key)
+    page.goto(f"{server.base}/#/query")
+    page.fill("#cypher", "MATCH (c:Customer {customer_id: $id})-[*1..2]-(n) RETURN c, n")
+    page.fill("#cypher-params", json.dumps({"id": customer_id}))
+    page.click("#run-query")
+    page.wait_for_selector("#query-result table")
+    assert sent == [{"cypher": "MATCH (c:Customer {customer_id: $id})-[*1..2]-(n) RETURN c, n",
+                     "parameters": {"id": customer_id}}]
+    assert page.locator("#query-result tbody tr").count() == len(customers)
+    page.click("#query-result .tabs button:has-text('Graph')")
+    assert _node_count(page, "#query-network") == len(network["nodes"])
+    _shot(page, "10-query-graph")
