@@ -49,6 +49,7 @@ class Server:
     viewer_key: str
     other_key: str
     name: str
+    home: Path
 
     def get(self, path: str, key: str | None = None, **params: Any) -> Any:
         response = httpx.get(f"{self.base}{path}", params=params, timeout=30,
@@ -101,7 +102,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             assert time.monotonic() < deadline, "the server did not become ready"
             time.sleep(0.3)
-        yield Server(base, key, viewer_key, other_key, "ines")
+        yield Server(base, key, viewer_key, other_key, "ines", home)
     finally:
         process.terminate()
         try:
@@ -375,3 +376,20 @@ def test_query_result_as_table_and_graph(page: Any, server: Server) -> None:
     page.click("#query-result .tabs button:has-text('Graph')")
     assert _node_count(page, "#query-network") == len(network["nodes"])
     _shot(page, "10-query-graph")
+
+
+def test_a_revoked_key_sends_the_page_back_to_the_login_form(page: Any, server: Server) -> None:
+    key = _key(server.home, "temp", "investigator")
+    _log_in(page, server, key)
+    page.wait_for_selector("#alerts-table")
+    revoked = run_graphrisk(server.home, "users", "revoke", "temp")
+    assert revoked.returncode == 0, revoked.stderr
+    # the server trusts a checked key for a few seconds; the next request after that is a 401
+    deadline = time.monotonic() + 30
+    while page.locator("#login").is_hidden():
+        assert time.monotonic() < deadline, "the page never noticed the revoked key"
+        page.evaluate("location.hash = '#/cases?seen=' + Date.now()")
+        page.wait_for_timeout(500)
+    assert "revoked" in page.inner_text("#login-error")
+    assert page.evaluate("sessionStorage.getItem('graphrisk.key')") is None
+    _shot(page, "11-revoked")
