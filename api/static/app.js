@@ -414,8 +414,13 @@ function historyChart(history) {
     const p = history[jump.i];
     parts.push(svg("text", { class: "jump", x: x(jump.i), y: y(p.score) - 9, "text-anchor": "middle" }, `+${jump.rise.toFixed(1)}`));
   }
-  parts.push(svg("text", { x: L, y: H - 6 }, fmt.day(history[0].created_at)));
-  if (history.length > 1) parts.push(svg("text", { x: W - R, y: H - 6, "text-anchor": "end" }, fmt.day(history.at(-1).created_at)));
+  // dates on the axis; with the time too when the scores all fall within two days
+  const label = span < 2 * 86400e3 ? fmt.date : fmt.day;
+  if (history.length === 1) parts.push(svg("text", { x: x(0), y: H - 6, "text-anchor": "middle" }, label(history[0].created_at)));
+  else {
+    parts.push(svg("text", { x: L, y: H - 6 }, label(history[0].created_at)));
+    parts.push(svg("text", { x: W - R, y: H - 6, "text-anchor": "end" }, label(history.at(-1).created_at)));
+  }
   return el("div", { class: "chart" },
     svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "Score history" }, parts),
     el("p", { class: "faint", style: "margin:4px 0 0" }, jump
