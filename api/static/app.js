@@ -740,6 +740,7 @@ class GraphView {
       for (const more of extra) this.merge(more);
     });
     this.truncated = graph.truncated || extra.some((g) => g.truncated);
+    this.updateNotes();
     await this.runLayout();
     this.afterChange();
     const centre = this.centre && this.cy.getElementById(this.centre);
@@ -800,6 +801,7 @@ class GraphView {
   async runLayout() {
     const n = this.cy.nodes().length;
     if (!n) { this.setBusy(null); return; }
+    this.cy.resize();
     this.setBusy(n > 150 ? `Laying out ${n} nodes…` : null);
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))); // let the message paint
     try {
@@ -824,29 +826,36 @@ class GraphView {
     if (text) this.busy.firstChild.textContent = text;
   }
 
-  afterChange() {
+  updateNotes() {
+    // the notes above the canvas change its height: the canvas is measured again after
     const cy = this.cy;
-    this.markMembers();
     if (this.fresh) {
       const before = this.fresh;
       const news = cy.nodes().filter((n) => !before.has(n.id()));
       news.addClass("fresh");
       this.notes.querySelector(".fresh-note")?.remove();
       this.notes.append(el("div", { class: "graph-note info fresh-note" }, news.length
-        ? `${news.length} node${news.length === 1 ? "" : "s"} appeared since the evidence was frozen (dashed teal outline).`
-        : "Nothing new since the evidence was frozen."));
+        ? `As it is now: ${news.length} node${news.length === 1 ? "" : "s"} appeared since the evidence was frozen (dashed teal outline).`
+        : "As it is now: nothing new since the evidence was frozen."));
     }
+    this.notes.querySelector(".trunc")?.remove();
+    if (this.truncated) {
+      this.notes.append(el("div", { class: "graph-note warn trunc" },
+        "The network was cut at the node limit: not everything around this customer is shown. Narrow it with the time filter or the relationship types, or expand chosen neighbours."));
+    }
+    cy.resize();
+  }
+
+  afterChange() {
+    const cy = this.cy;
+    this.markMembers();
+    this.updateNotes();
     const nodes = cy.nodes().length, edges = cy.edges().length;
     // small pictures keep every label; big ones show accounts' and identifiers' only when zoomed in
     cy.style().selector("node.other").style("min-zoomed-font-size", nodes < 150 ? 6 : 10).update();
     this.count.textContent = `${nodes} nodes · ${edges} relationships`;
     this.element.dataset.nodeCount = String(nodes);
     this.element.dataset.edgeCount = String(edges);
-    this.notes.querySelector(".trunc")?.remove();
-    if (this.truncated) {
-      this.notes.append(el("div", { class: "graph-note warn trunc" },
-        "The network was cut at the node limit: not everything around this customer is shown. Narrow it with the time filter or the relationship types, or expand chosen neighbours."));
-    }
     this.buildTypesMenu();
     this.applyTypes();
     this.buildLegend();
@@ -898,6 +907,7 @@ class GraphView {
       ["high", TIER_COLOUR.high], ["medium", TIER_COLOUR.medium], ["low", TIER_COLOUR.low], [this.unscored, UNSCORED],
     ].map(([t, c]) => el("span", {}, el("i", { style: `background:${c}` }), t));
     if (this.cy.nodes(".ring").nonempty()) items.push(el("span", {}, el("i", { class: "ringmark" }), "in a high-risk cluster"));
+    if (this.cy.nodes(".fresh").nonempty()) items.push(el("span", {}, el("i", { class: "ringmark fresh" }), "new since frozen"));
     for (const label of [...labels].filter((l) => l !== "Customer").sort()) {
       const look = LABEL_LOOK[label] || OTHER_LOOK;
       items.push(el("span", {}, el("i", { class: look.legend, style: `background:${look.colour}` }), fmt.words(label).toLowerCase()));
@@ -1262,7 +1272,8 @@ function caseNetwork(view) {
     id: "case-network", height: "540px", expand: !view.frozen,
     fresh: view.frozen ? null : frozenIds,
     note: view.frozen ? `As frozen in the evidence on ${fmt.date(k.evidence?.frozen_at)}: what the investigator saw when the case opened.`
-      : hasFrozen(view.subject) ? "As it is now." : `As it is now (the evidence froze no network for ${view.subject}).`,
+      : frozenIds ? null // the note on what is new since says it
+        : hasFrozen(view.subject) ? "As it is now." : `As it is now (the evidence froze no network for ${view.subject}).`,
     unscored: view.frozen ? "no score frozen" : "not scored",
     load: async () => {
       const g = await api(`/api/cases/${encodeURIComponent(k.case_id)}/network`, { params: { frozen: view.frozen, customer: view.subject } });

@@ -317,6 +317,8 @@ def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: 
     page.wait_for_function(
         "n => document.querySelector('#case-network')?.dataset.nodeCount == n",
         arg=str(len(now["nodes"])))
+    page.locator("#case-network").scroll_into_view_if_needed()
+    _shot(page, "08b-case-network-now")
 
 
 def test_query_box_shows_the_stores_answer(page: Any, server: Server) -> None:
