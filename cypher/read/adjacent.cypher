@@ -1,8 +1,6 @@
-// params: $ids: business ids of the frontier nodes; $types: relationship types to follow;
-//         $keys: map from label to its business-id property;
-//         $bounds: map from each time-stamped type a time window restricts to its inclusive
-//         [low, high] bounds as text (either may be null); {} when there is no window
-//         (template: __LABEL__, __KEY__)
+// params: $ids: frontier business ids; $types: relationship types to follow; $keys: label ->
+//         business-id property; $bounds: time-stamped type -> inclusive [low, high] text bounds
+//         (either null) for the types a time window restricts, {} without one (template: __LABEL__, __KEY__)
 // returns: one row per (node, relationship type, direction, neighbour, role) with the number,
 //          total amount and earliest and latest time of the relationships, so transfers arrive
 //          summarised per pair. A relationship's time: a transfer's timestamp, the dispute's

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, ClassVar, Self, final
 
 import pandas as pd
@@ -56,7 +56,7 @@ from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks t
     NodeRef,
     Subgraph,
 )
-from graphrisk.normalise import identifier_id, normalise_identifier
+from graphrisk.normalise import identifier_id, normalise_identifiers
 from graphrisk.policy import SCORE_COMPONENTS
 from graphrisk.store.traversal import Edge, expand_neighbourhood, find_shortest_path
 
@@ -332,9 +332,7 @@ class CustomerSearch:
                              "words of a name, or an identifier value")
         wanted = text.strip()
         words = tuple(dict.fromkeys(word.lower() for word in wanted.split()))
-        ids = {identifier_id(kind.value, value) for kind in IdentifierKind
-               if (value := normalise_identifier(kind.value, wanted))}
-        return cls(wanted.lower(), words, tuple(sorted(ids)))
+        return cls(wanted.lower(), words, _identifier_ids_of(wanted))
 
     def rank(self, customer_id: str) -> int:
         """0 for an exact id match, 1 for an id-prefix match, 2 for the rest."""
@@ -342,6 +340,16 @@ class CustomerSearch:
         if lowered == self.id_text:
             return 0
         return 1 if lowered.startswith(self.id_text) else 2
+
+
+@lru_cache(maxsize=256)
+def _identifier_ids_of(text: str) -> tuple[str, ...]:
+    """The identifier node ids ``text`` names as each kind (kept: a user pages through the
+    results of one text, and the normalisers cost milliseconds per call)."""
+    kinds = [kind.value for kind in IdentifierKind]
+    values = normalise_identifiers(pd.Series(kinds), pd.Series([text] * len(kinds)))
+    return tuple(sorted({identifier_id(kind, value)
+                         for kind, value in zip(kinds, values, strict=True) if value}))
 
 
 class GraphStore(ABC):

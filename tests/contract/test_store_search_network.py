@@ -36,6 +36,7 @@ c2001,Carla Lima,retail,BR,verified,2020-01-04
 K7,Dmitri Ivanov,retail,GB,verified,2020-01-05
 K8,Eva Novak,retail,GB,pending,2020-01-06
 K9,Ivana Horvat,sme,HR,verified,2020-01-07
+Z1,Zoë Ångström,retail,SE,verified,2020-01-08
 """,
     "accounts": """\
 account_id,customer_id,account_type,currency,opened_date,closed_date,status
@@ -143,6 +144,9 @@ def test_search_by_name_words(small: GraphStore) -> None:
     assert _ids(small.search_customers("lima")) == (["C100", "c2001"], 2)
     # A word may sit inside a name's word: "ana" is in "Ivana".
     assert _ids(small.search_customers("ana")) == (["C100", "C1002", "K9"], 3)
+    # Letters beyond ASCII ignore case too, as they do in Neo4j.
+    assert _ids(small.search_customers("ÅNGSTRÖM zoë")) == (["Z1"], 1)
+    assert _ids(small.search_customers("zo")) == (["Z1"], 1)
 
 
 def test_search_by_identifier_value_in_another_spelling(small: GraphStore) -> None:
@@ -165,6 +169,10 @@ def test_search_pages_and_totals(small: GraphStore) -> None:
 
 def test_search_for_unknown_text_finds_nothing(small: GraphStore) -> None:
     assert _ids(small.search_customers("zzz")) == ([], 0)
+    # Wildcards of SQL's LIKE are plain characters here.
+    assert _ids(small.search_customers("C1_0")) == ([], 0)
+    assert _ids(small.search_customers("%")) == ([], 0)
+    assert _ids(small.search_customers("_")) == ([], 0)
     assert _ids(small.search_customers("Ana Zed")) == ([], 0)
     assert _ids(small.search_customers("192.168.0.1")) == ([], 0)
 
@@ -284,7 +292,8 @@ _NETWORK_CALLS: list[dict[str, object]] = [
     {"hops": 3, "since": _at("2024-03-16T12:00:00Z")},
     {"hops": 3, "limit": 4, "until": _at("2024-02-15T00:00:00Z")},
 ]
-_SEARCHES = ["C100", "c", "k", "ana", "lima ana", "+44 (20) 7946-0958", "dev-1", "zzz"]
+_SEARCHES = ["C100", "c", "k", "ana", "lima ana", "+44 (20) 7946-0958", "dev-1", "zzz",
+             "ÅNGSTRÖM", "C1_0"]
 
 
 def test_both_stores_agree_on_the_small_fixture(small: GraphStore, tmp_path: Path) -> None:
