@@ -1012,7 +1012,9 @@ function expandKeyOf(d) {
 function nodeTip(node) {
   const d = node.data();
   const rows = Object.entries(d.props).filter(([k]) => k !== "name").slice(0, 8);
-  return [el("b", {}, d.name || d.key), el("div", {}, `${d.label} ${d.key}`,
+  // an identifier's key is its value: not shown where the role sees personal data masked
+  const key = d.label === "Identifier" && state.me?.masked ? "" : ` ${d.key}`;
+  return [el("b", {}, d.name || d.key), el("div", {}, `${d.label}${key}`,
     d.tier ? ` · ${d.tier} ${fmt.score(d.score)}` : "", d.cluster ? ` · ring ${d.cluster}` : ""),
   rows.length ? el("table", {}, rows.map(([k, v]) => el("tr", {}, el("th", {}, fmt.words(k)), el("td", {}, fmt.short(fmt.value(v), 60))))) : null]
     .filter(Boolean);
