@@ -560,11 +560,13 @@ function edgeData(e) {
 const GRAPH_STYLE = [
   { selector: "node", style: {
     "background-color": "data(colour)", shape: "data(shape)", width: "data(size)", height: "data(size)",
-    label: "data(short)", "font-size": 9, "min-zoomed-font-size": 8, color: "#3b4654", "text-valign": "bottom",
+    label: "data(short)", "font-size": 9, "min-zoomed-font-size": 7, color: "#3b4654", "text-valign": "bottom",
     "text-margin-y": 3, "text-background-color": "#fcfdfe", "text-background-opacity": 0.75, "text-background-padding": 1,
     "border-width": 0, "overlay-opacity": 0 } },
-  { selector: "node.other", style: { "font-size": 8, "min-zoomed-font-size": 10 } },
-  { selector: "node.customer", style: { "font-size": 11, "min-zoomed-font-size": 9, "border-width": 1.5, "border-color": "#ffffff" } },
+  // labels too small to read are not drawn: accounts' and identifiers' appear as one zooms in,
+  // customers' (bigger type) stay longer; a 500-node picture shows only the risky names
+  { selector: "node.other", style: { "font-size": 8, "min-zoomed-font-size": 8 } },
+  { selector: "node.customer", style: { "font-size": 11, "min-zoomed-font-size": 7, "border-width": 1.5, "border-color": "#ffffff" } },
   { selector: "node.tier-high", style: { "font-size": 13, "font-weight": 600, color: "#8f1c20", "z-index": 5 } },
   { selector: "node.known", style: { "border-width": 3, "border-color": "#3d0b0d" } },
   { selector: "node.ring", style: { "outline-width": 3, "outline-color": RING, "outline-offset": 2, "outline-opacity": 0.9 } },
@@ -851,8 +853,6 @@ class GraphView {
     this.markMembers();
     this.updateNotes();
     const nodes = cy.nodes().length, edges = cy.edges().length;
-    // small pictures keep every label; big ones show accounts' and identifiers' only when zoomed in
-    cy.style().selector("node.other").style("min-zoomed-font-size", nodes < 150 ? 6 : 10).update();
     this.count.textContent = `${nodes} nodes · ${edges} relationships`;
     this.element.dataset.nodeCount = String(nodes);
     this.element.dataset.edgeCount = String(edges);
