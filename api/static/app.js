@@ -634,6 +634,7 @@ class GraphView {
     this.members = members ? new Set(members) : null;
     this.fresh = fresh; // ids seen before (frozen evidence): others are marked new
     this.expanded = new Set();
+    this.loads = 0;
     this.hiddenTypes = new Set();
     this.anchorDay = "";
     this.started = false;
@@ -717,17 +718,19 @@ class GraphView {
   }
 
   async reload() {
+    const seq = ++this.loads; // a newer reload (another filter click) wins over this one
     this.setBusy("Loading the network…");
     this.notes.querySelectorAll(".graph-note.warn, .callout").forEach((n) => n.remove());
     let graph;
     try {
       graph = await this.load(this.apiFilters());
     } catch (err) {
+      if (seq !== this.loads) return;
       this.setBusy(null);
       this.notes.append(problemBox(err));
       return;
     }
-    if (!this.cy) return;
+    if (!this.cy || seq !== this.loads) return;
     this.graph = graph;
     this.centre = graph.centre;
     if (!this.anchorDay) this.anchorDay = latestMoment(graph.edges);
@@ -736,6 +739,7 @@ class GraphView {
     for (const key of this.expanded) {
       try { extra.push(await this.fetchExpansion(key)); } catch { /* a neighbour gone: skip */ }
     }
+    if (!this.cy || seq !== this.loads) return;
     this.cy.batch(() => {
       this.cy.elements().remove();
       this.cy.add(this.elementsOf(graph));

@@ -225,11 +225,12 @@ def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Ser
     windowed = server.get(f"/api/customers/{customer_id}/network", hops=2, limit=500,
                           since=f"{hash_params['since']}T00:00:00Z",
                           until=f"{hash_params['until']}T23:59:59Z")
-    page.wait_for_function("n => document.querySelector('#network').dataset.nodeCount == n",
-                           arg=str(len(windowed["nodes"])))
+    page.locator("#network .graph-busy").wait_for(state="hidden")
+    assert _node_count(page, "#network") == len(windowed["nodes"]) < shown
+    assert page.get_attribute("#network button:text-is('30 d')", "class") == "small on"
     page.click("#network button:text-is('All')")
-    page.wait_for_function("n => document.querySelector('#network').dataset.nodeCount == n",
-                           arg=str(shown))
+    page.locator("#network .graph-busy").wait_for(state="hidden")
+    assert _node_count(page, "#network") == shown
 
     # pick a neighbour whose own neighbours are not all on screen yet, as the API says
     on_screen = {n["id"] for n in network["nodes"]}
