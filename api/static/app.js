@@ -103,9 +103,9 @@ function toast(message, kind = "info") {
   toast.timer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 7000 : 3500);
 }
 
-function problemBox(error, title) {
+function problemBox(error, title, kind) {
   const status = error.status ? ` (${error.status})` : "";
-  return el("div", { class: error.status === 501 ? "callout info" : "callout error", role: "alert" },
+  return el("div", { class: `callout ${kind || (error.status === 501 ? "info" : "error")}`, role: "alert" },
     el("strong", {}, title || `${error.title || "Something went wrong"}${status}`),
     error.message);
 }
@@ -447,7 +447,13 @@ async function viewCustomer(id) {
     try {
       const x = await api(`/api/customers/${encodeURIComponent(c.customer_id)}/explanation`);
       explainSlot.replaceChildren(explanation(x));
-    } catch (err) { explainSlot.replaceChildren(el("p", { class: "muted" }, err.message)); }
+    } catch (err) {
+      explainSlot.replaceChildren(err.status === 409
+        ? el("div", { class: "callout info" }, el("strong", {}, "No graph model to ask yet"),
+          "An admin trains one with a training job; the score above stands on its own. ",
+          el("span", { class: "faint" }, err.message))
+        : problemBox(err));
+    }
   } }, "Ask the graph model why"));
   return el("div", { class: "stack" },
     el("div", { class: "card" }, el("div", { class: "cust-head" },
@@ -1335,7 +1341,8 @@ async function viewPath() {
   try {
     graph = await api("/api/path", { params: { source, target, max_hops: maxHops } });
   } catch (err) {
-    return el("div", {}, head, form, problemBox(err, err.status === 404 ? "Not linked" : undefined));
+    return el("div", {}, head, form, err.status === 404
+      ? problemBox(err, "Not linked within that many hops", "warn") : problemBox(err));
   }
   const byId = Object.fromEntries(graph.nodes.map((n) => [n.id, n]));
   const chain = [];
