@@ -240,7 +240,7 @@ def cpu_split(server_pid: int, locust_pid: int | None) -> dict[str, float]:
 class LoadRun:
     label: str
     seconds: float
-    samples: list[tuple[str, float, float, int]] = field(default_factory=list)
+    samples: list[tuple[str, float, float, int, str]] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     window: tuple[float, float] | None = None
     load: tuple[float, float] = (0.0, 0.0)
@@ -268,12 +268,13 @@ class LoadRun:
 def run_locust(args: argparse.Namespace, url: str, key: str, sample: str, seconds: float,
                label: str, server: Server) -> LoadRun:
     out = Path(tempfile.mkstemp(prefix="bench-api-", suffix=".json")[1])
+    skip = ramp_skip(args)
     env = {**os.environ, "BENCH_API_KEY": key, "BENCH_API_SAMPLE": sample,
            "BENCH_API_OUT": str(out), "BENCH_API_MIX": args.mix, "BENCH_API_THINK": args.think,
            "BENCH_API_HOPS": str(args.hops), "BENCH_API_LIMIT": str(args.limit)}
     command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--host", url,
-               "--users", str(args.users), "--spawn-rate", str(args.users), "--run-time",
-               f"{int(seconds)}s", "--stop-timeout", "10", "--only-summary",
+               "--users", str(args.users), "--spawn-rate", f"{args.users / args.ramp:g}",
+               "--run-time", f"{int(seconds + skip)}s", "--stop-timeout", "10", "--only-summary",
                "--loglevel", "WARNING", "--exit-code-on-error", "0"]
     load_before = os.getloadavg()[0]
     reaped = _children_cpu()
@@ -292,7 +293,17 @@ def run_locust(args: argparse.Namespace, url: str, key: str, sample: str, second
                   cpu={k: cpu_after[k] - cpu_before.get(k, 0.0) for k in ("server", "locust")})
     if not run.samples:
         raise SystemExit(f"locust made no requests: {stderr[-2000:]}")
+    first = min(s[1] for s in run.samples)
+    run.window = (first + skip, max(s[1] for s in run.samples))
     return run
+
+
+def ramp_skip(args: argparse.Namespace) -> float:
+    """Seconds thrown away at the start of a run: the clients start over ``--ramp`` seconds
+    (50 first requests in the same millisecond would queue behind each other, which no
+    real morning looks like), then one longest think time so that all of them are in their
+    rhythm."""
+    return args.ramp + max(float(t) for t in args.think.split(","))
 
 
 def _children_cpu() -> float:
@@ -308,7 +319,7 @@ class JobWatch(threading.Thread):
     def __init__(self, url: str, key: str, job_id: str, server_pid: int) -> None:
         super().__init__(daemon=True)
         self.url, self.key, self.job_id, self.server_pid = url, key, job_id, server_pid
-        self.seen: list[tuple[float, str, float | None]] = []
+        self.seen: list[tuple[float, str, float | None, str]] = []
         self.job_cpu = 0.0  # CPU seconds of the job's process, as last seen alive
         self.halt = threading.Event()
 
@@ -319,14 +330,15 @@ class JobWatch(threading.Thread):
     def run(self) -> None:
         while not self.halt.is_set():
             body = self.status()
-            self.seen.append((time.time(), str(body.get("status")), body.get("progress")))
+            self.seen.append((time.time(), str(body.get("status")), body.get("progress"),
+                              str(body.get("message"))))
             self.job_cpu = max(self.job_cpu, cpu_split(self.server_pid, None)["job"])
             if body.get("status") in ("succeeded", "failed"):
                 return
             self.halt.wait(1.0)
 
     def running_window(self) -> tuple[float, float] | None:
-        times = [t for t, status, _ in self.seen if status == "running"]
+        times = [t for t, status, *_ in self.seen if status == "running"]
         return (min(times), max(times)) if times else None
 
 
@@ -354,8 +366,8 @@ def during_reassess(args: argparse.Namespace, server: Server, admin: str, key: s
     run.cpu["job (its whole life)"] = watch.job_cpu
     if window is None:
         raise SystemExit(f"job {job['job_id']} was never seen running: {final}")
-    first = min(s[1] for s in run.samples)
-    last = max(s[1] for s in run.samples)
+    assert run.window is not None
+    first, last = run.window
     run.window = (max(window[0], first), min(window[1], last))
     covered = run.window[1] - run.window[0]
     if final.get("status") != "running":
@@ -366,7 +378,7 @@ def during_reassess(args: argparse.Namespace, server: Server, admin: str, key: s
     say(f"{run.label}: {run.note}")
     return run, {"job_id": job["job_id"], "period": period, "final": final.get("status"),
                  "result": final.get("result"), "error": final.get("error"),
-                 "progress_at_end": final.get("progress"), "polls": len(watch.seen)}
+                 "progress_at_end": final.get("progress"), "polls": watch.seen}
 
 
 # -- the results -----------------------------------------------------------------------------
@@ -424,6 +436,11 @@ def main() -> None:
     parser.add_argument("--think", default="0.5,1.5",
                         help="seconds between a client's requests: 'lo,hi' uniform, or one "
                         "number (0: none, closed loop)")
+    parser.add_argument("--ramp", type=float, default=5,
+                        help="seconds over which the clients start (not measured, nor the "
+                        "longest think time after it)")
+    parser.add_argument("--role", choices=("investigator", "viewer"), default="investigator",
+                        help="the clients' key (a viewer's reads are masked, not audited)")
     parser.add_argument("--hops", type=int, default=2)
     parser.add_argument("--limit", type=int, default=500, help="network's node cap")
     parser.add_argument("--sample", type=int, default=500,
@@ -451,7 +468,7 @@ def main() -> None:
     env = {**os.environ, "GRAPHRISK_HOME": str(home), "GRAPHRISK_STORE": args.store}
     if args.store == "neo4j":
         env["GRAPHRISK_NEO4J_URI"] = args.neo4j_uri
-    key = make_key(env, "bench-investigator", "investigator")
+    key = make_key(env, f"bench-{args.role}", args.role)
     admin = make_key(env, "bench-admin", "admin") if args.during_reassess else ""
     server = Server(env, home, args.workers)
     idle: list[LoadRun] = []
@@ -499,6 +516,8 @@ def main() -> None:
             "idle_runs": [r.figures() for r in idle],
             "during": during.figures() if during else None, "job": job,
             "loads": {r.label: r.load for r in [*idle, *([during] if during else [])]},
+            "samples": {r.label: r.samples for r in [*idle, *([during] if during else [])]},
+            "windows": {r.label: r.window for r in [*idle, *([during] if during else [])]},
         }, indent=2, default=float), encoding="utf-8")
 
 

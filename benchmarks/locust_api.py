@@ -35,8 +35,8 @@ THINK = [float(t) for t in os.environ.get("BENCH_API_THINK", "0.5,1.5").split(",
 NETWORK_QUERY = (f"hops={os.environ.get('BENCH_API_HOPS', '2')}"
                  f"&limit={os.environ.get('BENCH_API_LIMIT', '500')}")
 
-#: (name, completed at (epoch s), latency (ms), HTTP status; 0 = no answer)
-SAMPLES: list[tuple[str, float, float, int]] = []
+#: (name, completed at (epoch s), latency (ms), HTTP status (0 = no answer), customer id)
+SAMPLES: list[tuple[str, float, float, int, str]] = []
 ERRORS: dict[str, int] = {}
 
 
@@ -53,19 +53,21 @@ class Investigator(FastHttpUser):
 
     @task(DETAIL_WEIGHT)
     def detail(self) -> None:
-        self._get(f"/api/customers/{pick()}", "detail")
+        customer = pick()
+        self._get(f"/api/customers/{customer}", "detail", customer)
 
     @task(NETWORK_WEIGHT)
     def network(self) -> None:
-        self._get(f"/api/customers/{pick()}/network?{NETWORK_QUERY}", "network")
+        customer = pick()
+        self._get(f"/api/customers/{customer}/network?{NETWORK_QUERY}", "network", customer)
 
-    def _get(self, path: str, name: str) -> None:
+    def _get(self, path: str, name: str, customer: str) -> None:
         started = time.perf_counter()
         with self.client.get(path, name=name, headers=self.headers,
                              catch_response=True) as answer:
             latency = 1000.0 * (time.perf_counter() - started)
             status = int(answer.status_code or 0)
-            SAMPLES.append((name, time.time(), latency, status))
+            SAMPLES.append((name, time.time(), latency, status, customer))
             if status == 200:
                 answer.success()
                 return
