@@ -16,7 +16,8 @@ import pandas as pd
 
 from graphrisk.domain import NodeLabel, RelType
 
-__all__ = ["GraphNode", "GraphPath", "GraphRelationship", "GraphSnapshot", "NodeRef", "Subgraph"]
+__all__ = ["GraphNode", "GraphPath", "GraphRelationship", "GraphSnapshot", "NodeRef",
+           "QueryResult", "Subgraph"]
 
 
 @dataclass(frozen=True, order=True)
@@ -84,6 +85,33 @@ class GraphPath:
     @property
     def length(self) -> int:
         return len(self.relationships)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What a read-only Cypher query answered (:meth:`GraphStore.read_only_query`).
+
+    Attributes:
+        columns: the query's column names, in order.
+        rows: one list per row, in ``columns`` order, of JSON-safe values: a node is
+            ``{"id": "Customer:C1", "label": "Customer", "properties": {...}}`` (``id`` is
+            ``None`` for a node without a business id, such as GraphRisk's own bookkeeping
+            nodes), a relationship ``{"type", "start", "end", "properties"}`` with its ends'
+            ids, a path ``{"nodes": [...], "relationships": [...]}``; temporal values are
+            ISO 8601 text, lists and maps are converted item by item. Database-internal ids
+            never appear.
+        nodes: every node with a business id seen in the rows, once each, in order of
+            first appearance: the result drawn as a graph.
+        relationships: every relationship of a known type between two such nodes seen in
+            the rows, once each.
+        truncated: the query had more rows than the row limit; ``rows`` holds the first.
+    """
+
+    columns: list[str]
+    rows: list[list[Any]]
+    nodes: tuple[GraphNode, ...] = ()
+    relationships: tuple[GraphRelationship, ...] = ()
+    truncated: bool = False
 
 
 @dataclass

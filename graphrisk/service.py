@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from graphrisk.config import Settings, StoreKind, get_settings, parse_store_kind
-from graphrisk.errors import ConfigError, ModelError, NotFoundError
-from graphrisk.graph import GraphNode, GraphPath, NodeRef, Subgraph
+from graphrisk.errors import ConfigError, ModelError, NotFoundError, QueryRefusedError
+from graphrisk.graph import GraphNode, GraphPath, NodeRef, QueryResult, Subgraph
 from graphrisk.policy import DEFAULT_POLICY_FILE, RiskPolicy, load_policy
 from graphrisk.store import GraphStore, open_store
 
@@ -525,6 +525,33 @@ class RiskService:
         first = start if isinstance(start, NodeRef) else NodeRef.parse(start)
         last = end if isinstance(end, NodeRef) else NodeRef.parse(end)
         return self.store.shortest_path(first, last, max_hops)
+
+    def read_only_query(self, query: str, parameters: Mapping[str, Any] | None = None, *,
+                        timeout_s: float = 10.0, row_limit: int = 1000,
+                        actor: str | None = None) -> QueryResult:
+        """Run an analyst's read-only Cypher (see :meth:`GraphStore.read_only_query`) and
+        write it to the audit trail as ``query.run`` with its row count, or, when the guard
+        refuses it, as ``query.refused`` with the reason before the refusal is raised.
+
+        Args:
+            actor: who ran it, for the audit trail (default: the configured actor).
+
+        Raises:
+            QueryRefusedError: the query would do more than read; it did not run.
+            QueryFailedError: a syntax error, a missing parameter or a timeout.
+            UnsupportedByStoreError: the store is not Neo4j.
+        """
+        who = actor or self.settings.actor
+        try:
+            result = self.store.read_only_query(query, parameters, timeout_s=timeout_s,
+                                                row_limit=row_limit)
+        except QueryRefusedError as exc:
+            self.store.append_audit(who, "query.refused", None,
+                                    {"query": query[:2000], "reason": exc.reason})
+            raise
+        self.store.append_audit(who, "query.run", None,
+                                {"query": query[:2000], "rows": len(result.rows)})
+        return result
 
     def customer_view(self, customer_id: str, *, hops: int = 2,
                       limit: int = 200) -> CustomerView:

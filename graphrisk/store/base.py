@@ -47,13 +47,21 @@ from graphrisk.domain import (
     NodeLabel,
     RelType,
 )
-from graphrisk.errors import NotFoundError, RecordConflictError, StoreError, StoreUnavailableError
+from graphrisk.errors import (
+    NotFoundError,
+    QueryFailedError,
+    RecordConflictError,
+    StoreError,
+    StoreUnavailableError,
+    UnsupportedByStoreError,
+)
 from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
     GraphNode,
     GraphPath,
     GraphRelationship,
     GraphSnapshot,
     NodeRef,
+    QueryResult,
     Subgraph,
 )
 from graphrisk.normalise import identifier_id, normalise_identifiers
@@ -919,6 +927,44 @@ class GraphStore(ABC):
         if not found:
             raise NotFoundError(NodeLabel.CUSTOMER.value, customer_id)
 
+    # -- read-only Cypher --------------------------------------------------------------
+    @final
+    def read_only_query(self, query: str, parameters: Mapping[str, Any] | None = None, *,
+                        timeout_s: float = 10.0, row_limit: int = 1000) -> QueryResult:
+        """Run an analyst's own query, refusing anything that is not a pure read.
+
+        Why here: fraud teams ask questions the product does not foresee, in the store's
+        own query language. Only a store that speaks one implements it (Neo4j: Cypher);
+        there the database's own plan decides what the query does, before it runs, and it
+        runs in a read transaction with ``timeout_s`` and at most ``row_limit`` rows.
+
+        Args:
+            query: the query text, run as given once the plan shows it only reads.
+            parameters: values for its ``$parameters``.
+            timeout_s: seconds the query may run; the database stops it after that.
+            row_limit: rows returned at most; ``truncated`` says when there were more.
+
+        Raises:
+            UnsupportedByStoreError: this store runs no queries (the embedded store).
+            QueryRefusedError: the query would write, change the schema, load files or
+                call an administrative or unsafe procedure; it did not run.
+            QueryFailedError: a syntax error, a missing parameter, or a timeout
+                (``timed_out``); the message says what to fix.
+            ValueError: ``timeout_s`` is not positive or ``row_limit`` is below 1.
+        """
+        if not (timeout_s > 0 and math.isfinite(timeout_s)):
+            raise ValueError(f"timeout_s must be a positive number of seconds, not {timeout_s}")
+        if isinstance(row_limit, bool) or not isinstance(row_limit, int) or row_limit < 1:
+            raise ValueError(f"row_limit must be a whole number of at least 1, not {row_limit!r}")
+        params = dict(parameters or {})
+        if not all(isinstance(name, str) for name in params):
+            raise QueryFailedError("parameter names must be text")
+        if not query or not query.strip():
+            raise QueryFailedError("the query is empty; write a Cypher query such as "
+                                   "MATCH (c:Customer) RETURN c LIMIT 10")
+        with self._statement("read_only_query", doing="running a read-only query"):
+            return self._read_only_query(query, params, timeout_s, row_limit)
+
     # -- administration ----------------------------------------------------------------
     @final
     def delete_everything(self) -> None:
@@ -1004,6 +1050,13 @@ class GraphStore(ABC):
             "no _network_engine")
 
     # -- primitives: what each store implements ----------------------------------------
+    def _read_only_query(self, query: str, parameters: dict[str, Any], timeout_s: float,
+                         row_limit: int) -> QueryResult:
+        """Run a query that must only read (see :meth:`read_only_query`); a store that
+        speaks a query language overrides this, the others refuse."""
+        raise UnsupportedByStoreError(
+            "read-only Cypher needs the Neo4j store; set GRAPHRISK_STORE=neo4j")
+
     @abstractmethod
     def _location(self) -> str:
         """Where the data lives (a path, a URI and database), for :meth:`describe`."""

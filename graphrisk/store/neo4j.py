@@ -17,16 +17,27 @@ statement runs in a session of its own (``execute_query`` for reads, one session
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from fnmatch import fnmatchcase
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pandas as pd
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import (
+    READ_ACCESS,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    ResultSummary,
+    RoutingControl,
+)
 from neo4j.exceptions import (
     AuthError,
     ConstraintError,
@@ -36,10 +47,13 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 from neo4j.exceptions import TransientError as Neo4jTransientError
+from neo4j.graph import Node, Path, Relationship
+from neo4j.spatial import Point
 
 from graphrisk.config import Settings, StoreKind
 from graphrisk.domain import ENTITIES, ENTITY_BY_NAME, NODE_SOURCES, EntitySpec, NodeLabel, RelType
-from graphrisk.errors import StoreUnavailableError
+from graphrisk.errors import QueryFailedError, QueryRefusedError, StoreUnavailableError
+from graphrisk.graph import GraphNode, GraphRelationship, QueryResult
 from graphrisk.store.base import (
     HISTORY_COLUMNS,
     LOAD_COLUMNS,
@@ -179,6 +193,9 @@ class Neo4jGraphStore(GraphStore):
     capabilities = frozenset({StoreCapability.IN_DATABASE_NETWORK})
     _unavailable_errors = (ServiceUnavailable, SessionExpired)
     _statement_errors = (Neo4jError, DriverError)
+    #: Read once per store by the read-only query guard (see _procedure_modes).
+    _procedure_mode_cache: dict[str, str] | None = None
+    _unsafe_function_cache: tuple[str, ...] | None = None
 
     def __init__(self, driver: Driver, database: str = "neo4j", *, uri: str = "",
                  page_size: int = 50_000, owns_driver: bool = True,
@@ -692,6 +709,116 @@ class Neo4jGraphStore(GraphStore):
             "customer_id": customer_id, "label": label, "source": source})
         return bool(found["found"])
 
+    # -- read-only Cypher --------------------------------------------------------------
+    def _read_only_query(self, query: str, parameters: dict[str, Any], timeout_s: float,
+                         row_limit: int) -> QueryResult:
+        """EXPLAIN the query, refuse it unless its plan only reads, then run it read-only.
+
+        Both steps run in one session whose access mode is READ, each in a transaction of
+        its own with the driver's ``timeout`` (the server stops it, and says so, after
+        ``timeout_s``). The run pulls at most ``row_limit + 1`` records and then rolls the
+        transaction back, leaving the rest of the result unread.
+        """
+        metadata = {"app": "graphrisk", "purpose": "read-only query"}
+        # Notifications off: the server's hints on an analyst's query (deprecations...) are
+        # not the service's warnings to log.
+        with self._driver.session(database=self._database, default_access_mode=READ_ACCESS,
+                                  fetch_size=row_limit + 1,
+                                  notifications_min_severity="OFF") as session:
+            try:
+                with session.begin_transaction(timeout=timeout_s, metadata=metadata) as tx:
+                    summary = tx.run(_EXPLAIN + query, parameters).consume()
+                    tx.rollback()
+                refusal = self._plan_refusal(summary)
+                if refusal is not None:
+                    raise QueryRefusedError(refusal)
+                with session.begin_transaction(timeout=timeout_s, metadata=metadata) as tx:
+                    result = tx.run(query, parameters)
+                    columns = list(result.keys())
+                    records = [record.values() for record in islice(result, row_limit + 1)]
+                    result.consume()
+                    truncated = len(records) > row_limit
+                    shaped = _QueryShaper(records[:row_limit])
+                    missing = shaped.unseen_ends()
+                    if missing:
+                        shaped.add_ends(tx.run(load_cypher("read/node_keys_by_element_id"),
+                                               ids=missing).data())
+                    tx.rollback()
+            except Neo4jError as exc:
+                failure = _query_failure(exc, timeout_s)
+                if failure is None:
+                    raise
+                raise failure from exc
+        return QueryResult(columns=columns, rows=shaped.rows(), nodes=shaped.graph_nodes(),
+                           relationships=shaped.graph_relationships(), truncated=truncated)
+
+    def _plan_refusal(self, summary: ResultSummary) -> str | None:
+        """Why the EXPLAINed query may not run, from the database's own plan; ``None`` when
+        it only reads.
+
+        Refused: a query type other than ``r`` (read); an operator that loads files, commits
+        batches of its own or administers the server (:data:`_REFUSED_OPERATORS`); a call of
+        a procedure whose declared mode is not READ (or DEFAULT, which runs as READ), or
+        that is read-only but unsafe (:func:`_unsafe_procedure`); a call of an unsafe
+        function (:func:`_unsafe_function`) anywhere in the plan.
+        """
+        query_type = summary.query_type
+        if query_type != "r":
+            return _QUERY_TYPE_REFUSALS.get(
+                query_type or "", f"the database does not call it a read (query type "
+                                   f"{query_type!r})")
+        if not summary.plan:
+            return "the database gave no plan to check"
+        unsafe_functions = self._unsafe_functions()
+        for operator in _plan_operators(summary.plan):
+            name = str(operator.get("operatorType", "")).partition("@")[0]
+            details = str((operator.get("args") or {}).get("Details") or "")
+            reason = _operator_refusal(name)
+            if reason is not None:
+                return reason
+            if name == "ProcedureCall":
+                reason = self._procedure_refusal(details)
+                if reason is not None:
+                    return reason
+            for function in unsafe_functions:
+                if f"{function}(" in details:
+                    return f"it calls the function {function}: {_unsafe_function(function)}"
+        return None
+
+    def _procedure_refusal(self, details: str) -> str | None:
+        """Why the procedure a ``ProcedureCall`` operator names may not be called."""
+        found = _PROCEDURE_NAME.match(details)
+        if found is None:
+            return f"cannot tell which procedure the plan calls ({details[:80]!r})"
+        name = found.group(1)
+        mode = self._procedure_modes().get(name)
+        if mode is None:  # installed since the modes were read: read them again, once
+            self._procedure_mode_cache = None
+            mode = self._procedure_modes().get(name)
+        if mode is None:
+            return f"it calls the procedure {name}, which the database does not list"
+        if mode not in _READ_MODES:
+            return f"it calls the procedure {name}, which the database declares {mode}"
+        unsafe = _unsafe_procedure(name)
+        return None if unsafe is None else f"it calls the procedure {name}: {unsafe}"
+
+    def _procedure_modes(self) -> dict[str, str]:
+        """Every procedure's declared mode, as the database lists it (read once per store)."""
+        modes = self._procedure_mode_cache
+        if modes is None:
+            modes = {row["name"]: row["mode"] for row in self._read("read/procedure_modes")}
+            self._procedure_mode_cache = modes
+        return modes
+
+    def _unsafe_functions(self) -> tuple[str, ...]:
+        """The plugin functions (APOC, GDS) a read-only query may not call (read once)."""
+        found = self._unsafe_function_cache
+        if found is None:
+            found = tuple(sorted(row["name"] for row in self._read("read/user_functions")
+                                 if _unsafe_function(row["name"]) is not None))
+            self._unsafe_function_cache = found
+        return found
+
 
 def default_password_warning(uri: str, password: str) -> str | None:
     """The warning to give when ``password`` is the default one on a server not on this host.
@@ -751,3 +878,286 @@ def _offending_row(rows: pd.DataFrame, message: str) -> str:
                 if len(hit):
                     return f"; offending row: {hit.iloc[0].dropna().to_dict()}"
     return ""
+
+
+# -- read-only Cypher ------------------------------------------------------------------------
+#: What the guard puts before a query to have the database plan it without running it.
+_EXPLAIN = "EXPLAIN "
+#: Procedure modes a read-only query may call: DEFAULT is what a procedure that declares no
+#: mode gets (APOC's read procedures, apoc.path.expand among them), and runs as READ.
+_READ_MODES = frozenset({"READ", "DEFAULT"})
+#: Why a query of each non-read query type is refused (``ResultSummary.query_type``).
+_QUERY_TYPE_REFUSALS = {
+    "rw": "it writes to the graph (the database plans it as read-write)",
+    "w": "it writes to the graph (the database plans it as write-only)",
+    "s": "it changes the schema or administers the database",
+}
+#: Plan operators refused although the database calls the query a read.
+_REFUSED_OPERATORS = {
+    "LoadCSV": "LOAD CSV reads files or URLs outside the graph",
+    "TransactionApply": "CALL { ... } IN TRANSACTIONS commits batches of its own",
+    "TransactionForeach": "CALL { ... } IN TRANSACTIONS commits batches of its own",
+    "TerminateTransactions": "TERMINATE TRANSACTIONS stops other users' work",
+    "ShowTransactions": "SHOW TRANSACTIONS shows other users' queries and their parameters",
+    "ShowSettings": "SHOW SETTINGS shows the server's configuration",
+    "AdministrationCommand": "it is an administration command",
+}
+#: ``SHOW`` commands that only describe the database's schema and plugins.
+_SHOW_OPERATORS = frozenset({"ShowIndexes", "ShowConstraints", "ShowProcedures",
+                             "ShowFunctions"})
+#: Read-mode procedures refused all the same, with why. READ is what a procedure declares;
+#: these read outside the graph, run Cypher the plan does not show, or change the server.
+_UNSAFE_PROCEDURES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("apoc.load.*", "apoc.import.*", "apoc.export.*"),
+     "it reads or writes files or URLs outside the graph"),
+    (("apoc.cypher.*", "apoc.when", "apoc.case", "apoc.do.*", "apoc.graph.fromCypher"),
+     "it runs Cypher given as text, which the plan this guard checks does not show"),
+    (("apoc.periodic.*",), "it runs or manages background jobs outside this transaction"),
+    (("apoc.spatial.geocode*", "apoc.spatial.reverseGeocode"),
+     "it calls a web service outside the graph"),
+    (("apoc.util.sleep", "db.awaitIndex", "db.awaitIndexes",
+      "db.index.fulltext.awaitEventuallyConsistentIndexRefresh"),
+     "it waits instead of reading, holding a server thread"),
+    (("apoc.warmup.*", "db.stats.*", "db.clearQueryCaches", "db.prepareForReplanning",
+      "db.resample*"), "it changes the server's caches, statistics or query plans"),
+    (("dbms.*", "tx.*", "apoc.log.*", "apoc.trigger.*", "apoc.custom.*", "apoc.systemdb.*",
+      "apoc.lock.*", "apoc.config.*", "gds.debug.*", "gds.license.*", "gds.userLog"),
+     "it administers the server, its triggers, locks or transactions"),
+)
+#: GDS procedures a read-only query may call: streamed and summarised results of projections
+#: that exist, estimates, and the catalog's listings. GDS declares its other procedures READ
+#: too, because they do not write the database, but they project, mutate, drop, export or
+#: train in GDS's memory (gds.graph.project, *.mutate, gds.graph.drop, gds.graph.export...).
+_SAFE_GDS_PROCEDURES = ("gds.*.stream", "gds.*.stream.estimate", "gds.*.stats",
+                        "gds.*.stats.estimate", "gds.graph.list", "gds.graph.exists",
+                        "gds.model.list", "gds.model.exists", "gds.pipeline.list",
+                        "gds.pipeline.exists", "gds.version", "gds.list")
+_UNSAFE_GDS = ("it changes GDS's in-memory catalog (projects, mutates, drops, exports or "
+               "trains), though the database declares it READ")
+#: Plugin functions refused: they run Cypher given as text, or build a GDS projection.
+_UNSAFE_FUNCTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("apoc.cypher.*",),
+     "it runs Cypher given as text, which the plan this guard checks does not show"),
+    (("apoc.load.*", "apoc.import.*", "apoc.export.*"),
+     "it reads or writes files or URLs outside the graph"),
+    (("gds.graph.project*",), _UNSAFE_GDS),
+)
+#: The procedure a ``ProcedureCall`` operator's details name: ``db.labels() :: (...)``.
+_PROCEDURE_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\(")
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _unsafe_procedure(name: str) -> str | None:
+    """Why the read-mode procedure ``name`` may not be called from a read-only query."""
+    for patterns, reason in _UNSAFE_PROCEDURES:
+        if _matches(name, patterns):
+            return reason
+    if name.startswith("gds.") and not _matches(name, _SAFE_GDS_PROCEDURES):
+        return _UNSAFE_GDS
+    return None
+
+
+def _unsafe_function(name: str) -> str | None:
+    """Why the function ``name`` may not be called from a read-only query."""
+    for patterns, reason in _UNSAFE_FUNCTIONS:
+        if _matches(name, patterns):
+            return reason
+    return None
+
+
+def _operator_refusal(name: str) -> str | None:
+    """Why a plan with the operator ``name`` is refused, for operators a read may not use."""
+    if name in _REFUSED_OPERATORS:
+        return _REFUSED_OPERATORS[name]
+    if name.startswith("Terminate") or (name.startswith("Show") and name not in _SHOW_OPERATORS):
+        return f"it is an administration command ({name})"
+    return None
+
+
+def _plan_operators(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every operator of an EXPLAIN plan (the driver's dict form), children included."""
+    stack = [plan]
+    while stack:
+        operator = stack.pop()
+        yield operator
+        stack.extend(operator.get("children") or ())
+
+
+def _query_failure(exc: Neo4jError, timeout_s: float) -> Exception | None:
+    """The error to raise for a query the server refused or could not run; ``None`` for a
+    failure of the store itself (the caller re-raises it as a store error)."""
+    code = exc.code or ""
+    message = _without_prefix(getattr(exc, "message", None) or str(exc), _EXPLAIN)
+    if code == "Neo.ClientError.Statement.AccessMode" or code.startswith(
+            "Neo.ClientError.Security.Forbidden"):
+        return QueryRefusedError(f"the database refused it in a read transaction ({message})")
+    if "TransactionTimedOut" in code:
+        return QueryFailedError(
+            f"the query ran past its time limit of {timeout_s:g} s and was stopped; narrow "
+            "it (start from an indexed id, fewer hops, a LIMIT) and run it again",
+            timed_out=True)
+    if code == "Neo.ClientError.Statement.ParameterMissing":
+        return QueryFailedError(f"{message}; give a value for each $parameter the query uses")
+    if code.startswith("Neo.ClientError.Statement.") or code.startswith(
+            ("Neo.ClientError.Procedure.", "Neo.ClientError.Schema.", "Neo.ClientError.Request.",
+             "Neo.TransientError.Transaction.", "Neo.TransientError.General.")):
+        return QueryFailedError(f"Neo4j could not run the query: {message}")
+    return None
+
+
+def _without_prefix(message: str, prefix: str) -> str:
+    """A server message about ``prefix + query`` as if it were about the query alone: the
+    quoted query, the caret under it and line 1's column and offset lose the prefix."""
+    shift = len(prefix)
+    message = message.replace(f'"{prefix}', '"', 1)
+    message = re.sub(r"\n( *)\^", lambda m: "\n" + m.group(1)[shift:] + "^", message, count=1)
+    message = re.sub(r"\(line 1, column (\d+)",
+                     lambda m: f"(line 1, column {max(1, int(m.group(1)) - shift)}", message)
+    return re.sub(r"\(offset: (\d+)\)",
+                  lambda m: f"(offset: {max(0, int(m.group(1)) - shift)})", message)
+
+
+def _iso(value: Any) -> str:
+    return value.iso_format() if hasattr(value, "iso_format") else value.isoformat()
+
+
+def _business_ref(labels: Iterable[str], properties: Mapping[str, Any]) -> NodeRef | None:
+    """A node's business id: its domain label's id property; ``None`` when it has none."""
+    present = set(labels)
+    for label in NodeLabel:
+        if label.value in present:
+            value = properties.get(_KEYS[label.value])
+            if value is not None:
+                return NodeRef(label, str(value))
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    """A property value as JSON: temporal values as ISO text, points as maps, bytes as
+    base64 text, non-finite floats as ``None``."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "iso_format") or hasattr(value, "isoformat"):
+        return _iso(value)  # before sequences: a Duration is a tuple
+    if isinstance(value, Point):
+        coordinates = dict(zip("xyz", (float(c) for c in value), strict=False))
+        return {"srid": value.srid, **coordinates}
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    return str(value)
+
+
+class _QueryShaper:
+    """One query's records as JSON-safe rows, and the graph they show.
+
+    Nodes and relationships are told apart by element id while the transaction is open;
+    what leaves is business ids only. A relationship's ends come with the result only when
+    the query returned them too; the others are looked up (:meth:`unseen_ends`,
+    :meth:`add_ends`) in the same transaction, where element ids are stable.
+    """
+
+    def __init__(self, records: list[list[Any]]) -> None:
+        self._records = records
+        #: element id -> (labels, properties) of every node seen, in order of first sight.
+        self._nodes: dict[str, tuple[frozenset[str], dict[str, Any]]] = {}
+        self._relationships: dict[str, Relationship] = {}
+        for record in records:
+            for value in record:
+                self._collect(value)
+
+    def _collect(self, value: Any) -> None:
+        if isinstance(value, Node):
+            self._nodes.setdefault(value.element_id, (value.labels, dict(value)))
+        elif isinstance(value, Relationship):
+            self._relationships.setdefault(value.element_id, value)
+        elif isinstance(value, Path):
+            for node in value.nodes:
+                self._collect(node)
+            for relationship in value.relationships:
+                self._collect(relationship)
+        elif isinstance(value, list):
+            for item in value:
+                self._collect(item)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                self._collect(item)
+
+    def unseen_ends(self) -> list[str]:
+        """Element ids of relationship ends the records did not hold as nodes."""
+        ends = {node.element_id for rel in self._relationships.values()
+                for node in (rel.start_node, rel.end_node) if node is not None}
+        return sorted(ends - self._nodes.keys())
+
+    def add_ends(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Take in the looked-up ends (``element_id, labels, properties`` rows)."""
+        for row in rows:
+            self._nodes.setdefault(row["element_id"],
+                                   (frozenset(row["labels"]), dict(row["properties"])))
+
+    def _ref(self, element_id: str | None) -> NodeRef | None:
+        if element_id is None or element_id not in self._nodes:
+            return None
+        labels, properties = self._nodes[element_id]
+        return _business_ref(labels, properties)
+
+    def _node_json(self, node: Node) -> dict[str, Any]:
+        ref = _business_ref(node.labels, node)
+        label = ref.label.value if ref else min(node.labels, default=None)
+        return {"id": None if ref is None else str(ref), "label": label,
+                "properties": {key: _json_value(v) for key, v in sorted(dict(node).items())}}
+
+    def _relationship_json(self, rel: Relationship) -> dict[str, Any]:
+        start, end = (self._ref(None if n is None else n.element_id)
+                      for n in (rel.start_node, rel.end_node))
+        return {"type": rel.type, "start": None if start is None else str(start),
+                "end": None if end is None else str(end),
+                "properties": {key: _json_value(v) for key, v in sorted(dict(rel).items())}}
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Node):
+            return self._node_json(value)
+        if isinstance(value, Relationship):
+            return self._relationship_json(value)
+        if isinstance(value, Path):
+            return {"nodes": [self._node_json(n) for n in value.nodes],
+                    "relationships": [self._relationship_json(r) for r in value.relationships]}
+        if isinstance(value, list):
+            return [self._value(item) for item in value]
+        if isinstance(value, Mapping):
+            return {str(key): self._value(item) for key, item in value.items()}
+        return _json_value(value)
+
+    def rows(self) -> list[list[Any]]:
+        return [[self._value(value) for value in record] for record in self._records]
+
+    def graph_nodes(self) -> tuple[GraphNode, ...]:
+        """Every node with a business id, once each (first sight wins)."""
+        found: dict[NodeRef, GraphNode] = {}
+        for labels, properties in self._nodes.values():
+            ref = _business_ref(labels, properties)
+            if ref is not None and ref not in found:
+                found[ref] = GraphNode(ref, {key: _json_value(v)
+                                             for key, v in sorted(properties.items())})
+        return tuple(found.values())
+
+    def graph_relationships(self) -> tuple[GraphRelationship, ...]:
+        """Every relationship of a domain type between two nodes with business ids."""
+        types = {rel.value for rel in RelType}
+        found = []
+        for rel in self._relationships.values():
+            start, end = (self._ref(None if n is None else n.element_id)
+                          for n in (rel.start_node, rel.end_node))
+            if rel.type in types and start is not None and end is not None:
+                found.append(GraphRelationship(
+                    RelType(rel.type), start, end,
+                    tuple((key, _json_value(v)) for key, v in sorted(dict(rel).items()))))
+        return tuple(found)
