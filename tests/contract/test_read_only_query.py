@@ -395,3 +395,31 @@ def test_the_service_audits_runs_and_refusals(neo: GraphStore, tmp_path: Path) -
     assert entries[1].details["query"] == "MATCH (c:Customer) DETACH DELETE c"
     assert "writes" in entries[1].details["reason"]
     assert neo.get_node(NodeRef(NodeLabel.CUSTOMER, "C1")).properties["name"] == "Alice Martin"
+
+
+@pytest.mark.neo4j
+def test_a_node_without_a_business_id_is_shown_but_not_drawn(neo: GraphStore) -> None:
+    # GraphRisk's own bookkeeping (here: the load record the fixture's ingest wrote).
+    result = neo.read_only_query("MATCH (l:GraphRiskLoad) RETURN l LIMIT 1")
+    (node,) = result.rows[0]
+    assert node["id"] is None and node["label"] == "GraphRiskLoad"
+    assert "load_id" in node["properties"]
+    assert result.nodes == ()
+
+
+@pytest.mark.parametrize(("name", "unsafe"), [
+    ("db.labels", False), ("apoc.path.expand", False), ("apoc.meta.schema", False),
+    ("gds.pageRank.stream", False), ("gds.wcc.stats", False), ("gds.graph.list", False),
+    ("gds.beta.pipeline.linkPrediction.predict.stream", False),
+    ("apoc.load.json", True), ("apoc.load.csv", True), ("apoc.export.csv.all", True),
+    ("apoc.import.csv", True), ("apoc.cypher.run", True), ("apoc.when", True),
+    ("apoc.periodic.list", True), ("apoc.util.sleep", True), ("apoc.spatial.geocode", True),
+    ("dbms.listConfig", True), ("db.stats.clear", True), ("gds.graph.project", True),
+    ("gds.graph.project.cypher", True), ("gds.graph.drop", True), ("gds.graph.export", True),
+    ("gds.pageRank.mutate", True), ("gds.pageRank.write", True), ("gds.graph.filter", True),
+    ("gds.beta.graphSage.train", True), ("gds.graph.sample.rwr", True),
+])
+def test_the_unsafe_procedure_list(name: str, unsafe: bool) -> None:
+    from graphrisk.store.neo4j import _unsafe_procedure
+
+    assert (_unsafe_procedure(name) is not None) is unsafe
