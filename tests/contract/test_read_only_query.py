@@ -194,6 +194,19 @@ def test_the_guard_refuses_writes_schema_changes_and_unsafe_calls(
 
 
 @pytest.mark.neo4j
+def test_the_fingerprint_notices_a_changed_property(driver: Driver) -> None:
+    """The check the refusals rely on is sharp: one changed name changes it (in a
+    transaction that is rolled back)."""
+    before = fingerprint(driver)["graph"]
+    with driver.session() as session, session.begin_transaction() as tx:
+        tx.run("MATCH (c:Customer {customer_id: 'C1'}) SET c.name = 'Mallory'").consume()
+        changed = tx.run("RETURN apoc.hashing.fingerprintGraph() AS f").single()["f"]
+        tx.rollback()
+    assert changed != before
+    assert fingerprint(driver)["graph"] == before
+
+
+@pytest.mark.neo4j
 def test_loads_are_refused_before_they_reach_the_url(
         neo: GraphStore, driver: Driver, web: tuple[str, list[str]]) -> None:
     base, hits = web
