@@ -642,6 +642,7 @@ class GraphView {
     this.expanded = new Set();
     this.loads = 0;
     this.hiddenTypes = new Set();
+    this.hiddenLabels = new Set();
     this.anchorDay = "";
     this.started = false;
     this.canvas = el("div", { class: "graph-canvas", id: id ? `${id}-canvas` : null });
@@ -650,7 +651,7 @@ class GraphView {
     this.notes = el("div", {});
     this.busy = el("div", { class: "graph-busy", hidden: true }, el("span", { class: "loading" }, "Laying out…"));
     this.legend = el("div", { class: "graph-legend", hidden: true });
-    this.typesButton = el("button", { class: "small", onclick: () => this.toggleTypesMenu() }, "Relationships ▾");
+    this.typesButton = el("button", { class: "small", title: "Relationship types and kinds of node to show", onclick: () => this.toggleTypesMenu() }, "Show ▾");
     this.typesMenu = el("div", { class: "menu", hidden: true });
     this.element = el("div", { class: "graph-panel", id: id || null, style: `height:${height}; min-height:420px` },
       el("div", { class: "graph-toolbar" },
@@ -754,9 +755,11 @@ class GraphView {
     this.truncated = graph.truncated || extra.some((g) => g.truncated);
     this.updateNotes();
     await this.runLayout();
+    if (!this.cy || seq !== this.loads) return;
     this.afterChange();
     const centre = this.centre && this.cy.getElementById(this.centre);
     this.showDetails(centre && centre.nonempty() ? centre : null);
+    this.setBusy(null);
   }
 
   elementsOf(graph) {
@@ -811,18 +814,21 @@ class GraphView {
   }
 
   async runLayout() {
+    // callers clear the busy note once everything (counts, panel) is up to date
     const n = this.cy.nodes().length;
-    if (!n) { this.setBusy(null); return; }
+    if (!n) return;
     this.cy.resize();
-    this.setBusy(n > 150 ? `Laying out ${n} nodes…` : null);
-    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))); // let the message paint
+    if (n > 150) {
+      this.setBusy(`Laying out ${n} nodes…`);
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))); // let the note paint
+      if (!this.cy) return;
+    }
     try {
       this.cy.layout(layoutOptions(n)).run();
     } catch (err) {
       this.cy.layout({ name: "cose", animate: false, fit: true, padding: 30 }).run();
     }
     this.fit();
-    this.setBusy(null);
   }
 
   fit() {
@@ -831,7 +837,11 @@ class GraphView {
     if (this.cy.zoom() > 1.4) { this.cy.zoom(1.4); this.cy.center(); }
   }
 
-  async relayout() { if (this.cy) await this.runLayout(); }
+  async relayout() {
+    if (!this.cy) return;
+    await this.runLayout();
+    this.setBusy(null);
+  }
 
   setBusy(text) {
     this.busy.hidden = !text;
@@ -877,16 +887,26 @@ class GraphView {
   }
 
   buildTypesMenu() {
-    const counts = {};
-    this.cy.edges().forEach((e) => { counts[e.data("type")] = (counts[e.data("type")] || 0) + 1; });
+    const types = {}, labels = {};
+    this.cy.edges().forEach((e) => { types[e.data("type")] = (types[e.data("type")] || 0) + 1; });
+    this.cy.nodes().forEach((n) => { labels[n.data("label")] = (labels[n.data("label")] || 0) + 1; });
+    const box = (hidden, name, count) => el("label", {},
+      el("input", { type: "checkbox", checked: !hidden.has(name), onchange: (e) => {
+        if (e.target.checked) hidden.delete(name); else hidden.add(name);
+        this.applyTypes();
+      } }), fmt.words(name).toLowerCase(), el("small", {}, count));
     this.typesMenu.replaceChildren(
-      el("strong", { style: "font-size:12px" }, "Show relationships"),
-      ...Object.keys(counts).sort().map((type) => el("label", {},
-        el("input", { type: "checkbox", checked: !this.hiddenTypes.has(type), onchange: (e) => {
-          if (e.target.checked) this.hiddenTypes.delete(type); else this.hiddenTypes.add(type);
-          this.applyTypes();
-        } }), fmt.words(type).toLowerCase(), el("small", {}, counts[type]))));
-    this.typesButton.textContent = this.hiddenTypes.size ? `Relationships (${this.hiddenTypes.size} hidden) ▾` : "Relationships ▾";
+      el("strong", { style: "font-size:12px" }, "Relationships"),
+      ...Object.keys(types).sort().map((type) => box(this.hiddenTypes, type, types[type])),
+      el("strong", { style: "font-size:12px; margin-top:6px" }, "Nodes"),
+      ...Object.keys(labels).filter((l) => l !== "Customer").sort().map((label) => box(this.hiddenLabels, label, labels[label])));
+    this.markFilterButton();
+  }
+
+  markFilterButton() {
+    const hidden = this.hiddenTypes.size + this.hiddenLabels.size;
+    this.typesButton.textContent = hidden ? `Show (${hidden} hidden) ▾` : "Show ▾";
+    this.typesButton.classList.toggle("on", hidden > 0);
   }
 
   toggleTypesMenu() {
@@ -900,15 +920,20 @@ class GraphView {
   }
 
   applyTypes() {
+    // hide chosen relationship types and node labels (a hub counterparty, say); nodes left with
+    // no visible relationship go too. The centre always stays. Nothing is fetched again.
     const cy = this.cy;
     cy.batch(() => {
       cy.elements().removeClass("hidden");
-      if (!this.hiddenTypes.size) return;
-      cy.edges().filter((e) => this.hiddenTypes.has(e.data("type"))).addClass("hidden");
-      // nodes left without a visible relationship go too (the centre stays)
-      cy.nodes().filter((n) => n.id() !== this.centre && n.connectedEdges().not(".hidden").empty() && n.connectedEdges().nonempty()).addClass("hidden");
+      if (!this.hiddenTypes.size && !this.hiddenLabels.size) return;
+      cy.nodes().filter((n) => n.id() !== this.centre && this.hiddenLabels.has(n.data("label"))).addClass("hidden");
+      cy.edges().filter((e) => this.hiddenTypes.has(e.data("type")) || e.source().hasClass("hidden") || e.target().hasClass("hidden")).addClass("hidden");
+      cy.nodes().filter((n) => n.id() !== this.centre && !n.hasClass("hidden") && n.connectedEdges().nonempty()
+        && n.connectedEdges().not(".hidden").empty()).addClass("hidden");
     });
-    this.typesButton.textContent = this.hiddenTypes.size ? `Relationships (${this.hiddenTypes.size} hidden) ▾` : "Relationships ▾";
+    const hiddenNodes = cy.nodes(".hidden").length;
+    this.count.textContent = `${cy.nodes().length} nodes · ${cy.edges().length} relationships${hiddenNodes ? ` (${hiddenNodes} nodes hidden)` : ""}`;
+    this.markFilterButton();
   }
 
   buildLegend() {

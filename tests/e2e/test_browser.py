@@ -243,6 +243,21 @@ def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Ser
     page.locator("#network .graph-busy").wait_for(state="hidden")
     assert _node_count(page, "#network") == shown
 
+    # hide the counterparties (shops, banks, utilities) and bring them back, without a refetch
+    visible = ("label => window.graphrisk.cy.nodes(`[label = \"${label}\"]`)"
+               ".filter(n => n.style('display') !== 'none').length")
+    counterparties = sum(n["label"] == "Counterparty" for n in network["nodes"])
+    assert counterparties and page.evaluate(visible, "Counterparty") == counterparties
+    page.click("#network .types-menu > button")
+    page.locator("#network .types-menu label", has_text="counterparty").locator("input").uncheck()
+    assert page.evaluate(visible, "Counterparty") == 0
+    assert page.evaluate(visible, "Customer") == sum(n["label"] == "Customer"
+                                                     for n in network["nodes"])
+    page.locator("#network .types-menu label", has_text="counterparty").locator("input").check()
+    assert page.evaluate(visible, "Counterparty") == counterparties
+    page.click("#network .count")  # a click elsewhere closes the menu
+    assert page.locator("#network .types-menu .menu").is_hidden()
+
     # pick a neighbour whose own neighbours are not all on screen yet, as the API says
     on_screen = {n["id"] for n in network["nodes"]}
     target, grows = None, 0
