@@ -287,12 +287,13 @@ function pager(page, onPage) {
 // ---------------------------------------------------------------------------- alerts
 async function viewAlerts() {
   const { params } = hashParts();
+  // the queue is the new alerts by default; "all" is every live one (the API's default)
   const filters = {
-    status: params.get("status") || "", severity: params.get("severity") || "",
+    status: params.get("status") || "new", severity: params.get("severity") || "",
     rule: params.get("rule") || "", customer: params.get("customer") || "",
     offset: Number(params.get("offset") || 0),
   };
-  const page = await api("/api/alerts", { params: { ...filters, limit: 50 } });
+  const page = await api("/api/alerts", { params: { ...filters, status: filters.status === "all" ? "" : filters.status, limit: 50 } });
   const apply = (changes) => {
     const next = { ...filters, offset: 0, ...changes };
     setHashParams(next);
@@ -333,7 +334,7 @@ async function viewAlerts() {
     el("div", { class: "page-head" }, el("h1", {}, "Alert queue"),
       el("span", { class: "muted" }, "most severe first, newest first within a severity")),
     el("div", { class: "filters" },
-      select("status", [["", "Open (new)"], ["acknowledged", "Acknowledged"], ["unfiled", "Unfiled"], ["shadow", "Shadow rules"]], "Status"),
+      select("status", [["new", "New"], ["acknowledged", "Acknowledged"], ["all", "All live"], ["unfiled", "Unfiled"], ["shadow", "Shadow rules"]], "Status"),
       select("severity", [["", "Any"], ["critical", "Critical"], ["high", "High"], ["medium", "Medium"], ["low", "Low"]], "Severity"),
       text("rule", "Rule", "e.g. single_payment"),
       text("customer", "Customer", "C0000…")),
