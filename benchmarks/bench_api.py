@@ -31,12 +31,13 @@ What it does:
    ``--repeat`` measured runs of ``--seconds`` each; every answer's latency and status is
    kept, and the figures per endpoint are: requests, failures (5xx among them), throughput
    (answers a second over the window), p50 / p95 / p99 in ms; the median over the runs;
-5. with ``--during-reassess``: after the idle runs, ``POST /api/jobs {"kind": "reassess",
+5. with ``--during-reassess`` (``--reassess-repeat`` times): locust starts as above and,
+   once the clients are in their rhythm, ``POST /api/jobs {"kind": "reassess",
    "everyone": true, "period": P}`` as the admin (``P`` a month never re-assessed in this
-   store, so the job does the whole work), waits until the job says ``running``, and runs
-   locust for ``--seconds`` while polling the job every second; only answers completed
-   while the job was seen ``running`` count (the window is printed; a job that finishes
-   early shortens it, and the run says so). Its p95 is compared with the idle runs'.
+   store, so the job does the whole work: read the graph, score everyone, write 100,000
+   scores); the job is polled every second, and only answers completed while it was seen
+   ``running`` count (the window is printed: a job shorter than ``--seconds`` shortens it,
+   one longer is cut at ``--seconds``). Its p95 is compared with the idle runs'.
 
 Targets (the issue): with 50 concurrent clients at 100,000 customers on the embedded store,
 p95 <= 50 ms for the customer detail and <= 200 ms for the 2-hop network capped at 500
@@ -65,6 +66,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,7 +268,9 @@ class LoadRun:
 
 
 def run_locust(args: argparse.Namespace, url: str, key: str, sample: str, seconds: float,
-               label: str, server: Server) -> LoadRun:
+               label: str, server: Server,
+               meanwhile: Callable[[float], None] | None = None) -> LoadRun:
+    """``seconds`` measured after the ramp; ``meanwhile(skip)`` runs once locust started."""
     out = Path(tempfile.mkstemp(prefix="bench-api-", suffix=".json")[1])
     skip = ramp_skip(args)
     env = {**os.environ, "BENCH_API_KEY": key, "BENCH_API_SAMPLE": sample,
@@ -281,7 +285,9 @@ def run_locust(args: argparse.Namespace, url: str, key: str, sample: str, second
     locust = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     cpu_before = cpu_split(server.process.pid, None)
-    _, stderr = locust.communicate(timeout=seconds + 120)
+    if meanwhile is not None:
+        meanwhile(skip)
+    _, stderr = locust.communicate(timeout=seconds + skip + 120)
     cpu_after = cpu_split(server.process.pid, None)
     cpu_after["locust"] = _children_cpu() - reaped
     if not out.exists() or out.stat().st_size == 0:
@@ -344,21 +350,27 @@ class JobWatch(threading.Thread):
 
 def during_reassess(args: argparse.Namespace, server: Server, admin: str, key: str,
                     sample: str, home: Path) -> tuple[LoadRun, dict]:
+    """Locust starts; once its clients are in their rhythm the job is posted; only answers
+    while the job is seen running count (at most ``--seconds`` of load after the ramp)."""
     with RiskService.open(settings_for(args, home)) as service:
         period = fresh_period(service)
-    status, job = call(f"{server.url}/api/jobs", key=admin,
-                       body={"kind": "reassess", "everyone": True, "period": period})
-    if status != 202:
-        raise SystemExit(f"POST /api/jobs answered {status}: {job}")
-    watch = JobWatch(server.url, admin, job["job_id"], server.process.pid)
-    say(f"job {job['job_id']}: reassess {period}, everyone; waiting for it to run")
-    started = time.time()
-    while watch.status().get("status") == "queued":
-        if time.time() - started > 120:
-            raise SystemExit(f"job {job['job_id']} still queued after 120 s")
-        time.sleep(0.5)
-    watch.start()
-    run = run_locust(args, server.url, key, sample, args.seconds, "during reassess", server)
+    job: dict = {}
+    watches: list[JobWatch] = []
+
+    def start_job(skip: float) -> None:
+        time.sleep(skip)
+        status, body = call(f"{server.url}/api/jobs", key=admin,
+                            body={"kind": "reassess", "everyone": True, "period": period})
+        if status != 202:
+            raise SystemExit(f"POST /api/jobs answered {status}: {body}")
+        job.update(body)
+        say(f"job {job['job_id']}: reassess {period}, everyone, started under load")
+        watches.append(JobWatch(server.url, admin, job["job_id"], server.process.pid))
+        watches[0].start()
+
+    run = run_locust(args, server.url, key, sample, args.seconds, "during reassess", server,
+                     meanwhile=start_job)
+    watch = watches[0]
     watch.halt.set()
     watch.join(5)
     final = watch.status()
@@ -371,10 +383,11 @@ def during_reassess(args: argparse.Namespace, server: Server, admin: str, key: s
     run.window = (max(window[0], first), min(window[1], last))
     covered = run.window[1] - run.window[0]
     if final.get("status") != "running":
-        run.note = (f"the job ended ({final.get('status')}) {covered:.0f} s into the "
-                    f"{last - first:.0f} s of load: only that window counts")
+        run.note = (f"the job was running for {covered:.0f} s of the {last - first:.0f} s of "
+                    f"load, then {final.get('status')}: only those {covered:.0f} s count")
     else:
-        run.note = f"the job was running through the whole {covered:.0f} s window"
+        run.note = (f"the job was still running at the end of the {covered:.0f} s window "
+                    f"(progress {final.get('progress')}, {final.get('message')})")
     say(f"{run.label}: {run.note}")
     return run, {"job_id": job["job_id"], "period": period, "final": final.get("status"),
                  "result": final.get("result"), "error": final.get("error"),
@@ -447,6 +460,9 @@ def main() -> None:
                         help="ids sampled from the high tier and from everyone (each)")
     parser.add_argument("--during-reassess", action="store_true",
                         help="also measure while a re-assessment of everyone runs")
+    parser.add_argument("--reassess-repeat", type=int, default=1,
+                        help="runs during a re-assessment, each with a job of its own (median "
+                        "quoted)")
     parser.add_argument("--skip-idle", action="store_true",
                         help="with --during-reassess: no idle runs (nothing to compare)")
     parser.add_argument("--home", type=Path, default=None,
@@ -472,8 +488,8 @@ def main() -> None:
     admin = make_key(env, "bench-admin", "admin") if args.during_reassess else ""
     server = Server(env, home, args.workers)
     idle: list[LoadRun] = []
-    during: LoadRun | None = None
-    job: dict = {}
+    during: list[LoadRun] = []
+    jobs: list[dict] = []
     try:
         say(f"graphrisk serve on {server.url} ({args.workers} worker(s)); ready in "
             f"{server.wait_ready():.1f} s")
@@ -490,8 +506,11 @@ def main() -> None:
                 f"p95 detail {f['detail']['p95']:.1f} ms, network {f['network']['p95']:.1f} "
                 f"ms, {f['all']['failures']} failures; load {run.load[0]:.2f}")
             idle.append(run)
-        if args.during_reassess:
-            during, job = during_reassess(args, server, admin, key, prepared["sample"], home)  # type: ignore[arg-type]
+        for attempt in range(args.reassess_repeat if args.during_reassess else 0):
+            run, job = during_reassess(args, server, admin, key, prepared["sample"], home)  # type: ignore[arg-type]
+            run.label = f"during reassess {attempt + 1}"
+            during.append(run)
+            jobs.append(job)
     finally:
         server.stop()
 
@@ -505,19 +524,21 @@ def main() -> None:
     idle_figures = median_figures(idle) if idle else None
     if idle_figures:
         print_table(f"idle, median of {len(idle)} run(s):", idle_figures, idle)
-    if during is not None:
-        print_table(f"during a re-assessment of everyone (job {job['job_id']}, ended "
-                    f"{job['final']}):", during.figures(), [during], idle_figures)
+    if during:
+        print_table(f"during a re-assessment of everyone, median of {len(during)} run(s) (jobs "
+                    + ", ".join(f"{j['job_id']} {j['final']}" for j in jobs) + "):",
+                    median_figures(during), during, idle_figures)
     print("=" * 100)
     if args.json:
         args.json.write_text(json.dumps({
             "command": command, "store": args.store, "customers": args.customers,
             "workers": args.workers, "think": args.think, "idle": idle_figures,
             "idle_runs": [r.figures() for r in idle],
-            "during": during.figures() if during else None, "job": job,
-            "loads": {r.label: r.load for r in [*idle, *([during] if during else [])]},
-            "samples": {r.label: r.samples for r in [*idle, *([during] if during else [])]},
-            "windows": {r.label: r.window for r in [*idle, *([during] if during else [])]},
+            "during": median_figures(during) if during else None,
+            "during_runs": [r.figures() for r in during], "jobs": jobs,
+            "loads": {r.label: r.load for r in [*idle, *during]},
+            "samples": {r.label: r.samples for r in [*idle, *during]},
+            "windows": {r.label: r.window for r in [*idle, *during]},
         }, indent=2, default=float), encoding="utf-8")
 
 
