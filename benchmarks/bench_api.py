@@ -150,14 +150,17 @@ def make_key(env: dict[str, str], name: str, role: str) -> str:
 class Server:
     """``graphrisk serve`` on a free port, its output in ``<home>/bench-api-serve.log``."""
 
-    def __init__(self, env: dict[str, str], home: Path, workers: int) -> None:
+    def __init__(self, env: dict[str, str], home: Path, workers: int,
+                 command: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = home / "bench-api-serve.log"
+        argv = ([str(BIN / "graphrisk"), "serve", "--port", str(self.port), "--workers",
+                 str(workers)] if command is None
+                else shlex.split(command.format(port=self.port, workers=workers, bin=BIN)))
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
-                [str(BIN / "graphrisk"), "serve", "--port", str(self.port), "--workers",
-                 str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
 
     def wait_ready(self, timeout: float = 300.0) -> float:
@@ -445,6 +448,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="idle runs (median quoted)")
     parser.add_argument("--warmup", type=float, default=15, help="seconds, thrown away")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers")
+    parser.add_argument("--serve", default=None,
+                        help="another server command for experiments, with {port}, {workers} "
+                        "and {bin} (the venv's bin/); default: graphrisk serve --port {port} "
+                        "--workers {workers}")
     parser.add_argument("--mix", default="3,1", help="detail:network weights")
     parser.add_argument("--think", default="0.5,1.5",
                         help="seconds between a client's requests: 'lo,hi' uniform, or one "
@@ -486,7 +493,7 @@ def main() -> None:
         env["GRAPHRISK_NEO4J_URI"] = args.neo4j_uri
     key = make_key(env, f"bench-{args.role}", args.role)
     admin = make_key(env, "bench-admin", "admin") if args.during_reassess else ""
-    server = Server(env, home, args.workers)
+    server = Server(env, home, args.workers, args.serve)
     idle: list[LoadRun] = []
     during: list[LoadRun] = []
     jobs: list[dict] = []
