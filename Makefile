@@ -17,7 +17,12 @@ NEO4J_TEST_PORT ?= 7697
 NEO4J_TEST_HOME ?= $(CURDIR)/.test-home
 NEO4J_TEST_ENV = GRAPHRISK_HOME=$(NEO4J_TEST_HOME) GRAPHRISK_NEO4J_PORT=$(NEO4J_TEST_PORT)
 
-.PHONY: setup setup-gnn neo4j-prereqs demo test test-quick fuzz lint bench clean
+# The investigator page's JavaScript libraries (Cytoscape.js...) come from the npm registry
+# and are copied into api/static/vendor/ (package data); rebuilt when web/package-lock.json
+# changes.
+WEB_STAMP := api/static/vendor/.built-$(shell cat web/package-lock.json 2>/dev/null | sha1sum | cut -c1-10)
+
+.PHONY: setup setup-gnn neo4j-prereqs browser-prereqs demo test test-quick fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +31,12 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-setup: $(STAMP)  ## create the virtualenv and install GraphRisk
+$(WEB_STAMP): web/package.json web/package-lock.json scripts/build-web.sh
+	bash scripts/build-web.sh
+	@rm -f api/static/vendor/.built-*
+	@touch $(WEB_STAMP)
+
+setup: $(STAMP) $(WEB_STAMP)  ## create the virtualenv, install GraphRisk and build the page
 
 $(GNN_STAMP): $(STAMP)
 	@mkdir -p $(WHEEL_CACHE)
@@ -43,13 +53,16 @@ demo: setup  ## generate a sample, load it into the embedded store, analyse, sum
 neo4j-prereqs:  ## a JDK 17, Maven and unzip for the local Neo4j (installed with apt if missing)
 	@bash scripts/ensure-neo4j-prereqs.sh
 
-test: setup-gnn neo4j-prereqs  ## the whole test suite, against the embedded store and a real local Neo4j
+browser-prereqs:  ## Debian's chromium for the browser tests (installed with apt if missing)
+	@bash scripts/ensure-browser-prereqs.sh
+
+test: setup-gnn $(WEB_STAMP) neo4j-prereqs browser-prereqs  ## the whole test suite, against the embedded store and a real local Neo4j
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) GRAPHRISK_REQUIRE_NEO4J=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status
 
-test-quick: setup-gnn  ## the fast part of the suite, without Neo4j
+test-quick: setup-gnn $(WEB_STAMP)  ## the fast part of the suite, without Neo4j
 	$(BIN)/python -m pytest -m "not slow and not neo4j" $(PYTEST_ARGS)
 
 fuzz: setup-gnn  ## the property-based bad-input tests with many examples (GRAPHRISK_PROPERTY_EXAMPLES)
