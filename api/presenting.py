@@ -8,7 +8,7 @@ carries personal data, in one place.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from graphrisk.api.schemas import GraphEdge, GraphNodePublic, GraphPublic
@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PERSONAL_PROPERTIES", "audit_shown", "graph_of_json", "graph_of_query",
-    "graph_of_subgraph", "mask_name", "mask_properties", "mask_value", "plain",
+    "graph_of_subgraph", "mask_name", "mask_properties", "mask_value", "node_renamer", "plain",
 ]
 
 #: Properties that identify a person: masked for viewers.
-PERSONAL_PROPERTIES = frozenset({"name", "value", "birth_year", "region", "old_value",
-                                 "new_value"})
+PERSONAL_PROPERTIES = frozenset({"name", "value", "identifier_id", "raw_value", "birth_year",
+                                 "region", "old_value", "new_value"})
 
 
 def mask_name(name: str | None) -> str | None:
@@ -76,22 +76,60 @@ def graph_of_query(service: RiskService, result: QueryResult, *, masked: bool) -
 
 
 def graph_of_json(service: RiskService, frozen: Mapping[str, Any], *, masked: bool,
-                  frozen_at: str | None) -> GraphPublic:
+                  frozen_at: str | None,
+                  scores: Mapping[str, Mapping[str, Any]] | None = None) -> GraphPublic:
     """A subgraph frozen into a case's evidence (``subgraph_json``), as the page draws it.
 
-    Scores are those frozen with it where the evidence has them, not today's.
+    Customers carry the scores frozen with the evidence (``scores``: customer id ->
+    ``{"score", "tier"}``), not today's: the page shows what the investigator saw then.
     """
+    rename = node_renamer(service, masked)
+    frozen_scores = scores or {}
     nodes = []
     for node in frozen.get("nodes", []):
-        label, _, key = str(node["id"]).partition(":")
+        node_id = str(node["id"])
+        label, _, key = node_id.partition(":")
         properties = dict(node.get("properties", {}))
-        nodes.append(_node(str(node["id"]), label, key, properties, None, None, masked))
-    edges = [GraphEdge(id=f"{r['type']}:{r['start']}->{r['end']}", type=str(r["type"]),
-                       source=str(r["start"]), target=str(r["end"]),
-                       properties={k: plain(v) for k, v in dict(r.get("properties", {})).items()})
-             for r in frozen.get("relationships", [])]
+        kept = frozen_scores.get(key) if label == "Customer" else None
+        score = None if not kept or kept.get("score") is None else (
+            float(kept["score"]), str(kept.get("tier", "")))
+        public_id = rename(node_id)
+        nodes.append(_node(public_id, label, public_id.partition(":")[2], properties, score,
+                           None, masked))
+    edges = _edges((str(r["type"]), rename(str(r["start"])), rename(str(r["end"])),
+                     dict(r.get("properties", {}))) for r in frozen.get("relationships", []))
     return GraphPublic(centre=frozen.get("centre"), nodes=nodes, edges=edges,
                        truncated=bool(frozen.get("truncated")), frozen_at=frozen_at)
+
+
+def node_renamer(service: RiskService, masked: bool) -> Callable[[str], str]:
+    """Node ids as this reader may see them: an identifier's id holds its value
+    (``Identifier:phone:+44…``), so masked readers get a stable pseudonym instead."""
+    if not masked:
+        return lambda node_id: node_id
+
+    def rename(node_id: str) -> str:
+        label, _, key = node_id.partition(":")
+        if label != "Identifier":
+            return node_id
+        kind = key.partition(":")[0] or "identifier"
+        return f"Identifier:{kind}:~{service.pseudonym(key)}"
+    return rename
+
+
+def _edges(relationships: Iterable[tuple[str, str, str, Mapping[str, Any]]]) -> list[GraphEdge]:
+    """Edges with ids unique within the graph: two customers may share several
+    relationships of one type (two disputes, two payment directions folded into one type)."""
+    seen: dict[str, int] = {}
+    edges = []
+    for rel_type, source, target, properties in relationships:
+        base = f"{rel_type}:{source}->{target}"
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        edges.append(GraphEdge(id=base if count == 0 else f"{base}#{count}", type=rel_type,
+                               source=source, target=target,
+                               properties={k: plain(v) for k, v in properties.items()}))
+    return edges
 
 
 def _graph(service: RiskService, nodes: Iterable[GraphNode],
@@ -105,18 +143,19 @@ def _graph(service: RiskService, nodes: Iterable[GraphNode],
         scores = {str(c): (float(s), str(t)) for c, s, t in
                   latest[["customer_id", "score", "tier"]].itertuples(index=False, name=None)}
     clusters = service.cluster_of(customers)
+    rename = node_renamer(service, masked)
     public = []
     for node in nodes:
-        score = scores.get(node.ref.id) if node.ref.label.value == "Customer" else None
-        public.append(_node(str(node.ref), node.ref.label.value, node.ref.id,
-                            dict(node.properties), score, clusters.get(node.ref.id)
-                            if node.ref.label.value == "Customer" else None, masked))
-    edges = [GraphEdge(id=f"{r.type}:{r.start}->{r.end}", type=str(r.type.value),
-                       source=str(r.start), target=str(r.end),
-                       properties={k: plain(v) for k, v in r.properties})
-             for r in relationships]
-    return GraphPublic(centre=centre, nodes=public, edges=edges, truncated=truncated,
-                       frozen_at=frozen_at)
+        is_customer = node.ref.label.value == "Customer"
+        public_id = rename(str(node.ref))
+        public.append(_node(public_id, node.ref.label.value, public_id.partition(":")[2],
+                            dict(node.properties),
+                            scores.get(node.ref.id) if is_customer else None,
+                            clusters.get(node.ref.id) if is_customer else None, masked))
+    edges = _edges((str(r.type.value), rename(str(r.start)), rename(str(r.end)),
+                    dict(r.properties)) for r in relationships)
+    return GraphPublic(centre=None if centre is None else rename(centre), nodes=public,
+                       edges=edges, truncated=truncated, frozen_at=frozen_at)
 
 
 def _node(node_id: str, label: str, key: str, properties: dict[str, Any],

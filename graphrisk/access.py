@@ -14,6 +14,7 @@ presented key is found without reading every user.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,11 +32,14 @@ __all__ = [
     "create_api_key",
     "digest_of",
     "list_api_users",
+    "masking_key",
+    "pseudonym",
     "revoke_api_key",
 ]
 
 USER_KIND = "api_key"
 DIGEST_KIND = "api_key_digest"
+SECRET_KIND = "secret"
 #: Every key starts with this, so a leaked key is recognisable (secret scanners, logs).
 KEY_PREFIX = "grk_"
 
@@ -177,3 +181,20 @@ def _user(body: dict[str, Any], *, active: bool) -> ApiUser:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def masking_key(store: GraphStore) -> bytes:
+    """The store's secret for pseudonyms of masked identifiers, made on first use.
+
+    Why a stored secret: a viewer's graph must name an identifier node the same way in
+    every answer and every worker (so the page can merge what it expands), yet a plain
+    digest of a phone number is reversed by trying every number. A keyed digest with a
+    random key that never leaves the store is not.
+    """
+    record, _ = store.create_record(SECRET_KIND, "masking", {"key": secrets.token_hex(32)})
+    return bytes.fromhex(str(record.body["key"]))
+
+
+def pseudonym(key: bytes, text: str) -> str:
+    """A stable, non-reversible stand-in for ``text`` (12 hex digits)."""
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:12]

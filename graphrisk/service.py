@@ -212,6 +212,7 @@ class RiskService:
         self.policy = policy
         self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
         self._monitoring: MonitoringService | None = None
+        self._masking_key: bytes | None = None
         self._individual_model: Any = None
         self._kept_clusters: tuple[str, pd.DataFrame, dict[str, str]] | None = None
 
@@ -255,6 +256,15 @@ class RiskService:
             StoreUnavailableError: the store does not answer.
         """
         self.store.has_rows("customers")
+
+    def pseudonym(self, text: str) -> str:
+        """A stable stand-in for personal ``text`` (an identifier's value) in masked views:
+        the same in every answer and every worker, not reversible without the store's key."""
+        from graphrisk.access import masking_key, pseudonym
+
+        if self._masking_key is None:
+            self._masking_key = masking_key(self.store)
+        return pseudonym(self._masking_key, text)
 
     def record_access(self, actor: str, action: str, subject: str | None = None,
                       details: dict[str, Any] | None = None) -> None:

@@ -17,6 +17,7 @@ from graphrisk.api.presenting import (
     graph_of_json,
     graph_of_subgraph,
     mask_properties,
+    node_renamer,
 )
 from graphrisk.api.routes.customers import masked_for
 from graphrisk.api.schemas import (
@@ -32,6 +33,7 @@ from graphrisk.api.schemas import (
 )
 from graphrisk.errors import RecordConflictError
 from graphrisk.monitoring.records import Case
+from graphrisk.service import RiskService
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
@@ -41,14 +43,19 @@ _STALE = {409: {"description": "The case changed since you read it (or the workf
                 "not allow the change); reload and try again."}}
 
 
-def _shown(case: Case, user: ApiUser) -> Case:
-    """The case as this user may see it: frozen networks masked for viewers."""
+def _shown(case: Case, user: ApiUser, service: RiskService) -> Case:
+    """The case as this user may see it: frozen networks masked for viewers (properties,
+    and identifier node ids, which hold the identifier's value)."""
     if not masked_for(user):
         return case
+    rename = node_renamer(service, masked=True)
     shown = case.model_copy(deep=True)
     for subgraph in shown.evidence.subgraphs.values():
         for node in subgraph.get("nodes", []):
+            node["id"] = rename(str(node["id"]))
             node["properties"] = mask_properties(node.get("properties", {}))
+        for rel in subgraph.get("relationships", []):
+            rel["start"], rel["end"] = rename(str(rel["start"])), rename(str(rel["end"]))
     return shown
 
 
@@ -65,7 +72,7 @@ def list_cases(
     cases = service.monitoring.cases(status=statuses, owner=owner, customer=customer)
     cases.sort(key=lambda c: (c.opened_at, c.case_id), reverse=True)
     return ListPage[CasePublic](
-        items=[_shown(c, user) for c in cases[page.offset:page.offset + page.limit]],
+        items=[_shown(c, user, service) for c in cases[page.offset:page.offset + page.limit]],
         total=len(cases), limit=page.limit, offset=page.offset)
 
 
@@ -81,7 +88,7 @@ def open_case(body: CaseCreate, user: Investigator, service: ServiceDep) -> Case
 @router.get("/{case_id}", response_model=CasePublic, summary="One case")
 def get_case(case_id: CaseId, user: Viewer, service: ServiceDep) -> CasePublic:
     """The case with its notes, contacts, playbook, evidence, history and ``version``."""
-    return _shown(service.monitoring.case(case_id), user)
+    return _shown(service.monitoring.case(case_id), user, service)
 
 
 @router.patch("/{case_id}", response_model=CasePublic, summary="Assign or move a case",
@@ -168,7 +175,8 @@ def case_network(
             raise HTTPException(404, f"case {case_id} froze no network for {subject} (only "
                                 "the first 20 subjects are frozen); ask for frozen=false")
         graph = graph_of_json(service, kept, masked=masked,
-                              frozen_at=case.evidence.frozen_at)
+                              frozen_at=case.evidence.frozen_at,
+                              scores={**kept.get("scores", {}), **case.evidence.scores})
     else:
         graph = graph_of_subgraph(service, service.neighbourhood(subject, hops=2, limit=limit),
                                   masked=masked)

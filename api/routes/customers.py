@@ -16,6 +16,7 @@ from graphrisk.api.presenting import (
     graph_of_subgraph,
     mask_name,
     mask_properties,
+    node_renamer,
     plain,
 )
 from graphrisk.api.routes.network import NetworkFilters, network_filters
@@ -37,13 +38,16 @@ def masked_for(user: ApiUser) -> bool:
 @router.get("", response_model=ListPage[CustomerSummary], summary="Search customers")
 def search_customers(
     user: Viewer, service: ServiceDep, page: Page,
-    q: Annotated[str, Query(min_length=1, max_length=200,
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S",
                             description="A customer id (or its start), words of a name, or an "
                             "identifier value (phone, e-mail, address, device, IP) in any "
                             "spelling.", examples=["C00004"])],
 ) -> ListPage[CustomerSummary]:
     """Customers whose id, name or identifier matches ``q``: exact id first, then id
     prefixes, then the rest by id. Names are masked for viewers."""
+    if not q.strip():  # control characters Python counts as spaces: nothing to look for
+        return ListPage[CustomerSummary](items=[], total=0, limit=page.limit,
+                                         offset=page.offset)
     nodes, total = service.search_customers(q, limit=page.limit, offset=page.offset)
     ids = [n.ref.id for n in nodes]
     latest = service.latest_scores(ids).set_index("customer_id") if ids else None
@@ -78,8 +82,9 @@ def customer_detail(customer_id: CustomerId, user: Viewer,
     identifiers = [{**i, "value": plain(i.get("value"))} for i in card.identifiers]
     if masked:
         profile = mask_properties(profile)
+        rename = node_renamer(service, masked=True)
         identifiers = [{**i, "value": mask_properties({"value": i.get("value")})["value"],
-                        "id": f"Identifier:{i.get('kind')}:•••"} for i in identifiers]
+                        "id": rename(str(i.get("id")))} for i in identifiers]
     else:
         service.record_access(user.name, "customer.read", card.customer.ref.id,
                               {"fields": "profile, identifiers"})

@@ -794,7 +794,7 @@ class GraphView {
 
   async expand(node) {
     const key = expandKeyOf(node.data());
-    if (!key) { toast("This node cannot be expanded (its id has spaces or slashes)", "error"); return; }
+    if (!key) { toast("This node cannot be expanded (a masked identifier, or an id with spaces or slashes)", "error"); return; }
     this.setBusy(`Expanding ${key}…`);
     try {
       const graph = await this.fetchExpansion(key);
@@ -1041,6 +1041,8 @@ class GraphView {
 // What to ask the network route for when a node is expanded: a customer by its id, any other
 // node as `Label:id` (the route parses it); ids with spaces or slashes cannot travel in the path.
 function expandKeyOf(d) {
+  // a masked identifier (`Identifier:phone:~3f9a…`) is a pseudonym the route cannot look up
+  if (d.label === "Identifier" && d.key.includes("~")) return null;
   const key = d.label === "Customer" ? d.key : d.id;
   return /^[^\s/]+$/.test(key) ? key : null;
 }

@@ -346,6 +346,15 @@ class MonitoringService:
                     NodeRef.parse(customer), hops=2, limit=150))
             except NotFoundError:
                 continue
+        # Each network keeps its customers' scores of the day, so that it is drawn later
+        # as the investigator saw it, not coloured by today's scores.
+        for frozen in subgraphs.values():
+            members = [str(n["id"]).partition(":")[2] for n in frozen.get("nodes", [])
+                       if str(n["id"]).startswith("Customer:")]
+            around = self.store.latest_scores(members) if members else None
+            frozen["scores"] = {} if around is None else {
+                str(c): {"score": float(v), "tier": str(t)} for c, v, t in
+                around[["customer_id", "score", "tier"]].itertuples(index=False, name=None)}
         return CaseEvidence(frozen_at=now_text(), scores=scores, subgraphs=subgraphs)
 
     # -- learning from outcomes ------------------------------------------------------------

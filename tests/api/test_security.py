@@ -133,7 +133,7 @@ def test_viewers_see_personal_data_masked_and_investigators_reads_are_audited(
     reads = [e for e in served.service.monitoring.audit(subject=customer)
              if e.action == "customer.read"]
     assert reads and reads[-1].actor == "investigator-user"
-    assert not [e for e in served.service.monitoring.audit(subject=customer)
+    assert not [e for e in served.service.monitoring.audit(subject=customer, actor="viewer-user")
                 if e.action == "network.read"]  # the viewer's masked network is not a read
     shown = served.client.get(f"/api/customers/{customer}/network?hops=1",
                               headers=served.as_(I)).json()
@@ -142,3 +142,52 @@ def test_viewers_see_personal_data_masked_and_investigators_reads_are_audited(
     assert seen and seen[-1].actor == "investigator-user"
     assert customer in seen[-1].details["customers"]
     assert seen[-1].details["shown"] == sum(n["label"] == "Customer" for n in shown["nodes"])
+
+
+def _identifier_secrets(graph: dict) -> set[str]:
+    """The identifier values an unmasked graph shows: in node keys and in properties."""
+    found = set()
+    for node in graph["nodes"]:
+        if node["label"] == "Identifier":
+            found.add(node["key"].partition(":")[2])
+            if node["properties"].get("value"):
+                found.add(str(node["properties"]["value"]))
+    return {value for value in found if len(value) > 4}
+
+
+def test_viewers_never_see_an_identifier_value_in_node_ids_edges_or_case_evidence(
+        served: Served) -> None:
+    import json
+
+    case = served.service.monitoring.cases()[0]
+    subject = case.subjects[0]
+    unmasked = served.client.get(f"/api/customers/{subject}/network?hops=1",
+                                 headers=served.as_(I)).json()
+    secrets = _identifier_secrets(unmasked)
+    assert secrets, "the case's subject should share identifiers in the demo data"
+    masked = served.client.get(f"/api/customers/{subject}/network?hops=1",
+                               headers=served.as_(V)).json()
+    text = json.dumps(masked, ensure_ascii=False)
+    assert not [(value, text[max(0, text.index(value) - 300):text.index(value) + 50])
+                for value in secrets if value in text]
+    ids = {n["id"] for n in masked["nodes"]}
+    assert {e["source"] for e in masked["edges"]} | {e["target"] for e in masked["edges"]} <= ids
+    assert len({e["id"] for e in masked["edges"]}) == len(masked["edges"])
+    identifiers = {i for i in ids if i.startswith("Identifier:")}
+    assert identifiers and all(":~" in i for i in identifiers)
+    again = served.client.get(f"/api/customers/{subject}/network?hops=1",
+                              headers=served.as_(V)).json()
+    assert {n["id"] for n in again["nodes"]} == ids  # pseudonyms are stable: the page merges
+    frozen_unmasked = served.client.get(f"/api/cases/{case.case_id}",
+                                        headers=served.as_(I)).json()
+    kept = frozen_unmasked["evidence"]["subgraphs"]
+    frozen_secrets = {str(n["id"]).split(":", 2)[2] for g in kept.values()
+                      for n in g["nodes"] if str(n["id"]).startswith("Identifier:")}
+    viewer_case = json.dumps(served.client.get(f"/api/cases/{case.case_id}",
+                                               headers=served.as_(V)).json(),
+                             ensure_ascii=False)
+    viewer_frozen = json.dumps(served.client.get(f"/api/cases/{case.case_id}/network",
+                                                 headers=served.as_(V)).json(),
+                               ensure_ascii=False)
+    assert not [v for v in frozen_secrets | secrets
+                if len(v) > 4 and (v in viewer_case or v in viewer_frozen)]
