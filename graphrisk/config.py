@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         default=1, ge=1, le=32,
         description="Worker processes of `graphrisk serve` (each opens the store once).",
     )
+    api_threads: int = Field(
+        default=4, ge=1, le=256,
+        description="Threads per worker that answer requests. Few threads keep one busy "
+        "worker from thrashing its CPU (measured in docs/benchmarks.md); raise it when "
+        "requests mostly wait on a remote Neo4j.",
+    )
     api_max_body_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024,
         description="Largest request body the API accepts (an incremental batch of events).",

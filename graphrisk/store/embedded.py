@@ -21,6 +21,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,6 +72,11 @@ SCHEMA_VERSION = 3
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL"}
 _IN_CHUNK = 500
+#: Scores are written this many rows per transaction, with a pause between, so that a
+#: re-assessment of 100,000 customers never holds the write lock for a second while the
+#: API waits to append to the audit trail.
+_SCORE_CHUNK = 2_000
+_SCORE_PAUSE_S = 0.005
 #: Tables that are not entities: load bookkeeping, scores and records.
 _BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores", "records")
 #: The columns of ``records``, in the order the record primitives return them.
@@ -659,12 +665,28 @@ class EmbeddedGraphStore(GraphStore):
                     json.dumps(list(row.reasons)),
                     json.dumps(dict(row.components)) if row.components else None)
                    for row in rows]
-        with self._transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO score_runs VALUES (?, ?, ?, ?)",
-                         (run.run_id, run.created_at, run.kind, run.params))
-            conn.executemany(
-                "INSERT OR REPLACE INTO customer_scores (run_id, customer_id, score, tier, "
-                "reasons, components) VALUES (?, ?, ?, ?, ?, ?)", records)
+        # Readers find scores through their run (score_runs), written last: until then the
+        # rows are invisible, so a reader sees a run whole or not at all. A write that fails
+        # removes its own rows; one killed half-way leaves rows of no run, which no read
+        # reaches (another process may be writing its run right now, so they are not swept).
+        try:
+            for start in range(0, len(records), _SCORE_CHUNK):
+                if start:
+                    time.sleep(_SCORE_PAUSE_S)
+                with self._transaction() as conn:
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO customer_scores (run_id, customer_id, score, "
+                        "tier, reasons, components) VALUES (?, ?, ?, ?, ?, ?)",
+                        records[start:start + _SCORE_CHUNK])
+            with self._transaction() as conn:
+                conn.execute("INSERT OR REPLACE INTO score_runs VALUES (?, ?, ?, ?)",
+                             (run.run_id, run.created_at, run.kind, run.params))
+        except BaseException:
+            with contextlib.suppress(Exception), self._transaction() as conn:
+                if conn.execute("SELECT 1 FROM score_runs WHERE run_id = ?",
+                                (run.run_id,)).fetchone() is None:
+                    conn.execute("DELETE FROM customer_scores WHERE run_id = ?", (run.run_id,))
+            raise
 
     def _score_rows(self, customer_id: str) -> list[tuple[Any, ...]]:
         rows = self._conn.execute(

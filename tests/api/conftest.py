@@ -52,7 +52,7 @@ def served(request: pytest.FixtureRequest, api_bank: tuple[Path, Path],
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     kind = request.param
     home = tmp_path_factory.mktemp(f"api-{kind.value}")
-    settings = Settings(home=home, store=kind, api_max_body_bytes=256 * 1024)
+    settings = Settings(home=home, store=kind, api_max_body_bytes=256 * 1024, api_threads=3)
     store = open_test_store(kind, home)
     service = RiskService(settings, store, load_policy())
     base, stream = api_bank

@@ -195,3 +195,40 @@ def test_opening_an_up_to_date_store_commits_nothing(tmp_path: Path, tiny_dir: P
         assert watcher.execute("PRAGMA data_version").fetchone()[0] != before
     finally:
         watcher.close()
+
+
+def test_a_score_write_that_fails_half_way_leaves_no_rows_and_no_run(
+        tmp_path: Path, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores go in chunks (the API's audit appends get the lock between them); a failure
+    between chunks must not leave half a run visible, nor its rows behind."""
+    import pandas as pd
+
+    import graphrisk.store.embedded as embedded
+
+    store = EmbeddedGraphStore(tmp_path / "g.db")
+    ingest_directory(store, tiny_dir)
+    customers = sorted(store.existing_ids("customers"))[:3]
+    first = pd.DataFrame({"customer_id": customers, "score": [10.0, 20.0, 30.0],
+                          "tier": ["low", "low", "medium"], "reasons": [["a"], ["b"], []]})
+    store.write_scores("kept", "test", {}, first)
+    monkeypatch.setattr(embedded, "_SCORE_CHUNK", 1)
+    pauses = []
+
+    def crash_on_second_pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            raise KeyboardInterrupt  # the job is stopped between two chunks
+
+    monkeypatch.setattr(embedded.time, "sleep", crash_on_second_pause)
+    with pytest.raises(KeyboardInterrupt):
+        store.write_scores("broken", "test", {}, first.assign(score=[90.0, 91.0, 92.0]))
+    latest = store.latest_scores()
+    assert set(latest["run_id"]) == {"kept"}
+    assert latest["score"].tolist() == [10.0, 20.0, 30.0]
+    leftover = store._conn.execute(
+        "SELECT count(*) FROM customer_scores WHERE run_id = 'broken'").fetchone()[0]
+    assert leftover == 0
+    monkeypatch.undo()
+    store.write_scores("whole", "test", {}, first.assign(score=[90.0, 91.0, 92.0]))
+    assert set(store.latest_scores()["run_id"]) == {"whole"}
+    store.close()
