@@ -223,7 +223,7 @@ class NoteCreate(Versioned):
 
 
 class ContactCreate(Versioned):
-    channel: Literal["phone", "email", "letter", "meeting", "sms", "app"]
+    channel: Literal["phone", "email", "letter", "in_person", "portal"]
     summary: str = Field(min_length=1, max_length=10_000)
     on: date | None = Field(default=None, description="When it happened (today by default).")
     template: str | None = Field(default=None, max_length=100)

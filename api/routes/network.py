@@ -26,11 +26,18 @@ class NetworkFilters:
     until: datetime | None
 
 
+_TYPE_NAME = "(?:" + "|".join(t.value for t in RelType) + ")"
+#: One or more relationship type names, comma-separated (the document says which are valid,
+#: so a client learns it from the schema, not from a 422).
+_TYPES_PATTERN = rf"^\s*{_TYPE_NAME}\s*(?:,\s*{_TYPE_NAME}\s*)*$"
+
+
 def _filters(
     hops: Annotated[int, Query(ge=1, le=4, description="How far to walk.")] = 2,
     limit: Annotated[int, Query(ge=1, le=2000, description="Most nodes returned.")] = 500,
     types: Annotated[str | None, Query(
-        max_length=300, description="Relationship types to walk, comma-separated: "
+        max_length=300, pattern=_TYPES_PATTERN,
+        description="Relationship types to walk, comma-separated: "
         + ", ".join(t.value for t in RelType) + ". All by default.",
         examples=["TRANSFERRED,HAS_IDENTIFIER"])] = None,
     since: Annotated[datetime | None, Query(description="Only what happened from then "

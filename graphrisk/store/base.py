@@ -959,6 +959,10 @@ class GraphStore(ABC):
         params = dict(parameters or {})
         if not all(isinstance(name, str) for name in params):
             raise QueryFailedError("parameter names must be text")
+        too_big = _first_oversized_integer(params)
+        if too_big is not None:
+            raise QueryFailedError(f"parameter {too_big} is a whole number beyond 64 bits, "
+                                   "which a query cannot hold; send it as text or a float")
         if not query or not query.strip():
             raise QueryFailedError("the query is empty; write a Cypher query such as "
                                    "MATCH (c:Customer) RETURN c LIMIT 10")
@@ -1280,3 +1284,22 @@ def chunked(values: Iterable[str], size: int) -> Iterable[list[str]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _first_oversized_integer(value: Any, path: str = "") -> str | None:
+    """Where in ``value`` (nested maps and lists) a whole number does not fit 64 bits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (path or "value") if not -(2**63) <= value < 2**63 else None
+    if isinstance(value, Mapping):
+        items = ((f"{path}.{k}" if path else f"${k}", v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for where, inner in items:
+        found = _first_oversized_integer(inner, where)
+        if found is not None:
+            return found
+    return None

@@ -82,7 +82,8 @@ def test_network_filters_by_type_and_time_and_carries_scores(served: Served) -> 
     assert len(small["nodes"]) <= 3
     wrong = client.get(f"/api/customers/{customer}/network", params={"types": "LIKES"},
                        headers=headers)
-    assert wrong.status_code == 422 and "LIKES" in wrong.json()["detail"]
+    assert wrong.status_code == 422 and "types" in wrong.json()["detail"]
+    assert "TRANSFERRED" in wrong.json()["detail"]  # the answer names the valid types
 
 
 def test_path_links_two_customers_of_a_ring(served: Served) -> None:
@@ -159,14 +160,27 @@ def test_case_work_end_to_end_with_a_stale_version_409(served: Served) -> None:
     now = client.get(f"{url}/network", params={"customer": subjects[0], "frozen": False},
                      headers=headers).json()
     assert frozen["frozen_at"] and now["frozen_at"] is None
-    assert {n["id"] for n in frozen["nodes"]} <= {n["id"] for n in now["nodes"]} | {
-        n["id"] for n in frozen["nodes"]}
+    kept = served.service.monitoring.case(case["case_id"]).evidence.subgraphs[subjects[0]]
+    assert {n["id"] for n in frozen["nodes"]} == {str(n["id"]) for n in kept["nodes"]}
+    assert f"Customer:{subjects[0]}" in {n["id"] for n in frozen["nodes"]}
+    assert {n["id"] for n in now["nodes"]} >= {f"Customer:{subjects[0]}"}
     closed = client.post(f"{url}/close", json={"version": called["version"],
                                                "outcome": "keep_monitoring"},
                          headers=headers).json()
     assert closed["status"] == "closed"
     actions = [e.action for e in served.service.monitoring.audit(subject=case["case_id"])]
-    assert actions == ["case.open", "case.move", "case.note", "case.contact", "case.close"]
+    assert [a for a in actions if a.startswith("case.")] == [
+        "case.open", "case.move", "case.note", "case.contact", "case.close"]
+    assert "network.read" in actions  # the investigator saw the subjects' networks
+
+
+def test_the_api_offers_exactly_the_channels_and_outcomes_cases_accept() -> None:
+    from typing import get_args
+
+    from graphrisk.api.schemas import CaseClose, ContactCreate
+    from graphrisk.monitoring.records import CHANNELS, OUTCOMES
+    assert get_args(ContactCreate.model_fields["channel"].annotation) == CHANNELS
+    assert get_args(CaseClose.model_fields["outcome"].annotation) == OUTCOMES
 
 
 def test_events_load_valid_rows_and_report_bad_ones(served: Served) -> None:
@@ -238,3 +252,12 @@ def test_openapi_documents_every_route_with_examples(served: Served) -> None:
             if body:
                 ref = body["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
                 assert schemas[ref].get("examples"), (method, path, ref)
+
+
+def test_the_app_answers_from_as_many_threads_as_settings_say(served: Served) -> None:
+    import anyio.to_thread
+
+    assert served.client.portal is not None
+    tokens = served.client.portal.call(
+        lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == served.service.settings.api_threads == 3

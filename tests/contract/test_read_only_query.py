@@ -335,6 +335,10 @@ def test_parameters_are_passed_and_a_missing_one_says_what_to_fix(neo: GraphStor
     with pytest.raises(QueryFailedError, match=r"\$parameter") as err:
         neo.read_only_query("MATCH (c:Customer {customer_id: $id}) RETURN c")
     assert err.value.timed_out is False
+    # a number no query can hold is refused with where it is, not a driver crash
+    with pytest.raises(QueryFailedError, match=r"\$filter\.amounts\[1\].*64 bits"):
+        neo.read_only_query("RETURN $filter AS f", {"filter": {"amounts": [1, 2**70]}})
+    assert neo.read_only_query("RETURN $n AS n", {"n": 2**63 - 1}).rows == [[2**63 - 1]]
 
 
 @pytest.mark.neo4j
