@@ -380,6 +380,19 @@ def test_viewer_sees_masked_names_and_no_query_box(page: Any, server: Server) ->
     real = server.get(f"/api/customers/{customer_id}")["name"]
     assert masked != real and "••" in masked
     assert page.inner_text("#customer-name") == masked
+    # the network as a viewer sees it: identifiers as pseudonyms, no value anywhere on screen
+    page.click("#open-network")
+    _node_count(page, "#network")
+    ids = page.evaluate("() => window.graphrisk.cy.nodes().map(n => n.id())")
+    identifiers = [i for i in ids if i.startswith("Identifier:")]
+    assert identifiers and all(":~" in i for i in identifiers)
+    unmasked = server.get(f"/api/customers/{customer_id}/network", hops=2, limit=500)
+    values = {n["key"].partition(":")[2] for n in unmasked["nodes"]
+              if n["label"] == "Identifier"}
+    on_screen = page.inner_text("body") + " ".join(ids) + page.evaluate(
+        "() => window.graphrisk.cy.nodes().map(n => JSON.stringify(n.data())).join(' ')")
+    assert not [v for v in values if len(v) > 4 and v in on_screen]
+    _shot(page, "10-viewer-network")
     page.goto(f"{server.base}/#/alerts")
     page.wait_for_selector("#alerts-table")
     assert page.locator("#alerts-table button", has_text="Acknowledge").count() == 0
