@@ -174,9 +174,10 @@ def case_network(
         if kept is None:
             raise HTTPException(404, f"case {case_id} froze no network for {subject} (only "
                                 "the first 20 subjects are frozen); ask for frozen=false")
+        # cases frozen before networks kept their own scores still have the subjects'
         graph = graph_of_json(service, kept, masked=masked,
                               frozen_at=case.evidence.frozen_at,
-                              scores={**kept.get("scores", {}), **case.evidence.scores})
+                              scores=kept.get("scores") or case.evidence.scores)
     else:
         graph = graph_of_subgraph(service, service.neighbourhood(subject, hops=2, limit=limit),
                                   masked=masked)

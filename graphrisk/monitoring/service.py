@@ -331,14 +331,11 @@ class MonitoringService:
         return self.desk.overdue()
 
     def freeze_evidence(self, customers: list[str]) -> CaseEvidence:
-        """The subjects' scores, reasons and 2-hop networks as they are now."""
-        latest = self.store.latest_scores(customers)
-        scores = {
-            str(row["customer_id"]): {
-                "score": float(row["score"]), "tier": str(row["tier"]),
-                "reasons": list(row["reasons"]), "run_id": str(row["run_id"]),
-                "scored_at": str(row["created_at"])}
-            for _, row in latest.iterrows()}
+        """The subjects' scores, reasons and 2-hop networks as they are now.
+
+        Each network keeps its customers' scores of the day too, so that it is drawn later
+        as the investigator saw it, not coloured by today's scores.
+        """
         subgraphs = {}
         for customer in customers[:20]:
             try:
@@ -346,13 +343,20 @@ class MonitoringService:
                     NodeRef.parse(customer), hops=2, limit=150))
             except NotFoundError:
                 continue
-        # Each network keeps its customers' scores of the day, so that it is drawn later
-        # as the investigator saw it, not coloured by today's scores.
-        for frozen in subgraphs.values():
-            members = [str(n["id"]).partition(":")[2] for n in frozen.get("nodes", [])
-                       if str(n["id"]).startswith("Customer:")]
-            around = self.store.latest_scores(members) if members else None
-            frozen["scores"] = {} if around is None else {
+        members = {frozen_id: [str(n["id"]).partition(":")[2] for n in frozen["nodes"]
+                               if str(n["id"]).startswith("Customer:")]
+                   for frozen_id, frozen in subgraphs.items()}
+        everyone = sorted(set(customers).union(*members.values()))
+        latest = self.store.latest_scores(everyone).set_index("customer_id", drop=False)
+        scores = {
+            str(row["customer_id"]): {
+                "score": float(row["score"]), "tier": str(row["tier"]),
+                "reasons": list(row["reasons"]), "run_id": str(row["run_id"]),
+                "scored_at": str(row["created_at"])}
+            for _, row in latest.loc[latest.index.isin(customers)].iterrows()}
+        for frozen_id, frozen in subgraphs.items():
+            around = latest.loc[latest.index.isin(members[frozen_id])]
+            frozen["scores"] = {
                 str(c): {"score": float(v), "tier": str(t)} for c, v, t in
                 around[["customer_id", "score", "tier"]].itertuples(index=False, name=None)}
         return CaseEvidence(frozen_at=now_text(), scores=scores, subgraphs=subgraphs)

@@ -163,6 +163,10 @@ def test_case_work_end_to_end_with_a_stale_version_409(served: Served) -> None:
     kept = served.service.monitoring.case(case["case_id"]).evidence.subgraphs[subjects[0]]
     assert {n["id"] for n in frozen["nodes"]} == {str(n["id"]) for n in kept["nodes"]}
     assert f"Customer:{subjects[0]}" in {n["id"] for n in frozen["nodes"]}
+    drawn = {n["key"]: n["score"] for n in frozen["nodes"] if n["label"] == "Customer"}
+    assert kept["scores"] and subjects[0] in kept["scores"]  # scored the day it was frozen
+    assert {c: round(v["score"], 2) for c, v in kept["scores"].items()} == {
+        c: s for c, s in drawn.items() if s is not None}
     assert {n["id"] for n in now["nodes"]} >= {f"Customer:{subjects[0]}"}
     closed = client.post(f"{url}/close", json={"version": called["version"],
                                                "outcome": "keep_monitoring"},
