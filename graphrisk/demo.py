@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
+from graphrisk.demo_casework import work_demo_cases
 from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
 from graphrisk.scoring import ScoringResult
 from graphrisk.service import (
@@ -144,8 +145,17 @@ def run_demo(
             console.print(f"  [bold]{alert.rule}[/] {alert.customer_id}: {alert.sentence}",
                           highlight=False)
         opened += done.outcome.cases_opened
-    if opened:
-        case = service.monitoring.case(opened[0])
+    console.rule("[bold]6. An investigator works the first cases")
+    worked = work_demo_cases(service, data_dir, stream_dir)
+    for worked_case in worked:
+        console.print(f"  {worked_case.case_id} about {', '.join(worked_case.subjects[:4])}: "
+                      f"{worked_case.outcome or 'still being investigated'}", highlight=False)
+    if worked:
+        console.print("  (the demo's investigator decides from the sample's hidden truth; the "
+                      "cases' notes, contacts and outcomes feed the reports below)")
+    waiting = [c for c in opened if c not in {w.case_id for w in worked}]
+    if waiting:
+        case = service.monitoring.case(waiting[0])
         console.print(f"Case {case.case_id} ({case.priority}, due {case.due_at[:10]}, owner "
                       f"role {case.owner_role}) about {', '.join(case.subjects[:4])}; "
                       "its playbook:")
@@ -154,15 +164,23 @@ def run_demo(
                           highlight=False)
     console.rule("[bold]Next")
     store_flag = "" if store_name == "embedded" else f" --store {store_name}"
-    if opened:
+    if waiting:
         console.print(f"  graphrisk alerts{store_flag}  # the alert queue")
-        console.print(f"  graphrisk cases show {opened[0]}{store_flag}  # work the case")
+        console.print(f"  graphrisk cases show {waiting[0]}{store_flag}  # work the case")
     unknown = result.scores[result.scores["known_risk_label"].isna()]
     if not unknown.empty:
         first = unknown.iloc[0]["customer_id"]
         console.print(f"  graphrisk neighbourhood {first}{store_flag}"
                       "  # look around the riskiest customer nobody had flagged")
         console.print(f"  graphrisk history {first}{store_flag}  # their score history")
+    confirmed = next((w.case_id for w in worked if w.outcome == "confirmed_risk"), None)
+    if confirmed:
+        console.print(f"  graphrisk report case {confirmed}{store_flag}  # its retrospective, "
+                      "as HTML")
+        console.print(f"  graphrisk report str {confirmed}{store_flag}  # the "
+                      "suspicious-activity report for the FIU")
+    console.print(f"  graphrisk report portfolio{store_flag}  # alerts, precision, time to "
+                  "close, rings")
     console.print(f"  graphrisk score --export scores.csv{store_flag}  # every customer, "
                   "with reasons")
     console.print(f"  graphrisk clusters --export clusters.csv{store_flag}  # ranked clusters")

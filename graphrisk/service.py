@@ -683,10 +683,20 @@ class RiskService:
         if split not in ("time", "hash"):
             raise ValueError(f"{split!r} is not one of 'time', 'hash'")
         report = progress or _silent
-        return _gnn_lifecycle().train_on_store(
+        run = _gnn_lifecycle().train_on_store(
             self.store, self.model_dir(out, model), model=model, epochs=epochs, seed=seed,
             batch_size=batch_size, split=split, negative_ids=self.negative_labels(),
             progress=lambda name: report(ProgressEvent("training", name)))
+        # Kept in the audit trail so that the portfolio review compares models across runs
+        # (each run overwrites the model folder).
+        self.store.append_audit(self.settings.actor, "model.train",
+                                f"model:{model}", {
+                                    "model": model, "epochs": epochs, "seed": seed,
+                                    "best_epoch": int(run.best_epoch),
+                                    **{k: (None if isinstance(v, float) and v != v else v)
+                                       for k, v in run.metrics.items()
+                                       if isinstance(v, int | float | str | None)}})
+        return run
 
     def negative_labels(self) -> list[str]:
         """Customers a closed case found not risky (false positives), for the models."""
