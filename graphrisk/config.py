@@ -119,6 +119,53 @@ class Settings(BaseSettings):
         description="Rows one read-only Cypher query may return (more are cut, and flagged).",
     )
 
+    # The reporting institution, as `graphrisk report str` writes it into a suspicious-activity
+    # report (goAML layout). The defaults are placeholders: a report still renders, and the
+    # command warns about each one until it is set.
+    str_institution_name: str = Field(
+        default="Example Bank", min_length=1,
+        description="The bank's name in suspicious-activity reports (goAML institution_name).",
+    )
+    str_institution_id: int = Field(
+        default=0, ge=0,
+        description="The bank's goAML reporting-entity id (rentity_id), given by the FIU at "
+        "registration; 0 means not set yet.",
+    )
+    str_institution_branch: str = Field(
+        default="Head office", min_length=1,
+        description="The reporting branch (rentity_branch, and the branch of the bank's "
+        "accounts).",
+    )
+    str_institution_swift: str = Field(
+        default="EXAMPLEXXXX", min_length=8, max_length=11,
+        description="The bank's SWIFT/BIC code (goAML swift of the bank's accounts).",
+    )
+    str_institution_address: str = Field(
+        default="1 Example Street", min_length=1,
+        description="Street address of the reporting office (goAML location).",
+    )
+    str_institution_city: str = Field(
+        default="Example City", min_length=1,
+        description="City of the reporting office (goAML location).",
+    )
+    str_institution_country: str = Field(
+        default="XX", pattern=r"^[A-Z]{2}$",
+        description="Country of the bank, ISO 3166-1 alpha-2 (location, from/to_country).",
+    )
+    str_reporting_person: str = Field(
+        default="Reporting Officer", min_length=1,
+        description="The money-laundering reporting officer who files the report: first and "
+        "last name (goAML reporting_person).",
+    )
+    str_reporting_email: str | None = Field(
+        default=None,
+        description="The reporting officer's e-mail address, if the FIU wants it.",
+    )
+    str_currency: str = Field(
+        default="EUR", pattern=r"^[A-Z]{3}$",
+        description="The local currency, ISO 4217 (goAML currency_code_local and amount_local).",
+    )
+
     @property
     def embedded_path(self) -> Path:
         """The SQLite file of the embedded store."""
