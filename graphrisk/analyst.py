@@ -511,7 +511,7 @@ class Portfolio:
         """Policy changes the outcomes argue for, each with the figures behind it.
 
         A rule whose decided alerts were rarely confirmed is a candidate for a higher
-        threshold (back-test it first: ``graphrisk policy backtest``); one that was always
+        threshold (back-test it first: ``graphrisk backtest --policy FILE``); one that was always
         confirmed may be worth lowering.
         """
         said = []
