@@ -506,7 +506,8 @@ def _action(case: Case) -> str:
              f"{(case.closed_at or '')[:10]} by {case.closed_by} as confirmed risk"
              + (f" ({case.risk_label})" if case.risk_label else "") + "."]
     for contact in case.contacts:
-        parts.append(f"{contact.date}, {contact.channel}: {contact.summary}")
+        parts.append(f"Contact with the customer on {contact.date[:10]} by "
+                     f"{contact.channel.replace('_', ' ')}: {contact.summary.rstrip('.')}.")
     return " ".join(parts)
 
 
@@ -523,7 +524,8 @@ LOOKUP_FIELDS = (
 
 def _with_to_fill(report: StrReport, missing: list[str]) -> StrReport:
     """What a person must add before filing: the FIU's codes and what the data lacks."""
-    todo = [f"Map to your FIU's code lists: {name}" for name in LOOKUP_FIELDS]
+    todo = report.institution.placeholders()
+    todo += [f"Map to your FIU's code lists: {name}" for name in LOOKUP_FIELDS]
     persons = [s for s in report.subjects if not s.is_entity]
     if persons:
         todo.append("For each subject person (t_person_my_client): birthdate (only the birth "
@@ -557,7 +559,6 @@ def _with_to_fill(report: StrReport, missing: list[str]) -> StrReport:
                     "add the others in goAML if the FIU wants them all")
     for customer_id in missing:
         todo.append(f"Subject {customer_id} is not in the store any more: add their details")
-    todo.extend(report.institution.placeholders())
     return replace(report, to_fill=tuple(todo))
 
 
@@ -601,6 +602,7 @@ table.kv th { width: 210px; }
         padding: 8px 12px 8px 28px; }
 .todo li { margin: 3px 0; }
 .muted { color: var(--muted); }
+.since { display: block; color: var(--muted); font-size: 11px; margin-bottom: 3px; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px;
          border-top: 1px solid var(--line); padding-top: 8px; }
 @media print { body { padding: 0; max-width: none; } h2 { break-after: avoid; }
@@ -630,6 +632,13 @@ def _kv(pairs: Sequence[tuple[str, object]]) -> str:
     return f'<table class="kv"><tbody>{rows}</tbody></table>'
 
 
+def _when(text: str | None) -> str:
+    """A stored time stamp as a person reads it: ``2026-01-08 18:30 UTC``."""
+    if not text:
+        return ""
+    return _ts(text).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _money(amount: float) -> str:
     return f"{amount:,.2f}"
 
@@ -651,10 +660,11 @@ def render_html(report: StrReport) -> str:
         ("Local currency", inst.currency)]))
     sections.append("<h2>2. Case</h2>" + _kv([
         ("Case", report.case_id), ("Title", report.case_title),
-        ("Opened", report.opened_at), ("Closed", report.closed_at),
+        ("Opened", _when(report.opened_at)), ("Closed", _when(report.closed_at)),
         ("Closed by", report.closed_by), ("Outcome", "confirmed risk"),
         ("Risk label", report.risk_label), ("Owner", report.owner),
-        ("Activity reported", f"{report.window_start} to {report.window_end} (UTC)")]))
+        ("Activity reported", f"{_when(report.window_start)} to {_when(report.window_end)}")
+    ]))
     rows = [[f'<span class="subject">{_e(s.customer_id)}</span>', _e(s.name),
              "entity" if s.is_entity else "person", _e(s.segment), _e(s.industry or ""),
              _e(" / ".join(x for x in (s.country, s.region) if x)),
@@ -673,14 +683,10 @@ def render_html(report: StrReport) -> str:
     sections.append(f"<h2>4. Accounts ({len(report.accounts)})</h2>" + _table(
         ["account", "type", "currency", "opened", "closed", "status", "holders"], rows,
         classes=["id", "", "", "date", "date", "", ""]))
-    rows = [[_e(i.customer_id), _e(i.kind), _e(i.value), _e(i.first_seen or "")]
-            for i in report.identifiers]
-    sections.append(f"<h2>5. Identifiers ({len(report.identifiers)})</h2>" + (_table(
-        ["customer", "kind", "value", "first seen"], rows, classes=["id", "", "", "date"])
-        if rows else '<p class="muted">None recorded.</p>'))
+    sections.append(_identifiers_html(report))
     sections.append(_transactions_html(report, subjects))
     sections.append(_grounds_html(report))
-    notes = "".join(f'<div class="note"><div class="meta">{_e(n.at)} · {_e(n.by)}</div>'
+    notes = "".join(f'<div class="note"><div class="meta">{_e(_when(n.at))} · {_e(n.by)}</div>'
                     f"{_e(n.text)}</div>" for n in report.narrative)
     sections.append(f"<h2>8. Narrative <span class='muted'>({_e(report.narrative_source)})"
                     f"</span></h2>" + (notes or '<p class="muted">No narrative: add one '
@@ -694,12 +700,35 @@ def render_html(report: StrReport) -> str:
         f"<title>STR {_e(report.case_id)}</title><style>{_CSS}</style></head><body>"
         f"<header><h1>Suspicious transaction report — {_e(report.case_id)}</h1>"
         f'<p class="sub">{_e(inst.name)} · goAML report code STR · generated '
-        f"{_e(report.generated_at)} UTC by {_e(report.generated_by)}</p>"
+        f"{_e(_when(report.generated_at))} by {_e(report.generated_by)}</p>"
         '<span class="banner">CONFIDENTIAL — personal data; do not tell the customer '
         "(tipping-off)</span></header>" + "".join(sections)
         + f"<footer>Written by GraphRisk from case {_e(report.case_id)}. The XML beside this "
         "page follows the goAML report layout; check it and complete the items in section 9 "
         "in goAML before submitting.</footer></body></html>\n")
+
+
+#: Identifier kinds as the page's columns, in this order.
+_KIND_COLUMNS = (("phone", "phone"), ("email", "e-mail"), ("address", "address"),
+                 ("device", "device"), ("ip", "IP"))
+
+
+def _identifiers_html(report: StrReport) -> str:
+    """One row per subject, one column per kind: a person compares subjects at a glance
+    (a shared device or address stands out)."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for line in report.identifiers:
+        seen = (f"<span class='since'>since {_e(line.first_seen[:10])}</span>"
+                if line.first_seen else "")
+        by_subject.setdefault(line.customer_id, {}).setdefault(line.kind, []).append(
+            _e(line.value) + seen)
+    rows = [[_e(s.customer_id)] + ["<br>".join(by_subject.get(s.customer_id, {}).get(kind, []))
+                                   for kind, _ in _KIND_COLUMNS]
+            for s in report.subjects if s.customer_id in by_subject]
+    head = ["customer", *(label for _, label in _KIND_COLUMNS)]
+    return (f"<h2>5. Identifiers ({len(report.identifiers)})</h2>"
+            + (_table(head, rows, classes=["id"]) if rows
+               else '<p class="muted">None recorded.</p>'))
 
 
 def _transactions_html(report: StrReport, subjects: frozenset[str]) -> str:
@@ -719,11 +748,15 @@ def _transactions_html(report: StrReport, subjects: frozenset[str]) -> str:
                and not t.target.is_subject and t.currency == report.institution.currency)
     received = sum(t.amount for t in report.transactions if t.target.is_subject
                    and not t.source.is_subject and t.currency == report.institution.currency)
+    between = sum(t.amount for t in report.transactions if t.source.is_subject
+                  and t.target.is_subject and t.currency == report.institution.currency)
     cur = report.institution.currency
     summary = (f"<p>{len(report.transactions)} transactions of the subjects' accounts from "
-               f"{_e(report.window_start[:10])} to {_e(report.window_end[:10])}, newest first; "
-               f"{_money(sent)} {_e(cur)} sent out of and {_money(received)} {_e(cur)} "
-               f"received into the subjects' accounts (in {_e(cur)} only).</p>")
+               f"{_e(report.window_start[:10])} to {_e(report.window_end[:10])}, newest first. "
+               f"Into the subjects' accounts from others: <b>{_money(received)} {_e(cur)}</b>; "
+               f"out of them to others: <b>{_money(sent)} {_e(cur)}</b>; between the "
+               f"subjects' own accounts: {_money(between)} {_e(cur)} (sums in {_e(cur)} "
+               f"only).</p>")
     if report.capped:
         summary += (f"<p><b>Capped:</b> the window holds {report.transactions_in_window} "
                     f"transactions; the newest {len(report.transactions)} are listed.</p>")
@@ -739,9 +772,13 @@ def _grounds_html(report: StrReport) -> str:
                     [[_e(a.at[:16].replace("T", " ")), _e(a.rule), _e(a.customer_id),
                       _e(a.sentence)] for a in report.alerts],
                     classes=["date", "", "id", ""]) if report.alerts else ""
-    reasons = "".join(
-        f"<li><b>{_e(s.customer_id)}</b> ({_e(s.name)}): " + "; ".join(_e(r) for r in s.reasons)
-        + "</li>" for s in report.subjects if s.reasons)
+    # one typology shows in every member's reasons: each reason once, with its customers
+    found: dict[str, list[str]] = {}
+    for subject in report.subjects:
+        for reason in subject.reasons:
+            found.setdefault(reason, []).append(subject.customer_id)
+    reasons = "".join(f"<li>{_e(text)} <span class='muted'>({_e(', '.join(who))})</span></li>"
+                      for text, who in found.items())
     return ("<h2>7. Typologies and reasons</h2>"
             f"<p><b>Indicators:</b> {tags or '—'}</p>" + alerts
             + (f"<p><b>Risk reasons when the case opened:</b></p><ul>{reasons}</ul>"
