@@ -16,6 +16,7 @@ clock each figure uses.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -152,6 +153,16 @@ class CaseFile:
             "opened_at": case.opened_at, "due_at": case.due_at, "closed_at": case.closed_at,
             "closed_by": case.closed_by,
         }
+
+    def reasons_summary(self) -> pd.DataFrame:
+        """Each distinct reason once: ``reason, sources, customers`` (a ring's members
+        share their typology's reason; listing it per member repeats it)."""
+        if self.reasons.empty:
+            return pd.DataFrame(columns=["reason", "sources", "customers"])
+        grouped = self.reasons.groupby("reason", sort=False).agg(
+            sources=("source", lambda s: ", ".join(dict.fromkeys(s))),
+            customers=("customer_id", lambda c: ", ".join(sorted(set(c)))))
+        return grouped.reset_index()
 
     def lessons(self) -> dict[str, Any]:
         """The measurable facts a lessons-learned section starts from.
@@ -632,10 +643,20 @@ def _typologies(service: RiskService, alerts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _reason_kind(reason: str) -> str:
-    """A reason without its figures, so that the same kind of reason counts once."""
-    words = [w for w in reason.replace("(", " ").replace(")", " ").split()
-             if not any(ch.isdigit() for ch in w)]
-    return " ".join(words[:8])
+    """A reason without its figures and ids, so that the same kind of reason counts once:
+    ``largest payment is 36.7 times their typical payment`` becomes ``largest payment is #
+    times their typical payment``; a reason naming accounts stops at the first id."""
+    words: list[str] = []
+    for word in reason.split():
+        if _ID_WORD.search(word):
+            words.append("…")
+            break
+        words.append("#" if any(ch.isdigit() for ch in word) else word)
+    return " ".join(words[:12])
+
+
+#: An id inside a reason (``A00001142``, ``(C0000686)``).
+_ID_WORD = re.compile(r"[A-Za-z]+\d{3,}")
 
 
 def _audit_frame(service: RiskService, action: str) -> pd.DataFrame:

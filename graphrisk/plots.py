@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pandas as pd
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -48,6 +49,8 @@ def _figure(width: float = 9.0, height: float = 4.5) -> tuple[Figure, Any]:
 
 
 def _empty(ax: Any, message: str) -> None:
+    """Say what is missing in a short strip instead of a large blank chart."""
+    ax.figure.set_size_inches(8, 0.8)
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555",
             wrap=True, transform=ax.transAxes)
     ax.set_axis_off()
@@ -145,15 +148,15 @@ def timeline_figure(case: CaseFile, *, lead_days: int = 14) -> Figure:
     for number, (moment, rules) in enumerate(moments.items()):
         zoom.axvline(moment, color="#c62828", linestyle="--", linewidth=1,
                      label="an alert could fire" if number == 0 else None)
-        zoom.annotate(rules, (moment, 0.98 - 0.09 * (number % 4)),
+        zoom.annotate(rules, (moment, 0.03 + 0.08 * (number % 5)),
                       xycoords=("data", "axes fraction"), fontsize=7, color="#c62828",
-                      ha="right", va="top", backgroundcolor="#ffffffcc")
-    zoom.legend(loc="lower left", fontsize=8, frameon=True, framealpha=0.85)
+                      ha="right", va="bottom", backgroundcolor="#ffffffcc")
+    zoom.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     zoom.set_title("The case: when could we have known?", fontsize=10)
     for ax in (whole, zoom):
-        for label in ax.get_xticklabels():
-            label.set_rotation(20)
-            label.set_horizontalalignment("right")
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     return figure
 
 
@@ -186,13 +189,27 @@ def score_history_figure(case: CaseFile, tier_floors: dict[str, float] | None = 
         return figure
     if tier_floors:
         tier_bands(ax, tier_floors)
+    runs = history.drop_duplicates("run_id").sort_values("created_at")
+    span = runs["created_at"].max() - runs["created_at"].min()
+    if span < pd.Timedelta(days=1):
+        # runs minutes apart (a demo, a replay): one step per run reads better than a clock
+        position = {run: number for number, run in enumerate(runs["run_id"])}
+        x_of = lambda rows: rows["run_id"].map(position)  # noqa: E731
+        ax.set_xticks(range(len(runs)), [f"{t:%m-%d %H:%M:%S}\n{k.split(':')[-1]}" for t, k in
+                                         zip(runs["created_at"], runs["kind"], strict=True)],
+                      fontsize=7)
+        ax.set_xlabel("score run")
+    else:
+        x_of = lambda rows: rows["created_at"]  # noqa: E731
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     for customer, rows in history.groupby("customer_id", sort=True):
-        ax.plot(rows["created_at"], rows["score"], marker="o", markersize=4, label=customer)
+        ax.plot(x_of(rows), rows["score"], marker="o", markersize=4, label=customer)
     ax.set_ylim(0, 100)
     ax.set_ylabel("risk score (0-100)")
     ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
     ax.set_title("Score history of the subjects", fontsize=11)
-    figure.autofmt_xdate()
     return figure
 
 
@@ -260,13 +277,17 @@ def time_to_close_figure(portfolio: Portfolio) -> Figure:
         _empty(ax, "No case has been closed yet.")
         return figure
     outcomes = sorted(closed["outcome"].dropna().unique())
-    ax.hist([closed.loc[closed["outcome"] == o, "days_to_close"] for o in outcomes],
+    hours = closed["days_to_close"].max() < 2  # cases decided within hours: say hours
+    unit = "hours" if hours else "days"
+    scale = 24.0 if hours else 1.0
+    ax.hist([closed.loc[closed["outcome"] == o, "days_to_close"] * scale for o in outcomes],
             bins=min(20, max(5, len(closed))), stacked=True, label=outcomes)
-    ax.set_xlabel("days from opening to decision")
+    ax.set_xlabel(f"{unit} from opening to decision")
     ax.set_ylabel("cases")
     ax.legend(fontsize=8, frameon=False)
-    median = closed["days_to_close"].median()
-    ax.set_title(f"Time to close ({len(closed)} cases, median {median:.1f} days)", fontsize=11)
+    median = closed["days_to_close"].median() * scale
+    ax.set_title(f"Time to close ({len(closed)} cases, median {median:.1f} {unit})",
+                 fontsize=11)
     return figure
 
 

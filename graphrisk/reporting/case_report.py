@@ -101,7 +101,7 @@ def case_document(case: CaseFile, *, tier_floors: dict[str, float] | None = None
         plots.score_history_figure(case, tier_floors),
         "Each subject's score across the stored runs, over the tier bands.")
     document.section("Why it was flagged").table(
-        case.reasons, empty="No reason was recorded with the case.")
+        case.reasons_summary(), empty="No reason was recorded with the case.")
     if case.model_explanations:
         document.paragraph("The graph model's explanation:")
         document.bullets([f"{customer}: {_explanation(text)}"

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -117,6 +118,10 @@ class Document:
                 + "\n".join(self._parts) + "</body></html>\n")
 
 
+#: A stored time (``2026-12-02T01:19:47+00:00``), shown to the minute in UTC.
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(\+00:00|Z)?$")
+
+
 def _text(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -128,6 +133,8 @@ def _cell(value: Any) -> str:
         return _text(value.strftime("%Y-%m-%d %H:%M"))
     if isinstance(value, float):
         return _text(f"{value:,.2f}")
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return _text(f"{value[:10]} {value[11:16]}")
     if isinstance(value, list | tuple):
         return _text("; ".join(str(v) for v in value))
     return _text(value)
