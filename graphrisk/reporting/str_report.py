@@ -590,7 +590,7 @@ th { background: var(--band); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.id, td.date { white-space: nowrap; font-family: ui-monospace, Menlo, Consolas, monospace;
                  font-size: 12px; }
-table.kv { width: auto; min-width: 55%; }
+table.kv { width: 100%; }
 table.kv th { width: 210px; }
 .subject { font-weight: 600; }
 .tag { display: inline-block; padding: 0 6px; border-radius: 3px; background: var(--band);
