@@ -319,7 +319,9 @@ def validate_goaml(xml: bytes) -> list[str]:
     if not transactions:
         raise ReportValidationError(
             "report/transaction", "is missing: an STR lists at least one transaction, and "
-            "the subjects' accounts have none in the reported window")
+            "the subjects' accounts have none in the reported window (90 days before the "
+            "first alert to the close); report the case in goAML by hand as an activity "
+            "report")
     for number, transaction in enumerate(transactions, start=1):
         _check_transaction(transaction, f"report/transaction[{number}]")
     indicators = root.find("report_indicators")

@@ -650,7 +650,6 @@ def render_html(report: StrReport) -> str:
     check the content and sees, last, what is still to fill in before filing.
     """
     inst = report.institution
-    subjects = report.subject_ids
     sections = []
     sections.append("<h2>1. Reporting institution</h2>" + _kv([
         ("Name", inst.name), ("goAML reporting-entity id", inst.rentity_id or "not set"),
@@ -684,7 +683,7 @@ def render_html(report: StrReport) -> str:
         ["account", "type", "currency", "opened", "closed", "status", "holders"], rows,
         classes=["id", "", "", "date", "date", "", ""]))
     sections.append(_identifiers_html(report))
-    sections.append(_transactions_html(report, subjects))
+    sections.append(_transactions_html(report))
     sections.append(_grounds_html(report))
     notes = "".join(f'<div class="note"><div class="meta">{_e(_when(n.at))} · {_e(n.by)}</div>'
                     f"{_e(n.text)}</div>" for n in report.narrative)
@@ -731,7 +730,7 @@ def _identifiers_html(report: StrReport) -> str:
                else '<p class="muted">None recorded.</p>'))
 
 
-def _transactions_html(report: StrReport, subjects: frozenset[str]) -> str:
+def _transactions_html(report: StrReport) -> str:
     def side(p: Party) -> str:
         if p.kind == "account":
             name = f'<span class="subject">{_e(p.name)}</span>' if p.is_subject else _e(p.name)

@@ -302,3 +302,16 @@ def test_the_narrative_file_option_is_read_and_an_empty_one_refused(bank: Bank,
     with pytest.raises(ConfigError, match="empty"):
         write_str_report(bank.service, bank.confirmed, out=tmp_path / "x",
                          narrative_file=empty, actor="ana", pdf=False)
+
+
+def test_a_case_without_transactions_in_the_window_is_refused_with_what_to_do(
+        bank: Bank) -> None:
+    from dataclasses import replace
+
+    case, alerts, region = _report_inputs(bank)
+    quiet = replace(region, transactions=region.transactions.iloc[0:0])
+    report = build_str_report(case, alerts, quiet, Institution.from_settings(
+        bank.service.settings), generated_by="ana")
+    assert report.transactions == () and report.transactions_in_window == 0
+    with pytest.raises(ReportValidationError, match=r"transaction> is missing.*activity report"):
+        validate_goaml(render_goaml(report))
