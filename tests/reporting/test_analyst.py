@@ -137,6 +137,23 @@ def test_the_portfolio_reads_migrations_and_training_runs_as_they_are_recorded(
     assert portfolio.model_runs["test_roc_auc"].iloc[-1] == pytest.approx(0.81)
 
 
+def test_a_trained_model_explains_the_subjects_and_its_run_is_kept(
+        worked_bank: WorkedBank) -> None:
+    pytest.importorskip("torch", reason="the graph model needs `make setup-gnn`")
+    service = worked_bank.service
+    before = len(analyst.load_portfolio(service).model_runs)
+    run = service.train(epochs=3, seed=1)
+    case = analyst.load_case(service, worked_bank.confirmed)
+    assert set(case.model_explanations) == set(case.case.subjects)
+    for explanation in case.model_explanations.values():
+        assert 0.0 <= explanation.probability <= 1.0
+    runs = analyst.load_portfolio(service).model_runs
+    assert len(runs) == before + 1
+    assert runs["test_roc_auc"].iloc[-1] == pytest.approx(run.metrics["test_roc_auc"])
+    assert analyst.load_case(service, worked_bank.confirmed,
+                             explain_model=False).model_explanations == {}
+
+
 def _portfolio_with(precision: pd.DataFrame) -> Portfolio:
     empty = pd.DataFrame()
     return Portfolio(alerts=empty, precision=precision, cases=empty, migrations=empty,
