@@ -18,4 +18,5 @@ report_app = typer.Typer(help="Write a case retrospective, the portfolio review 
 app.add_typer(report_app, name="report")
 
 __all__ = ["report_app"]
+import graphrisk.cli_report_case  # noqa: E402,F401
 import graphrisk.cli_report_str  # noqa: E402,F401
