@@ -532,8 +532,9 @@ def _with_to_fill(report: StrReport, missing: list[str]) -> StrReport:
                     "year is known, in comments), ssn, nationality1, occupation, identification "
                     "documents")
     if any(s.is_entity for s in report.subjects):
-        todo.append("For each subject entity (t_entity_my_client): incorporation_legal_form, "
-                    "incorporation_number, and its directors")
+        todo.append("For each subject entity (t_entity_my_client): commercial_name, "
+                    "incorporation_legal_form, incorporation_number, incorporation_date and its "
+                    "directors (director_id)")
     if any(i.kind == "phone" for i in report.identifiers):
         todo.append("For each phone: tph_contact_type, tph_communication_type and "
                     "tph_country_prefix")
