@@ -28,8 +28,8 @@ def _said(kind: str, written: WrittenReport) -> None:
     console.print(f"{kind} written to {escape(str(written.html))}")
     if written.pdf is not None:
         console.print(f"PDF written to {escape(str(written.pdf))}")
-    else:
-        console.print(f"[yellow]no PDF: {escape(written.pdf_note or '')}[/]")
+    elif written.pdf_note:
+        console.print(f"[yellow]no PDF: {escape(written.pdf_note)}[/]")
 
 
 @report_app.command("case")

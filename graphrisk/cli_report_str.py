@@ -1,6 +1,6 @@
 """``graphrisk report str CASE_ID``: the suspicious-activity report of a confirmed case.
 
-A thin face over :func:`graphrisk.reporting.str_report.write_str_report`: it opens the
+A thin face over :func:`graphrisk.reporting.service.write_str_report`: it opens the
 service, writes the goAML XML, the HTML page and (where chromium is installed) a PDF, and
 prints where they went, the warnings (placeholder institution details) and what is left to
 fill in before filing. Exit code 0 when written, 2 when refused (the case is not confirmed,
@@ -43,7 +43,7 @@ def report_str(
     to the close, the typologies and reasons, and the narrative. It is checked before it is
     written, written owner-only, and recorded in the audit trail (report.str).
     """
-    from graphrisk.reporting.str_report import write_str_report
+    from graphrisk.reporting.service import write_str_report
 
     with _service(store) as service:
         written = write_str_report(service, case_id, out=out, narrative_file=narrative,
@@ -51,7 +51,7 @@ def report_str(
     for warning in written.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(warning)}")
     if written.pdf_note:
-        err_console.print(f"[yellow]note:[/] {escape(written.pdf_note)}")
+        err_console.print(f"[yellow]note: no PDF:[/] {escape(written.pdf_note)}")
     cut = (f" (the newest of {written.transactions_in_window})" if
            written.transactions < written.transactions_in_window else "")
     console.print(f"STR for {escape(case_id)}: {written.transactions} transactions{cut}, "

@@ -19,15 +19,17 @@ __all__ = ["WrittenReport", "write_private", "write_report"]
 
 @dataclass(frozen=True)
 class WrittenReport:
-    """Where a report went: its HTML, its PDF (``None`` with ``pdf_note`` saying why)."""
+    """Where a report went: its HTML, its PDF (``None`` when not asked for, or with
+    ``pdf_note`` saying why it could not be made)."""
 
     html: Path
     pdf: Path | None
     pdf_note: str | None = None
 
 
-def write_private(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` readable by its owner only, its folder created private.
+def write_private(path: Path, text: str | bytes) -> Path:
+    """Write ``text`` to ``path`` readable by its owner only, its folder created private,
+    under a temporary name first (never a half-written report under the real name).
 
     Raises:
         GraphRiskError: the folder or file cannot be written (with the operating system's
@@ -36,9 +38,9 @@ def write_private(path: Path, text: str) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temporary = path.with_name(f".{path.name}.partial")
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
         os.chmod(temporary, 0o600)
-        temporary.replace(path)  # never a half-written report under the real name
+        temporary.replace(path)
     except OSError as exc:
         raise GraphRiskError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
@@ -52,7 +54,7 @@ def write_report(html: str, out_dir: Path, stem: str, *, pdf: bool = True) -> Wr
     """
     html_file = write_private(Path(out_dir) / f"{stem}.html", html)
     if not pdf:
-        return WrittenReport(html_file, None, "PDF not asked for (--no-pdf)")
+        return WrittenReport(html_file, None)
     try:
         return WrittenReport(html_file, html_to_pdf(html_file, html_file.with_suffix(".pdf")))
     except PdfError as exc:

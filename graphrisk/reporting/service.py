@@ -1,4 +1,4 @@
-"""Write the case and portfolio reports for a service: read, render, write, audit.
+"""Write the reports for a service: read, render, write, audit.
 
 Why not in the CLI: the API or a scheduled job may write the same reports; what a report
 holds and that writing it is audited belong with the reports, not with one face.
@@ -6,15 +6,25 @@ holds and that writing it is audited belong with the reports, not with one face.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from graphrisk.analyst import load_case, load_portfolio, tier_floors
+from graphrisk.errors import ConfigError, NotFoundError
 from graphrisk.reporting.case_report import case_document, portfolio_document
-from graphrisk.reporting.output import WrittenReport, write_report
+from graphrisk.reporting.goaml import render_goaml, validate_goaml
+from graphrisk.reporting.output import WrittenReport, write_private, write_report
+from graphrisk.reporting.str_html import render_html
+from graphrisk.reporting.str_report import (
+    AUDIT_ACTION,
+    Institution,
+    build_str_report,
+    check_reportable,
+)
 from graphrisk.service import RiskService
 
-__all__ = ["write_case_report", "write_portfolio_report"]
+__all__ = ["StrWritten", "write_case_report", "write_portfolio_report", "write_str_report"]
 
 
 def write_case_report(service: RiskService, case_id: str, *, out_dir: Path | None = None,
@@ -48,3 +58,86 @@ def write_portfolio_report(service: RiskService, *, out_dir: Path | None = None,
                           {"html": str(written.html), "cases": len(portfolio.cases),
                            "alerts": len(portfolio.alerts)})
     return written
+
+
+@dataclass(frozen=True)
+class StrWritten:
+    """Where a suspicious-activity report went, and what its reader must still do."""
+
+    folder: Path
+    xml: Path
+    html: Path
+    pdf: Path | None
+    pdf_note: str | None
+    transactions: int
+    transactions_in_window: int
+    warnings: tuple[str, ...]
+    to_fill: tuple[str, ...]
+
+
+def _read_narrative(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the narrative file {path}: {exc}; give a UTF-8 text "
+                          "file") from exc
+    if not text.strip():
+        raise ConfigError(f"the narrative file {path} is empty; write the investigator's "
+                          "account of the case in it, or leave --narrative out to use the "
+                          "case notes")
+    return text
+
+
+def write_str_report(service: RiskService, case_id: str, *, out: Path | None = None,
+                     narrative_file: Path | None = None, pdf: bool = True,
+                     actor: str | None = None, now: datetime | None = None) -> StrWritten:
+    """Write the STR of a confirmed case as goAML XML, HTML and (where Chromium is) PDF.
+
+    The XML is validated before anything is written: a report that fails writes no file.
+    The files are owner-only; the report is recorded in the audit trail (action
+    ``report.str``, subject ``case:<id>``) with the paths and the transaction count.
+
+    Args:
+        service: the open service.
+        case_id: the case, closed as ``confirmed_risk``.
+        out: the folder (default ``$GRAPHRISK_HOME/reports/str-<case>/``).
+        narrative_file: a UTF-8 text file whose contents replace the case notes.
+        pdf: also print a PDF (skipped, with a note, where no Chromium is installed).
+        actor: who writes it (default: the configured user).
+        now: the report's time stamp (tests).
+
+    Raises:
+        NotFoundError: no such case.
+        CaseRuleError: the case is not closed as ``confirmed_risk``.
+        ConfigError: the narrative file cannot be read or is empty.
+        ReportValidationError: the XML lacks a required element (nothing is written).
+        GraphRiskError: the output folder cannot be written.
+    """
+    who = actor or service.monitoring.actor
+    case = service.monitoring.case(case_id)
+    check_reportable(case)
+    narrative = _read_narrative(narrative_file) if narrative_file is not None else None
+    alerts = []
+    for alert_id in case.alert_ids:
+        try:
+            alerts.append(service.monitoring.alert(alert_id))
+        except NotFoundError:
+            continue  # a case opened by hand names no alert
+    report = build_str_report(
+        case, alerts, service.store.region_snapshot(case.subjects),
+        Institution.from_settings(service.settings), generated_by=who, narrative=narrative,
+        narrative_source=str(narrative_file) if narrative_file else None, now=now)
+    xml = render_goaml(report)
+    warnings = validate_goaml(xml)
+    folder = Path(out) if out is not None else service.settings.reports_dir / f"str-{case_id}"
+    xml_path = write_private(folder / f"str-{case_id}.xml", xml)
+    written = write_report(render_html(report), folder, f"str-{case_id}", pdf=pdf)
+    service.record_access(who, AUDIT_ACTION, f"case:{case_id}", {
+        "xml": str(xml_path), "html": str(written.html),
+        "pdf": str(written.pdf) if written.pdf else None,
+        "transactions": len(report.transactions),
+        "transactions_in_window": report.transactions_in_window,
+        "subjects": list(case.subjects)})
+    return StrWritten(folder, xml_path, written.html, written.pdf, written.pdf_note,
+                      len(report.transactions), report.transactions_in_window,
+                      tuple(warnings), report.to_fill)

@@ -16,7 +16,7 @@ from graphrisk.config import Settings, StoreKind, get_settings
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.generator.stream import generate_stream
 from graphrisk.policy import load_policy
-from graphrisk.reporting.str_report import find_chromium
+from graphrisk.reporting.pdf import find_browser
 from graphrisk.service import RiskService
 from tests.stores import open_test_store
 
@@ -112,7 +112,7 @@ def test_report_str_refuses_a_case_that_is_not_confirmed(in_bank: Bank) -> None:
 
 def test_report_str_prints_a_pdf_where_chromium_is_installed(in_bank: Bank,
                                                              tmp_path: Path) -> None:
-    if find_chromium() is None:
+    if find_browser() is None:
         pytest.skip("chromium is not installed (/usr/bin/chromium): the PDF is skipped with "
                     "a note, which the next assertion checks instead")
     result = CliRunner().invoke(app, ["report", "str", in_bank.confirmed, "--out",
@@ -125,12 +125,10 @@ def test_report_str_prints_a_pdf_where_chromium_is_installed(in_bank: Bank,
 
 def test_report_str_without_chromium_notes_that_the_pdf_was_skipped(
         in_bank: Bank, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphrisk.reporting.str_report as str_report
-
-    monkeypatch.setattr(str_report, "find_chromium", lambda: None)
+    monkeypatch.setenv("GRAPHRISK_PDF_BROWSER", "no-such-browser")
     result = CliRunner().invoke(app, ["report", "str", in_bank.confirmed, "--out",
                                       str(tmp_path), "--pdf"])
     assert result.exit_code == 0, result.output
-    assert "no PDF: chromium is not installed" in _said(result.output)
+    assert "no Chromium to print PDF with" in _said(result.output)
     assert (tmp_path / f"str-{in_bank.confirmed}.xml").is_file()
     assert not (tmp_path / f"str-{in_bank.confirmed}.pdf").exists()

@@ -24,12 +24,8 @@ from graphrisk.ingestion.generator.stream import generate_stream
 from graphrisk.monitoring.casework import CaseRuleError
 from graphrisk.policy import load_policy
 from graphrisk.reporting.goaml import ReportValidationError, render_goaml, validate_goaml
-from graphrisk.reporting.str_report import (
-    Institution,
-    StrWritten,
-    build_str_report,
-    write_str_report,
-)
+from graphrisk.reporting.service import StrWritten, write_str_report
+from graphrisk.reporting.str_report import Institution, build_str_report
 from graphrisk.service import RiskService
 from tests.stores import open_test_store
 
@@ -238,9 +234,9 @@ def _redate(xml: bytes) -> ET.Element:
 
 def test_a_report_that_fails_validation_writes_nothing(bank: Bank, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphrisk.reporting.str_report as str_report
+    import graphrisk.reporting.service as reporting_service
 
-    monkeypatch.setattr(str_report, "render_goaml",
+    monkeypatch.setattr(reporting_service, "render_goaml",
                         lambda report: _without(render_goaml(report), "reason"))
     out = tmp_path / "invalid"
     before = len(bank.service.monitoring.audit(action="report.str"))
