@@ -165,6 +165,11 @@ class Settings(BaseSettings):
         default="EUR", pattern=r"^[A-Z]{3}$",
         description="The local currency, ISO 4217 (goAML currency_code_local and amount_local).",
     )
+    pdf_browser: str | None = Field(
+        default=None,
+        description="The headless Chromium that prints reports to PDF (a name on the PATH or "
+        "a path); default: the first chromium found.",
+    )
 
     @property
     def embedded_path(self) -> Path:

@@ -46,8 +46,10 @@ def write_private(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def write_report(html: str, out_dir: Path, stem: str, *, pdf: bool = True) -> WrittenReport:
-    """Write ``out_dir/stem.html`` and, when ``pdf``, ``out_dir/stem.pdf``.
+def write_report(html: str, out_dir: Path, stem: str, *, pdf: bool = True,
+                 browser: str | None = None) -> WrittenReport:
+    """Write ``out_dir/stem.html`` and, when ``pdf``, ``out_dir/stem.pdf`` (printed by
+    ``browser``: ``GRAPHRISK_PDF_BROWSER``, else the first Chromium found).
 
     A PDF that cannot be made (no browser, the browser failed) leaves the HTML written and
     says why in ``pdf_note``; it is not an error, the HTML is the report.
@@ -56,6 +58,7 @@ def write_report(html: str, out_dir: Path, stem: str, *, pdf: bool = True) -> Wr
     if not pdf:
         return WrittenReport(html_file, None)
     try:
-        return WrittenReport(html_file, html_to_pdf(html_file, html_file.with_suffix(".pdf")))
+        return WrittenReport(html_file, html_to_pdf(html_file, html_file.with_suffix(".pdf"),
+                                                    browser=browser))
     except PdfError as exc:
         return WrittenReport(html_file, None, str(exc))

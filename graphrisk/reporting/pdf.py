@@ -18,7 +18,7 @@ from graphrisk.errors import GraphRiskError
 
 __all__ = ["PdfError", "find_browser", "html_to_pdf"]
 
-#: Browsers tried in order when ``GRAPHRISK_PDF_BROWSER`` does not name one.
+#: Browsers tried in order when no browser is configured.
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -26,10 +26,10 @@ class PdfError(GraphRiskError):
     """The browser could not print the report (the message says what it printed)."""
 
 
-def find_browser() -> str | None:
-    """The headless browser to print with: ``GRAPHRISK_PDF_BROWSER``, else the first
-    Chromium on the ``PATH``; ``None`` when there is none."""
-    chosen = os.environ.get("GRAPHRISK_PDF_BROWSER")
+def find_browser(chosen: str | None = None) -> str | None:
+    """The headless browser to print with: ``chosen`` (``GRAPHRISK_PDF_BROWSER``: a name on
+    the ``PATH`` or a path), else the first Chromium on the ``PATH``; ``None`` when there is
+    none."""
     if chosen:
         return shutil.which(chosen) or (chosen if Path(chosen).is_file() else None)
     return next((found for name in _BROWSERS if (found := shutil.which(name))), None)
@@ -37,15 +37,17 @@ def find_browser() -> str | None:
 
 def html_to_pdf(html_file: Path, pdf_file: Path, *, browser: str | None = None,
                 timeout_s: float = 120.0) -> Path:
-    """Print ``html_file`` to ``pdf_file`` (A4, backgrounds on, no header or footer).
+    """Print ``html_file`` to ``pdf_file`` (A4, backgrounds on, no header or footer) with
+    ``browser`` (the configured one, see :func:`find_browser`).
 
     Raises:
         PdfError: no browser, the browser failed, or it wrote no PDF.
     """
-    program = browser or find_browser()
+    program = find_browser(browser)
     if program is None:
         raise PdfError("no Chromium to print PDF with: install Debian's `chromium` package "
-                       "or set GRAPHRISK_PDF_BROWSER; the HTML report is complete without it")
+                       "or set GRAPHRISK_PDF_BROWSER to one; the HTML report is complete "
+                       "without it")
     pdf_file = Path(pdf_file)
     with tempfile.TemporaryDirectory(prefix="graphrisk-pdf-") as profile:
         command = [program, "--headless", "--no-sandbox", "--disable-gpu",

@@ -38,7 +38,8 @@ def write_case_report(service: RiskService, case_id: str, *, out_dir: Path | Non
     case = load_case(service, case_id)
     document = case_document(case, tier_floors=tier_floors(service))
     folder = Path(out_dir) if out_dir else service.settings.reports_dir / f"case-{case.case_id}"
-    written = write_report(document.html(), folder, f"case-{case.case_id}", pdf=pdf)
+    written = write_report(document.html(), folder, f"case-{case.case_id}", pdf=pdf,
+                           browser=service.settings.pdf_browser)
     service.record_access(service.settings.actor, "report.case", f"case:{case.case_id}",
                           {"html": str(written.html),
                            "pdf": str(written.pdf) if written.pdf else None})
@@ -53,7 +54,7 @@ def write_portfolio_report(service: RiskService, *, out_dir: Path | None = None,
     folder = Path(out_dir) if out_dir else service.settings.reports_dir / "portfolio"
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     written = write_report(portfolio_document(portfolio).html(), folder, f"portfolio-{day}",
-                           pdf=pdf)
+                           pdf=pdf, browser=service.settings.pdf_browser)
     service.record_access(service.settings.actor, "report.portfolio", "portfolio",
                           {"html": str(written.html), "cases": len(portfolio.cases),
                            "alerts": len(portfolio.alerts)})
@@ -131,7 +132,8 @@ def write_str_report(service: RiskService, case_id: str, *, out: Path | None = N
     warnings = validate_goaml(xml)
     folder = Path(out) if out is not None else service.settings.reports_dir / f"str-{case_id}"
     xml_path = write_private(folder / f"str-{case_id}.xml", xml)
-    written = write_report(render_html(report), folder, f"str-{case_id}", pdf=pdf)
+    written = write_report(render_html(report), folder, f"str-{case_id}", pdf=pdf,
+                           browser=service.settings.pdf_browser)
     service.record_access(who, AUDIT_ACTION, f"case:{case_id}", {
         "xml": str(xml_path), "html": str(written.html),
         "pdf": str(written.pdf) if written.pdf else None,
