@@ -35,6 +35,7 @@ from graphrisk.service import CLUSTERS_KIND, RiskService
 __all__ = [
     "CaseFile",
     "Portfolio",
+    "case_alerts",
     "load_case",
     "load_portfolio",
     "open_service",
@@ -215,7 +216,7 @@ def load_case(service: RiskService, case_id: str, *, explain_model: bool = True)
     """
     monitoring = service.monitoring
     case = monitoring.case(case_id)
-    alerts = _alerts_frame(_case_alerts(service, case))
+    alerts = _alerts_frame(case_alerts(service, case))
     ring = _ring_of(service, case.subjects)
     network, members = _frozen_network(service, case, ring)
     region = service.store.region_snapshot(case.subjects)
@@ -262,7 +263,7 @@ def _case_alerts_evidence(service: RiskService, case: Case) -> list[_Evidence]:
                       frozenset(str(t) for t in a.evidence.get("account_ids", [])),
                       _utc(a.evidence["first_at"]) if a.evidence.get("first_at") else None,
                       _utc(a.at))
-            for a in _case_alerts(service, case)]
+            for a in case_alerts(service, case)]
 
 
 def _flagged_by(transactions: pd.DataFrame, evidence: list[_Evidence]) -> pd.Series:
@@ -282,7 +283,8 @@ def _flagged_by(transactions: pd.DataFrame, evidence: list[_Evidence]) -> pd.Ser
     return pd.Series(flagged, index=transactions.index, dtype=object)
 
 
-def _case_alerts(service: RiskService, case: Case) -> list[Alert]:
+def case_alerts(service: RiskService, case: Case) -> list[Alert]:
+    """The alerts a case names, in its order (a case opened by hand may name none)."""
     found = []
     for alert_id in case.alert_ids:
         try:

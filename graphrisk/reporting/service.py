@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graphrisk.analyst import load_case, load_portfolio, tier_floors
-from graphrisk.errors import ConfigError, NotFoundError
+from graphrisk.analyst import case_alerts, load_case, load_portfolio, tier_floors
+from graphrisk.errors import ConfigError
 from graphrisk.reporting.case_report import case_document, portfolio_document
 from graphrisk.reporting.goaml import render_goaml, validate_goaml
 from graphrisk.reporting.output import WrittenReport, write_private, write_report
@@ -118,14 +118,8 @@ def write_str_report(service: RiskService, case_id: str, *, out: Path | None = N
     case = service.monitoring.case(case_id)
     check_reportable(case)
     narrative = _read_narrative(narrative_file) if narrative_file is not None else None
-    alerts = []
-    for alert_id in case.alert_ids:
-        try:
-            alerts.append(service.monitoring.alert(alert_id))
-        except NotFoundError:
-            continue  # a case opened by hand names no alert
     report = build_str_report(
-        case, alerts, service.store.region_snapshot(case.subjects),
+        case, case_alerts(service, case), service.store.region_snapshot(case.subjects),
         Institution.from_settings(service.settings), generated_by=who, narrative=narrative,
         narrative_source=str(narrative_file) if narrative_file else None, now=now)
     xml = render_goaml(report)
