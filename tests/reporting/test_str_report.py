@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphrisk.config import Settings, StoreKind
+from graphrisk.config import Settings
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.generator.stream import generate_stream
 from graphrisk.monitoring.casework import CaseRuleError
@@ -27,7 +27,7 @@ from graphrisk.reporting.goaml import ReportValidationError, render_goaml, valid
 from graphrisk.reporting.service import StrWritten, write_str_report
 from graphrisk.reporting.str_report import Institution, build_str_report
 from graphrisk.service import RiskService
-from tests.stores import open_test_store
+from tests.stores import STORE_PARAMS, open_test_store
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +52,16 @@ class Bank:
     written: StrWritten
 
 
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
-    root = tmp_path_factory.mktemp("str-bank")
+@pytest.fixture(scope="module", params=STORE_PARAMS)
+def bank(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
+    kind = request.param
+    root = tmp_path_factory.mktemp(f"str-bank-{kind.value}")
     generate_dataset(500, 5, root / "base")
     generate_stream(root / "base", root / "stream", batches=2, events_per_batch=100, seed=2)
     home = root / "home"
-    settings = Settings(home=home, store=StoreKind.EMBEDDED)
-    service = RiskService(settings, open_test_store(StoreKind.EMBEDDED, home), load_policy())
+    settings = Settings(home=home, store=kind)
+    service = RiskService(settings, open_test_store(kind, home), load_policy())
     service.ingest_folder(root / "base")
     service.score()
     for batch in sorted((root / "stream").glob("batch-*")):
