@@ -16,6 +16,7 @@ clock each figure uses.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Collection
@@ -28,6 +29,7 @@ import pandas as pd
 
 from graphrisk.config import Settings
 from graphrisk.errors import GraphRiskError, NotFoundError
+from graphrisk.monitoring.backtest import precision_table
 from graphrisk.monitoring.records import ALERT_KIND, Alert, Case
 from graphrisk.monitoring.service import REASSESSMENT_KIND
 from graphrisk.service import CLUSTERS_KIND, RiskService
@@ -65,8 +67,8 @@ def pick_case(service: RiskService, case_id: str | None = None) -> str:
     """``case_id`` when given (checked), else the case a retrospective is best shown on.
 
     Why a default: a notebook runs top to bottom on the demo data without edits. The choice
-    is the most recently closed case with a confirmed outcome, else the most recently closed
-    case, else the newest case.
+    is a case closed as confirmed risk, else a closed case, else any case; among those, the
+    one with the most alerts and subjects (the most to tell), then the most recently closed.
 
     Raises:
         NotFoundError: ``case_id`` is unknown, or there are no cases at all (the message
@@ -79,11 +81,14 @@ def pick_case(service: RiskService, case_id: str | None = None) -> str:
     if not cases:
         raise NotFoundError("there are no cases in this store yet; cases open when monitoring "
                             "raises alerts (`graphrisk stream`, or `graphrisk demo`)")
-    closed = sorted((c for c in cases if c.status == "closed"),
-                    key=lambda c: (c.closed_at or "", c.case_id))
+    def telling(case: Case) -> tuple[int, str, str]:
+        # the case with most to tell (alerts and subjects), then the most recently closed
+        return (len(case.alert_ids) + len(case.subjects), case.closed_at or case.opened_at,
+                case.case_id)
+
+    closed = [c for c in cases if c.status == "closed"]
     confirmed = [c for c in closed if c.outcome == "confirmed_risk"]
-    chosen = (confirmed or closed or sorted(cases, key=lambda c: (c.opened_at, c.case_id)))[-1]
-    return chosen.case_id
+    return max(confirmed or closed or cases, key=telling).case_id
 
 
 # -- one case ----------------------------------------------------------------------------
@@ -114,6 +119,10 @@ class CaseFile:
         reasons: why they were flagged: ``customer_id, source, reason`` (``score`` for the
             reasons frozen with the case, ``alert`` for each rule's sentence).
         playbook, contacts, notes, history: the case's own lists as frames.
+        model_explanations: the graph model's explanation per subject, when a model is
+            trained. It is today's model (trained ``model_trained_at``), not the model as it
+            was when the case opened: trained after the decision, it may have learned from
+            this very case's label.
         milestones: ``milestone, at, clock, detail``: the first signal, the first alert's
             evidence, the alert raised, the case opened, the decision (missing ones left
             out); ``clock`` is ``event`` or ``monitoring`` (see the module's note on times).
@@ -133,6 +142,7 @@ class CaseFile:
     history: pd.DataFrame
     milestones: pd.DataFrame
     model_explanations: dict[str, Any] = field(default_factory=dict)
+    model_trained_at: str | None = None
 
     @property
     def case_id(self) -> str:
@@ -154,6 +164,48 @@ class CaseFile:
             "opened_at": case.opened_at, "due_at": case.due_at, "closed_at": case.closed_at,
             "closed_by": case.closed_by,
         }
+
+    def facts(self) -> dict[str, Any]:
+        """The summary with labels a person reads (the report's and the notebook's table)."""
+        summary = self.summary()
+        return {
+            "Case": summary["case_id"], "Title": summary["title"], "Status": summary["status"],
+            "Outcome": summary["outcome"] or "not decided yet",
+            "Risk label": summary["risk_label"], "Priority": summary["priority"],
+            "Severity": summary["severity"], "Tier when opened": summary["tier"],
+            "Owner": summary["owner"] or f"unassigned ({summary['owner_role']})",
+            "Subjects": ", ".join(summary["subjects"]), "Rules": ", ".join(summary["rules"]),
+            "Alerts": summary["alerts"],
+            "Customers in the network": summary["network_customers"],
+            "Ring": (f"{summary['ring']} ({summary['ring_size']} members)" if summary["ring"]
+                     else "none of the subjects is in a high-risk cluster"),
+            "Opened": summary["opened_at"], "Due": summary["due_at"],
+            "Closed": summary["closed_at"] or "open",
+        }
+
+    def lessons_lines(self) -> list[str]:
+        """The measurable facts of :meth:`lessons` as sentences a lessons section starts
+        from."""
+        facts = self.lessons()
+        lines = [
+            f"From the first signal to the moment the first rule could fire: "
+            f"{_duration(facts['signal_to_alert_days'])} (event time: how long the pattern "
+            "ran).",
+            f"From then until monitoring raised the alert: "
+            f"{_duration(facts['alert_delay_days'])} (on a replayed or generated history this "
+            "is mostly the replay delay).",
+            f"From the alert to the case: {_duration(facts['alert_to_case_days'])}.",
+            f"From opening the case to the decision: "
+            f"{_duration(facts['case_to_decision_days'])}.",
+            f"Playbook: {facts['playbook_steps_done']} of {facts['playbook_steps']} steps "
+            f"done, {facts['playbook_steps_done_late']} of them late; "
+            f"{facts['playbook_steps_open']} still open.",
+            f"Contacts with the customer: {facts['contacts']}.",
+        ]
+        if facts["met_due_date"] is not None:
+            lines.append("Decided by its due date." if facts["met_due_date"]
+                         else "Decided after its due date.")
+        return lines
 
     def reasons_summary(self) -> pd.DataFrame:
         """Each distinct reason once: ``reason, sources, customers`` (a ring's members
@@ -224,7 +276,8 @@ def load_case(service: RiskService, case_id: str, *, explain_model: bool = True)
     transactions["flagged_by"] = _flagged_by(transactions, _case_alerts_evidence(service, case))
     scores = _score_history(service, case.subjects)
     reasons = _reasons(case, alerts)
-    explanations = _model_explanations(service, case.subjects) if explain_model else {}
+    explanations, trained_at = (_model_explanations(service, case.subjects) if explain_model
+                                else ({}, None))
     return CaseFile(
         case=case, network=network, members=members, ring=ring, alerts=alerts,
         transactions=transactions, scores=scores, reasons=reasons,
@@ -235,8 +288,23 @@ def load_case(service: RiskService, case_id: str, *, explain_model: bool = True)
         notes=_frame([n.model_dump() for n in case.notes], ["at", "by", "text"]),
         history=_frame([h.model_dump() for h in case.history], ["at", "by", "action", "detail"]),
         milestones=_milestones(case, alerts, transactions, scores),
-        model_explanations=explanations,
+        model_explanations=explanations, model_trained_at=trained_at,
     )
+
+
+def _duration(days: float | None) -> str:
+    """A span as a person says it: ``under a minute``, ``12 minutes``, ``5.5 hours``,
+    ``3.0 days``; ``not yet`` when an end is missing."""
+    if days is None:
+        return "not yet"
+    minutes = days * 24 * 60
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 90:
+        return f"{minutes:.0f} minutes"
+    if days < 2:
+        return f"{days * 24:.1f} hours"
+    return f"{days:.1f} days"
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -438,14 +506,18 @@ def _reasons(case: Case, alerts: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows, ["customer_id", "source", "reason"])
 
 
-def _model_explanations(service: RiskService, customers: list[str]) -> dict[str, Any]:
-    """The graph model's reasons, when a model is trained; empty otherwise (never raises)."""
-    if not (service.model_dir() / "model.json").is_file():
-        return {}
+def _model_explanations(service: RiskService, customers: list[str]
+                        ) -> tuple[dict[str, Any], str | None]:
+    """The graph model's reasons and when it was trained, when a model is trained; empty
+    otherwise (never raises: a retrospective without a model still reads)."""
+    info = service.model_dir() / "model.json"
+    if not info.is_file():
+        return {}, None
     try:
-        return dict(service.explain(customers))
-    except (GraphRiskError, ImportError):
-        return {}
+        trained_at = json.loads(info.read_text(encoding="utf-8")).get("created_at")
+        return dict(service.explain(customers)), trained_at
+    except (GraphRiskError, ImportError, OSError, ValueError):
+        return {}, None
 
 
 def _milestones(case: Case, alerts: pd.DataFrame, transactions: pd.DataFrame,
@@ -519,6 +591,14 @@ class Portfolio:
     model_runs: pd.DataFrame
     backtests: pd.DataFrame
 
+    def migration_counts(self) -> pd.DataFrame:
+        """Customers per re-assessment period and direction (``up``, ``down``, ``same``,
+        ``new``): ``period, direction, customers``."""
+        if self.migrations.empty:
+            return pd.DataFrame(columns=["period", "direction", "customers"])
+        return (self.migrations.groupby(["period", "direction"]).size()
+                .rename("customers").reset_index())
+
     def suggestions(self, *, min_decided: int = 3, low_precision: float = 0.2
                     ) -> list[str]:
         """Policy changes the outcomes argue for, each with the figures behind it.
@@ -547,16 +627,31 @@ class Portfolio:
                         f"between {low_precision:.0%} and 100%)."]
 
 
-def load_portfolio(service: RiskService) -> Portfolio:
-    """Read the experience summary: alerts, precision, cases, migrations, rings, models."""
+def load_portfolio(service: RiskService, *, since: str | None = None) -> Portfolio:
+    """Read the experience summary: alerts, precision, cases, migrations, rings, models.
+
+    Args:
+        service: an open service.
+        since: only what happened from this day on (``2026-10-01``; UTC): cases opened,
+            alerts raised, re-assessment periods, training runs and back-tests since then.
+            Precision then counts only the alerts raised since.
+
+    Raises:
+        ValueError: ``since`` is not a date.
+    """
+    start = _since(since)
     monitoring = service.monitoring
-    cases = monitoring.cases()
+    cases = [c for c in monitoring.cases() if start is None or _utc(c.opened_at) >= start]
     outcome = {c.case_id: c.outcome for c in cases if c.status == "closed"}
     alerts = _alerts_frame([a for a in (Alert.model_validate(r.body)
                                         for r in service.store.records(ALERT_KIND))
                             if a.mode == "live"])
+    if start is not None and not alerts.empty:
+        alerts = alerts[pd.to_datetime(alerts["raised_at"], utc=True) >= start]
+        alerts = alerts.reset_index(drop=True)
     alerts["outcome"] = alerts["case_id"].map(lambda c: outcome.get(str(c)))
-    precision = monitoring.precision()
+    precision = (monitoring.precision() if start is None else precision_table(
+        list(zip(alerts["rule"], alerts["tier"], alerts["outcome"], strict=True))))
     case_rows = [{
         "case_id": c.case_id, "status": c.status, "outcome": c.outcome,
         "priority": c.priority, "severity": c.severity, "tier": c.tier, "owner": c.owner,
@@ -572,11 +667,29 @@ def load_portfolio(service: RiskService) -> Portfolio:
         case_frame["days_to_close"] = (closed_at - opened_at).dt.total_seconds() / 86400
     else:
         case_frame["days_to_close"] = pd.Series(dtype="float64")
+    migrations = _migrations(service)
+    if start is not None and not migrations.empty:
+        migrations = migrations[migrations["period"].map(_period_end) >= start]
     return Portfolio(
-        alerts=alerts, precision=precision, cases=case_frame,
-        migrations=_migrations(service), rings=_rings(service, cases, alerts),
-        typologies=_typologies(service, alerts), model_runs=_model_runs(service),
-        backtests=_audit_frame(service, "policy.backtest"))
+        alerts=alerts, precision=precision, cases=case_frame, migrations=migrations,
+        rings=_rings(service, cases, alerts), typologies=_typologies(service, alerts),
+        model_runs=_audit_frame(service, "model.train", start),
+        backtests=_audit_frame(service, "policy.backtest", start))
+
+
+def _since(since: str | None) -> datetime | None:
+    if since is None or not str(since).strip():
+        return None
+    try:
+        return _utc(datetime.fromisoformat(str(since).strip()))
+    except ValueError as exc:
+        raise ValueError(f"since={since!r} is not a date; give one like 2026-10-01") from exc
+
+
+def _period_end(period: str) -> datetime:
+    from graphrisk.monitoring.reassess import period_bounds
+
+    return _utc(period_bounds(str(period))[1])
 
 
 def _migrations(service: RiskService) -> pd.DataFrame:
@@ -661,11 +774,9 @@ def _reason_kind(reason: str) -> str:
 _ID_WORD = re.compile(r"[A-Za-z]+\d{3,}")
 
 
-def _audit_frame(service: RiskService, action: str) -> pd.DataFrame:
+def _audit_frame(service: RiskService, action: str, start: datetime | None = None
+                 ) -> pd.DataFrame:
     rows = [{"at": e.at, "by": e.actor, "subject": e.subject, **dict(e.details or {})}
-            for e in service.monitoring.audit(action=action)]
+            for e in service.monitoring.audit(action=action)
+            if start is None or _utc(e.at) >= start]
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["at", "by", "subject"])
-
-
-def _model_runs(service: RiskService) -> pd.DataFrame:
-    return _audit_frame(service, "model.train")

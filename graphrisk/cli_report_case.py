@@ -47,12 +47,21 @@ def report_case(
 
 
 @report_app.command("portfolio")
-def report_portfolio(out: OutOption = None, pdf: PdfOption = True,
-                     store: StoreOption = None) -> None:
+def report_portfolio(
+    out: OutOption = None, pdf: PdfOption = True,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Only cases opened and alerts raised from this day on (2026-10-01).",
+    )] = None,
+    store: StoreOption = None,
+) -> None:
     """The experience summary: alerts and their precision, time to close, tier migrations,
     recurring rings and typologies, model runs, suggested policy changes."""
+    from graphrisk.errors import ConfigError
     from graphrisk.reporting.service import write_portfolio_report
 
     with _service(store) as service, console.status("reading the portfolio"):
-        written = write_portfolio_report(service, out_dir=out, pdf=pdf)
+        try:
+            written = write_portfolio_report(service, out_dir=out, pdf=pdf, since=since)
+        except ValueError as exc:
+            raise ConfigError(f"--since: {exc}") from exc
     _said("Portfolio review", written)

@@ -280,8 +280,10 @@ def time_to_close_figure(portfolio: Portfolio) -> Figure:
     hours = closed["days_to_close"].max() < 2  # cases decided within hours: say hours
     unit = "hours" if hours else "days"
     scale = 24.0 if hours else 1.0
+    longest = float(closed["days_to_close"].max()) * scale
     ax.hist([closed.loc[closed["outcome"] == o, "days_to_close"] * scale for o in outcomes],
-            bins=min(20, max(5, len(closed))), stacked=True, label=outcomes)
+            bins=min(20, max(5, len(closed))), range=(0.0, max(longest, 1.0)), stacked=True,
+            label=outcomes)
     ax.set_xlabel(f"{unit} from opening to decision")
     ax.set_ylabel("cases")
     ax.legend(fontsize=8, frameon=False)
@@ -303,11 +305,15 @@ def migrations_figure(portfolio: Portfolio) -> Figure:
     rows = [t for t in ("new", *TIERS) if t in table.index]
     columns = [t for t in TIERS if t in table.columns]
     table = table.reindex(index=rows, columns=columns, fill_value=0)
-    ax.imshow(table.to_numpy(), cmap="Blues")
+    counts = table.to_numpy()
+    ax.imshow(counts, cmap="Blues")
     ax.set_xticks(range(len(columns)), columns)
     ax.set_yticks(range(len(rows)), rows)
-    for (y, x), count in pd.DataFrame(table.to_numpy()).stack().items():
-        ax.text(x, y, str(count), ha="center", va="center", fontsize=10)
+    darkest = counts.max() if counts.size else 0
+    for (y, x), count in pd.DataFrame(counts).stack().items():
+        dark = darkest and count > 0.5 * darkest  # white on the dark cells, black elsewhere
+        ax.text(x, y, f"{count:,}", ha="center", va="center", fontsize=10,
+                color="white" if dark else "black")
     ax.set_xlabel("tier after")
     ax.set_ylabel("tier before")
     ax.set_title("Tier migrations across re-assessments", fontsize=11)
@@ -315,17 +321,25 @@ def migrations_figure(portfolio: Portfolio) -> Figure:
 
 
 def model_runs_figure(portfolio: Portfolio) -> Figure:
-    """Held-out ROC-AUC and PR-AUC of each recorded training run."""
+    """Held-out ROC-AUC (solid) and PR-AUC (dashed) of each recorded training run, one
+    colour per model kind, each run labelled with its model and day."""
     figure, ax = _figure(9, 4)
     runs = portfolio.model_runs
     metrics = [m for m in ("test_roc_auc", "test_pr_auc") if m in runs.columns]
     if runs.empty or not metrics:
         _empty(ax, "No training run recorded yet (`graphrisk train`).")
         return figure
-    for metric in metrics:
-        ax.plot(range(1, len(runs) + 1), pd.to_numeric(runs[metric], errors="coerce"),
-                marker="o", label=metric.removeprefix("test_"))
-    ax.set_xticks(range(1, len(runs) + 1))
+    runs = runs.reset_index(drop=True)
+    kinds = runs["model"].fillna("model").astype(str) if "model" in runs.columns \
+        else pd.Series("model", index=runs.index)
+    for kind in dict.fromkeys(kinds):
+        mine = runs[kinds == kind]
+        for metric, style in zip(metrics, ("-", "--"), strict=False):
+            ax.plot(mine.index + 1, pd.to_numeric(mine[metric], errors="coerce"),
+                    linestyle=style, marker="o", label=f"{kind} {metric.removeprefix('test_')}")
+    ax.set_xticks(range(1, len(runs) + 1),
+                  [f"{kind}\n{str(at)[:10]}" for kind, at in zip(kinds, runs["at"],
+                                                                 strict=True)], fontsize=8)
     ax.set_xlabel("training run")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, frameon=False)

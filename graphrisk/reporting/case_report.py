@@ -15,8 +15,7 @@ from graphrisk import plots
 from graphrisk.analyst import CaseFile, Portfolio
 from graphrisk.reporting.document import Document
 
-__all__ = ["CASE_SECTIONS", "PORTFOLIO_SECTIONS", "case_document", "lessons_lines",
-           "portfolio_document"]
+__all__ = ["CASE_SECTIONS", "PORTFOLIO_SECTIONS", "case_document", "portfolio_document"]
 
 #: The case retrospective's sections, in order (the notebook has the same headings).
 CASE_SECTIONS: tuple[str, ...] = (
@@ -35,53 +34,12 @@ def _generated() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _days(value: float | None) -> str:
-    if value is None:
-        return "not yet"
-    if value < 1:
-        return f"{value * 24:.1f} hours"
-    return f"{value:.1f} days"
-
-
-def lessons_lines(case: CaseFile) -> list[str]:
-    """The measurable facts of a case, as sentences a lessons-learned section starts from."""
-    facts = case.lessons()
-    lines = [
-        f"From the first signal to the moment the first rule could fire: "
-        f"{_days(facts['signal_to_alert_days'])} (event time: how long the pattern ran).",
-        f"From then until monitoring raised the alert: {_days(facts['alert_delay_days'])} "
-        "(on a replayed or generated history this is mostly the replay delay).",
-        f"From the alert to the case: {_days(facts['alert_to_case_days'])}.",
-        f"From opening the case to the decision: {_days(facts['case_to_decision_days'])}.",
-        f"Playbook: {facts['playbook_steps_done']} of {facts['playbook_steps']} steps done, "
-        f"{facts['playbook_steps_done_late']} of them late; "
-        f"{facts['playbook_steps_open']} still open.",
-        f"Contacts with the customer: {facts['contacts']}.",
-    ]
-    if facts["met_due_date"] is not None:
-        lines.append("Decided by its due date." if facts["met_due_date"]
-                     else "Decided after its due date.")
-    return lines
-
-
 def case_document(case: CaseFile, *, tier_floors: dict[str, float] | None = None) -> Document:
     """The retrospective of one case (see :data:`CASE_SECTIONS`)."""
     summary = case.summary()
     document = Document(f"Case retrospective: {case.case_id}",
                         f"{summary['title']} · generated {_generated()}")
-    document.section("Summary").facts({
-        "Case": summary["case_id"], "Title": summary["title"], "Status": summary["status"],
-        "Outcome": summary["outcome"] or "not decided yet",
-        "Risk label": summary["risk_label"], "Priority": summary["priority"],
-        "Severity": summary["severity"], "Tier when opened": summary["tier"],
-        "Owner": summary["owner"] or f"unassigned ({summary['owner_role']})",
-        "Subjects": ", ".join(summary["subjects"]), "Rules": ", ".join(summary["rules"]),
-        "Alerts": summary["alerts"], "Customers in the network": summary["network_customers"],
-        "Ring": (f"{summary['ring']} ({summary['ring_size']} members)" if summary["ring"]
-                 else "none of the subjects is in a high-risk cluster"),
-        "Opened": summary["opened_at"], "Due": summary["due_at"],
-        "Closed": summary["closed_at"] or "open",
-    })
+    document.section("Summary").facts(case.facts())
     document.section("Who was linked").figure(
         plots.network_figure(case),
         "The subjects' network as it was when the case opened, coloured by the tier of "
@@ -103,7 +61,11 @@ def case_document(case: CaseFile, *, tier_floors: dict[str, float] | None = None
     document.section("Why it was flagged").table(
         case.reasons_summary(), empty="No reason was recorded with the case.")
     if case.model_explanations:
-        document.paragraph("The graph model's explanation:")
+        document.paragraph(
+            f"The graph model's explanation, by today's model (trained "
+            f"{case.model_trained_at or 'at an unknown time'}), not the model as it was when "
+            "the case opened: trained after the decision, it may have learned from this "
+            "case's own label.", note=True)
         document.bullets([f"{customer}: {_explanation(text)}"
                           for customer, text in case.model_explanations.items()])
     else:
@@ -122,7 +84,7 @@ def case_document(case: CaseFile, *, tier_floors: dict[str, float] | None = None
                         "Closed": outcome.closed_at, "By": outcome.closed_by})
     else:
         document.paragraph(f"The case is still {outcome.status}.", note=True)
-    document.section("Lessons").bullets(lessons_lines(case))
+    document.section("Lessons").bullets(case.lessons_lines())
     document.paragraph("What we should do next time: (to be written by the analyst)",
                        note=True)
     return document
@@ -136,14 +98,16 @@ def _explanation(explanation: Any) -> str:
             else reasons)
 
 
-def portfolio_document(portfolio: Portfolio) -> Document:
-    """The experience summary across every case (see :data:`PORTFOLIO_SECTIONS`)."""
+def portfolio_document(portfolio: Portfolio, *, since: str | None = None) -> Document:
+    """The experience summary across every case (see :data:`PORTFOLIO_SECTIONS`), or those
+    since a day."""
     cases = portfolio.cases
     closed = cases.dropna(subset=["days_to_close"]) if not cases.empty else cases
+    window = f" since {since}" if since else ""
     document = Document(
-        "Portfolio review",
+        "Portfolio review" + window,
         f"{len(portfolio.alerts):,} live alerts, {len(cases):,} cases ({len(closed):,} closed)"
-        f" · generated {_generated()}")
+        f"{window} · generated {_generated()}")
     document.section("Alerts and their precision")
     document.figure(plots.alerts_by_rule_figure(portfolio), "Live alerts per rule and tier.")
     document.figure(plots.precision_figure(portfolio),
@@ -157,8 +121,7 @@ def portfolio_document(portfolio: Portfolio) -> Document:
         document.table(by_outcome)
     document.section("Tier migrations").figure(plots.migrations_figure(portfolio))
     if not portfolio.migrations.empty:
-        document.table(portfolio.migrations.groupby(["period", "direction"]).size()
-                       .rename("customers").reset_index())
+        document.table(portfolio.migration_counts())
     document.section("Recurring rings and typologies")
     recurring = portfolio.rings[portfolio.rings["recurring"]] if not portfolio.rings.empty \
         else portfolio.rings

@@ -47,17 +47,23 @@ def write_case_report(service: RiskService, case_id: str, *, out_dir: Path | Non
 
 
 def write_portfolio_report(service: RiskService, *, out_dir: Path | None = None,
-                           pdf: bool = True) -> WrittenReport:
+                           pdf: bool = True, since: str | None = None) -> WrittenReport:
     """Write the portfolio review (default folder ``$GRAPHRISK_HOME/reports/portfolio/``,
-    one file per day) and record it in the audit trail."""
-    portfolio = load_portfolio(service)
+    one file per day), of everything or only what happened ``since`` a day, and record it
+    in the audit trail.
+
+    Raises:
+        ValueError: ``since`` is not a date.
+    """
+    portfolio = load_portfolio(service, since=since)
     folder = Path(out_dir) if out_dir else service.settings.reports_dir / "portfolio"
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    written = write_report(portfolio_document(portfolio).html(), folder, f"portfolio-{day}",
+    stem = f"portfolio-{day}" + (f"-since-{since}" if since else "")
+    written = write_report(portfolio_document(portfolio, since=since).html(), folder, stem,
                            pdf=pdf, browser=service.settings.pdf_browser)
     service.record_access(service.settings.actor, "report.portfolio", "portfolio",
                           {"html": str(written.html), "cases": len(portfolio.cases),
-                           "alerts": len(portfolio.alerts)})
+                           "alerts": len(portfolio.alerts), "since": since})
     return written
 
 

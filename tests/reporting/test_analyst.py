@@ -94,11 +94,15 @@ def test_an_open_case_has_no_decision_and_no_time_to_decide(worked_bank: WorkedB
     assert case.lessons()["met_due_date"] is None
 
 
-def test_pick_case_prefers_a_confirmed_case_and_checks_a_given_id(
+def test_pick_case_prefers_the_confirmed_case_with_most_to_tell_and_checks_a_given_id(
         worked_bank: WorkedBank) -> None:
     service = worked_bank.service
     chosen = service.monitoring.case(analyst.pick_case(service))
     assert chosen.outcome == "confirmed_risk"
+    confirmed = service.monitoring.cases(status="closed")
+    most = max(len(c.alert_ids) + len(c.subjects) for c in confirmed
+               if c.outcome == "confirmed_risk")
+    assert len(chosen.alert_ids) + len(chosen.subjects) == most
     assert analyst.pick_case(service, worked_bank.still_open) == worked_bank.still_open
     with pytest.raises(NotFoundError, match="CASE-NOPE"):
         analyst.pick_case(service, "CASE-NOPE")
@@ -124,6 +128,38 @@ def test_the_portfolio_counts_precision_from_the_outcomes(worked_bank: WorkedBan
                                         "what"]) == set(portfolio.alerts["rule"])
 
 
+def test_the_case_facts_and_lessons_read_as_sentences(worked_bank: WorkedBank) -> None:
+    case = analyst.load_case(worked_bank.service, worked_bank.confirmed)
+    facts = case.facts()
+    assert facts["Case"] == worked_bank.confirmed
+    assert facts["Subjects"] == ", ".join(case.case.subjects)
+    assert facts["Outcome"] == "confirmed_risk"
+    lines = case.lessons_lines()
+    decided = case.lessons()["case_to_decision_days"]
+    said = next(line for line in lines if line.startswith("From opening the case"))
+    # the demo investigator decides within seconds: said in words, not "0.0 days"
+    assert decided is not None and decided * 24 * 60 < 1
+    assert said.endswith("under a minute.")
+    still_open = analyst.load_case(worked_bank.service, worked_bank.still_open)
+    assert still_open.facts()["Closed"] == "open"
+    assert any(line.endswith("decision: not yet.") for line in still_open.lessons_lines())
+
+
+def test_the_portfolio_since_a_day_keeps_only_what_happened_since(
+        worked_bank: WorkedBank) -> None:
+    service = worked_bank.service
+    everything = analyst.load_portfolio(service)
+    future = analyst.load_portfolio(service, since="2099-01-01")
+    assert future.cases.empty and future.alerts.empty
+    assert future.precision.empty or int(future.precision["alerts"].sum()) == 0
+    first = min(everything.cases["opened_at"])
+    same = analyst.load_portfolio(service, since=f"{first:%Y-%m-%d}")
+    assert set(same.cases["case_id"]) == set(everything.cases["case_id"])
+    assert int(same.precision["confirmed"].sum()) == int(everything.precision["confirmed"].sum())
+    with pytest.raises(ValueError, match="not a date"):
+        analyst.load_portfolio(service, since="last spring")
+
+
 def test_the_portfolio_reads_migrations_and_training_runs_as_they_are_recorded(
         worked_bank: WorkedBank) -> None:
     service = worked_bank.service
@@ -133,6 +169,9 @@ def test_the_portfolio_reads_migrations_and_training_runs_as_they_are_recorded(
     portfolio = analyst.load_portfolio(service)
     moved = portfolio.migrations[portfolio.migrations["period"] == "2031-01"]
     assert len(moved) == len(done.due)
+    counts = portfolio.migration_counts().set_index(["period", "direction"])["customers"]
+    assert int(counts.loc["2031-01"].sum()) == len(done.due)
+    assert analyst.load_portfolio(service, since="2031-02-01").migrations.empty
     assert set(moved["direction"]) <= {"up", "down", "same", "new"}
     assert portfolio.model_runs["test_roc_auc"].iloc[-1] == pytest.approx(0.81)
 

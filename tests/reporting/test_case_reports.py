@@ -76,6 +76,9 @@ def test_the_cli_writes_both_reports_and_refuses_an_unknown_case(
                                str(tmp_path / "portfolio")])
     assert done.exit_code == 0, done.output
     assert len(list((tmp_path / "portfolio").glob("portfolio-*.html"))) == 1
+    bad_day = runner.invoke(app, ["report", "portfolio", "--no-pdf", "--since", "someday",
+                                  "--out", str(tmp_path / "bad")])
+    assert bad_day.exit_code == 2 and "--since" in bad_day.output
     refused = runner.invoke(app, ["report", "case", "CASE-NOPE", "--no-pdf", "--out",
                                   str(tmp_path / "nope")])
     assert refused.exit_code == 2

@@ -114,6 +114,17 @@ def test_case_notebook_has_a_parameters_cell_that_defaults_to_the_best_case() ->
     assert namespace == {"case_id": None}
 
 
+@pytest.mark.notebook
+def test_portfolio_notebook_has_a_since_parameter_that_defaults_to_everything() -> None:
+    notebook = nbformat.read(PORTFOLIO_NOTEBOOK, as_version=4)
+    tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert [cell.cell_type for cell in tagged] == ["code"]
+    namespace: dict[str, object] = {}
+    exec(tagged[0].source, namespace)  # noqa: S102 - the notebook's own parameter line
+    namespace.pop("__builtins__")
+    assert namespace == {"since": None}
+
+
 # -- executed on each store --------------------------------------------------------------
 
 
@@ -157,3 +168,15 @@ def test_portfolio_review_runs(kernel_environment: WorkedBank, tmp_path: Path) -
     assert bank.confirmed in text
     for rule in bank.service.monitoring.case(bank.confirmed).rules:
         assert rule in text
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_portfolio_review_of_a_period_with_nothing_in_it_still_runs(
+        kernel_environment: WorkedBank, tmp_path: Path) -> None:
+    notebook = execute(PORTFOLIO_NOTEBOOK, tmp_path, since="2099-01-01")
+    check_ran_cleanly(notebook)
+    assert images(notebook) == PORTFOLIO_FIGURES
+    text = text_of(notebook)
+    assert "Since 2099-01-01: 0 live alerts, 0 cases" in text
+    assert kernel_environment.confirmed not in text
