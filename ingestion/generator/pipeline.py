@@ -33,6 +33,7 @@ from .progress import Progress
 from .registry import TYPOLOGY_CODE, TYPOLOGY_NAMES, plant_groups
 from .tables import build_tables
 from .truth import build_truth_tables
+from .watchlists import build_watchlists, write_watchlists
 from .world import Identity, World
 from .writers import write_all
 
@@ -80,6 +81,7 @@ def generate_dataset(
     *,
     file_format: Literal["csv", "parquet"] = "csv",
     progress: Callable[[str, float], None] | None = None,
+    watchlists: bool = True,
 ) -> GenerationSummary:
     """Generate a synthetic bank with planted risk typologies and write it to ``out_dir``.
 
@@ -88,7 +90,11 @@ def generate_dataset(
     ``disputes``, ``loans``, ``account_changes``), columns in spec order, and the answer key in
     ``out_dir/truth/``: ``ground_truth.csv`` (one row per customer: ``customer_id``, ``risky``,
     ``typology``, ``group_id``, ``role``), ``typology_transactions.csv`` (the planted
-    transactions of every group, look-alikes included) and a ``README.md``.
+    transactions of every group, look-alikes included) and a ``README.md``. Last, unless
+    ``watchlists`` is false, a synthetic sanctions/PEP list in ``out_dir/lists/``
+    (``sanctions.csv``, ``sanctions.ftm.jsonl``) with its answer key ``truth/list_hits.csv``
+    and ``truth/list_near_misses.csv`` (see :mod:`.watchlists`); the list draws from its own
+    random generator, so it changes no byte of the other files.
 
     The same ``seed`` and ``n_customers`` always give byte-identical files, so experiments and
     tests can be repeated.
@@ -101,6 +107,8 @@ def generate_dataset(
         file_format: ``csv`` or ``parquet`` for the entity files (the truth is always CSV).
         progress: called as ``progress(step, fraction_done)`` between steps, so a CLI can
             draw a progress bar.
+        watchlists: also write the watch lists and their truth (the default); false leaves
+            them out, giving exactly the files written before the lists existed.
 
     Returns:
         Row counts, risky and known counts, typology sizes and the run time.
@@ -146,6 +154,10 @@ def generate_dataset(
     tables = build_tables(world, txns, loans, known, credit, report)
     truth_tables = build_truth_tables(world, txns)
     rows = write_all(tables, truth_tables, out_dir, file_format, report)
+    if watchlists:
+        # Last, from its own generator: the bank's files above stay byte-identical.
+        report("watch lists")
+        rows |= write_watchlists(build_watchlists(seed, world, tables), out_dir)
 
     typology_customers = {
         name: int(np.sum(truth.typology == code)) for name, code in TYPOLOGY_CODE.items()
