@@ -12,7 +12,8 @@ candidates are scored, with ``rapidfuzz``:
   Jaro-Winkler — so swapped order does not matter and ``J. Smith`` scores below
   ``John Smith``;
 * the name score is the length-weighted mean of the pairs, tokens left unpaired weighing
-  half (a middle name missing on one side costs a little, not everything); when one side
+  half — a tenth when every token of the shorter name found its pair (a middle name the
+  list writes and the bank does not costs a little, not everything); when one side
   is a single token of a person's name the score is at most 0.75: one shared name is not
   a match;
 * birth year and country confirm (+0.04, +0.03) or contradict (-0.20 for birth years more
@@ -47,7 +48,7 @@ SINGLE_TOKEN_CAP = 0.75
 BIRTH_AGREES, BIRTH_CONTRADICTS, BIRTH_SLACK = 0.04, -0.20, 2
 COUNTRY_AGREES, COUNTRY_DIFFERS = 0.03, -0.05
 NICKNAME_SIMILARITY, INITIAL_SIMILARITY = 0.95, 0.75
-UNPAIRED_WEIGHT = 0.5
+UNPAIRED_WEIGHT, MIDDLE_NAME_WEIGHT = 0.5, 0.1
 
 
 @dataclass(frozen=True)
@@ -246,8 +247,13 @@ def name_similarity(left: tuple[str, ...], right: tuple[str, ...], *,
         pair_weight = (len(left[i]) + len(right[j])) / 2
         total += similarity * pair_weight
         weight += pair_weight
-    weight += UNPAIRED_WEIGHT * sum(len(t) for i, t in enumerate(left) if i not in used_left)
-    weight += UNPAIRED_WEIGHT * sum(len(t) for j, t in enumerate(right) if j not in used_right)
+    unpaired = (sum(len(t) for i, t in enumerate(left) if i not in used_left)
+                + sum(len(t) for j, t in enumerate(right) if j not in used_right))
+    # every token of the shorter name paired: the rest are middle names, which lists
+    # write and banks often do not ("Vladimir Vladimirovich Putin" / "Vladimir Putin")
+    shorter = min(len(left), len(right))
+    middle = shorter >= 2 and min(len(used_left), len(used_right)) == shorter
+    weight += (MIDDLE_NAME_WEIGHT if middle else UNPAIRED_WEIGHT) * unpaired
     score = total / weight if weight else 0.0
     if len(left) != len(right):
         # a name split or joined differently ("abdul rahman" / "abdulrahman")

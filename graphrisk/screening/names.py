@@ -147,16 +147,26 @@ def phonetic_key(token: str) -> str:
 
 
 def blocking_keys(tokens: tuple[str, ...]) -> set[str]:
-    """The keys a record looks up in the index: a sound key per token, and for an initial
-    (a one-letter token) its initial key ``#j``."""
-    return {"#" + token if len(token) == 1 else phonetic_key(token)
-            for token in tokens if token}
+    """The keys a record looks up in the index (:func:`index_keys`): per full token its
+    sound key and ``#`` + its initial (to find a list name written with that initial);
+    per initial ``@`` + the letter (to find list names with a token starting so)."""
+    keys: set[str] = set()
+    for token in tokens:
+        if len(token) == 1:
+            keys.add("@" + token)
+        elif token:
+            keys.update((phonetic_key(token), "#" + token[0]))
+    return keys
 
 
 def index_keys(tokens: tuple[str, ...]) -> set[str]:
-    """The keys a list name is filed under: a sound key per token and an initial key per
-    token, so that ``J. Smith`` finds ``John Smith`` (``#j`` and ``smt``) while two full
-    names never meet on their initials alone."""
-    keys = {"#" + token[0] for token in tokens if token}
-    keys |= {phonetic_key(token) for token in tokens if len(token) > 1}
+    """The keys a list name is filed under: per full token its sound key and ``@`` + its
+    initial, per initial ``#`` + the letter. ``J. Smith`` and ``John Smith`` meet on
+    ``smt`` and the initial ``j``; two full names never meet on initials alone."""
+    keys: set[str] = set()
+    for token in tokens:
+        if len(token) == 1:
+            keys.add("#" + token)
+        elif token:
+            keys.update((phonetic_key(token), "@" + token[0]))
     return keys
