@@ -45,7 +45,8 @@ def _screening(store: str | None) -> Iterator[ScreeningService]:
 
 
 def _dump(value: Any) -> None:
-    console.print_json(json.dumps(value, default=str))
+    """JSON for scripts: plain, never wrapped to the terminal's width."""
+    typer.echo(json.dumps(value, default=str, indent=2, ensure_ascii=False))
 
 
 @lists_app.callback()
@@ -92,19 +93,17 @@ def lists_load(
     console.print(done.summary())
 
 
-def _hit_row(table: Table, hit: ScreeningHit) -> None:
-    table.add_row(hit.hit_id, hit.status, f"{hit.record_id} {escape(hit.record_name)}",
-                  f"{hit.list_name}:{escape(hit.entry_id)} {escape(hit.entry_name)}",
-                  escape(hit.programme or "-"), f"{hit.score:.2f}", escape(hit.sentence))
-
-
 def _hits_table(title: str, hits: list[ScreeningHit], limit: int) -> None:
     table = Table(title=title)
-    for name in ("hit", "status", "record", "list entry", "programme", "score"):
+    for name in ("hit", "status", "score", "record", "list entry"):
         table.add_column(name, no_wrap=name in ("hit", "score"), overflow="fold")
     table.add_column("why", ratio=1, overflow="fold")
     for hit in hits[:limit]:
-        _hit_row(table, hit)
+        programme = f" ({escape(hit.programme)})" if hit.programme else ""
+        table.add_row(hit.hit_id, hit.status, f"{hit.score:.2f}",
+                      f"{hit.record_kind} {hit.subject}",
+                      f"{escape(hit.list_name)} {escape(hit.entry_id)}{programme}",
+                      escape(hit.sentence))
     console.print(table)
     if len(hits) > limit:
         console.print(f"... and {len(hits) - limit} more (--limit)")
