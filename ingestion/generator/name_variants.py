@@ -11,6 +11,7 @@ fictitious entry never reads as a misspelt customer.
 from __future__ import annotations
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from .lookups import COMPANY_WORDS, FIRST_NAMES, LAST_NAMES
 
@@ -168,15 +169,7 @@ LIST_ONLY_COUNTRIES: tuple[str, ...] = (
 
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance (insertions, deletions, substitutions), case-sensitive."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    return int(Levenshtein.distance(a, b))
 
 
 def _far_from_bank(name: str) -> bool:

@@ -19,16 +19,19 @@ when the entry's year is off by one). A near miss is checked the same way agains
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from graphrisk.domain import COUNTERPARTY_KINDS
 
+from .columns import ids, lookup
 from .lookups import COMPANY_SUFFIX, COMPANY_WORDS, COUNTRIES, FIRST_NAMES, LAST_NAMES
 from .name_variants import (
     CYRILLIC,
@@ -39,7 +42,6 @@ from .name_variants import (
     LIST_ONLY_COUNTRIES,
     NICKNAMES,
     TRANSLITERATIONS,
-    edit_distance,
     initial_of,
     typo,
 )
@@ -165,7 +167,7 @@ class WatchLists:
     """
 
     entries: pa.Table
-    ftm_lines: list[str]
+    ftm_lines: pa.Array
     hits: pa.Table
     near_misses: pa.Table
 
@@ -176,17 +178,32 @@ class _PersonIndex:
 
     def __init__(
         self, last: np.ndarray, initial: np.ndarray, country: np.ndarray, year: np.ndarray
-    ):
+    ) -> None:
         self.with_country = np.sort(self.key(last, initial, country, year))
         self.any_country = np.sort(self.key(last, initial, 0, year))
+        self._present = set(self.with_country.tolist())
 
     @staticmethod
-    def key(last, initial, country, year):  # noqa: ANN001, ANN205 - arrays or ints alike
+    def key(
+        last: np.ndarray | int,
+        initial: np.ndarray | int,
+        country: np.ndarray | int,
+        year: np.ndarray | int,
+    ) -> np.ndarray:
+        """One integer per person; the birth year is the lowest field, so that a span of
+        years of one name, initial and country is a span of keys."""
         return ((np.asarray(last) * 26 + initial) * 32 + country) * 256 + (
             np.asarray(year) - _YEAR0
         )
 
-    def count(self, last, initial, country, year, window: int):  # noqa: ANN001, ANN201
+    def count(
+        self,
+        last: np.ndarray,
+        initial: np.ndarray,
+        country: np.ndarray | None,
+        year: np.ndarray,
+        window: int,
+    ) -> np.ndarray:
         """People fitting each entry: same family name and initial, born within ``window``
         years, in ``country`` (``None``: in any country)."""
         keys = self.any_country if country is None else self.with_country
@@ -194,6 +211,11 @@ class _PersonIndex:
         return np.searchsorted(keys, k + window, side="right") - np.searchsorted(
             keys, k - window, side="left"
         )
+
+    def anyone(self, last: int, initial: int, country: int, year: int, window: int) -> bool:
+        """Whether one person fits: a set lookup per year, for entries checked one by one."""
+        k = int(self.key(last, initial, country, year))
+        return any(k + d in self._present for d in range(-window, window + 1))
 
 
 def build_watchlists(seed: int, world: World, tables: dict[str, pa.Table]) -> WatchLists:
@@ -432,13 +454,10 @@ class _ListMaker:
         if why == "family_name_edit_other_given":
             g = self._other_given(c)
             edited = typo(self.rng, family, _POOL_NAMES)
-            if edited is None or any(
-                edit_distance(edited, other) < 3 for other in LAST_NAMES if other != family
-            ):
+            if edited is None or _near_another_surname(edited, family):
                 return False
             # Nobody with this given-name initial and family name, born near, lives there.
-            fits = self.index.count(self.last[c], ord(FIRST_NAMES[g][0]) - 65, country, year, 2)
-            if int(fits) > 0:
+            if self.index.anyone(int(self.last[c]), ord(FIRST_NAMES[g][0]) - 65, country, year, 2):
                 return False
             name = f"{FIRST_NAMES[g]} {edited}"
             entry = self.entries.add(
@@ -493,7 +512,8 @@ class _ListMaker:
     # -- fictitious entries ------------------------------------------------------------------
 
     def add_fictitious(self, k: int) -> None:
-        """``k`` people and companies who are in no part of the bank, drawn in bulk."""
+        """``k`` people and companies who are in no part of the bank, drawn and built in bulk
+        (a list entry at a time would cost a good part of the bank's own run time)."""
         rng = self.rng
         givens = FIRST_NAMES + EXTRA_FIRST_NAMES
         is_company = rng.random(k) < 0.25
@@ -512,82 +532,96 @@ class _ListMaker:
         word = rng.integers(0, len(EXTRA_COMPANY_WORDS), k)
         noun = rng.integers(0, len(_FICTITIOUS_NOUNS), k)
         legal = rng.integers(0, len(_FICTITIOUS_LEGAL), k)
-        pep = rng.random(k) < 0.15
+        pep = ~is_company & (rng.random(k) < 0.15)
         programme = rng.integers(0, len(_PROGRAMMES), k)
-        e = self.entries
-        for i in range(k):
-            if country_kind[i] < 0.5:
-                country = LIST_ONLY_COUNTRIES[list_only[i]]
-            elif country_kind[i] < 0.9:
-                country = COUNTRIES[bank_country[i]]
-            else:
-                country = ""
-            if is_company[i]:
-                name = f"{EXTRA_COMPANY_WORDS[word[i]]} {_FICTITIOUS_NOUNS[noun[i]]}"
-                name = f"{name} {_FICTITIOUS_LEGAL[legal[i]]}"
-                aliases = (
-                    [f"{EXTRA_COMPANY_WORDS[word[i]]} {_FICTITIOUS_NOUNS[noun[i]]}"]
-                    if (alias_draw[i] < 0.2)
-                    else []
-                )
-                e.add(
-                    "Company", name, aliases, "", country, _PROGRAMMES[programme[i]], LIST_NAMES[0]
-                )
-                continue
+
+        given_text = lookup(givens, g)
+        last_text = lookup(EXTRA_LAST_NAMES, family)
+        middle_text = lookup([f" {m}" for m in EXTRA_FIRST_NAMES], middle).fill_null("")
+        person = pc.binary_join_element_wise(given_text, middle_text, " ", last_text, "")
+        company_stem = pc.binary_join_element_wise(
+            lookup(EXTRA_COMPANY_WORDS, word), lookup(_FICTITIOUS_NOUNS, noun), " "
+        )
+        company = pc.binary_join_element_wise(company_stem, lookup(_FICTITIOUS_LEGAL, legal), " ")
+        # Aliases: a fifth of the companies go by their name without the legal form; a third
+        # of the people by their name reversed, with an initial, spelt otherwise or in Cyrillic.
+        aliases: list[str | None] = [None] * k
+        company_alias = is_company & (alias_draw < 0.2)
+        for i, stem in zip(
+            np.flatnonzero(company_alias).tolist(),
+            company_stem.filter(pa.array(company_alias)).to_pylist(),
+            strict=True,
+        ):
+            aliases[i] = stem
+        for i in np.flatnonzero(~is_company & (alias_draw < 0.35)).tolist():
             given, last = givens[g[i]], EXTRA_LAST_NAMES[family[i]]
-            mid = f" {EXTRA_FIRST_NAMES[middle[i]]}" if middle[i] >= 0 else ""
-            name = f"{given}{mid} {last}"
-            aliases = []
-            if alias_draw[i] < 0.35:
-                options = [f"{last} {given}", f"{initial_of(given)} {last}"]
-                options += [f"{given} {s}" for s in TRANSLITERATIONS.get(last, ())]
-                options += [f"{s} {last}" for s in TRANSLITERATIONS.get(given, ())]
-                if given in CYRILLIC and last in CYRILLIC:
-                    options.append(f"{CYRILLIC[given]} {CYRILLIC[last]}")
-                aliases.append(options[int(alias_pick[i] * len(options))])
-            if date_kind[i] < 0.7:
-                birth = f"{year[i]:04d}-{month[i]:02d}-{day[i]:02d}"
-            elif date_kind[i] < 0.9:
-                birth = str(year[i])
-            else:
-                birth = ""
-            if pep[i]:
-                e.add("Person", name, aliases, birth, country, "pep", LIST_NAMES[1])
-            else:
-                e.add(
-                    "Person",
-                    name,
-                    aliases,
-                    birth,
-                    country,
-                    _PROGRAMMES[programme[i]],
-                    LIST_NAMES[0],
-                )
+            options = [f"{last} {given}", f"{initial_of(given)} {last}"]
+            options += [f"{given} {s}" for s in TRANSLITERATIONS.get(last, ())]
+            options += [f"{s} {last}" for s in TRANSLITERATIONS.get(given, ())]
+            if given in CYRILLIC and last in CYRILLIC:
+                options.append(f"{CYRILLIC[given]} {CYRILLIC[last]}")
+            aliases[i] = options[int(alias_pick[i] * len(options))]
+
+        full_date = pc.cast(
+            pa.array((year - 1970).astype("datetime64[Y]") + (month - 1).astype("timedelta64[M]")
+                     + (day - 1).astype("timedelta64[D]")),
+            pa.string(),
+        )  # fmt: skip
+        year_only = pc.cast(pa.array(year), pa.string())
+        birth = pc.if_else(pa.array(date_kind < 0.7), full_date, year_only)
+        no_birth = is_company | (date_kind >= 0.9)
+        country = pc.if_else(
+            pa.array(country_kind < 0.5),
+            lookup(LIST_ONLY_COUNTRIES, list_only),
+            lookup(COUNTRIES, bank_country),
+        )
+        self.fictitious = {
+            "schema": pc.if_else(pa.array(is_company), "Company", "Person"),
+            "name": pc.if_else(pa.array(is_company), company, person),
+            "aliases": pa.array(aliases, pa.string()),
+            "birth_date": pc.if_else(pa.array(no_birth), pa.scalar(None, pa.string()), birth),
+            "country": pc.if_else(
+                pa.array(country_kind >= 0.9), pa.scalar(None, pa.string()), country
+            ),
+            "programme": pc.if_else(pa.array(pep), "pep", lookup(_PROGRAMMES, programme)),
+            "list_name": pc.if_else(pa.array(pep), LIST_NAMES[1], LIST_NAMES[0]),
+        }
 
     # -- output --------------------------------------------------------------------------------
 
     def finish(self) -> WatchLists:
         e = self.entries
-        k = len(e.name)
-        order = self.rng.permutation(k)  # position -> made entry
-        width = max(6, len(str(k)))
-        entry_id = [""] * k
-        for position, made in enumerate(order.tolist()):
-            entry_id[made] = f"SL{position + 1:0{width}d}"
-        columns = {
-            "entry_id": [entry_id[i] for i in order],
-            "name": [e.name[i] for i in order],
-            "aliases": [";".join(e.aliases[i]) or None for i in order],
-            "birth_date": [e.birth_date[i] or None for i in order],
-            "country": [e.country[i] or None for i in order],
-            "programme": [e.programme[i] for i in order],
-            "list_name": [e.list_name[i] for i in order],
+        planted = {
+            "schema": e.schema,
+            "name": e.name,
+            "aliases": [";".join(a) or None for a in e.aliases],
+            "birth_date": [b or None for b in e.birth_date],
+            "country": [c or None for c in e.country],
+            "programme": e.programme,
+            "list_name": e.list_name,
         }
-        entries = pa.table({c: pa.array(columns[c], pa.string()) for c in ENTRY_COLUMNS})
-        ftm_lines = [_ftm_line(e, i, entry_id[i]) for i in order.tolist()]
+        fictitious = getattr(self, "fictitious", None)
+        columns = {
+            c: pa.concat_arrays(
+                [pa.array(v, pa.string())]
+                + ([fictitious[c].cast(pa.string())] if fictitious else [])
+            )
+            for c, v in planted.items()
+        }
+        k = len(columns["name"])
+        order = self.rng.permutation(k)  # position -> made entry
+        position = np.empty(k, np.int64)
+        position[order] = np.arange(k)
+        width = max(6, len(str(k)))
+        ids_in_order = ids("SL", k, width)
+        entry_id = ids_in_order.take(pa.array(position)).to_pylist()
+        table = {"entry_id": ids_in_order}
+        table |= {c: columns[c].take(pa.array(order)) for c in ENTRY_COLUMNS[1:]}
+        entries = pa.table({c: table[c] for c in ENTRY_COLUMNS})
+        schema = columns["schema"].take(pa.array(order))
         return WatchLists(
             entries=entries,
-            ftm_lines=ftm_lines,
+            ftm_lines=_ftm_lines(entries, schema),
             hits=self._truth_table(self.hits, "variant", entry_id, with_list=True),
             near_misses=self._truth_table(self.near, "why", entry_id, with_list=False),
         )
@@ -621,24 +655,59 @@ class _ListMaker:
         return pa.table({c: pa.array(v, pa.string()) for c, v in table.items()})
 
 
-def _ftm_line(e: _Entries, i: int, entry_id: str) -> str:
-    properties: dict[str, list[str]] = {"name": [e.name[i]]}
-    if e.aliases[i]:
-        properties["alias"] = list(e.aliases[i])
-    if e.birth_date[i]:
-        properties["birthDate"] = [e.birth_date[i]]
-    if e.country[i]:
+def _near_another_surname(edited: str, family: str) -> bool:
+    """Whether ``edited`` (a typo of ``family``) is within two edits of another bank surname."""
+    distances = process.cdist([edited], LAST_NAMES, scorer=Levenshtein.distance)[0]
+    return bool(np.any((distances < 3) & (np.asarray(LAST_NAMES) != family)))
+
+
+def _json_strings(values: pa.Array) -> pa.Array:
+    """``values`` as the inside of JSON string literals (backslashes and quotes escaped)."""
+    escaped = pc.replace_substring(values, "\\", "\\\\")
+    return pc.replace_substring(escaped, '"', '\\"')
+
+
+def _ftm_property(key: str, values: pa.Array, *, many: bool = False) -> pa.Array:
+    """``, "key": ["v"]`` per entry, or ``""`` where the value is missing; ``many`` splits
+    the value on ``;`` into several strings."""
+    inside = _json_strings(values)
+    if many:
+        inside = pc.replace_substring(inside, ";", '", "')
+    return pc.binary_join_element_wise(f', "{key}": ["', inside, '"]', "").fill_null("")
+
+
+def _ftm_lines(entries: pa.Table, schema: pa.Array) -> pa.Array:
+    """The entries as FollowTheMoney entities, one JSON object per entry (the shape of an
+    OpenSanctions export, written as ``json.dumps`` would, built column-wise for speed)."""
+
+    def col(name: str) -> pa.Array:
+        return entries.column(name).combine_chunks()
+
+    topics = pc.if_else(pc.equal(col("list_name"), LIST_NAMES[1]), "role.pep", "sanction")
+    properties = pc.binary_join_element_wise(
+        '"name": ["',
+        _json_strings(col("name")),
+        '"]',
+        _ftm_property("alias", col("aliases"), many=True),
+        _ftm_property("birthDate", col("birth_date")),
         # FollowTheMoney writes country codes in lower case.
-        properties["country"] = [e.country[i].lower()]
-    properties["program"] = [e.programme[i]]
-    properties["topics"] = ["role.pep" if e.list_name[i] == LIST_NAMES[1] else "sanction"]
-    entity = {
-        "id": entry_id,
-        "schema": e.schema[i],
-        "properties": properties,
-        "datasets": [e.list_name[i]],
-    }
-    return json.dumps(entity, ensure_ascii=False)
+        _ftm_property("country", pc.utf8_lower(col("country"))),
+        _ftm_property("program", col("programme")),
+        _ftm_property("topics", topics),
+        "",
+    )
+    return pc.binary_join_element_wise(
+        '{"id": "',
+        col("entry_id"),
+        '", "schema": "',
+        schema,
+        '", "properties": {',
+        properties,
+        '}, "datasets": ["',
+        col("list_name"),
+        '"]}',
+        "",
+    )
 
 
 def write_watchlists(lists: WatchLists, out_dir: Path) -> dict[str, int]:
@@ -648,8 +717,9 @@ def write_watchlists(lists: WatchLists, out_dir: Path) -> dict[str, int]:
     list_dir.mkdir(parents=True, exist_ok=True)
     write_table(lists.entries, list_dir / "sanctions.csv", "csv")
     with (list_dir / "sanctions.ftm.jsonl").open("w", encoding="utf-8") as f:
-        f.write("\n".join(lists.ftm_lines))
-        f.write("\n")
+        for line in lists.ftm_lines.to_pylist():
+            f.write(line)
+            f.write("\n")
     truth_dir = out_dir / "truth"
     write_table(lists.hits, truth_dir / "list_hits.csv", "csv")
     write_table(lists.near_misses, truth_dir / "list_near_misses.csv", "csv")
