@@ -71,6 +71,7 @@ ENTRY_COLUMNS: tuple[str, ...] = (
     "country",
     "programme",
     "list_name",
+    "schema",
 )
 #: ``variant`` of a planted hit: how the entry writes the record's name.
 VARIANTS: tuple[str, ...] = ("exact", "typo", "transliteration", "swapped", "initials", "nickname")
@@ -103,7 +104,8 @@ WATCHLIST_README = """
 
 `lists/sanctions.csv` is a synthetic sanctions and PEP list (`entry_id`, `name`, `aliases`
 separated by `;`, `birth_date` as `YYYY-MM-DD`, `YYYY` or empty, `country` ISO alpha-2 or
-empty, `programme`, `list_name`); `lists/sanctions.ftm.jsonl` holds the same entries as
+empty, `programme`, `list_name`, `schema` as `person` or `organisation`);
+`lists/sanctions.ftm.jsonl` holds the same entries as
 FollowTheMoney entities (OpenSanctions' export shape). Most entries are fictitious and match
 nobody in the bank.
 
@@ -616,9 +618,11 @@ class _ListMaker:
         ids_in_order = ids("SL", k, width)
         entry_id = ids_in_order.take(pa.array(position)).to_pylist()
         table = {"entry_id": ids_in_order}
-        table |= {c: columns[c].take(pa.array(order)) for c in ENTRY_COLUMNS[1:]}
+        table |= {c: columns[c].take(pa.array(order)) for c in columns}
+        schema = table["schema"]
+        # The CSV says what the screening reader's optional ``schema`` column takes.
+        table["schema"] = pc.if_else(pc.equal(schema, "Person"), "person", "organisation")
         entries = pa.table({c: table[c] for c in ENTRY_COLUMNS})
-        schema = columns["schema"].take(pa.array(order))
         return WatchLists(
             entries=entries,
             ftm_lines=_ftm_lines(entries, schema),

@@ -121,6 +121,8 @@ def test_list_csv_parses_with_the_screening_columns(entries: pd.DataFrame) -> No
     assert all(b == "" or _BIRTH.fullmatch(b) for b in entries.birth_date)
     assert all(c == "" or _COUNTRY.fullmatch(c) for c in entries.country)
     assert set(entries.list_name) == set(LIST_NAMES)
+    assert set(entries.schema) == {"person", "organisation"}
+    assert (entries[entries.schema == "organisation"].birth_date == "").all()
     assert (entries.programme != "").all()
     with_aliases = entries[entries.aliases != ""]
     assert len(with_aliases) > 0
@@ -134,7 +136,7 @@ def test_ftm_lines_are_the_same_entries_in_opensanctions_shape(
     for entity, (_, row) in zip(ftm, entries.iterrows(), strict=True):
         assert set(entity) == {"id", "schema", "properties", "datasets"}
         assert entity["id"] == row.entry_id
-        assert entity["schema"] in ("Person", "Company")
+        assert entity["schema"] == {"person": "Person", "organisation": "Company"}[row.schema]
         assert entity["datasets"] == [row.list_name]
         props = entity["properties"]
         assert all(
@@ -311,7 +313,7 @@ def test_near_misses_are_someone_else_as_stated(
                 assert entry.country not in ("", record.country)
         elif row.why == "company_with_person_surname":
             assert record.birth_year != ""
-            assert schema[row.entry_id] == "Company"
+            assert schema[row.entry_id] == "Company" and entry.schema == "organisation"
             assert entry["name"].startswith(_split_person(record["name"])[1] + " ")
         else:
             assert row.record_kind == "counterparty"
@@ -404,3 +406,23 @@ def test_the_lists_change_no_byte_of_the_bank(out: Path, tmp_path: Path) -> None
     before = (without / readme).read_bytes()
     after = (out / readme).read_bytes()
     assert after.startswith(before) and len(after) > len(before)
+
+
+def test_the_screening_reader_loads_both_files_alike(out: Path) -> None:
+    """Screening reads these files as given: no row is a problem, both formats agree."""
+    from graphrisk.screening.lists import read_list_file
+
+    csv_file = read_list_file(out / "lists" / "sanctions.csv")
+    ftm_file = read_list_file(out / "lists" / "sanctions.ftm.jsonl")
+    assert not csv_file.problems and not ftm_file.problems
+    assert len(csv_file.entries) == len(ftm_file.entries) == max(200, N // 2)
+    for a, b in zip(csv_file.entries, ftm_file.entries, strict=True):
+        assert (a.entry_id, a.name, a.aliases, a.birth_dates, a.countries, a.schema) == (
+            b.entry_id,
+            b.name,
+            b.aliases,
+            b.birth_dates,
+            b.countries,
+            b.schema,
+        )
+        assert a.list_name == b.list_name
