@@ -250,9 +250,9 @@ def typo(rng: np.random.Generator, word: str, avoid: frozenset[str] | set[str]) 
     if len(letters) < 3:
         return None
     for _ in range(8):
-        kind = int(rng.integers(0, 3))
+        kind = int(rng.random() * 3)
         # Keep the first letter: clerks rarely get it wrong, and initials stay comparable.
-        i = letters[int(rng.integers(1, len(letters)))]
+        i = letters[1 + int(rng.random() * (len(letters) - 1))]
         if kind == 0:
             out = word[:i] + word[i + 1 :]
         elif kind == 1:

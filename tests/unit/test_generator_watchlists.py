@@ -244,8 +244,8 @@ def test_person_hits_agree_on_birth_year_and_country_mostly(
         assert entry.country in ("", customer.country)
         exact_year += _year(entry.birth_date) == int(customer.birth_year)
         agreeing_country += entry.country == customer.country
-    assert exact_year >= 0.7 * len(persons)
-    assert agreeing_country >= 0.7 * len(persons)
+    assert exact_year >= 0.6 * len(persons)
+    assert agreeing_country >= 0.6 * len(persons)
 
 
 def test_no_other_customer_fits_a_person_hit(
