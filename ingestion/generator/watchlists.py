@@ -100,6 +100,7 @@ _SURNAME_COMPANY_NOUNS = ("Holdings", "Trading", "Group", "Capital", "Shipping",
 _PERSON_VARIANT_WEIGHTS = (0.22, 0.2, 0.14, 0.14, 0.14, 0.16)
 _POOL_NAMES = frozenset(FIRST_NAMES) | frozenset(LAST_NAMES)
 _YEAR0 = 1850
+_LAST_NAMES = np.asarray(LAST_NAMES)
 T = TypeVar("T")
 
 WATCHLIST_README = """
@@ -679,7 +680,7 @@ class _ListMaker:
 def _near_another_surname(edited: str, family: str) -> bool:
     """Whether ``edited`` (a typo of ``family``) is within two edits of another bank surname."""
     distances = process.cdist([edited], LAST_NAMES, scorer=Levenshtein.distance)[0]
-    return bool(np.any((distances < 3) & (np.asarray(LAST_NAMES) != family)))
+    return bool(np.any((distances < 3) & (_LAST_NAMES != family)))
 
 
 def _json_strings(values: pa.Array) -> pa.Array:
