@@ -171,7 +171,7 @@ class Settings(BaseSettings):
         "a path); default: the first chromium found.",
     )
     screening_threshold: float = Field(
-        default=0.9, ge=0.5, le=1.0,
+        default=0.88, ge=0.5, le=1.0,
         description="The least match score (0-1) of a screening hit against a sanctions or "
         "watch list (chosen on the benchmark in docs/screening.md).",
     )

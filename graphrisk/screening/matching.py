@@ -31,14 +31,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from graphrisk.screening.lists import ListEntry
 from graphrisk.screening.names import (
-    blocking_keys,
     canonical_token,
-    index_keys,
-    normalise_name,
+    entry_token_keys,
+    fold_sounds,
+    name_forms,
+    token_keys,
 )
 
 __all__ = ["Match", "Matcher", "ScreenedRecord", "name_similarity"]
@@ -47,7 +48,9 @@ __all__ = ["Match", "Matcher", "ScreenedRecord", "name_similarity"]
 SINGLE_TOKEN_CAP = 0.75
 BIRTH_AGREES, BIRTH_CONTRADICTS, BIRTH_SLACK = 0.04, -0.20, 2
 COUNTRY_AGREES, COUNTRY_DIFFERS = 0.03, -0.05
-NICKNAME_SIMILARITY, INITIAL_SIMILARITY = 0.95, 0.75
+NICKNAME_SIMILARITY, INITIAL_SIMILARITY, SOUND_SIMILARITY = 0.95, 0.75, 0.97
+#: Share of the edit distance (OSA) in a spelling's similarity; the rest is Jaro-Winkler.
+EDIT_SHARE = 0.5
 UNPAIRED_WEIGHT, MIDDLE_NAME_WEIGHT = 0.5, 0.1
 
 
@@ -127,60 +130,69 @@ class Matcher:
         for number, entry in enumerate(self.entries):
             seen: set[tuple[str, ...]] = set()
             for name in (entry.name, *entry.aliases):
-                tokens = normalise_name(name)
-                if not tokens or tokens in seen:
-                    continue
-                seen.add(tokens)
-                variant = len(self._variant_name)
-                self._variant_entry.append(number)
-                self._variant_name.append(name)
-                self._variant_tokens.append(tokens)
-                for key in index_keys(tokens):
-                    postings[key].append(variant)
-        self._index = {key: np.asarray(found, dtype=np.int64) for key, found in postings.items()}
+                for tokens in name_forms(name):
+                    if tokens in seen:
+                        continue
+                    seen.add(tokens)
+                    variant = len(self._variant_name)
+                    self._variant_entry.append(number)
+                    self._variant_name.append(name)
+                    self._variant_tokens.append(tokens)
+                    for key in {key for token in tokens for key in entry_token_keys(token)}:
+                        postings[key].append(variant)
+        self._index = {key: frozenset(found) for key, found in postings.items()}
         self._variant_size = np.asarray([len(tokens) for tokens in self._variant_tokens],
                                         dtype=np.int64)
         self._entry_years = [set(entry.birth_years) for entry in self.entries]
+        singles = frozenset(int(v) for v in np.flatnonzero(self._variant_size == 1))
+        self._singles_under = {key: found & singles for key, found in self._index.items()}
+        self._variant_info = [_token_info(tokens) for tokens in self._variant_tokens]
 
     @property
     def variants(self) -> int:
         """Names indexed: main names and aliases."""
         return len(self._variant_name)
 
-    def candidates(self, tokens: tuple[str, ...]) -> np.ndarray:
-        """The indexed names that share enough blocking keys with a name's tokens."""
-        found = [self._index[key] for key in blocking_keys(tokens) if key in self._index]
-        if not found:
-            return np.empty(0, dtype=np.int64)
-        if len(found) == 1:
-            variants, counts = found[0], np.ones(len(found[0]), dtype=np.int64)
-        else:
-            variants, counts = np.unique(np.concatenate(found), return_counts=True)
-        needed = np.minimum(np.minimum(self._variant_size[variants], len(tokens)), 2)
-        return variants[counts >= needed]
+    def candidates(self, tokens: tuple[str, ...]) -> list[int]:
+        """The indexed names that share keys with enough of a name's tokens: two, or
+        one when either name has a single token."""
+        per_token = [[key for key in token_keys(token) if key in self._index]
+                     for token in dict.fromkeys(tokens)]
+        chosen: set[int] = set()
+        if len(per_token) == 1:
+            for key in per_token[0]:
+                chosen |= self._index[key]
+            return sorted(chosen)
+        # intersections of two tokens' key sets cost the smaller set, never the union
+        for number, keys in enumerate(per_token):
+            for key in keys:
+                chosen |= self._singles_under[key]
+                for other in per_token[number + 1:]:
+                    for other_key in other:
+                        chosen |= self._index[key] & self._index[other_key]
+        return sorted(chosen)
 
     def match(self, record: ScreenedRecord, threshold: float) -> list[Match]:
         """The list entries ``record`` matches at ``threshold`` or above, best first (one
         match per entry: its best name)."""
-        tokens = normalise_name(record.name)
-        if not tokens:
-            return []
         best: dict[int, Match] = {}
-        for variant in self.candidates(tokens).tolist():
-            number = self._variant_entry[variant]
-            entry = self.entries[number]
-            if _parties_clash(record.party, entry.schema):
-                continue
-            person = "person" in (record.party, entry.schema)
-            name_score = name_similarity(tokens, self._variant_tokens[variant], person=person)
-            # evidence can add at most 0.07: a name this far below cannot reach the threshold
-            if name_score + BIRTH_AGREES + COUNTRY_AGREES < threshold:
-                continue
-            found = self._evidence(record, entry, number, name_score,
-                                   self._variant_name[variant])
-            if found.score >= threshold and (number not in best or
-                                             found.score > best[number].score):
-                best[number] = found
+        for tokens in name_forms(record.name):
+            info = _token_info(tokens)
+            for variant in self.candidates(tokens):
+                number = self._variant_entry[variant]
+                entry = self.entries[number]
+                if _parties_clash(record.party, entry.schema):
+                    continue
+                person = "person" in (record.party, entry.schema)
+                name_score = _similarity(info, self._variant_info[variant], person=person)
+                # evidence adds at most 0.07: a name this far below cannot reach it
+                if name_score + BIRTH_AGREES + COUNTRY_AGREES < threshold:
+                    continue
+                found = self._evidence(record, entry, number, name_score,
+                                       self._variant_name[variant])
+                if found.score >= threshold and (number not in best or
+                                                 found.score > best[number].score):
+                    best[number] = found
         return sorted(best.values(), key=lambda m: (-m.score, m.entry.entry_id))
 
     def screen(self, records: Iterable[ScreenedRecord], threshold: float, *,
@@ -223,6 +235,14 @@ class Matcher:
                      matched_name, tuple(agreed), tuple(against))
 
 
+#: A token as compared: its spelling, its nickname-mapped form, its sound-folded form.
+TokenInfo = tuple[str, str, str]
+
+
+def _token_info(tokens: tuple[str, ...]) -> tuple[TokenInfo, ...]:
+    return tuple((token, canonical_token(token), fold_sounds(token)) for token in tokens)
+
+
 def name_similarity(left: tuple[str, ...], right: tuple[str, ...], *,
                     person: bool = True) -> float:
     """How alike two normalised names are, in ``[0, 1]``, whatever the order of tokens.
@@ -232,6 +252,11 @@ def name_similarity(left: tuple[str, ...], right: tuple[str, ...], *,
         person: one side is a person: a single token against a longer name scores at most
             :data:`SINGLE_TOKEN_CAP` (a shared first name is not a match).
     """
+    return _similarity(_token_info(left), _token_info(right), person=person)
+
+
+def _similarity(left: tuple[TokenInfo, ...], right: tuple[TokenInfo, ...], *,
+                person: bool) -> float:
     if not left or not right:
         return 0.0
     pairs = sorted(((_token_similarity(a, b), i, j) for i, a in enumerate(left)
@@ -244,37 +269,47 @@ def name_similarity(left: tuple[str, ...], right: tuple[str, ...], *,
             continue
         used_left.add(i)
         used_right.add(j)
-        pair_weight = (len(left[i]) + len(right[j])) / 2
+        pair_weight = (len(left[i][0]) + len(right[j][0])) / 2
         total += similarity * pair_weight
         weight += pair_weight
-    unpaired = (sum(len(t) for i, t in enumerate(left) if i not in used_left)
-                + sum(len(t) for j, t in enumerate(right) if j not in used_right))
+    unpaired = (sum(len(t[0]) for i, t in enumerate(left) if i not in used_left)
+                + sum(len(t[0]) for j, t in enumerate(right) if j not in used_right))
     # every token of the shorter name paired: the rest are middle names, which lists
     # write and banks often do not ("Vladimir Vladimirovich Putin" / "Vladimir Putin")
     shorter = min(len(left), len(right))
     middle = shorter >= 2 and min(len(used_left), len(used_right)) == shorter
     weight += (MIDDLE_NAME_WEIGHT if middle else UNPAIRED_WEIGHT) * unpaired
     score = total / weight if weight else 0.0
-    if len(left) != len(right):
+    if len(left) != len(right) and shorter > 1:
         # a name split or joined differently ("abdul rahman" / "abdulrahman")
-        joined = JaroWinkler.normalized_similarity("".join(left), "".join(right))
-        if joined > score and min(len(left), len(right)) > 1:
-            score = joined
-    if person and min(len(left), len(right)) == 1 and max(len(left), len(right)) > 1:
+        joined = _spelling_similarity("".join(t[0] for t in left),
+                                      "".join(t[0] for t in right))
+        score = max(score, joined)
+    if person and shorter == 1 and max(len(left), len(right)) > 1:
         score = min(score, SINGLE_TOKEN_CAP)
     return score
 
 
-def _token_similarity(a: str, b: str) -> float:
-    if a == b:
+def _spelling_similarity(a: str, b: str) -> float:
+    """Jaro-Winkler, tempered by the edit distance: Jaro-Winkler alone rates long names
+    that share a start and an ending (``Trapastein`` / ``Tracksortstein``) as alike."""
+    if EDIT_SHARE == 0.0:
+        return JaroWinkler.normalized_similarity(a, b)
+    return ((1 - EDIT_SHARE) * JaroWinkler.normalized_similarity(a, b)
+            + EDIT_SHARE * OSA.normalized_similarity(a, b))
+
+
+def _token_similarity(a: TokenInfo, b: TokenInfo) -> float:
+    if a[0] == b[0]:
         return 1.0
-    ca, cb = canonical_token(a), canonical_token(b)
-    if ca == cb:
+    if a[1] == b[1]:
         return NICKNAME_SIMILARITY
-    if len(a) == 1 or len(b) == 1:
-        return INITIAL_SIMILARITY if a[0] == b[0] else 0.0
-    return max(JaroWinkler.normalized_similarity(a, b),
-               JaroWinkler.normalized_similarity(ca, cb))
+    if len(a[0]) == 1 or len(b[0]) == 1:
+        return INITIAL_SIMILARITY if a[0][0] == b[0][0] else 0.0
+    if a[2] == b[2]:
+        return SOUND_SIMILARITY
+    return max(_spelling_similarity(a[0], b[0]), _spelling_similarity(a[1], b[1]),
+               SOUND_SIMILARITY * _spelling_similarity(a[2], b[2]))
 
 
 def _parties_clash(party: str, schema: str) -> bool:

@@ -17,8 +17,8 @@ from functools import lru_cache
 from anyascii import anyascii
 
 __all__ = [
-    "NICKNAMES", "blocking_keys", "canonical_token", "index_keys", "normalise_name",
-    "phonetic_key",
+    "NICKNAMES", "canonical_token", "ending_key", "entry_token_keys", "fold_sounds",
+    "name_forms", "normalise_name", "phonetic_key", "token_keys",
 ]
 
 #: Titles and honorifics: they say nothing about who a person is.
@@ -85,11 +85,23 @@ NICKNAMES: dict[str, str] = {
     for variant in variants
 }
 
-_JOINERS = re.compile(r"[-'’`´.]")  # inside a name: Al-Rashid, O'Brien, J.R. -> JR
+_JOINERS = re.compile(r"['’`´.]")  # inside a name: O'Brien, J.R. -> JR
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
-_SOUNDS = (("ph", "f"), ("ck", "k"), ("sch", "s"), ("sh", "s"), ("ch", "k"), ("kh", "k"),
-           ("q", "k"), ("c", "k"), ("z", "s"), ("x", "ks"), ("v", "w"), ("dh", "d"),
-           ("th", "t"), ("gh", "g"), ("y", "i"), ("j", "i"))
+#: Spellings of one sound folded to one (applied in order), so that a name transliterated
+#: to another script and back (``Hannah`` -> ``Ханна`` -> ``Khanna``) or spelled another
+#: way (``Philip``/``Filip``, ``Wilson``/``Vilson``, ``Yusuf``/``Jusuf``) keeps its key.
+_SOUNDS = (("shch", "s"), ("sch", "s"), ("sh", "s"), ("ch", "k"), ("kh", "h"), ("ph", "f"),
+           ("ck", "k"), ("ts", "s"), ("zh", "s"), ("dh", "d"), ("th", "t"), ("gh", "g"),
+           ("q", "k"), ("c", "k"), ("z", "s"), ("x", "ks"), ("w", "v"), ("y", "i"),
+           ("j", "i"))
+
+
+def _words(text: str) -> list[str]:
+    ascii_text = anyascii(str(text)).casefold()
+    # "J. Smith": a dot after a single letter ends an initial; elsewhere it joins (J.R.)
+    ascii_text = re.sub(r"\b([a-z])\.\s", r"\1 ", ascii_text)
+    words = _NOT_WORD.sub(" ", _JOINERS.sub("", ascii_text)).split()
+    return [word for word in words if word not in HONORIFICS and word not in LEGAL_FORMS]
 
 
 @lru_cache(maxsize=200_000)
@@ -99,18 +111,13 @@ def normalise_name(text: str) -> tuple[str, ...]:
 
     ``"Dr. Mohammed Al-Rashid"`` -> ``("mohammed", "alrashid")``;
     ``"Владимир Путин"`` -> ``("vladimir", "putin")``. Initials stay as one-letter tokens
-    (``"J. Smith"`` -> ``("j", "smith")``). Tokens keep their spelling; nicknames are
-    mapped only when comparing (:func:`canonical_token`), so a sentence can quote the name.
+    (``"J. Smith"`` -> ``("j", "smith")``); a double-barrelled name is two tokens. Tokens
+    keep their spelling; nicknames are mapped only when comparing
+    (:func:`canonical_token`), so a sentence can quote the name.
     """
-    ascii_text = anyascii(str(text)).casefold()
-    # "J. Smith": a dot after a single letter ends an initial; elsewhere it joins (J.R.)
-    ascii_text = re.sub(r"\b([a-z])\.\s", r"\1 ", ascii_text)
-    words = _NOT_WORD.sub(" ", _JOINERS.sub("", ascii_text)).split()
     tokens: list[str] = []
     pending = ""
-    for word in words:
-        if word in HONORIFICS or word in LEGAL_FORMS:
-            continue
+    for word in _words(text):
         if word in PARTICLES:
             pending += word
             continue
@@ -121,52 +128,70 @@ def normalise_name(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=200_000)
+def name_forms(text: str) -> tuple[tuple[str, ...], ...]:
+    """The token forms a name is matched in: :func:`normalise_name`, and when it has
+    particles also the form without them (``Al-Rashid`` is also ``Rashid``)."""
+    joined = normalise_name(text)
+    bare = tuple(word for word in _words(text) if word not in PARTICLES)
+    return (joined, bare) if bare and bare != joined else (joined,) if joined else ()
+
+
 def canonical_token(token: str) -> str:
     """The form a first-name variant or nickname is compared in (``bill`` -> ``william``)."""
     return NICKNAMES.get(token, token)
 
 
-@lru_cache(maxsize=200_000)
-def phonetic_key(token: str) -> str:
-    """A short sound key of a token, equal for most one-letter typos and spellings.
-
-    First letter kept, common digraphs folded (``ph``=``f``, ``kh``=``k``...), vowels and
-    ``h``/``w`` dropped after the first letter, repeats collapsed, four characters at most:
-    ``smith``/``smyth`` -> ``smt``, ``john``/``jon`` -> ``jn``.
-    """
+@lru_cache(maxsize=400_000)
+def fold_sounds(token: str) -> str:
+    """A token with spellings of one sound folded to one (``khanna`` -> ``hanna``,
+    ``wilson`` -> ``vilson``), nickname mapped first (:func:`canonical_token`)."""
     word = canonical_token(token)
-    first, rest = word[:1], word[1:]
     for old, new in _SOUNDS:
-        rest = rest.replace(old, new)
-    consonants = [ch for ch in rest if ch not in "aeiouhw"]
-    key = [first]
-    for ch in consonants:
-        if ch != key[-1]:
+        word = word.replace(old, new)
+    return word
+
+
+@lru_cache(maxsize=400_000)
+def _skeleton(token: str) -> str:
+    word = fold_sounds(token)
+    key = [word[:1]]
+    for ch in word[1:]:
+        if ch not in "aeiouh" and ch != key[-1]:
             key.append(ch)
-    return "".join(key)[:4]
+    return "".join(key)
 
 
-def blocking_keys(tokens: tuple[str, ...]) -> set[str]:
-    """The keys a record looks up in the index (:func:`index_keys`): per full token its
-    sound key and ``#`` + its initial (to find a list name written with that initial);
-    per initial ``@`` + the letter (to find list names with a token starting so)."""
-    keys: set[str] = set()
-    for token in tokens:
-        if len(token) == 1:
-            keys.add("@" + token)
-        elif token:
-            keys.update((phonetic_key(token), "#" + token[0]))
-    return keys
+def phonetic_key(token: str) -> str:
+    """A short sound key of a token: its first letter and next consonants, four at most,
+    after :func:`fold_sounds` (``smith``/``smyth`` -> ``smt``, ``john``/``jon`` -> ``jn``,
+    ``hannah``/``khannakh`` -> ``hn``)."""
+    return _skeleton(token)[:4]
 
 
-def index_keys(tokens: tuple[str, ...]) -> set[str]:
-    """The keys a list name is filed under: per full token its sound key and ``@`` + its
-    initial, per initial ``#`` + the letter. ``J. Smith`` and ``John Smith`` meet on
-    ``smt`` and the initial ``j``; two full names never meet on initials alone."""
-    keys: set[str] = set()
-    for token in tokens:
-        if len(token) == 1:
-            keys.add("#" + token)
-        elif token:
-            keys.update((phonetic_key(token), "@" + token[0]))
-    return keys
+def ending_key(token: str) -> str | None:
+    """The key of a token's last three consonants (``~`` first), for typos near its start
+    that change :func:`phonetic_key`; ``None`` for a token too short to have one."""
+    skeleton = _skeleton(token)
+    return "~" + skeleton[-3:] if len(skeleton) >= 4 else None
+
+
+def token_keys(token: str) -> tuple[str, ...]:
+    """The keys a record's token looks up (:func:`entry_token_keys` files them): a full
+    token its sound and ending keys and ``#`` + its initial (to find a list name written
+    with that initial); an initial ``@`` + the letter (to find list names with a token
+    starting so). A record's candidates share keys on at least two of its tokens."""
+    if len(token) == 1:
+        return ("@" + token,)
+    ending = ending_key(token)
+    return (phonetic_key(token), "#" + token[0], *((ending,) if ending else ()))
+
+
+def entry_token_keys(token: str) -> tuple[str, ...]:
+    """The keys a list name's token is filed under: a full token its sound and ending keys
+    and ``@`` + its initial, an initial ``#`` + the letter. ``J. Smith`` and ``John Smith``
+    meet on ``smt`` and the initial ``j``; two full names never meet on initials alone."""
+    if len(token) == 1:
+        return ("#" + token,)
+    ending = ending_key(token)
+    return (phonetic_key(token), "@" + token[0], *((ending,) if ending else ()))
