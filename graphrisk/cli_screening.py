@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from graphrisk.cli import StoreOption, _bars, _service, app, console
+from graphrisk.cli import StoreOption, _bars, _service, app, console, err_console
 from graphrisk.screening.service import ScreeningHit, ScreeningService
 
 lists_app = typer.Typer(help="Sanctions and watch lists: show the loaded ones, load a new "
@@ -40,8 +40,14 @@ _MAX_PROBLEMS_SHOWN = 15
 
 @contextmanager
 def _screening(store: str | None) -> Iterator[ScreeningService]:
+    """The screening part of the service; a wrong argument (an empty ``--note`` or
+    ``--name``) is one red line and exit code 2, like a domain error."""
     with _service(store) as service:
-        yield ScreeningService(service)
+        try:
+            yield ScreeningService(service)
+        except ValueError as exc:
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(code=2) from exc
 
 
 def _dump(value: Any) -> None:

@@ -51,7 +51,7 @@ __all__ = [
     "ScreeningList",
     "ScreeningRun",
     "ScreeningService",
-    "hit_id",
+    "hit_key",
 ]
 
 LIST_KIND = "screening_list"
@@ -209,7 +209,7 @@ class ScreeningRun:
                 f"cleared; {self.dismissed_kept:,} dismissed earlier, not raised again")
 
 
-def hit_id(record_id: str, list_name: str, entry_id: str) -> str:
+def hit_key(record_id: str, list_name: str, entry_id: str) -> str:
     """The hit's key: the same record, list and entry always give the same id."""
     digest = hashlib.sha1(f"{record_id}\x1f{list_name}\x1f{entry_id}".encode(),
                           usedforsecurity=False).hexdigest()
@@ -360,7 +360,7 @@ class ScreeningService:
         cutoff = self._settings.screening_threshold if threshold is None else threshold
         report(ProgressEvent("screening", "reading customers and counterparties"))
         records = self.records_to_screen()
-        matches: dict[str, Match] = {}
+        matches: dict[str, tuple[str, Match]] = {}
         total = len(records) * len(names)
         for number, name in enumerate(names):
             report(ProgressEvent("screening", f"indexing {name}", number * len(records), total))
@@ -370,16 +370,14 @@ class ScreeningService:
                 report(ProgressEvent("screening", f"against {name}", offset + done, total))
 
             for found in matcher.screen(records, cutoff, progress=tick):
-                matches[hit_id(found.record.record_id, name, found.entry.entry_id)] = found
+                key = hit_key(found.record.record_id, name, found.entry.entry_id)
+                matches[key] = (name, found)
         report(ProgressEvent("screening", "storing hits", total, total))
         run = ScreeningRun(len(records), {name: loaded[name].version for name in names})
         who = actor or self._settings.actor
         existing = {record.key: record for record in self._store.records(HIT_KIND)
                     if record.body.get("list") in names}
-        for key, found in matches.items():
-            list_name = next(name for name in names
-                             if hit_id(found.record.record_id, name, found.entry.entry_id)
-                             == key)
+        for key, (list_name, found) in matches.items():
             self._keep_match(run, existing.get(key), key, found, list_name,
                              loaded[list_name].version, who)
         for key, record in existing.items():
@@ -406,24 +404,24 @@ class ScreeningService:
                  self._store.records(HIT_KIND, status=status, subject=subject)]
         return sorted(found, key=lambda hit: (-hit.score, hit.hit_id))
 
-    def hit(self, hit_id_: str) -> ScreeningHit:
+    def hit(self, hit_id: str) -> ScreeningHit:
         """One hit.
 
         Raises:
             NotFoundError: no such hit; ``graphrisk screen hits`` lists them.
         """
-        return ScreeningHit.from_record(self._hit_record(hit_id_))
+        return ScreeningHit.from_record(self._hit_record(hit_id))
 
-    def confirm(self, hit_id_: str, note: str, *, actor: str | None = None) -> ScreeningHit:
+    def confirm(self, hit_id: str, note: str, *, actor: str | None = None) -> ScreeningHit:
         """An investigator confirms a hit: the record is the listed party.
 
         Raises:
             NotFoundError: no such hit.
             ValueError: the note is empty.
         """
-        return self._decide(hit_id_, "confirmed", note, actor)
+        return self._decide(hit_id, "confirmed", note, actor)
 
-    def dismiss(self, hit_id_: str, note: str, *, actor: str | None = None) -> ScreeningHit:
+    def dismiss(self, hit_id: str, note: str, *, actor: str | None = None) -> ScreeningHit:
         """An investigator dismisses a hit (a false match): it is kept dismissed and not
         raised again for the same list entry.
 
@@ -431,7 +429,7 @@ class ScreeningService:
             NotFoundError: no such hit.
             ValueError: the note is empty.
         """
-        return self._decide(hit_id_, "dismissed", note, actor)
+        return self._decide(hit_id, "dismissed", note, actor)
 
     # -- internals ---------------------------------------------------------------------------
     def _write_chunks(self, name: str, version: int, entries: list[ListEntry]) -> list[str]:

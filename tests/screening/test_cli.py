@@ -100,6 +100,9 @@ def test_load_screen_dismiss_and_screen_again(in_bank: tuple[Path, pd.DataFrame]
     assert "0 new" in again and "1 dismissed earlier, not raised again" in again
     assert hit_id not in _invoke("screen", "hits")
     assert hit_id in _invoke("screen", "hits", "--status", "dismissed")
+    result = CliRunner().invoke(app, ["screen", "confirm", hit_id, "--note", " "])
+    assert result.exit_code == 2
+    assert "say why the hit is confirmed (--note)" in _said(result.output)
 
 
 def test_errors_are_one_line_with_what_to_do(in_bank: tuple[Path, pd.DataFrame]) -> None:
@@ -108,3 +111,4 @@ def test_errors_are_one_line_with_what_to_do(in_bank: tuple[Path, pd.DataFrame])
     assert "no screening hit 'SH-000000000000'" in _said(result.output)
     result = CliRunner().invoke(app, ["lists", "load", "/nonexistent.csv", "--name", "x"])
     assert result.exit_code == 2 and "no such list file" in _said(result.output)
+
