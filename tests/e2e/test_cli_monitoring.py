@@ -36,7 +36,13 @@ def test_demo_alerts_cases_reassess_backtest_audit(tmp_path: Path) -> None:
 
     cases = _json(home, "cases", "list")
     assert isinstance(cases, list) and cases
-    case_id = cases[0]["case_id"]
+    # the demo's investigator worked the first cases; work one nobody has touched yet
+    untouched = [c for c in cases if c["status"] == "open" and not c.get("owner")]
+    assert untouched, cases
+    case_id = untouched[0]["case_id"]
+    worked = [c for c in _json(home, "cases", "list", "--status", "all")
+              if c.get("owner") == "demo-investigator"]
+    assert {c["status"] for c in worked} >= {"closed", "investigating"}
     shown = run_graphrisk(home, "cases", "show", case_id)
     assert shown.returncode == 0, shown.stderr
     assert "playbook" in shown.stdout and "evidence frozen at" in shown.stdout
