@@ -80,7 +80,7 @@ NICKNAME_OF = {"William": "Bill", "Robert": "Bob", "Richard": "Rick", "James": "
                "Yusuf": "Yousef", "Sergei": "Sergey", "Dmitri": "Dmitry", "Yuri": "Yury",
                "Peter": "Pete", "John": "Jon", "Omar": "Umar", "Ibrahim": "Ebrahim",
                "Abdullah": "Abdallah", "Vladimir": "Volodymyr", "Steven": "Steve"}
-CYRILLIC = dict(zip("abvgdezijklmnoprstufhc", "абвгдезийклмнопрстуфхц", strict=True))
+CYRILLIC = dict(zip("abvgdezijklmnoprstufhc", "абвгдезийклмнопрстуфхк", strict=True))
 CYRILLIC.update({"sh": "ш", "ch": "ч", "zh": "ж", "ya": "я", "yu": "ю", "y": "ы", "w": "в",
                  "x": "кс", "q": "к"})
 VARIANTS = ("typo", "spelling", "swapped", "initial", "nickname", "middle", "cyrillic",
@@ -153,7 +153,9 @@ def _variant(rng: np.random.Generator, record: ScreenedRecord, kind: str) -> str
     if record.party == "organisation":
         words = record.name.split()
         core = " ".join(words[:-1])  # without the legal form
-        return core if kind in ("swapped", "initial", "nickname") else _typo(rng, core)
+        if kind in ("swapped", "initial", "nickname"):
+            return core
+        return " ".join([_typo(rng, words[0]), *words[1:-1]])  # a typo in the name
     first, last = record.name.split(" ", 1)
     match kind:
         case "typo":

@@ -163,10 +163,10 @@ def _skeleton(token: str) -> str:
 
 
 def phonetic_key(token: str) -> str:
-    """A short sound key of a token: its first letter and next consonants, four at most,
+    """A short sound key of a token: its first letter and next consonants, three at most,
     after :func:`fold_sounds` (``smith``/``smyth`` -> ``smt``, ``john``/``jon`` -> ``jn``,
     ``hannah``/``khannakh`` -> ``hn``)."""
-    return _skeleton(token)[:4]
+    return _skeleton(token)[:3]
 
 
 def ending_key(token: str) -> str | None:

@@ -4,6 +4,7 @@ cleared when the list no longer names them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +161,30 @@ def test_unknown_hits_and_lists_are_errors_that_say_what_to_do(bank: Bank) -> No
         bank.screening.confirm("SH-nope", "why")
     with pytest.raises(NotFoundError, match="no screening list 'nope'"):
         bank.screening.screen(lists=["nope"])
+
+
+def test_counterparties_are_screened_from_an_opensanctions_file(bank: Bank) -> None:
+    parties = pd.read_csv(bank.root / "base" / "counterparties.csv")
+    companies = parties[parties["kind"].isin(["employer", "merchant"])
+                        & ~parties["name"].duplicated(keep=False)]
+    company = companies.iloc[0]
+    words = company["name"].split()
+    listed_name = " ".join(words[:-1])  # without its legal form
+    lines = [
+        json.dumps({"id": "NK-co1", "schema": "Company", "datasets": ["eu_fsf"],
+                    "properties": {"name": [listed_name.upper()],
+                                   "programId": ["EU-TEST"]}}),
+        # a person with the company's name: never a company's match
+        json.dumps({"id": "NK-pe1", "schema": "Person", "datasets": ["eu_fsf"],
+                    "properties": {"name": [company["name"]], "birthDate": ["1970"]}}),
+    ]
+    path = bank.root / "ftm.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bank.screening.load_list(path, "opensanctions")
+    run = bank.screening.screen(lists=["opensanctions"])
+    found = {(hit.record_id, hit.entry_id) for hit in run.hits}
+    assert (f"counterparty:{company['counterparty_id']}", "NK-co1") in found, run.hits
+    assert not any(entry == "NK-pe1" and record.startswith("counterparty:")
+                   for record, entry in found)
+    hit = next(h for h in run.hits if h.entry_id == "NK-co1")
+    assert hit.programme == "EU-TEST" and hit.subject == company["counterparty_id"]
