@@ -2,16 +2,20 @@
 and country.
 
 Why blocking first: comparing every record with every list entry is 100,000 x 50,000 pairs.
-Each list name is filed under the sound key of each of its tokens and the initial of each
-token (:func:`graphrisk.screening.names.index_keys`); a record's candidates are the list
-names that share at least two of its keys (one when either name has a single token). Only
-candidates are scored, with ``rapidfuzz``:
+Each list name (main name, aliases, and the form without particles) is filed under keys of
+each of its tokens — a sound key, an ending key and the initial
+(:func:`graphrisk.screening.names.entry_token_keys`); a record's candidates are the list
+names that share keys with at least two of its tokens (one when either name has a single
+token). Only candidates are scored, with ``rapidfuzz``:
 
-* tokens are paired greedily by similarity — equal (1.0), a nickname or spelling variant
-  of the same first name (0.95), an initial against a name with that initial (0.75), else
-  Jaro-Winkler — so swapped order does not matter and ``J. Smith`` scores below
-  ``John Smith``;
-* the name score is the length-weighted mean of the pairs, tokens left unpaired weighing
+* tokens are paired greedily by similarity — equal (1.0), the same sound-folded form
+  (0.97), a nickname or variant of the same first name (0.95), an initial against a name
+  with that initial (0.75), else
+  Jaro-Winkler tempered by the edit distance — so swapped order does not matter and
+  ``J. Smith`` scores below ``John Smith``;
+* the name score is the length-weighted mean of the pairs (generic business words such as
+  ``trading`` or ``online`` weigh 0.4 of their length when they agree or stand alone, all
+  of it when they differ), tokens left unpaired weighing
   half — a tenth when every token of the shorter name found its pair (a middle name the
   list writes and the bank does not costs a little, not everything); when one side
   is a single token of a person's name the score is at most 0.75: one shared name is not
@@ -35,6 +39,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from graphrisk.screening.lists import ListEntry
 from graphrisk.screening.names import (
+    GENERIC_WORDS,
     canonical_token,
     entry_token_keys,
     fold_sounds,
@@ -49,6 +54,10 @@ SINGLE_TOKEN_CAP = 0.75
 BIRTH_AGREES, BIRTH_CONTRADICTS, BIRTH_SLACK = 0.04, -0.20, 2
 COUNTRY_AGREES, COUNTRY_DIFFERS = 0.03, -0.05
 NICKNAME_SIMILARITY, INITIAL_SIMILARITY, SOUND_SIMILARITY = 0.95, 0.75, 0.97
+#: Weight of a generic business word (``trading``, ``online``) against a distinctive one.
+GENERIC_WEIGHT = 0.4
+#: Similarity from which two paired tokens agree (a generic word then counts for less).
+GENERIC_AGREE = 0.9
 #: Share of the edit distance (OSA) in a spelling's similarity; the rest is Jaro-Winkler.
 EDIT_SHARE = 0.5
 UNPAIRED_WEIGHT, MIDDLE_NAME_WEIGHT = 0.5, 0.1
@@ -269,11 +278,13 @@ def _similarity(left: tuple[TokenInfo, ...], right: tuple[TokenInfo, ...], *,
             continue
         used_left.add(i)
         used_right.add(j)
-        pair_weight = (len(left[i][0]) + len(right[j][0])) / 2
+        # generic words that agree are weak evidence; generic words that differ are not
+        agree = similarity >= GENERIC_AGREE
+        pair_weight = (_weight(left[i][0], agree) + _weight(right[j][0], agree)) / 2
         total += similarity * pair_weight
         weight += pair_weight
-    unpaired = (sum(len(t[0]) for i, t in enumerate(left) if i not in used_left)
-                + sum(len(t[0]) for j, t in enumerate(right) if j not in used_right))
+    unpaired = (sum(_weight(t[0]) for i, t in enumerate(left) if i not in used_left)
+                + sum(_weight(t[0]) for j, t in enumerate(right) if j not in used_right))
     # every token of the shorter name paired: the rest are middle names, which lists
     # write and banks often do not ("Vladimir Vladimirovich Putin" / "Vladimir Putin")
     shorter = min(len(left), len(right))
@@ -288,6 +299,12 @@ def _similarity(left: tuple[TokenInfo, ...], right: tuple[TokenInfo, ...], *,
     if person and shorter == 1 and max(len(left), len(right)) > 1:
         score = min(score, SINGLE_TOKEN_CAP)
     return score
+
+
+def _weight(token: str, discount: bool = True) -> float:
+    """A token's weight in a name: its length, less for a generic business word (when
+    ``discount``: it agrees with its pair, or has none)."""
+    return len(token) * (GENERIC_WEIGHT if discount and token in GENERIC_WORDS else 1.0)
 
 
 def _spelling_similarity(a: str, b: str) -> float:

@@ -17,8 +17,8 @@ from functools import lru_cache
 from anyascii import anyascii
 
 __all__ = [
-    "NICKNAMES", "canonical_token", "ending_key", "entry_token_keys", "fold_sounds",
-    "name_forms", "normalise_name", "phonetic_key", "token_keys",
+    "GENERIC_WORDS", "NICKNAMES", "canonical_token", "ending_key", "entry_token_keys",
+    "fold_sounds", "name_forms", "normalise_name", "phonetic_key", "token_keys",
 ]
 
 #: Titles and honorifics: they say nothing about who a person is.
@@ -36,6 +36,25 @@ LEGAL_FORMS = frozenset({
     "ab", "as", "aps", "pte", "pty", "ooo", "oao", "zao", "pao", "jsc", "ojsc", "cjsc", "fze",
     "fzco", "sl", "kft", "sro", "doo", "ad", "tbk", "bhd", "sdn", "group", "holding",
     "holdings",
+})
+#: Words of business names that say what a company does, not which one it is: they count
+#: for less when names are compared (``Keystone Online Marketplace`` is not ``Union Online
+#: Marketplace``).
+GENERIC_WORDS = frozenset({
+    "trading", "trade", "traders", "logistics", "shipping", "transport", "capital",
+    "partners", "services", "service", "imports", "import", "exports", "export", "metals",
+    "energy", "foods", "food", "textiles", "consulting", "construction", "ventures",
+    "maritime", "invest", "investment", "investments", "pharma", "pharmacy", "systems",
+    "digital", "agro", "motors", "mining", "finance", "financial", "global", "international",
+    "united", "national", "northern", "southern", "eastern", "western", "atlantic", "pacific",
+    "online", "marketplace", "market", "farms", "farm", "estates", "estate", "properties",
+    "property", "advisory", "solutions", "technologies", "technology", "tech", "industries",
+    "industrial", "enterprises", "enterprise", "management", "media", "network", "networks",
+    "bank", "insurance", "fund", "foundation", "association", "hotels", "hotel", "retail",
+    "store", "stores", "shop", "care", "health", "healthcare", "medical", "security",
+    "resources", "oil", "gas", "petroleum", "chemicals", "electronics", "software", "studio",
+    "agency", "office", "centre", "center", "union", "general", "first", "new", "the", "and",
+    "of", "for",
 })
 #: Particles written apart or joined (``al rashid`` / ``alrashid``): joined to the next token.
 PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "bint", "abu", "abd", "van", "von",

@@ -27,6 +27,7 @@ LIST = [
     ListEntry("L7", "Hendrik Vermeulen", birth_dates=("1966",), countries=("NL",),
               schema="person"),
     ListEntry("L8", "Ardent Logistics", countries=("CY",), schema="organisation"),
+    ListEntry("L9", "Union Online Marketplace GmbH", countries=("DE",), schema="organisation"),
 ]
 
 
@@ -48,6 +49,7 @@ def _hits(matcher: Matcher, record: ScreenedRecord) -> dict[str, float]:
     (ScreenedRecord("customer:nickname", "Bill Carter", "person", "US", 1961), "L4"),
     (ScreenedRecord("customer:alias", "Abu Yousuf", "person", None, None), "L2"),
     (ScreenedRecord("counterparty:org", "Ardent Logistics Ltd", "organisation", "CY"), "L8"),
+    (ScreenedRecord("counterparty:typo", "Union Onlne Marketplace SL", "organisation"), "L9"),
 ])
 def test_a_planted_variant_is_found(matcher: Matcher, record: ScreenedRecord,
                                     entry: str) -> None:
@@ -66,6 +68,9 @@ def test_a_planted_variant_is_found(matcher: Matcher, record: ScreenedRecord,
     ScreenedRecord("customer:company", "Vermeulen Hendrik BV", "organisation", "NL"),
     # a person named like a listed company
     ScreenedRecord("customer:person", "Ardent Logistics", "person", "CY", 1980),
+    # a company that shares only the generic words of a listed one
+    ScreenedRecord("counterparty:generic", "Keystone Online Marketplace GmbH", "organisation",
+                   "DE"),
     # someone else entirely
     ScreenedRecord("customer:other", "Olga Kowalska", "person", "PL", 1980),
 ])
