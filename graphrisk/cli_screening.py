@@ -44,7 +44,7 @@ def _screening(store: str | None) -> Iterator[ScreeningService]:
     ``--name``) is one red line and exit code 2, like a domain error."""
     with _service(store) as service:
         try:
-            yield ScreeningService(service)
+            yield service.screening
         except ValueError as exc:
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(code=2) from exc

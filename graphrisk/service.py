@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from graphrisk.models.lifecycle import TrainingRun
     from graphrisk.monitoring.service import MonitoringService
     from graphrisk.scoring import ScoringResult, ScoringSettings
+    from graphrisk.screening.service import ScreeningService
 
 __all__ = [
     "MIN_SAMPLE_CUSTOMERS",
@@ -212,6 +213,7 @@ class RiskService:
         self.policy = policy
         self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
         self._monitoring: MonitoringService | None = None
+        self._screening: ScreeningService | None = None
         self._masking_key: bytes | None = None
         self._individual_model: Any = None
         self._kept_clusters: tuple[str, pd.DataFrame, dict[str, str]] | None = None
@@ -248,6 +250,15 @@ class RiskService:
 
             self._monitoring = MonitoringService(self)
         return self._monitoring
+
+    @property
+    def screening(self) -> ScreeningService:
+        """Lists, screening runs and hit decisions over this service's store."""
+        if self._screening is None:
+            from graphrisk.screening.service import ScreeningService
+
+            self._screening = ScreeningService(self)
+        return self._screening
 
     def ping(self) -> None:
         """Ask the store a small question now; raises when it cannot be reached.

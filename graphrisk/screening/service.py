@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from graphrisk.domain import NodeLabel
 from graphrisk.errors import NotFoundError
+from graphrisk.graph import NodeRef
 from graphrisk.screening.lists import ListEntry, ListFile, ListProblem, read_list_file
 from graphrisk.screening.lists import entries_digest as _digest
 from graphrisk.screening.matching import Match, Matcher, ScreenedRecord
@@ -507,14 +509,45 @@ class ScreeningService:
         who = actor or self._settings.actor
         record = self._hit_record(key)
         stored = self._set_status(record, status, who, status, note.strip())
+        hit = ScreeningHit.from_record(stored)
+        label = self._label_customer(hit) if hit.record_kind == "customer" else None
         self._store.append_audit(who, _AUDIT_ACTIONS[status], stored.subject, {
             "hit": stored.key, "list": stored.body["list"],
             "entry_id": stored.body["entry_id"], "record_id": stored.body["record_id"],
-            "note": note.strip()})
-        return ScreeningHit.from_record(stored)
+            "note": note.strip(), "known_risk_label": label})
+        return hit
+
+    def _label_customer(self, hit: ScreeningHit) -> str | None:
+        """A confirmed hit makes the customer known risk, with the list as its source (the
+        score's ``known`` component and the network's seeds take it from there); a
+        dismissed hit takes back only a label this hit set. Returns the label now set by
+        this hit, if any.
+
+        Why only on confirmation: a fuzzy match is a lead for an investigator, not a fact;
+        an unconfirmed hit stays a hit (``graphrisk screen hits``).
+        """
+        source = label_source(hit)
+        customer = self._store.get_node(NodeRef(NodeLabel.CUSTOMER, hit.subject)).properties
+        current, current_source = (customer.get("known_risk_label"),
+                                   customer.get("known_risk_source"))
+        if hit.status == "confirmed":
+            if current is None:
+                label = "other" if hit.programme.lower() == "pep" else "sanctions"
+                self._store.set_known_label(hit.subject, label, source)
+                return label
+            return current if current_source == source else None
+        if current is not None and current_source == source:
+            self._store.set_known_label(hit.subject, None, None)
+        return None
 
 
 _AUDIT_ACTIONS = {"confirmed": "screening.confirm", "dismissed": "screening.dismiss"}
+
+
+def label_source(hit: ScreeningHit) -> str:
+    """The ``known_risk_source`` a confirmed hit gives its customer."""
+    programme = f", programme {hit.programme}" if hit.programme else ""
+    return f"screening: {hit.list_name} entry {hit.entry_id} ({hit.entry_name}{programme})"
 
 
 def _customer_records(frame: pd.DataFrame) -> Iterator[ScreenedRecord]:

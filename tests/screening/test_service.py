@@ -49,7 +49,8 @@ def bank(request: pytest.FixtureRequest,
 def _people(bank: Bank, count: int) -> list[pd.Series]:
     """Customers who are people with a name no other customer has (so that a planted
     entry has one right answer)."""
-    people = bank.customers[bank.customers["birth_year"].notna()]
+    people = bank.customers[bank.customers["birth_year"].notna()
+                            & bank.customers["known_risk_label"].isna()]
     unique = people[~people["name"].duplicated(keep=False)]
     unique = unique[unique["name"].str.split().str.len() == 2]
     return [row for _, row in unique.head(count).iterrows()]
@@ -145,6 +146,20 @@ def test_screening_finds_planted_variants_and_keeps_decisions(bank: Bank) -> Non
     assert screening.hit(confirmed.hit_id).status == "confirmed"
     actions = [e.action for e in bank.service.store.audit_entries(subject=exact["customer_id"])]
     assert "screening.confirm" in actions
+
+    # a confirmed customer is known risk from the list (unless a label was already known);
+    # the next score reads it as the known component
+    assert pd.isna(exact["known_risk_label"])  # _people picks customers nobody flagged
+    profile = bank.service.customer(exact["customer_id"]).properties
+    assert profile["known_risk_label"] == "sanctions"
+    assert "entry S1" in profile["known_risk_source"]
+    assert bank.service.store.audit_entries(
+        action="screening.confirm")[-1].details["known_risk_label"] == "sanctions"
+    scored = bank.service.score().scores.set_index("customer_id")
+    assert scored.at[exact["customer_id"], "known"] == 1.0
+    dismissed_source = bank.service.customer(typo["customer_id"]).properties.get(
+        "known_risk_source")
+    assert not str(dismissed_source or "").startswith("screening:")
 
     # v2 drops S1: its confirmed hit is cleared; the dismissed one stays dismissed
     screening.load_list(_write_list(bank, "sanctions2.csv", rows[1:]), "sanctions")
