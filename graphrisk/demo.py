@@ -69,6 +69,30 @@ def truth_check(result: ScoringResult, truth_file: Path) -> dict[str, float] | N
     }
 
 
+def _screen_demo_list(service: RiskService, list_file: Path, console: Console,
+                     progress: ProgressCallback | None) -> list[Any]:
+    """Load the sample's synthetic sanctions/PEP list and screen everyone against it."""
+    console.rule("[bold]7. Screen customers and counterparties against a watch list")
+    if not list_file.is_file():
+        console.print(f"[yellow]no watch list at {list_file}; skipped[/]")
+        return []
+    screening = service.screening
+    console.print(screening.load_list(list_file, "demo_watchlist").summary())
+    run = screening.screen(progress=progress)
+    console.print(run.summary())
+    # variants first (the interesting ones: a typo, another spelling), customers first
+    shown = sorted(run.hits, key=lambda h: (h.score >= 0.999, h.record_kind != "customer",
+                                            -h.score))
+    for hit in shown[:3]:
+        console.print(f"  {hit.hit_id} {hit.record_kind} {hit.subject} ({hit.record_name}) ~ "
+                      f"{hit.entry_name}, {hit.list_name} {hit.programme}: {hit.sentence}",
+                      highlight=False)
+    if run.hits:
+        console.print("  (the list is synthetic: some entries are planted variants of the "
+                      "sample's customers, some near misses that must not match)")
+    return list(run.hits)
+
+
 def run_demo(
     service: RiskService,
     *,
@@ -153,6 +177,8 @@ def run_demo(
     if worked:
         console.print("  (the demo's investigator decides from the sample's hidden truth; the "
                       "cases' notes, contacts and outcomes feed the reports below)")
+    hits = _screen_demo_list(service, data_dir / "lists" / "sanctions.csv", console,
+                             progress)
     waiting = [c for c in opened if c not in {w.case_id for w in worked}]
     if waiting:
         case = service.monitoring.case(waiting[0])
@@ -181,6 +207,10 @@ def run_demo(
                       "suspicious-activity report for the FIU")
     console.print(f"  graphrisk report portfolio{store_flag}  # alerts, precision, time to "
                   "close, rings")
+    if hits:
+        console.print(f"  graphrisk screen hits{store_flag}  # the screening hits to review")
+        console.print(f"  graphrisk screen confirm {hits[0].hit_id} --note \"same person\""
+                      f"{store_flag}  # or dismiss: kept across runs")
     console.print(f"  graphrisk score --export scores.csv{store_flag}  # every customer, "
                   "with reasons")
     console.print(f"  graphrisk clusters --export clusters.csv{store_flag}  # ranked clusters")

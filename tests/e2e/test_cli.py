@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from contextlib import closing
@@ -26,6 +28,15 @@ def test_demo_then_inspect(tmp_path: Path) -> None:
     assert "hidden ground truth" in demo.stdout
     assert "rows quarantined" in demo.stdout
     assert (home / "graphrisk.db").is_file()
+    # the demo works cases and screens: a case decided, a screening hit with its reason
+    assert "An investigator works the first cases" in demo.stdout
+    assert "confirmed_risk" in demo.stdout
+    assert "Screen customers and counterparties against a watch list" in demo.stdout
+    said = " ".join(demo.stdout.split())  # the console wraps long lines
+    assert re.search(r"SH-[0-9a-f]{12} (customer|counterparty) \S+ .* ~ .*: name '", said)
+    hits = run_graphrisk(home, "screen", "hits", "--json")
+    assert hits.returncode == 0, hits.stderr
+    assert json.loads(hits.stdout)
 
     status = run_graphrisk(home, "status")
     assert status.returncode == 0, status.stderr
