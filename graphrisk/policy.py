@@ -50,12 +50,14 @@ TIERS: tuple[str, ...] = ("low", "medium", "high")
 Tier = Literal["low", "medium", "high"]
 
 #: The kinds of alert rule monitoring knows how to check; a policy's ``[alert_rules.NAME]``
-#: section names one of them as its key. The thresholds of the first five are per tier
+#: section names one of them as its key (``list_match`` fires from screening, not from a
+#: batch: ``graphrisk screen``). The thresholds of the first five are per tier
 #: (``[tiers.*.alert_thresholds]`` and ``transaction_limit``); the others carry ``params``.
 ALERT_RULE_KINDS: tuple[str, ...] = (
     "single_payment", "daily_total", "new_counterparties", "over_transaction_limit",
     "score_increase", "tier_escalation", "high_risk_link", "typology_cycle", "typology_fan_in",
     "typology_fan_out", "typology_pass_through", "structuring", "dispute_spike",
+    "list_match",
 )
 #: The parameters each rule kind reads from its ``params`` table, with their defaults.
 RULE_PARAMS: dict[str, dict[str, float]] = {

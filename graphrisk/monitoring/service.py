@@ -42,7 +42,7 @@ from graphrisk.monitoring.records import (
     PlaybookItem,
     subgraph_json,
 )
-from graphrisk.monitoring.rules import EventBatch
+from graphrisk.monitoring.rules import AlertCandidate, EventBatch
 from graphrisk.policy import RiskPolicy, load_policy
 from graphrisk.store.base import AuditEntry
 
@@ -234,6 +234,51 @@ class MonitoringService:
         return load_policy(path) if path is not None else None
 
     # -- alerts ----------------------------------------------------------------------------
+    def raise_alerts(self, found: list[tuple[str, AlertCandidate]], *,
+                     actor: str | None = None) -> list[Alert]:
+        """Store and file alerts found outside an event batch (a screening run).
+
+        Args:
+            found: ``(source, candidate)`` pairs. The source (a screening hit's id) stands
+                where a batch's load id stands, so the same finding from the same source
+                keeps its alert id: running it again raises nothing twice.
+            actor: who files them into cases (default ``GRAPHRISK_USER``).
+
+        Only rules the live policy enables are kept. In live mode each new alert opens or
+        joins its customer's case, with the rule's playbook.
+
+        Returns:
+            The alerts created now (not those raised before).
+        """
+        from graphrisk.monitoring.monitor import store_alerts
+        from graphrisk.monitoring.records import alert_id_for
+
+        rules = self.policy.active_rules()
+        mode = self.policy.monitoring.mode
+        fresh = [(source, c) for source, c in found if c.rule in rules
+                 and self.store.get_record(ALERT_KIND, alert_id_for(
+                     c.rule, c.customer_id, source, mode)) is None]
+        if not fresh:
+            return []
+        latest = self.store.latest_scores(sorted({c.customer_id for _, c in fresh}))
+        tiers = dict(zip(latest["customer_id"].astype(str), latest["tier"].astype(str),
+                         strict=True))
+        raised: list[Alert] = []
+        for source, candidate in fresh:
+            raised += store_alerts(self.store, self.policy, [candidate], source, tiers,
+                                   mode=mode)[0]
+        who = actor or self.actor
+        for alert in raised:
+            record = self.store.get_record(ALERT_KIND, alert.alert_id)
+            if record is None or record.status != "unfiled":
+                continue
+            case, _ = self.desk.file_alert(alert, [alert.customer_id], who)
+            alert.case_id, alert.status = case.case_id, "new"
+            self.store.update_record(ALERT_KIND, alert.alert_id, alert.model_dump(mode="json"),
+                                     expected_version=record.version,
+                                     subject=alert.customer_id, status=alert.status)
+        return raised
+
     def alerts(self, *, status: str | Collection[str] | None = None,
                customer: str | None = None, rule: str | None = None,
                shadow: bool = False) -> list[Alert]:

@@ -35,6 +35,8 @@ import pandas as pd
 from graphrisk.domain import NodeLabel
 from graphrisk.errors import NotFoundError
 from graphrisk.graph import NodeRef
+from graphrisk.monitoring.records import Alert
+from graphrisk.monitoring.rules import AlertCandidate
 from graphrisk.screening.lists import ListEntry, ListFile, ListProblem, read_list_file
 from graphrisk.screening.lists import entries_digest as _digest
 from graphrisk.screening.matching import Match, Matcher, ScreenedRecord
@@ -190,6 +192,8 @@ class ScreeningRun:
             matching).
         dismissed_kept: matches an investigator had dismissed, not raised again.
         seconds: wall time.
+        alerts: ``list_match`` alerts raised by this run (one per new open customer hit,
+            when the policy enables the rule), filed into cases.
     """
 
     records_screened: int
@@ -201,6 +205,7 @@ class ScreeningRun:
     cleared: int = 0
     dismissed_kept: int = 0
     seconds: float = 0.0
+    alerts: list[Alert] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the end of a run."""
@@ -208,7 +213,8 @@ class ScreeningRun:
                 f"{', '.join(f'{n} v{v}' for n, v in self.lists.items())} in "
                 f"{self.seconds:.1f} s: {len(self.hits):,} hits ({self.new:,} new, "
                 f"{self.reopened:,} reopened, {self.updated:,} updated); {self.cleared:,} "
-                f"cleared; {self.dismissed_kept:,} dismissed earlier, not raised again")
+                f"cleared; {self.dismissed_kept:,} dismissed earlier, not raised again"
+                + (f"; {len(self.alerts):,} list_match alerts raised" if self.alerts else ""))
 
 
 def hit_key(record_id: str, list_name: str, entry_id: str) -> str:
@@ -389,13 +395,31 @@ class ScreeningService:
                                  f"{loaded[record.body['list']].version}")
                 run.cleared += 1
         run.hits.sort(key=lambda hit: (-hit.score, hit.record_id, hit.entry_id))
+        report(ProgressEvent("screening", "raising alerts", total, total))
+        run.alerts = self._raise_alerts(run.hits, who)
         run.seconds = time.perf_counter() - started
         report(ProgressEvent("screening", "done", total, total))
         self._store.append_audit(who, "screening.run", None, {
             "lists": run.lists, "records": run.records_screened, "hits": len(run.hits),
             "new": run.new, "reopened": run.reopened, "cleared": run.cleared,
-            "threshold": cutoff})
+            "threshold": cutoff, "alerts": [a.alert_id for a in run.alerts]})
         return run
+
+    def _raise_alerts(self, hits: list[ScreeningHit], who: str) -> list[Alert]:
+        """A ``list_match`` alert per open customer hit, filed into the customer's case
+        with the rule's playbook (once per hit: a re-run or a reopened hit raises nothing
+        twice). Counterparty hits stay hits: no customer is their subject."""
+        found = [(f"screening:{hit.hit_id}", AlertCandidate(
+            rule="list_match", customer_id=hit.subject, at=utc_now(),
+            evidence={"hit_id": hit.hit_id, "list": hit.list_name,
+                      "list_version": hit.list_version, "entry_id": hit.entry_id,
+                      "entry_name": hit.entry_name, "programme": hit.programme,
+                      "score": hit.score},
+            sentence=(f"name matches '{hit.entry_name}' on list {hit.list_name}"
+                      + (f", programme {hit.programme}" if hit.programme else "")
+                      + f": {hit.sentence}")))
+            for hit in hits if hit.status == "open" and hit.record_kind == "customer"]
+        return self._service.monitoring.raise_alerts(found, actor=who) if found else []
 
     # -- hits --------------------------------------------------------------------------------
     def hits(self, *, status: str | Collection[str] | None = None,

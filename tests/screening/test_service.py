@@ -126,9 +126,23 @@ def test_screening_finds_planted_variants_and_keeps_decisions(bank: Bank) -> Non
     assert not any(hit.entry_id == "S5" for hit in run.hits), run.hits
     assert run.new == len(run.hits) and run.records_screened > len(bank.customers)
 
-    # re-running changes nothing
+    # each open customer hit raised a list_match alert, filed into a case with its playbook
+    customer_hits = {h.hit_id for h in run.hits if h.record_kind == "customer"}
+    assert {a.evidence["hit_id"] for a in run.alerts} == customer_hits
+    monitoring = bank.service.monitoring
+    playbook = [step.step for step in monitoring.policy.alert_rules["list_match"].playbook]
+    for alert in run.alerts:
+        stored = monitoring.alert(alert.alert_id)
+        assert (stored.rule, stored.severity, stored.status) == ("list_match", "high", "new")
+        assert stored.evidence["entry_name"] in stored.sentence
+        case = monitoring.case(str(stored.case_id))
+        assert stored.customer_id in case.subjects
+        assert [i.step for i in case.playbook if i.rule == "list_match"] == playbook
+
+    # re-running changes nothing and raises nothing twice
     again = screening.screen(lists=["sanctions"], actor="ana")
     assert (again.new, again.updated, again.cleared) == (0, 0, 0)
+    assert again.alerts == []
     assert {(h.hit_id, h.version) for h in again.hits} == {(h.hit_id, h.version)
                                                            for h in run.hits}
 
