@@ -238,6 +238,8 @@ def ingest(
             done = service.monitoring.ingest_incremental(directory, progress=bars)
         _print_ingest_report(done.report)
         print_batch(done.outcome)
+        if done.screening is not None:
+            console.print(f"screening: {done.screening.summary()}", highlight=False)
         code = done.exit_code(strict=strict)
         if code:
             raise typer.Exit(code=code)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from graphrisk.ingestion.loader import IngestReport
     from graphrisk.monitoring.backtest import Backtest
     from graphrisk.rescoring import RegionReader
+    from graphrisk.screening.service import ScreeningRun
     from graphrisk.service import ProgressCallback, RiskService
 
 __all__ = [
@@ -72,6 +73,9 @@ class IncrementalIngest:
 
     report: IngestReport
     outcome: BatchOutcome
+    #: The screening of the batch's new customers and counterparties (``None``: no list
+    #: loaded, or none arrived).
+    screening: ScreeningRun | None = None
 
     def exit_code(self, strict: bool = False) -> int:
         return self.report.exit_code(strict=strict)
@@ -153,7 +157,10 @@ class MonitoringService:
                           read_region=reader.region, shadow_policy=self._shadow_policy(),
                           actor=actor or "monitoring")
         outcome = monitor.process(batch, step=step)
-        return IncrementalIngest(report, outcome)
+        step("screening the new customers and counterparties")
+        screened = self._service.screening.screen_new(report.accepted,
+                                                      actor=actor or "monitoring")
+        return IncrementalIngest(report, outcome, screened)
 
     def ingest_events(self, events: Mapping[str, pd.DataFrame | list[dict[str, Any]]], *,
                       actor: str | None = None,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -334,9 +334,22 @@ class ScreeningService:
         return [*_customer_records(snapshot.customers),
                 *_counterparty_records(snapshot.counterparties)]
 
+    def screen_new(self, frames: Mapping[str, pd.DataFrame], *,
+                   actor: str | None = None) -> ScreeningRun | None:
+        """Screen the customers and counterparties a batch brought (its accepted
+        ``customers`` and ``counterparties`` rows) against every loaded list; ``None`` when
+        no list is loaded or the batch brought none. Monitoring calls it on each
+        incremental batch, so a new customer on a list is caught the day they arrive."""
+        records = [*_customer_records(frames.get("customers", pd.DataFrame())),
+                   *_counterparty_records(frames.get("counterparties", pd.DataFrame()))]
+        if not records or not self.lists():
+            return None
+        return self.screen(actor=actor, records=records)
+
     def screen(self, *, lists: Collection[str] | None = None, actor: str | None = None,
                threshold: float | None = None,
-               progress: ProgressCallback | None = None) -> ScreeningRun:
+               progress: ProgressCallback | None = None,
+               records: list[ScreenedRecord] | None = None) -> ScreeningRun:
         """Screen every customer and counterparty against the latest version of each list
         (or of those named), store the hits, clear the ones that no longer match.
 
@@ -348,6 +361,8 @@ class ScreeningService:
             actor: who runs it (default ``GRAPHRISK_USER``).
             threshold: the least score of a hit (default ``GRAPHRISK_SCREENING_THRESHOLD``).
             progress: called with :class:`~graphrisk.service.ProgressEvent` s.
+            records: screen only these (a batch's new records); hits of other records are
+                left as they are. Default: every customer and counterparty in the store.
 
         Raises:
             NotFoundError: no list is loaded, or a named one is not.
@@ -367,7 +382,9 @@ class ScreeningService:
                                 f"(loaded: {', '.join(sorted(loaded))})")
         cutoff = self._settings.screening_threshold if threshold is None else threshold
         report(ProgressEvent("screening", "reading customers and counterparties"))
-        records = self.records_to_screen()
+        chosen = records is not None
+        records = self.records_to_screen() if records is None else list(records)
+        screened = {record.record_id for record in records}
         matches: dict[str, tuple[str, Match]] = {}
         total = len(records) * len(names)
         for number, name in enumerate(names):
@@ -384,7 +401,8 @@ class ScreeningService:
         run = ScreeningRun(len(records), {name: loaded[name].version for name in names})
         who = actor or self._settings.actor
         existing = {record.key: record for record in self._store.records(HIT_KIND)
-                    if record.body.get("list") in names}
+                    if record.body.get("list") in names
+                    and (not chosen or record.body.get("record_id") in screened)}
         for key, (list_name, found) in matches.items():
             self._keep_match(run, existing.get(key), key, found, list_name,
                              loaded[list_name].version, who)

@@ -16,7 +16,7 @@ from graphrisk.config import Settings, StoreKind
 from graphrisk.errors import NotFoundError
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.policy import load_policy
-from graphrisk.screening.service import CHUNK_ENTRIES, ScreeningService
+from graphrisk.screening.service import CHUNK_ENTRIES, HIT_STATUSES, ScreeningService
 from graphrisk.service import RiskService
 from tests.stores import STORE_PARAMS, open_test_store
 
@@ -217,3 +217,40 @@ def test_counterparties_are_screened_from_an_opensanctions_file(bank: Bank) -> N
                    for record, entry in found)
     hit = next(h for h in run.hits if h.entry_id == "NK-co1")
     assert hit.programme == "EU-TEST" and hit.subject == company["counterparty_id"]
+
+
+def test_a_new_customer_on_a_list_is_caught_when_their_batch_arrives(bank: Bank) -> None:
+    """Incremental ingest screens the batch's new customers against the loaded lists: a hit,
+    and a list_match alert filed into a case, the day the customer arrives."""
+    service = bank.service
+    service.score()  # monitoring re-scores against a stored run
+    screening = service.screening
+    rows = ["N1,Oksana Varga-Teller,,1977,HU,TEST,newcomers\n",
+            "N2,Someone Else Entirely,,1950,PT,TEST,newcomers\n"]
+    screening.load_list(_write_list(bank, "newcomers.csv", rows), "newcomers", actor="ana")
+    before = {h.hit_id: h.status for h in screening.hits(status=list(HIT_STATUSES))}
+    newcomer = bank.customers.iloc[0].copy()
+    newcomer["customer_id"] = "C9900001"
+    newcomer["name"] = "Oksana Varga Teller"
+    newcomer["birth_year"] = 1977
+    newcomer["country"] = "HU"
+    newcomer["known_risk_label"] = None
+    newcomer["known_risk_source"] = None
+    batch = bank.root / "batch-newcomer"
+    batch.mkdir()
+    pd.DataFrame([newcomer]).to_csv(batch / "customers.csv", index=False)
+    done = service.monitoring.ingest_incremental(batch)
+    assert done.report.exit_code() == 0
+    assert done.screening is not None
+    assert done.screening.records_screened == 1  # only what the batch brought
+    (hit,) = [h for h in done.screening.hits if h.list_name == "newcomers"]
+    assert (hit.subject, hit.entry_id, hit.status) == ("C9900001", "N1", "open")
+    (alert,) = done.screening.alerts
+    assert alert.rule == "list_match" and alert.customer_id == "C9900001"
+    assert service.monitoring.alert(alert.alert_id).case_id is not None
+    # hits of records the batch did not bring are left alone (none cleared, none reopened)
+    after = {h.hit_id: h.status for h in screening.hits(status=list(HIT_STATUSES))}
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert set(after) - set(before) == {hit.hit_id}
+    again = service.monitoring.ingest_incremental(batch)
+    assert again.screening is None or again.screening.alerts == []
