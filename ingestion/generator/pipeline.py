@@ -29,6 +29,7 @@ from .customers import (
     shape_risky_profiles,
 )
 from .groups import assign_groups, assign_known_labels
+from .identities import add_synthetic_identities
 from .progress import Progress
 from .registry import TYPOLOGY_CODE, TYPOLOGY_NAMES, plant_groups
 from .tables import build_tables
@@ -82,6 +83,7 @@ def generate_dataset(
     file_format: Literal["csv", "parquet"] = "csv",
     progress: Callable[[str, float], None] | None = None,
     watchlists: bool = True,
+    synthetic_identities: bool = True,
 ) -> GenerationSummary:
     """Generate a synthetic bank with planted risk typologies and write it to ``out_dir``.
 
@@ -109,6 +111,11 @@ def generate_dataset(
             draw a progress bar.
         watchlists: also write the watch lists and their truth (the default); false leaves
             them out, giving exactly the files written before the lists existed.
+        synthetic_identities: append 1–3 extra customer records of the same person for
+            about 1% of the bank's people (name variants, shared or near identifiers; see
+            :mod:`.identities`) and their answer key ``truth/same_person.csv`` (the
+            default); drawn from their own random generator, so the bank's other rows stay
+            as they are. False gives the bank without them.
 
     Returns:
         Row counts, risky and known counts, typology sizes and the run time.
@@ -153,7 +160,13 @@ def generate_dataset(
 
     tables = build_tables(world, txns, loans, known, credit, report)
     truth_tables = build_truth_tables(world, txns)
-    rows = write_all(tables, truth_tables, out_dir, file_format, report)
+    written, written_truth = tables, truth_tables
+    if synthetic_identities:
+        # From its own generator; the watch lists below still read the bank as built.
+        report("synthetic identities")
+        grown = add_synthetic_identities(seed, tables, truth_tables)
+        written, written_truth = grown.tables, grown.truth
+    rows = write_all(written, written_truth, out_dir, file_format, report)
     if watchlists:
         # Last, from its own generator: the bank's files above stay byte-identical.
         report("watch lists")
