@@ -702,5 +702,6 @@ __all__ = ["app"]
 # and ``serve`` and ``users`` (the HTTP API and its keys), live in their own modules;
 # importing them registers them on ``app``. The API itself is imported only when ``serve``
 # runs.
+import graphrisk.cli_resolution  # noqa: E402,F401
 import graphrisk.cli_screening  # noqa: E402,F401
 from graphrisk import cli_api, cli_monitoring, cli_report  # noqa: E402,F401

@@ -175,6 +175,11 @@ class Settings(BaseSettings):
         description="The least match score (0-1) of a screening hit against a sanctions or "
         "watch list (chosen on the benchmark in docs/screening.md).",
     )
+    resolution_threshold: float = Field(
+        default=0.5, gt=0.0, lt=1.0,
+        description="The least match probability (0-1) of a probable-same-person pair in "
+        "entity resolution (chosen on the benchmark in docs/resolution.md).",
+    )
 
     @property
     def embedded_path(self) -> Path:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from graphrisk.models.explain import ModelExplanation
     from graphrisk.models.lifecycle import TrainingRun
     from graphrisk.monitoring.service import MonitoringService
+    from graphrisk.resolution.service import ResolutionService
     from graphrisk.scoring import ScoringResult, ScoringSettings
     from graphrisk.screening.service import ScreeningService
 
@@ -214,6 +215,7 @@ class RiskService:
         self.policy_source = policy_source or settings.policy_file or DEFAULT_POLICY_FILE
         self._monitoring: MonitoringService | None = None
         self._screening: ScreeningService | None = None
+        self._resolution: ResolutionService | None = None
         self._masking_key: bytes | None = None
         self._individual_model: Any = None
         self._kept_clusters: tuple[str, pd.DataFrame, dict[str, str]] | None = None
@@ -259,6 +261,15 @@ class RiskService:
 
             self._screening = ScreeningService(self)
         return self._screening
+
+    @property
+    def resolution(self) -> ResolutionService:
+        """Entity resolution runs and pair decisions over this service's store."""
+        if self._resolution is None:
+            from graphrisk.resolution.service import ResolutionService
+
+            self._resolution = ResolutionService(self)
+        return self._resolution
 
     def ping(self) -> None:
         """Ask the store a small question now; raises when it cannot be reached.

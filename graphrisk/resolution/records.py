@@ -1,0 +1,83 @@
+"""The records entity resolution compares: one row per person customer, names made
+comparable and identifiers gathered as lists.
+
+Why a module of its own: the service reads a store snapshot and the benchmark reads the
+generated files; both must build the same columns, by the same rules as screening
+(:mod:`graphrisk.screening.names`: transliteration, nicknames, particles, spelling
+variants folded), or a name written two ways never meets its other record.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from graphrisk.screening.names import fold_sounds, normalise_name, phonetic_key
+
+__all__ = ["PERSON_SEGMENTS", "RECORD_COLUMNS", "name_columns", "person_records"]
+
+#: Segments whose customers are people (resolution compares people only, for now).
+PERSON_SEGMENTS = frozenset({"retail", "private_banking"})
+#: Identifier kinds compared, and the column each becomes.
+IDENTIFIER_COLUMNS = {"phone": "phones", "email": "emails", "address": "addresses"}
+RECORD_COLUMNS: tuple[str, ...] = (
+    "unique_id", "name", "name_key", "initials", "tokens", "long_key", "birth_year",
+    "country", "phones", "emails", "addresses", "address_tokens", "phone0", "email0",
+    "address0",
+)
+_WORD = re.compile(r"[0-9A-Za-z]+")
+
+
+def name_columns(name: str) -> tuple[str, str, list[str], str]:
+    """``name_key`` (folded tokens, sorted: swapped order and nicknames compare equal),
+    ``initials`` (their first letters, sorted), ``tokens`` (the full ones) and ``long_key``
+    (the sound key of the longest token, to block on)."""
+    folded = sorted(fold_sounds(token) for token in normalise_name(name))
+    full = [token for token in folded if len(token) > 1]
+    longest = max(full, key=len) if full else (folded[0] if folded else "")
+    return (" ".join(folded), "".join(sorted(t[0] for t in folded)), full,
+            phonetic_key(longest) if longest else "")
+
+
+def person_records(customers: pd.DataFrame, identifiers: pd.DataFrame) -> pd.DataFrame:
+    """One row per person customer with a name, in :data:`RECORD_COLUMNS`.
+
+    Args:
+        customers: ``customer_id``, ``name``, ``birth_year``, ``country``, ``segment``.
+        identifiers: ``customer_id``, ``kind``, ``value`` (normalised, as in a snapshot).
+
+    Returns:
+        The records, ``unique_id`` being the customer id; lists empty when a customer has
+        no identifier of a kind, ``*0`` (the first value, to block on) then null.
+    """
+    frame = customers
+    years = frame["birth_year"] if "birth_year" in frame else pd.Series(pd.NA, index=frame.index)
+    segments = frame["segment"] if "segment" in frame else pd.Series(None, index=frame.index)
+    person = years.notna() | segments.isin(PERSON_SEGMENTS)
+    named = frame["name"].map(lambda v: isinstance(v, str) and bool(v.strip()))
+    people = frame.loc[person & named]
+    out = pd.DataFrame({"unique_id": people["customer_id"].astype(str).to_numpy(),
+                        "name": people["name"].to_numpy()})
+    parts = [name_columns(name) for name in out["name"]]
+    out["name_key"] = [p[0] for p in parts]
+    out["initials"] = [p[1] for p in parts]
+    out["tokens"] = [p[2] for p in parts]
+    out["long_key"] = [p[3] or None for p in parts]
+    out["birth_year"] = pd.to_numeric(years.loc[people.index], errors="coerce").astype(
+        "Int64").to_numpy()
+    countries = people["country"] if "country" in people else pd.Series(None, index=people.index)
+    out["country"] = [c if isinstance(c, str) and c else None for c in countries]
+    wanted = identifiers[identifiers["kind"].isin(list(IDENTIFIER_COLUMNS))
+                         & identifiers["customer_id"].isin(set(out["unique_id"]))]
+    grouped = (wanted.dropna(subset=["value"]).groupby(["customer_id", "kind"])["value"]
+               .agg(lambda values: sorted(set(map(str, values)))))
+    for kind, column in IDENTIFIER_COLUMNS.items():
+        values = grouped.xs(kind, level="kind") if kind in grouped.index.get_level_values(
+            "kind") else pd.Series(dtype=object)
+        lists = out["unique_id"].map(values)
+        out[column] = [v if isinstance(v, list) else [] for v in lists]
+        out[kind + "0"] = [v[0] if v else None for v in out[column]]
+    out["address_tokens"] = [sorted({w.lower() for text in values for w in _WORD.findall(text)})
+                             for values in out["addresses"]]
+    return out.loc[:, list(RECORD_COLUMNS)].reset_index(drop=True)

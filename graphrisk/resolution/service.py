@@ -1,0 +1,323 @@
+"""Entity resolution as typed calls: resolve the bank's people, decide on pairs.
+
+Why a part of the service of its own (like ``RiskService.screening``): the CLI, and later
+the API and notebooks, resolve and confirm or reject pairs; each is one call here, over the
+store of the :class:`~graphrisk.service.RiskService` it is built from. Build it with
+``ResolutionService(service)`` or reach it as ``service.resolution``.
+
+What is stored, in the store's versioned JSON records (both stores alike):
+``same_entity`` (key ``SE-`` + a digest of the two customer ids, so a re-run finds the same
+pair): the two customers, the match probability, the sentence saying which fields agreed,
+and the status — ``open``, ``confirmed`` or ``rejected`` (by an investigator: kept across
+runs; a rejected pair is never linked again, a confirmed one stays linked even if a later
+model scores it lower) or ``cleared`` (no longer scored above the threshold).
+
+Every change is in the audit trail: ``resolution.run``, ``resolution.confirm``,
+``resolution.reject``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from graphrisk.errors import NotFoundError
+from graphrisk.resolution.linkage import link_records
+from graphrisk.resolution.reasons import pair_reasons
+from graphrisk.resolution.records import person_records
+from graphrisk.store.base import StoredRecord, utc_now
+
+if TYPE_CHECKING:
+    from graphrisk.service import ProgressCallback, RiskService
+
+__all__ = ["PAIR_KIND", "PAIR_STATUSES", "ResolutionRun", "ResolutionService",
+           "SameEntityPair", "pair_key"]
+
+PAIR_KIND = "same_entity"
+PAIR_STATUSES = ("open", "confirmed", "rejected", "cleared")
+_AUDIT_ACTIONS = {"confirmed": "resolution.confirm", "rejected": "resolution.reject"}
+
+
+def pair_key(customer_a: str, customer_b: str) -> str:
+    """The pair's key: the same two customers, in either order, give the same id."""
+    first, second = sorted((customer_a, customer_b))
+    digest = hashlib.sha1(f"{first}\x1f{second}".encode(), usedforsecurity=False).hexdigest()
+    return f"SE-{digest[:12]}"
+
+
+@dataclass(frozen=True)
+class SameEntityPair:
+    """Two customer records that are probably one person, as stored.
+
+    Attributes:
+        pair_id: ``SE-`` and 12 hex digits; stable for the two customers.
+        status: ``open``, ``confirmed``, ``rejected`` or ``cleared``.
+        customer_a / customer_b: the customer ids (``a`` < ``b``).
+        name_a / name_b: their names.
+        probability: the match probability of the latest run that scored the pair.
+        sentence: why (``name 'Jon Smyth' ~ 'John Smith' (0.93); same birth year 1971;
+            same phone; match 0.97``).
+        agreed: the fields that agreed.
+        history: decisions and status changes, oldest first.
+        version: the stored record's version.
+    """
+
+    pair_id: str
+    status: str
+    customer_a: str
+    customer_b: str
+    name_a: str
+    name_b: str
+    probability: float
+    sentence: str
+    agreed: tuple[str, ...]
+    history: tuple[dict[str, Any], ...]
+    version: int
+
+    @classmethod
+    def from_record(cls, record: StoredRecord) -> SameEntityPair:
+        body = record.body
+        return cls(record.key, record.status or "open", body["customer_a"],
+                   body["customer_b"], body["name_a"], body["name_b"],
+                   float(body["probability"]), body["sentence"],
+                   tuple(body.get("agreed", ())), tuple(body.get("history", ())),
+                   record.version)
+
+    @property
+    def linked(self) -> bool:
+        """Whether the pair links its customers (open or confirmed)."""
+        return self.status in ("open", "confirmed")
+
+
+@dataclass
+class ResolutionRun:
+    """What one resolution run found and changed.
+
+    Attributes:
+        records: person customers compared.
+        threshold: the least match probability of a pair.
+        pairs: the linked pairs (open or confirmed), most probable first.
+        clusters: customers that are probably one person, each sorted, largest first
+            (connected components of the linked pairs).
+        new / updated / cleared: pairs first found, changed, and no longer found.
+        rejected_kept: pairs found again that an investigator had rejected.
+        seconds: wall time.
+    """
+
+    records: int
+    threshold: float
+    pairs: list[SameEntityPair] = field(default_factory=list)
+    clusters: list[tuple[str, ...]] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    cleared: int = 0
+    rejected_kept: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for the end of a run."""
+        return (f"{self.records:,} people compared in {self.seconds:.1f} s: "
+                f"{len(self.pairs):,} probable same-person pairs at >= {self.threshold:.2f} "
+                f"in {len(self.clusters):,} clusters ({self.new:,} new, {self.updated:,} "
+                f"updated, {self.cleared:,} cleared); {self.rejected_kept:,} rejected earlier, "
+                "not linked again")
+
+
+class ResolutionService:
+    """Entity resolution runs and pair decisions over one :class:`RiskService`'s store."""
+
+    def __init__(self, service: RiskService) -> None:
+        self._service = service
+        self._store = service.store
+        self._settings = service.settings
+
+    def records(self) -> pd.DataFrame:
+        """The person customers resolution compares, from the store's snapshot."""
+        snapshot = self._service.store.snapshot()
+        return person_records(snapshot.customers, snapshot.identifiers)
+
+    def resolve(self, threshold: float | None = None, progress: ProgressCallback | None = None,
+                *, actor: str | None = None) -> ResolutionRun:
+        """Find the customers that are probably one person, store the pairs, clear the ones
+        no longer found; decisions are kept (a rejected pair is not linked again, a
+        confirmed one stays linked).
+
+        Args:
+            threshold: the least match probability (default
+                ``GRAPHRISK_RESOLUTION_THRESHOLD``).
+            progress: called with :class:`~graphrisk.service.ProgressEvent` s.
+            actor: who runs it (default ``GRAPHRISK_USER``).
+
+        Raises:
+            ValueError: ``threshold`` is not between 0 and 1.
+            AnalyticsError: the linkage failed (the message names the step).
+        """
+        from graphrisk.service import ProgressEvent
+
+        cutoff = self._settings.resolution_threshold if threshold is None else threshold
+        if not 0.0 < cutoff < 1.0:
+            raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {cutoff}")
+        report = progress or (lambda _event: None)
+        steps = 6
+        started = time.perf_counter()
+        report(ProgressEvent("resolution", "reading customers and identifiers", 0, steps))
+        records = self.records()
+        done = [1]
+
+        def step(name: str) -> None:
+            done[0] = min(done[0] + 1, steps - 1)
+            report(ProgressEvent("resolution", name, done[0], steps))
+
+        result = link_records(records, threshold=cutoff, progress=step)
+        report(ProgressEvent("resolution", "storing pairs", steps - 1, steps))
+        who = actor or self._settings.actor
+        run = ResolutionRun(result.records, cutoff)
+        by_id = records.set_index("unique_id")
+        existing = {record.key: record for record in self._store.records(PAIR_KIND)}
+        found: set[str] = set()
+        for row in result.pairs.itertuples(index=False):
+            a, b = str(row.unique_id_l), str(row.unique_id_r)
+            key = pair_key(a, b)
+            found.add(key)
+            agreed, sentence = pair_reasons(by_id.loc[a], by_id.loc[b],
+                                            float(row.match_probability))
+            body = {"customer_a": a, "customer_b": b, "name_a": by_id.at[a, "name"],
+                    "name_b": by_id.at[b, "name"],
+                    "probability": round(float(row.match_probability), 6),
+                    "match_weight": round(float(row.match_weight), 4),
+                    "sentence": sentence, "agreed": list(agreed)}
+            self._keep_pair(run, existing.get(key), key, body, who)
+        for key, record in existing.items():
+            if key in found or record.status != "open":
+                continue
+            self._set_status(record, "cleared", who, "cleared",
+                             f"no longer scored at or above {cutoff:.2f}")
+            run.cleared += 1
+        run.pairs += [SameEntityPair.from_record(record) for key, record in existing.items()
+                      if key not in found and record.status == "confirmed"]
+        run.pairs.sort(key=lambda pair: (-pair.probability, pair.pair_id))
+        run.clusters = clusters_of(run.pairs)
+        run.seconds = time.perf_counter() - started
+        self._store.append_audit(who, "resolution.run", None, {
+            "records": run.records, "threshold": cutoff, "pairs": len(run.pairs),
+            "clusters": len(run.clusters), "new": run.new, "cleared": run.cleared})
+        report(ProgressEvent("resolution", "done", steps, steps))
+        return run
+
+    def pairs(self, *, status: str | tuple[str, ...] | None = None) -> list[SameEntityPair]:
+        """Stored pairs, most probable first (``status``: one or several of
+        :data:`PAIR_STATUSES`)."""
+        found = [SameEntityPair.from_record(record)
+                 for record in self._store.records(PAIR_KIND, status=status)]
+        return sorted(found, key=lambda pair: (-pair.probability, pair.pair_id))
+
+    def pair(self, pair_id: str) -> SameEntityPair:
+        """One pair.
+
+        Raises:
+            NotFoundError: no such pair; ``graphrisk resolve`` lists them.
+        """
+        return SameEntityPair.from_record(self._pair_record(pair_id))
+
+    def confirm(self, pair_id: str, note: str, *, actor: str | None = None) -> SameEntityPair:
+        """An investigator confirms the two customers are one person: the pair stays
+        linked in later runs, whatever they score.
+
+        Raises:
+            NotFoundError: no such pair.
+            ValueError: the note is empty.
+        """
+        return self._decide(pair_id, "confirmed", note, actor)
+
+    def reject(self, pair_id: str, note: str, *, actor: str | None = None) -> SameEntityPair:
+        """An investigator rejects the pair (two people): it is never linked again.
+
+        Raises:
+            NotFoundError: no such pair.
+            ValueError: the note is empty.
+        """
+        return self._decide(pair_id, "rejected", note, actor)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _keep_pair(self, run: ResolutionRun, record: StoredRecord | None, key: str,
+                   body: dict[str, Any], who: str) -> None:
+        if record is None:
+            body["history"] = [{"at": utc_now(), "by": who, "action": "found",
+                                "note": body["sentence"]}]
+            stored, _ = self._store.create_record(PAIR_KIND, key, body,
+                                                  subject=body["customer_a"], status="open")
+            run.new += 1
+            run.pairs.append(SameEntityPair.from_record(stored))
+            return
+        if record.status == "rejected":
+            run.rejected_kept += 1
+            return
+        history = list(record.body.get("history", ()))
+        same = all(record.body.get(name) == value for name, value in body.items())
+        status = record.status or "open"
+        if status == "cleared":
+            status = "open"
+            history.append({"at": utc_now(), "by": who, "action": "found again",
+                            "note": body["sentence"]})
+        elif same:
+            run.pairs.append(SameEntityPair.from_record(record))
+            return
+        run.updated += 1
+        body["history"] = history
+        stored = self._store.update_record(PAIR_KIND, key, body,
+                                           expected_version=record.version, status=status)
+        run.pairs.append(SameEntityPair.from_record(stored))
+
+    def _pair_record(self, key: str) -> StoredRecord:
+        record = self._store.get_record(PAIR_KIND, key.strip())
+        if record is None:
+            raise NotFoundError(f"no same-entity pair {key!r}; `graphrisk resolve` lists "
+                                "them")
+        return record
+
+    def _set_status(self, record: StoredRecord, status: str, who: str, action: str,
+                    note: str) -> StoredRecord:
+        body = dict(record.body)
+        body["history"] = [*body.get("history", ()),
+                           {"at": utc_now(), "by": who, "action": action, "note": note}]
+        return self._store.update_record(PAIR_KIND, record.key, body,
+                                         expected_version=record.version, status=status)
+
+    def _decide(self, key: str, status: str, note: str,
+                actor: str | None) -> SameEntityPair:
+        if not note or not note.strip():
+            raise ValueError(f"say why the pair is {status} (--note)")
+        who = actor or self._settings.actor
+        record = self._pair_record(key)
+        stored = self._set_status(record, status, who, status, note.strip())
+        self._store.append_audit(who, _AUDIT_ACTIONS[status], stored.subject, {
+            "pair": stored.key, "customer_a": stored.body["customer_a"],
+            "customer_b": stored.body["customer_b"], "note": note.strip()})
+        return SameEntityPair.from_record(stored)
+
+
+def clusters_of(pairs: list[SameEntityPair]) -> list[tuple[str, ...]]:
+    """Connected components of the linked pairs: each sorted, largest first."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for pair in pairs:
+        if pair.linked:
+            a, b = root(pair.customer_a), root(pair.customer_b)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = {}
+    for node in parent:
+        groups.setdefault(root(node), []).append(node)
+    return sorted((tuple(sorted(members)) for members in groups.values()),
+                  key=lambda members: (-len(members), members))
