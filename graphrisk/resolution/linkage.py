@@ -15,8 +15,8 @@ The model compares, per pair the blocking rules let through:
   initial (``J. Smith``) / the same initials and token similarity >= 0.75 / else;
 * **birth year**: equal / one year apart / else;
 * **phone** and **e-mail**: a normalised value in common / else;
-* **address**: a normalised address in common / most words in common (a neighbour, another
-  flat) / else;
+* **address**: a normalised address in common / the same street, house numbers at most
+  :data:`NEAR_HOUSES` apart (a neighbour) / else;
 * **country**: equal / else.
 
 Blocking (pairs compared): the same sound key of the longest name token and birth year; the
@@ -51,6 +51,8 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
 #: Share of one-person pairs that share a first phone, e-mail or address under the same
 #: initials (measured on the generated bank: docs/resolution.md).
 RULE_RECALL = 0.8
+#: House numbers apart on one street that still count as a near address.
+NEAR_HOUSES = 4
 _PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
                  *(f"mw_{name}" for name in COMPARISONS)]
 
@@ -103,7 +105,9 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
     comparisons = [
         cl.CustomComparison(output_column_name="name", comparison_levels=[
             null("name_key"),
-            {"sql_condition": "name_key_l = name_key_r", "label_for_charts": "equal"},
+            # A common name agreeing says less than a rare one (term frequency).
+            {"sql_condition": "name_key_l = name_key_r", "label_for_charts": "equal",
+             "tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0},
             {"sql_condition": f"initials_l = initials_r AND {_TOKENS} >= 0.88",
              "label_for_charts": "typo"},
             {"sql_condition": f"initials_l = initials_r AND {_list_level('tokens')} AND "
@@ -127,8 +131,7 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
         cl.CustomComparison(output_column_name="address", comparison_levels=[
             empty("addresses"),
             {"sql_condition": _list_level("addresses"), "label_for_charts": "shared"},
-            {"sql_condition": "len(list_intersect(address_tokens_l, address_tokens_r)) >= "
-                              "0.6 * least(len(address_tokens_l), len(address_tokens_r))",
+            {"sql_condition": f"street_l = street_r AND abs(house_l - house_r) <= {NEAR_HOUSES}",
              "label_for_charts": "near"},
             other]),
         cl.CustomComparison(output_column_name="country", comparison_levels=[

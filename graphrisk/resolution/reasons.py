@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from graphrisk.resolution.linkage import NEAR_HOUSES
 from graphrisk.screening.matching import name_similarity
 from graphrisk.screening.names import normalise_name
 
@@ -55,7 +56,7 @@ def pair_reasons(left: Mapping[str, Any], right: Mapping[str, Any],
         if set(left[column]) & set(right[column]):
             agreed.append(label)
             parts.append(f"same {label}")
-        elif column == "addresses" and _near(left["address_tokens"], right["address_tokens"]):
+        elif column == "addresses" and _near(left, right):
             agreed.append("near address")
             parts.append("address nearly the same")
     if isinstance(left["country"], str) and left["country"] == right["country"]:
@@ -65,7 +66,10 @@ def pair_reasons(left: Mapping[str, Any], right: Mapping[str, Any],
     return tuple(agreed), "; ".join(parts)
 
 
-def _near(left: list[str], right: list[str]) -> bool:
-    if len(left) == 0 or len(right) == 0:
+def _near(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    street, house = left.get("street"), left.get("house")
+    if not isinstance(street, str) or street != right.get("street"):
         return False
-    return len(set(left) & set(right)) >= 0.6 * min(len(left), len(right))
+    if pd.isna(house) or pd.isna(right.get("house")):
+        return False
+    return abs(int(house) - int(right["house"])) <= NEAR_HOUSES

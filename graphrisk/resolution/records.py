@@ -23,10 +23,11 @@ PERSON_SEGMENTS = frozenset({"retail", "private_banking"})
 IDENTIFIER_COLUMNS = {"phone": "phones", "email": "emails", "address": "addresses"}
 RECORD_COLUMNS: tuple[str, ...] = (
     "unique_id", "name", "name_key", "initials", "tokens", "long_key", "birth_year",
-    "country", "phones", "emails", "addresses", "address_tokens", "phone0", "email0",
-    "address0",
+    "country", "phones", "emails", "addresses", "address_tokens", "street", "house",
+    "phone0", "email0", "address0",
 )
 _WORD = re.compile(r"[0-9A-Za-z]+")
+_HOUSE = re.compile(r"^(\d+)\s+(.+)$")
 
 
 def name_columns(name: str) -> tuple[str, str, list[str], str]:
@@ -80,4 +81,9 @@ def person_records(customers: pd.DataFrame, identifiers: pd.DataFrame) -> pd.Dat
         out[kind + "0"] = [v[0] if v else None for v in out[column]]
     out["address_tokens"] = [sorted({w.lower() for text in values for w in _WORD.findall(text)})
                              for values in out["addresses"]]
+    # The first address as street and house number: a neighbour (another number on the
+    # same street, a few doors away) is near; a namesake on another street of one city is not.
+    houses = [_HOUSE.match(values[0]) if values else None for values in out["addresses"]]
+    out["street"] = [m.group(2) if m else None for m in houses]
+    out["house"] = pd.array([int(m.group(1)) if m else None for m in houses], dtype="Int64")
     return out.loc[:, list(RECORD_COLUMNS)].reset_index(drop=True)

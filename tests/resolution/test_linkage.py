@@ -82,10 +82,11 @@ def test_name_columns_fold_variants_to_one_key() -> None:
 def test_reasons_quote_the_fields_that_agreed() -> None:
     left = {"name": "Jon Smyth", "birth_year": 1971, "phones": ["4915112345"], "emails": [],
             "addresses": ["1 OAK ST LYON"], "address_tokens": ["1", "oak", "st", "lyon"],
-            "country": "FR"}
+            "street": "OAK ST LYON", "house": 1, "country": "FR"}
     right = {"name": "John Smith", "birth_year": 1971, "phones": ["4915112345"],
              "emails": ["j@x.org"], "addresses": ["3 OAK ST LYON"],
-             "address_tokens": ["3", "oak", "st", "lyon"], "country": "FR"}
+             "address_tokens": ["3", "oak", "st", "lyon"], "street": "OAK ST LYON",
+             "house": 3, "country": "FR"}
     agreed, sentence = pair_reasons(left, right, 0.97)
     assert agreed == ("name", "birth year", "phone", "near address", "country")
     assert sentence.startswith("name 'Jon Smyth' ~ 'John Smith' (0.")
