@@ -38,6 +38,10 @@ from graphrisk.errors import AnalyticsError
 __all__ = ["COMPARISONS", "LinkageResult", "link_records"]
 
 logger = logging.getLogger("graphrisk.resolution")
+# Splink warns, on Python's last-resort handler, about levels EM saw no pair in (normal on
+# a bank with few duplicates); with a handler of its own those go where the application's
+# logging sends them, not to every CLI user's terminal.
+logging.getLogger("splink").addHandler(logging.NullHandler())
 
 #: Comparison name -> its levels, best first (its weight is column ``mw_<name>``).
 COMPARISONS: dict[str, tuple[str, ...]] = {
