@@ -21,8 +21,9 @@ The model compares, per pair the blocking rules let through:
 
 Blocking (pairs compared): the same sound key of the longest name token and birth year; the
 same name key; the same initials, birth year and country; the same sound key, initials and
-country; a shared first phone, e-mail or address. A pair whose names have other initials
-is never linked, whatever identifiers it shares: that is a ring, not one person.
+country; the same street and initials; a shared first phone, e-mail or address. A pair
+whose names have other initials is never linked, whatever identifiers it shares: that is
+a ring, not one person.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
             block_on("name_key"),
             block_on("initials", "birth_year", "country"),
             block_on("long_key", "initials", "country"),
+            block_on("street", "initials"),
             block_on("phone0"),
             block_on("email0"),
             block_on("address0"),
