@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(f"/tmp/bench-resolution-{args.customers}-{args.seed}")
     if not (work / "truth" / "same_person.csv").exists():
         print(f"generating {args.customers:,} customers into {work} ...", flush=True)
-        generate_dataset(args.customers, args.seed, work, watchlists=False)
+        generate_dataset(args.customers, args.seed, work, watchlists=False,
+                         synthetic_identities=True)
     truth = true_pairs(pd.read_csv(work / "truth" / "same_person.csv"))
     lowest = min(args.threshold, *OTHER_THRESHOLDS)
     times: list[float] = []

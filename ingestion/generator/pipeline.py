@@ -83,7 +83,7 @@ def generate_dataset(
     file_format: Literal["csv", "parquet"] = "csv",
     progress: Callable[[str, float], None] | None = None,
     watchlists: bool = True,
-    synthetic_identities: bool = True,
+    synthetic_identities: bool = False,
 ) -> GenerationSummary:
     """Generate a synthetic bank with planted risk typologies and write it to ``out_dir``.
 
@@ -113,9 +113,10 @@ def generate_dataset(
             them out, giving exactly the files written before the lists existed.
         synthetic_identities: append 1–3 extra customer records of the same person for
             about 1% of the bank's people (name variants, shared or near identifiers; see
-            :mod:`.identities`) and their answer key ``truth/same_person.csv`` (the
-            default); drawn from their own random generator, so the bank's other rows stay
-            as they are. False gives the bank without them.
+            :mod:`.identities`) and their answer key ``truth/same_person.csv``; drawn from
+            their own random generator, so the bank's other rows stay as they are. Off by
+            default (a bank of exactly ``n_customers``, as every test and benchmark before
+            it expects); entity resolution's tests and benchmark turn it on.
 
     Returns:
         Row counts, risky and known counts, typology sizes and the run time.

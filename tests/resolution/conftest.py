@@ -42,5 +42,5 @@ def read_bank(root: Path) -> GeneratedBank:
 @pytest.fixture(scope="session")
 def bank_2000(tmp_path_factory: pytest.TempPathFactory) -> GeneratedBank:
     root = tmp_path_factory.mktemp("resolution-2000")
-    generate_dataset(2000, 7, root, watchlists=False)
+    generate_dataset(2000, 7, root, watchlists=False, synthetic_identities=True)
     return read_bank(root)

@@ -21,7 +21,7 @@ from tests.stores import open_test_store
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("resolution-cli")
-    generate_dataset(600, 3, root / "base", watchlists=False)
+    generate_dataset(600, 3, root / "base", watchlists=False, synthetic_identities=True)
     service = RiskService(Settings(home=root / "home", store=StoreKind.EMBEDDED),
                           open_test_store(StoreKind.EMBEDDED, root / "home"), load_policy())
     try:

@@ -30,7 +30,7 @@ def bank(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
     kind: StoreKind = request.param
     root = tmp_path_factory.mktemp(f"resolution-{kind.value}")
-    generate_dataset(1000, 5, root / "base", watchlists=False)
+    generate_dataset(1000, 5, root / "base", watchlists=False, synthetic_identities=True)
     home = root / "home"
     service = RiskService(Settings(home=home, store=kind), open_test_store(kind, home),
                           load_policy())

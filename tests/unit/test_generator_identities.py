@@ -16,7 +16,7 @@ from ingestion.generator.identities import IDENTITY_VARIANTS, SAME_PERSON_COLUMN
 @pytest.fixture(scope="module")
 def banks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("identities")
-    generate_dataset(1000, 13, root / "with", watchlists=False)
+    generate_dataset(1000, 13, root / "with", watchlists=False, synthetic_identities=True)
     generate_dataset(1000, 13, root / "without", watchlists=False, synthetic_identities=False)
     return root / "with", root / "without"
 
