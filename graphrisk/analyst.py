@@ -268,12 +268,13 @@ def load_case(service: RiskService, case_id: str, *, explain_model: bool = True)
     """
     monitoring = service.monitoring
     case = monitoring.case(case_id)
-    alerts = _alerts_frame(case_alerts(service, case))
+    read = case_alerts(service, case)
+    alerts = _alerts_frame(read)
     ring = _ring_of(service, case.subjects)
     network, members = _frozen_network(service, case, ring)
     region = service.store.region_snapshot(case.subjects)
     transactions = _transactions_of(region, case.subjects)
-    transactions["flagged_by"] = _flagged_by(transactions, _case_alerts_evidence(service, case))
+    transactions["flagged_by"] = _flagged_by(transactions, _evidence_of(read))
     scores = _score_history(service, case.subjects)
     reasons = _reasons(case, alerts)
     explanations, trained_at = (_model_explanations(service, case.subjects) if explain_model
@@ -326,12 +327,12 @@ class _Evidence:
     at: datetime
 
 
-def _case_alerts_evidence(service: RiskService, case: Case) -> list[_Evidence]:
+def _evidence_of(alerts: list[Alert]) -> list[_Evidence]:
     return [_Evidence(a.rule, frozenset(str(t) for t in a.evidence.get("transaction_ids", [])),
                       frozenset(str(t) for t in a.evidence.get("account_ids", [])),
                       _utc(a.evidence["first_at"]) if a.evidence.get("first_at") else None,
                       _utc(a.at))
-            for a in case_alerts(service, case)]
+            for a in alerts]
 
 
 def _flagged_by(transactions: pd.DataFrame, evidence: list[_Evidence]) -> pd.Series:

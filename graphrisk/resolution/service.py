@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from graphrisk.errors import NotFoundError
+from graphrisk.decided_records import read_decided, with_history
 from graphrisk.resolution.linkage import link_records
 from graphrisk.resolution.reasons import pair_reasons
 from graphrisk.resolution.records import person_records
@@ -273,19 +273,14 @@ class ResolutionService:
         run.pairs.append(SameEntityPair.from_record(stored))
 
     def _pair_record(self, key: str) -> StoredRecord:
-        record = self._store.get_record(PAIR_KIND, key.strip())
-        if record is None:
-            raise NotFoundError(f"no same-entity pair {key!r}; `graphrisk resolve` lists "
-                                "them")
-        return record
+        return read_decided(self._store, PAIR_KIND, key,
+                            f"no same-entity pair {key!r}; `graphrisk resolve` lists "
+                            "them")
 
     def _set_status(self, record: StoredRecord, status: str, who: str, action: str,
                     note: str) -> StoredRecord:
-        body = dict(record.body)
-        body["history"] = [*body.get("history", ()),
-                           {"at": utc_now(), "by": who, "action": action, "note": note}]
-        return self._store.update_record(PAIR_KIND, record.key, body,
-                                         expected_version=record.version, status=status)
+        return with_history(self._store, PAIR_KIND, record, status=status, who=who,
+                            action=action, note=note)
 
     def _decide(self, key: str, status: str, note: str,
                 actor: str | None) -> SameEntityPair:

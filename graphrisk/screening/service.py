@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from graphrisk.decided_records import read_decided, with_history
 from graphrisk.domain import NodeLabel
 from graphrisk.errors import NotFoundError
 from graphrisk.graph import NodeRef
@@ -531,19 +532,14 @@ class ScreeningService:
         run.hits.append(ScreeningHit.from_record(stored))
 
     def _hit_record(self, key: str) -> StoredRecord:
-        record = self._store.get_record(HIT_KIND, key.strip())
-        if record is None:
-            raise NotFoundError(f"no screening hit {key!r}; `graphrisk screen hits` lists "
-                                "them")
-        return record
+        return read_decided(self._store, HIT_KIND, key,
+                            f"no screening hit {key!r}; `graphrisk screen hits` lists "
+                            "them")
 
     def _set_status(self, record: StoredRecord, status: str, who: str, action: str,
                     note: str) -> StoredRecord:
-        body = dict(record.body)
-        body["history"] = [*body.get("history", ()),
-                           {"at": utc_now(), "by": who, "action": action, "note": note}]
-        return self._store.update_record(HIT_KIND, record.key, body,
-                                         expected_version=record.version, status=status)
+        return with_history(self._store, HIT_KIND, record, status=status, who=who,
+                            action=action, note=note)
 
     def _decide(self, key: str, status: str, note: str, actor: str | None) -> ScreeningHit:
         if not note or not note.strip():
