@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.generator.identities import IDENTITY_VARIANTS, SAME_PERSON_COLUMNS
 from graphrisk.normalise import normalise_identifiers
-from ingestion.generator.identities import IDENTITY_VARIANTS, SAME_PERSON_COLUMNS
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingestion.generator.lookups import COMPANY_WORDS, FIRST_NAMES, LAST_NAMES
-from ingestion.generator.name_variants import (
+from graphrisk.ingestion.generator.lookups import COMPANY_WORDS, FIRST_NAMES, LAST_NAMES
+from graphrisk.ingestion.generator.name_variants import (
     EXTRA_COMPANY_WORDS,
     EXTRA_FIRST_NAMES,
     EXTRA_LAST_NAMES,
@@ -28,8 +28,13 @@ from ingestion.generator.name_variants import (
     edit_distance,
     typo,
 )
-from ingestion.generator.pipeline import GenerationSummary, generate_dataset
-from ingestion.generator.watchlists import ENTRY_COLUMNS, LIST_NAMES, NEAR_MISS_REASONS, VARIANTS
+from graphrisk.ingestion.generator.pipeline import GenerationSummary, generate_dataset
+from graphrisk.ingestion.generator.watchlists import (
+    ENTRY_COLUMNS,
+    LIST_NAMES,
+    NEAR_MISS_REASONS,
+    VARIANTS,
+)
 
 N = 2_000
 SEED = 11
