@@ -90,7 +90,7 @@ def _screen_demo_list(service: RiskService, list_file: Path, console: Console,
     if run.hits:
         console.print("  (the list is synthetic: some entries are planted variants of the "
                       "sample's customers, some near misses that must not match)")
-    return list(run.hits)
+    return shown
 
 
 def run_demo(
