@@ -73,7 +73,8 @@ class IncrementalIngest:
 
     report: IngestReport
     outcome: BatchOutcome
-    #: The screening of the batch's new customers and counterparties (``None``: no list
+    #: The screening of the customers and counterparties the batch brought, new ones and
+    #: ones whose name, birth year or country it changed (``None``: no list
     #: loaded, or none arrived).
     screening: ScreeningRun | None = None
 
@@ -157,7 +158,7 @@ class MonitoringService:
                           read_region=reader.region, shadow_policy=self._shadow_policy(),
                           actor=actor or "monitoring")
         outcome = monitor.process(batch, step=step)
-        step("screening the new customers and counterparties")
+        step("screening the new and changed customers and counterparties")
         screened = self._service.screening.screen_new(report.accepted,
                                                       actor=actor or "monitoring")
         return IncrementalIngest(report, outcome, screened)

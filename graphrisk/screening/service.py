@@ -145,6 +145,9 @@ class ScreeningHit:
             ``note``).
         version: the stored record's version.
         created_at / updated_at: when the hit was first raised and last changed.
+        matched_name: the entry's name or alias that matched.
+        agreed / contradicted: what confirmed the match (``birth year 1975 agrees``) and
+            what spoke against it.
     """
 
     hit_id: str
@@ -163,6 +166,9 @@ class ScreeningHit:
     version: int
     created_at: str
     updated_at: str
+    matched_name: str = ""
+    agreed: tuple[str, ...] = ()
+    contradicted: tuple[str, ...] = ()
 
     @property
     def record_kind(self) -> str:
@@ -177,7 +183,8 @@ class ScreeningHit:
                    int(body["list_version"]), body["entry_id"], body["entry_name"],
                    body.get("programme", ""), float(body["score"]), body["sentence"],
                    tuple(body.get("history", ())), record.version, record.created_at,
-                   record.updated_at)
+                   record.updated_at, body.get("matched_name", ""),
+                   tuple(body.get("agreed", ())), tuple(body.get("contradicted", ())))
 
 
 @dataclass
@@ -344,7 +351,14 @@ class ScreeningService:
         """Screen the customers and counterparties a batch brought (its accepted
         ``customers`` and ``counterparties`` rows) against every loaded list; ``None`` when
         no list is loaded or the batch brought none. Monitoring calls it on each
-        incremental batch, so a new customer on a list is caught the day they arrive."""
+        incremental batch, so a new customer on a list is caught the day they arrive.
+
+        A row for a customer or counterparty the bank already has is how a batch changes
+        its name, birth year or country: it is screened again as it now stands, like a new
+        one. A rename onto a list raises a hit (and its alert) at once, a changed birth
+        year or country re-scores the hits, a rename away clears them; a row sent again
+        unchanged changes nothing (the same hits, no second alert). Hits of records the
+        batch did not bring are left as they are."""
         records = [*_customer_records(frames.get("customers", pd.DataFrame())),
                    *_counterparty_records(frames.get("counterparties", pd.DataFrame()))]
         if not records or not self.lists():
