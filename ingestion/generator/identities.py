@@ -7,8 +7,17 @@ and phones, e-mails and addresses that are equal, written differently, or new. T
 are appended after the bank is built, from
 ``numpy.random.default_rng([seed, IDENTITY_SEED_SALT])``, so every customer of the bank
 stays byte-identical for a seed; only rows are added (customers, their identifiers, one
-account each, a ``normal`` row of the ground truth) and ``truth/same_person.csv``
+account each, a row of the ground truth) and ``truth/same_person.csv``
 (``customer_id, person_id``: every record of a planted person, the original included).
+
+The realistic synthetic-identity case is a person the bank already knows as risky (exited,
+or confirmed fraud) coming back under a variant of their name. So about a third of the
+planted persons (:data:`RISKY_PERSON_SHARE`) are drawn from customers that carry a
+``known_risk_label``; their extra records are risky in the truth (``risky`` = 1, typology
+:data:`SYNTHETIC_IDENTITY_TYPOLOGY`, ``group_id`` the person id, role ``duplicate``) and
+carry no ``known_risk_label`` (the bank does not know). The other persons are drawn from
+customers that are neither labelled nor risky in the truth, and their extra records are
+``normal``.
 """
 
 from __future__ import annotations
@@ -27,7 +36,10 @@ from .name_variants import NICKNAMES, TRANSLITERATIONS, initial_of, typo
 __all__ = [
     "IDENTITY_SEED_SALT",
     "IDENTITY_VARIANTS",
+    "RISKY_PERSON_SHARE",
     "SAME_PERSON_COLUMNS",
+    "SYNTHETIC_IDENTITY_ROLE",
+    "SYNTHETIC_IDENTITY_TYPOLOGY",
     "SyntheticIdentities",
     "add_synthetic_identities",
 ]
@@ -40,6 +52,12 @@ IDENTITY_VARIANTS: tuple[str, ...] = ("typo", "nickname", "initials", "swapped",
 SAME_PERSON_COLUMNS: tuple[str, ...] = ("customer_id", "person_id", "variant")
 #: Share of the bank's people who get extra records.
 PERSON_SHARE = 0.01
+#: Share of the planted persons drawn from customers the bank knows as risky
+#: (``known_risk_label``): their extra records are risky synthetic identities.
+RISKY_PERSON_SHARE = 1 / 3
+#: ``typology`` and ``role`` in ``ground_truth`` of an extra record of a known-risky person.
+SYNTHETIC_IDENTITY_TYPOLOGY = "synthetic_identity"
+SYNTHETIC_IDENTITY_ROLE = "duplicate"
 #: Identifier bases of the new records: far above any base the bank uses.
 _NEW_BASE = 70_000_000
 _POOL_NAMES = frozenset(FIRST_NAMES) | frozenset(LAST_NAMES)
@@ -66,6 +84,11 @@ def add_synthetic_identities(seed: int, tables: dict[str, pa.Table],
                              truth: dict[str, pa.Table]) -> SyntheticIdentities:
     """Append 1–3 extra customer records for about 1% of the bank's people.
 
+    A third of those people (:data:`RISKY_PERSON_SHARE`, fewer if the bank labels fewer)
+    are customers with a ``known_risk_label``: their extra records are risky
+    (:data:`SYNTHETIC_IDENTITY_TYPOLOGY`) in the truth and unlabelled in ``customers``. The
+    others are customers neither labelled nor risky; their extra records are ``normal``.
+
     Args:
         seed: the bank's seed (this step mixes in :data:`IDENTITY_SEED_SALT`).
         tables: the bank's entity tables; not changed (new tables are returned).
@@ -84,14 +107,23 @@ def add_synthetic_identities(seed: int, tables: dict[str, pa.Table],
         first_account.setdefault(row["customer_id"], row)
     people = [i for i, c in enumerate(customers) if c["birth_year"] is not None
               and _split(c["name"]) is not None and c["customer_id"] in first_account]
-    chosen = sorted(rng.choice(people, size=max(2, round(PERSON_SHARE * len(customers))),
-                               replace=False).tolist())
+    risky_truth = {row["customer_id"] for row in truth["ground_truth"].to_pylist()
+                   if row["risky"]}
+    known = [i for i in people if customers[i]["known_risk_label"] is not None]
+    plain = [i for i in people if customers[i]["known_risk_label"] is None
+             and customers[i]["customer_id"] not in risky_truth]
+    size = max(2, round(PERSON_SHARE * len(customers)))
+    n_known = min(len(known), round(RISKY_PERSON_SHARE * size))
+    returning = set(rng.choice(known, size=n_known, replace=False).tolist()) if n_known else set()
+    chosen = sorted(returning | set(rng.choice(plain, size=size - n_known,
+                                               replace=False).tolist()))
     last_onboarding = max(c["onboarding_date"] for c in customers)
     next_customer, next_account = len(customers), tables["accounts"].num_rows
     new_customers: list[dict] = []
     new_identifiers: list[dict] = []
     new_accounts: list[dict] = []
     same_person: list[dict] = []
+    person_of: dict[str, str | None] = {}  # extra record -> its person, if known-risky
     for number, index in enumerate(chosen):
         original = customers[index]
         person_id = f"SP{number:06d}"
@@ -120,18 +152,29 @@ def add_synthetic_identities(seed: int, tables: dict[str, pa.Table],
             next_account += 1
             same_person.append({"customer_id": customer_id, "person_id": person_id,
                                 "variant": variant})
+            person_of[customer_id] = person_id if index in returning else None
     grown = dict(tables)
     grown["customers"] = _append(tables["customers"], new_customers)
     grown["identifiers"] = _append(tables["identifiers"], new_identifiers)
     grown["accounts"] = _append(tables["accounts"], new_accounts)
     ground = truth["ground_truth"]
-    normal = [{"customer_id": row["customer_id"], "risky": 0, "typology": "normal",
-               "group_id": None, "role": None} for row in new_customers]
-    grown_truth = {**truth, "ground_truth": _append(ground, normal),
+    rows = [_truth_row(row["customer_id"], person_of[row["customer_id"]])
+            for row in new_customers]
+    grown_truth = {**truth, "ground_truth": _append(ground, rows),
                    "same_person": pa.Table.from_pylist(
                        same_person, schema=pa.schema([(c, pa.string())
                                                       for c in SAME_PERSON_COLUMNS]))}
     return SyntheticIdentities(grown, grown_truth, len(chosen), len(new_customers))
+
+
+def _truth_row(customer_id: str, risky_person: str | None) -> dict:
+    """The ground truth of an extra record: a risky synthetic identity when its person is
+    known-risky (``risky_person`` is then the person id), else ``normal``."""
+    if risky_person is None:
+        return {"customer_id": customer_id, "risky": 0, "typology": "normal",
+                "group_id": None, "role": None}
+    return {"customer_id": customer_id, "risky": 1, "typology": SYNTHETIC_IDENTITY_TYPOLOGY,
+            "group_id": risky_person, "role": SYNTHETIC_IDENTITY_ROLE}
 
 
 def _append(table: pa.Table, rows: list[dict]) -> pa.Table:
