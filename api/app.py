@@ -33,6 +33,8 @@ from graphrisk.api.routes import (
     jobs,
     network,
     query,
+    resolution,
+    screening,
 )
 from graphrisk.api.schemas import problem_responses
 from graphrisk.config import Settings, get_settings
@@ -48,13 +50,14 @@ VENDOR_SCRIPT = STATIC_DIR / "vendor" / "cytoscape.min.js"
 
 DESCRIPTION = """\
 GraphRisk's HTTP API: search a customer, see why they are risky, walk their network, query
-rings, work the alert queue and cases.
+rings, work the alert queue and cases, decide on watch-list hits and probable same-person
+pairs.
 
 **Log in** with an API key (`graphrisk users add NAME --role ROLE` on the server prints one):
 send `Authorization: Bearer <key>`. Roles: **viewer** (reads, personal data masked),
-**investigator** (unmasked reads, alerts, cases, events, read-only Cypher), **admin**
-(everything, plus jobs and the audit trail). Errors are `application/problem+json`
-(RFC 9457). Lists take `limit` and `offset`.
+**investigator** (unmasked reads, alerts, cases, list hits and same-person pairs, events,
+read-only Cypher), **admin** (everything, plus jobs and the audit trail). Errors are
+`application/problem+json` (RFC 9457). Lists take `limit` and `offset`.
 """
 
 
@@ -98,6 +101,10 @@ def create_app(settings: Settings | None = None, *,
             {"name": "clusters", "description": "Rings, money communities, typologies."},
             {"name": "alerts", "description": "The alert queue."},
             {"name": "cases", "description": "Case work, with versions (409 when stale)."},
+            {"name": "screening", "description": "Watch and sanctions lists, their hits, "
+             "and decisions on them."},
+            {"name": "resolution", "description": "Probable same-person pairs, and "
+             "decisions on them."},
             {"name": "events", "description": "Incremental batches of new events."},
             {"name": "jobs", "description": "Scoring, re-assessment and training."},
             {"name": "query", "description": "Read-only Cypher (Neo4j store)."},
@@ -106,7 +113,8 @@ def create_app(settings: Settings | None = None, *,
         ])
     install_error_handlers(app)
     app.include_router(health.router, responses=problem_responses(422, 503))
-    for module in (customers, network, clusters, alerts, cases, events, jobs, query, audit):
+    for module in (customers, network, clusters, alerts, cases, screening, resolution, events,
+                   jobs, query, audit):
         # every route may answer these; each documents its own others (409, 501...)
         app.include_router(module.router,
                            responses=problem_responses(400, 401, 403, 404, 413, 422))

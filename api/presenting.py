@@ -8,6 +8,7 @@ carries personal data, in one place.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PERSONAL_PROPERTIES", "audit_shown", "graph_of_json", "graph_of_query",
-    "graph_of_subgraph", "mask_name", "mask_properties", "mask_value", "node_renamer", "plain",
+    "graph_of_subgraph", "mask_name", "mask_properties", "mask_sentence", "mask_value",
+    "node_renamer", "plain",
 ]
 
 #: Properties that identify a person: masked for viewers.
@@ -47,6 +49,19 @@ def mask_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
     """A node's properties with the personal ones masked."""
     return {k: (mask_name(v) if k == "name" else mask_value(v))
             if k in PERSONAL_PROPERTIES else v for k, v in properties.items()}
+
+
+#: A quoted name in a sentence (``name 'Jon Smyth' ~ 'John Smith'``): repr() quotes with
+#: double quotes when the name holds an apostrophe.
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_YEAR = re.compile(r"\b(?:18|19|20)\d\d\b")
+
+
+def mask_sentence(text: str) -> str:
+    """A screening or same-person sentence for a viewer: the quoted names masked like
+    :func:`mask_name`, birth years hidden (``name 'J•• S••' ~ ...; same birth year ••••``)."""
+    named = _QUOTED.sub(lambda m: f"'{mask_name(m.group(1) or m.group(2) or '')}'", text)
+    return _YEAR.sub("••••", named)
 
 
 def plain(value: Any) -> Any:

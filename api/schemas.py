@@ -16,8 +16,9 @@ from graphrisk.monitoring.records import Alert, Case
 __all__ = [
     "AuditEntryPublic", "CaseClose", "CaseCreate", "CaseUpdate", "ClusterPublic",
     "ContactCreate", "CustomerDetail", "CustomerSummary", "EventsIn", "GraphEdge",
-    "GraphNodePublic", "GraphPublic", "IngestResult", "JobCreate", "JobPublic", "ListPage",
-    "Me", "NoteCreate", "QueryIn", "QueryPublic", "StepTick",
+    "DecisionCreate", "GraphNodePublic", "GraphPublic", "IngestResult", "JobCreate",
+    "JobPublic", "ListPage", "Me", "NoteCreate", "QueryIn", "QueryPublic", "SameEntityPairPublic",
+    "ScreeningHitPublic", "ScreeningListPublic", "StepTick",
 ]
 
 T = TypeVar("T")
@@ -343,6 +344,96 @@ class AuditEntryPublic(BaseModel):
     action: str
     subject: str | None
     details: dict[str, Any]
+
+
+# -- screening and same-person pairs ----------------------------------------------------------
+class ScreeningListPublic(BaseModel):
+    name: str = Field(description="The name the list was loaded under.")
+    version: int = Field(ge=1, description="Its latest version (one more per changed load).")
+    entries: int = Field(ge=0, description="Entries in that version.")
+    loaded_at: str
+    loaded_by: str
+    source: str = Field(description="The file it was loaded from.")
+    versions: list[dict[str, Any]] = Field(
+        description="Every version, oldest first: entries, when and by whom, and how many "
+        "entries it added, removed and changed.")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "un-sanctions", "version": 2, "entries": 1204,
+        "loaded_at": "2026-11-30T09:00:00+00:00", "loaded_by": "ana",
+        "source": "un-consolidated.csv",
+        "versions": [{"version": 1, "entries": 1200, "loaded_at": "2026-11-01T09:00:00+00:00",
+                      "loaded_by": "ana", "source": "un-consolidated.csv", "added": 0,
+                      "removed": 0, "changed": 0}]}]})
+
+
+class ScreeningHitPublic(BaseModel):
+    hit_id: str
+    status: Literal["open", "confirmed", "dismissed", "cleared"]
+    record_kind: Literal["customer", "counterparty"]
+    subject: str = Field(description="The customer or counterparty id.")
+    record_name: str | None = Field(description="The bank's name of it (masked for viewers).")
+    list_name: str
+    list_version: int
+    entry_id: str
+    entry_name: str = Field(description="The list entry's name.")
+    matched_name: str = Field(description="The entry's name or alias that matched.")
+    programme: str
+    score: float = Field(ge=0, le=1, description="The match score.")
+    sentence: str = Field(description="Why it matched, in words.")
+    agreed: list[str] = Field(description="What confirmed the match (birth year, country).")
+    contradicted: list[str] = Field(description="What spoke against it.")
+    history: list[dict[str, Any]] = Field(
+        description="Raised, decided, cleared, reopened: at, by, action, note; oldest first.")
+    version: int
+    created_at: str
+    updated_at: str
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "hit_id": "SH-1a2b3c4d5e6f", "status": "open", "record_kind": "customer",
+        "subject": "C000042", "record_name": "Muhamad Alrashid", "list_name": "un-sanctions",
+        "list_version": 2, "entry_id": "QDi.123", "entry_name": "Mohammed Al-Rashid",
+        "matched_name": "Mohammed Al-Rashid", "programme": "IQ",
+        "score": 0.97, "sentence": "name 'Muhamad Alrashid' ~ 'Mohammed Al-Rashid' (0.91); "
+        "birth year 1975 agrees; country IQ agrees",
+        "agreed": ["birth year 1975 agrees", "country IQ agrees"], "contradicted": [],
+        "history": [{"at": "2026-11-30T09:05:00+00:00", "by": "monitoring",
+                     "action": "raised", "note": "name 'Muhamad Alrashid' ~ ..."}],
+        "version": 1, "created_at": "2026-11-30T09:05:00+00:00",
+        "updated_at": "2026-11-30T09:05:00+00:00"}]})
+
+
+class SameEntityPairPublic(BaseModel):
+    pair_id: str
+    status: Literal["open", "confirmed", "rejected", "cleared"]
+    customer_a: str
+    customer_b: str
+    name_a: str | None = Field(description="Masked for viewers.")
+    name_b: str | None = Field(description="Masked for viewers.")
+    probability: float = Field(ge=0, le=1, description="The match probability.")
+    sentence: str = Field(description="Which fields agreed, in words.")
+    agreed: list[str] = Field(description="The fields that agreed (name, birth year, phone...).")
+    history: list[dict[str, Any]] = Field(description="Found, decided, cleared: oldest first.")
+    version: int
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "pair_id": "SE-0a1b2c3d4e5f", "status": "open", "customer_a": "C000042",
+        "customer_b": "C000977", "name_a": "John Smith", "name_b": "Jon Smyth",
+        "probability": 0.97, "sentence": "name 'Jon Smyth' ~ 'John Smith' (0.93); same birth "
+        "year 1971; same phone; match 0.97", "agreed": ["name", "birth year", "phone"],
+        "history": [{"at": "2026-11-30T09:05:00+00:00", "by": "ana", "action": "found",
+                     "note": "name 'Jon Smyth' ~ ..."}], "version": 1}]})
+
+
+class DecisionCreate(BaseModel):
+    """An investigator's decision on a screening hit or a same-person pair: why."""
+
+    note: str = Field(min_length=1, max_length=10_000, pattern=r"\S",
+                      description="Why you decided so (kept in the record's history and the "
+                      "audit trail).")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"note": "same person: passport number matches the listing"}]})
 
 
 #: Response models reused as they are stored.

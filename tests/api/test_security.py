@@ -15,7 +15,8 @@ STALE = 999_999
 
 #: (method, path, body, the lowest role allowed). Bodies of changes are ones the route
 #: refuses after the role check (unknown ids, stale versions, invalid kinds), so the matrix
-#: changes nothing; ``{customer}``, ``{alert}``, ``{case}``, ``{cluster}`` are filled in.
+#: changes nothing; ``{customer}``, ``{alert}``, ``{case}``, ``{cluster}``, ``{hit}``,
+#: ``{pair}`` are filled in.
 ROUTES: list[tuple[str, str, dict | None, Role]] = [
     ("GET", "/api/me", None, V),
     ("GET", "/api/customers?q=C00", None, V),
@@ -39,6 +40,15 @@ ROUTES: list[tuple[str, str, dict | None, Role]] = [
     ("POST", "/api/cases/{case}/steps/1", {"version": STALE}, I),
     ("POST", "/api/cases/{case}/close", {"version": STALE, "outcome": "keep_monitoring"}, I),
     ("GET", "/api/cases/{case}/network", None, V),
+    ("GET", "/api/screening/lists", None, V),
+    ("GET", "/api/screening/hits?customer_id={customer}", None, V),
+    ("GET", "/api/screening/hits/{hit}", None, V),
+    ("POST", "/api/screening/hits/{hit}/confirm", {"note": "x"}, I),
+    ("POST", "/api/screening/hits/{hit}/dismiss", {"note": "x"}, I),
+    ("GET", "/api/resolution/pairs?customer_id={customer}", None, V),
+    ("GET", "/api/resolution/pairs/{pair}", None, V),
+    ("POST", "/api/resolution/pairs/{pair}/confirm", {"note": "x"}, I),
+    ("POST", "/api/resolution/pairs/{pair}/reject", {"note": "x"}, I),
     ("POST", "/api/events", {}, I),
     ("POST", "/api/jobs", {"kind": "no-such-job"}, A),
     ("GET", "/api/jobs", None, V),
@@ -55,7 +65,9 @@ def _ids(served: Served) -> dict[str, str]:
     _, clusters = served.service.ranked_clusters()
     return {"customer": alert.customer_id, "other": case.subjects[-1],
             "alert": alert.alert_id, "case": case.case_id,
-            "cluster": str(clusters.iloc[0]["cluster_id"])}
+            "cluster": str(clusters.iloc[0]["cluster_id"]),
+            # no list is loaded and nobody resolved here: decisions answer 404 after the role
+            "hit": "SH-000000000000", "pair": "SE-000000000000"}
 
 
 def test_the_matrix_names_every_route(served: Served) -> None:
