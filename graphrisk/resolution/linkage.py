@@ -32,6 +32,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.errors import AnalyticsError
@@ -84,10 +85,25 @@ def _best(mine: str, theirs: str) -> str:
             "lambda y: jaro_winkler_similarity(x, y)))))")
 
 
-#: The token similarity of two names: each full token's best Jaro-Winkler partner on the
-#: other side, the worst of these over both sides (so order does not matter).
-_TOKENS = (f"least(coalesce({_best('tokens_l', 'tokens_r')}, 0), "
-           f"coalesce({_best('tokens_r', 'tokens_l')}, 0))")
+def _alike(column: str) -> str:
+    """The token similarity of two names: each full token's best Jaro-Winkler partner on
+    the other side, the worst of these over both sides (so order does not matter)."""
+    return (f"least(coalesce({_best(column + '_l', column + '_r')}, 0), "
+            f"coalesce({_best(column + '_r', column + '_l')}, 0))")
+
+
+def _covered(column: str) -> str:
+    """Whether the name with fewer full tokens has a good partner for each of them on the
+    other side (``L. Virtanen`` / ``Lea Virtnen``: an initial and a typo)."""
+    return (f"greatest(coalesce({_best(column + '_l', column + '_r')}, 0), "
+            f"coalesce({_best(column + '_r', column + '_l')}, 0))")
+
+
+def _either_form(test: Callable[[str], str]) -> str:
+    """``test`` on the names as written (same initials) or nicknames mapped (same mapped
+    initials): ``Gretaa``/``Greta`` is a typo as written, ``Wiliam``/``Bill`` once mapped."""
+    return (f"((initials_l = initials_r AND {test('tokens')}) OR "
+            f"(canonical_initials_l = canonical_initials_r AND {test('canonical_tokens')}))")
 
 
 def _list_level(column: str) -> str:
@@ -113,12 +129,12 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
             # A common name agreeing says less than a rare one (term frequency).
             {"sql_condition": "name_key_l = name_key_r", "label_for_charts": "equal",
              "tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0},
-            {"sql_condition": f"initials_l = initials_r AND {_TOKENS} >= 0.88",
+            {"sql_condition": _either_form(lambda c: f"{_alike(c)} >= 0.88"),
              "label_for_charts": "typo"},
-            {"sql_condition": f"initials_l = initials_r AND {_list_level('tokens')} AND "
-                              "len(tokens_l) <> len(tokens_r)",
+            {"sql_condition": "len(tokens_l) <> len(tokens_r) AND "
+                              + _either_form(lambda c: f"{_covered(c)} >= 0.88"),
              "label_for_charts": "initials"},
-            {"sql_condition": f"initials_l = initials_r AND {_TOKENS} >= 0.75",
+            {"sql_condition": _either_form(lambda c: f"{_alike(c)} >= 0.75"),
              "label_for_charts": "similar"},
             other]),
         cl.CustomComparison(output_column_name="birth_year", comparison_levels=[
@@ -148,10 +164,10 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         blocking_rules_to_generate_predictions=[
-            block_on("long_key", "birth_year"),
+            block_on("token_keys", "birth_year", arrays_to_explode=["token_keys"]),
             block_on("name_key"),
             block_on("initials", "birth_year", "country"),
-            block_on("long_key", "initials", "country"),
+            block_on("token_keys", "initials", "country", arrays_to_explode=["token_keys"]),
             block_on("street", "initials"),
             block_on("phone0"),
             block_on("email0"),
@@ -230,9 +246,12 @@ def link_records(records: pd.DataFrame, *, threshold: float = 0.5,
     pairs = pairs.loc[:, _PAIR_COLUMNS] if len(pairs) else empty
     # Names with other initials are never one person, whatever they share: people who
     # share identifiers under other names are a ring, for ring detection to find.
-    initials = records.set_index("unique_id")["initials"]
-    pairs = pairs.loc[pairs["unique_id_l"].map(initials).to_numpy()
-                      == pairs["unique_id_r"].map(initials).to_numpy()].copy()
+    by_id = records.set_index("unique_id")
+    same = np.zeros(len(pairs), dtype=bool)
+    for column in ("initials", "canonical_initials"):
+        same |= (pairs["unique_id_l"].map(by_id[column]).to_numpy()
+                 == pairs["unique_id_r"].map(by_id[column]).to_numpy())
+    pairs = pairs.loc[same].copy()
     swap = pairs["unique_id_l"].astype(str) > pairs["unique_id_r"].astype(str)
     pairs.loc[swap, ["unique_id_l", "unique_id_r"]] = pairs.loc[
         swap, ["unique_id_r", "unique_id_l"]].to_numpy()

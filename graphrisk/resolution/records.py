@@ -10,19 +10,22 @@ variants folded), or a name written two ways never meets its other record.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import pandas as pd
 
-from graphrisk.screening.names import fold_sounds, normalise_name, phonetic_key
+from graphrisk.screening.names import fold_sounds, fold_spelling, normalise_name, phonetic_key
 
-__all__ = ["PERSON_SEGMENTS", "RECORD_COLUMNS", "name_columns", "person_records"]
+__all__ = ["PERSON_SEGMENTS", "RECORD_COLUMNS", "NameColumns", "name_columns",
+           "person_records", "person_tokens"]
 
 #: Segments whose customers are people (resolution compares people only, for now).
 PERSON_SEGMENTS = frozenset({"retail", "private_banking"})
 #: Identifier kinds compared, and the column each becomes.
 IDENTIFIER_COLUMNS = {"phone": "phones", "email": "emails", "address": "addresses"}
 RECORD_COLUMNS: tuple[str, ...] = (
-    "unique_id", "name", "name_key", "initials", "tokens", "long_key", "birth_year",
+    "unique_id", "name", "name_key", "initials", "canonical_initials", "tokens",
+    "canonical_tokens", "token_keys", "birth_year",
     "country", "phones", "emails", "addresses", "address_tokens", "street", "house",
     "phone0", "email0", "address0",
 )
@@ -30,15 +33,57 @@ _WORD = re.compile(r"[0-9A-Za-z]+")
 _HOUSE = re.compile(r"^(\d+)\s+(.+)$")
 
 
-def name_columns(name: str) -> tuple[str, str, list[str], str]:
-    """``name_key`` (folded tokens, sorted: swapped order and nicknames compare equal),
-    ``initials`` (their first letters, sorted), ``tokens`` (the full ones) and ``long_key``
-    (the sound key of the longest token, to block on)."""
-    folded = sorted(fold_sounds(token) for token in normalise_name(name))
-    full = [token for token in folded if len(token) > 1]
-    longest = max(full, key=len) if full else (folded[0] if folded else "")
-    return (" ".join(folded), "".join(sorted(t[0] for t in folded)), full,
-            phonetic_key(longest) if longest else "")
+def person_tokens(name: str) -> tuple[str, ...]:
+    """A person's name as :func:`~graphrisk.screening.names.normalise_name` tokens, except
+    that a name it would make one token of is a given name and a family name: a first word
+    that is also a name particle is then the given name (``Ben Walsh``, ``Le Duc``:
+    ``ben``, ``walsh``; screening's rules alone make ``benwalsh``)."""
+    tokens = normalise_name(name)
+    if len(tokens) != 1:
+        return tokens
+    words = [word for word in name.split() if normalise_name(word)]
+    if len(words) < 2:
+        return tokens
+    return (*normalise_name(words[0]), *normalise_name(" ".join(words[1:])))
+
+
+class NameColumns(NamedTuple):
+    """A name as resolution compares it (see :func:`name_columns`)."""
+
+    name_key: str
+    initials: str
+    canonical_initials: str
+    tokens: list[str]
+    canonical_tokens: list[str]
+    token_keys: list[str]
+
+
+def name_columns(name: str) -> NameColumns:
+    """The columns of a person's name.
+
+    * ``name_key``: the tokens with nicknames mapped and spellings folded
+      (:func:`~graphrisk.screening.names.fold_sounds`), sorted: swapped order, nicknames
+      and transliterations compare equal (``Bill Smith`` = ``Smith William``);
+    * ``initials``: the tokens' first letters as written, sorted (``J. Smith`` and ``John
+      Smith``: ``js``); ``canonical_initials``: those of the mapped tokens (``Bill`` and
+      ``William``: ``w``; ``Yulia`` and ``Julia``: ``i``), an initial kept as written;
+    * ``tokens`` / ``canonical_tokens``: the full tokens (longer than a letter), spellings
+      folded, as written / mapped (a typo of a nickname is compared with the nickname as
+      written, a typo of a full name with the mapped form);
+    * ``token_keys``: the sound keys of both forms' full tokens (to block on each).
+    """
+    written = person_tokens(name)
+    whole = [token for token in written if len(token) > 1]
+    letters = [token for token in written if len(token) == 1]
+    full = sorted(fold_spelling(token) for token in whole)
+    canonical = sorted(fold_sounds(token) for token in whole)
+    keys = sorted({phonetic_key(token) for token in whole}
+                  | {phonetic_key(token) for token in canonical})
+    return NameColumns(
+        " ".join(sorted(canonical + letters)),
+        "".join(sorted(token[0] for token in written)),
+        "".join(sorted([token[0] for token in canonical] + letters)),
+        full, canonical, keys)
 
 
 def person_records(customers: pd.DataFrame, identifiers: pd.DataFrame) -> pd.DataFrame:
@@ -61,10 +106,8 @@ def person_records(customers: pd.DataFrame, identifiers: pd.DataFrame) -> pd.Dat
     out = pd.DataFrame({"unique_id": people["customer_id"].astype(str).to_numpy(),
                         "name": people["name"].to_numpy()})
     parts = [name_columns(name) for name in out["name"]]
-    out["name_key"] = [p[0] for p in parts]
-    out["initials"] = [p[1] for p in parts]
-    out["tokens"] = [p[2] for p in parts]
-    out["long_key"] = [p[3] or None for p in parts]
+    for column in NameColumns._fields:
+        out[column] = [getattr(part, column) for part in parts]
     out["birth_year"] = pd.to_numeric(years.loc[people.index], errors="coerce").astype(
         "Int64").to_numpy()
     countries = people["country"] if "country" in people else pd.Series(None, index=people.index)

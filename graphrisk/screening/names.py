@@ -18,7 +18,7 @@ from anyascii import anyascii
 
 __all__ = [
     "GENERIC_WORDS", "NICKNAMES", "canonical_token", "ending_key", "entry_token_keys",
-    "fold_sounds", "name_forms", "normalise_name", "phonetic_key", "token_keys",
+    "fold_sounds", "fold_spelling", "name_forms", "normalise_name", "phonetic_key", "token_keys",
 ]
 
 #: Titles and honorifics: they say nothing about who a person is.
@@ -60,44 +60,140 @@ GENERIC_WORDS = frozenset({
 PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "bint", "abu", "abd", "van", "von",
                        "der", "den", "de", "del", "della", "di", "da", "du", "le", "la",
                        "mac", "mc", "ben", "st"})
-#: First-name variants and nicknames, each mapped to one form. Small on purpose: only
-#: variants common enough to hide a listed person from an exact comparison.
+#: First-name variants and nicknames, each mapped to one form: the common English
+#: nicknames and short forms (``Bill``/``William``, ``Peggy``/``Margaret``, ``Ted``/
+#: ``Edward``) and the same name in other European languages and transliterations
+#: (``Giuseppe``/``Joseph``, ``Tanja``/``Tatiana``), as general reference lists of given
+#: names give them. A nickname of several names (``Bert``: Albert, Robert, Herbert) maps to
+#: the most common one; names that are names in their own right and rarely a short form
+#: (``Robin``, ``Sandra``) are left alone. Other spellings of a variant are folded too
+#: (:func:`fold_sounds`: ``Tatjana`` as ``Tatyana``).
 NICKNAMES: dict[str, str] = {
     variant: canonical
     for canonical, variants in {
-        "william": ("bill", "billy", "will", "willy", "willie", "wm", "liam", "wilhelm",
-                    "guillaume", "guillermo"),
-        "robert": ("bob", "bobby", "rob", "robbie", "bert"),
-        "richard": ("dick", "rick", "ricky", "rich", "richie"),
-        "james": ("jim", "jimmy", "jamie"),
-        "john": ("jon", "johnny", "jack", "jonny", "johann", "johannes", "hans"),
+        # -- English given names and their nicknames ----------------------------------
+        "abraham": ("abe", "abram", "bram"),
+        "albert": ("al", "bert", "bertie", "albie", "alberto"),
+        "alexander": ("alex", "alec", "sasha", "aleksandr", "alexandre", "alessandro",
+                      "aleksander", "alexandr", "xander", "sandro"),
+        "alfred": ("alf", "alfie", "alfredo"),
+        "andrew": ("andy", "drew", "andreas", "andre", "andres", "andrzej"),
+        "anna": ("ann", "anne", "annie", "anya", "anja", "ania", "annette"),
+        "anthony": ("tony", "antony", "antonio", "anton", "antoine"),
+        "arthur": ("art", "artie", "arturo"),
+        "barbara": ("barb", "babs", "barbie"),
+        "benjamin": ("ben", "benny", "benji", "benjy"),
+        "bernard": ("bernie", "bernhard", "bernardo"),
+        "catherine": ("kate", "katie", "cathy", "kathy", "kat", "kitty", "katherine",
+                      "kathryn", "katharine", "katharina", "ekaterina", "yekaterina",
+                      "katarina", "katya", "katja", "caterina"),
+        "charles": ("charlie", "chuck", "chas", "carl", "karl", "carlos", "carlo",
+                    "karel", "karol"),
+        "christopher": ("chris", "kit", "christoph", "christophe", "cristobal", "krzysztof"),
+        "christine": ("christina", "kristina", "kristin", "tina", "chrissie"),
+        "daniel": ("dan", "danny", "dani", "daniele"),
+        "david": ("dave", "davy", "davey", "davide"),
+        "deborah": ("deb", "debbie", "debby", "debra"),
+        "donald": ("don", "donnie"),
+        "dorothy": ("dot", "dottie", "dorothea"),
+        "douglas": ("doug",),
+        "edward": ("ed", "eddie", "eddy", "ted", "teddy", "ned", "eduard", "eduardo",
+                   "edouard", "edoardo"),
+        "eleanor": ("ellie", "nell", "nellie", "nora", "eleonora", "elinor", "leonora",
+                    "eleonore"),
+        "elena": ("yelena", "jelena", "lena", "helena", "helene", "helen"),
+        "elizabeth": ("liz", "lizzie", "lizzy", "beth", "betty", "betsy", "bess", "bessie",
+                      "libby", "eliza", "elisabeth", "elisabetta", "isabel", "lisa", "liesel",
+                      "ilse", "elise", "elsbeth"),
+        "emil": ("emile", "emilio", "emiliano"),
+        "frances": ("fanny", "francesca", "francoise", "francisca"),
+        "francis": ("frank", "frankie", "franz", "francesco", "francisco", "francois",
+                    "paco", "franciszek"),
+        "frederick": ("fred", "freddie", "freddy", "fritz", "friedrich", "federico",
+                      "frederic", "frederik"),
+        "gabriel": ("gabe", "gabriele"),
+        "geoffrey": ("geoff", "jeff", "jeffrey", "jeffery"),
+        "gerald": ("gerry", "jerry", "gerard"),
+        "gregory": ("greg", "gregor", "grigori", "grigory", "gregorio", "grzegorz"),
+        "harold": ("hal",),
+        "henry": ("harry", "hank", "heinrich", "heinz", "henri", "enrique", "enrico",
+                  "hendrik", "henryk"),
+        "jacob": ("jake", "jakob", "jakub", "kuba", "giacomo"),
+        "james": ("jim", "jimmy", "jamie", "seamus", "jaime", "jaume"),
+        "jennifer": ("jen", "jenny", "jenn"),
+        "john": ("jon", "johnny", "jack", "jonny", "johann", "johannes", "hans", "ian",
+                 "jan", "juan", "giovanni", "sean", "shaun", "shawn", "joao", "jens",
+                 "joop", "jovan"),
+        "joseph": ("joe", "joey", "josef", "giuseppe", "jose", "beppe", "peppe", "sepp",
+                   "jozef", "pepe"),
+        "judith": ("judy", "jude"),
+        "julia": ("julie", "jules", "giulia", "julija", "julka"),
+        "kenneth": ("ken", "kenny"),
+        "lawrence": ("larry", "laurie", "laurence", "lorenzo", "laurent"),
+        "leonard": ("len", "lenny", "leonardo", "leonhard"),
+        "louis": ("lou", "louie", "luis", "luigi", "ludwig", "lewis", "ludovic"),
         "lukas": ("luke", "lucas", "luka", "luca", "lukasz", "luc"),
-        "daria": ("dasha", "darya", "dariya"),
-        "natalia": ("natasha", "natalya", "nataliya", "natalie"),
-        "tatiana": ("tatyana", "tanya"),
-        "aleksei": ("alexei", "alexey", "aleksey", "alyosha"),
-        "evgeny": ("yevgeny", "evgeni", "yevgeniy", "evgeniy", "zhenya"),
+        "margaret": ("maggie", "meg", "peggy", "margarita", "greta", "grete", "gretchen",
+                     "gretel", "margareta", "margarete", "margit", "marge", "margie",
+                     "madge", "margherita", "malgorzata", "gosia"),
+        "mark": ("marc", "marco", "marcus", "markus", "marcos", "marek"),
+        "mary": ("maria", "marie", "molly", "polly", "mae", "mamie", "mariya", "marija",
+                 "masha", "maja"),
+        "matthew": ("matt", "matty", "mathew", "matthias", "mathias", "matteo", "mateo",
+                    "mateusz", "matej"),
+        "michael": ("mike", "mikey", "mick", "mikhail", "mihail", "michel", "miguel",
+                    "misha", "michele", "michal", "mikael", "mihai"),
+        "nicholas": ("nick", "nicky", "nikolai", "nikolay", "nicolas", "nicola", "klaus",
+                     "claus", "niklas", "nikolaus", "nico", "niko", "kolya", "niccolo"),
+        "oliver": ("ollie", "olly", "olivier", "oliwer"),
+        "oscar": ("oskar", "ossie", "ozzie"),
+        "patrick": ("pat", "paddy", "patrizio", "patricio"),
+        "patricia": ("patty", "patsy", "trish", "tricia"),
+        "paul": ("paulie", "pauli", "paulo", "paolo", "pablo", "pavel", "pawel", "pasha"),
+        "peter": ("pete", "petey", "pyotr", "petr", "pietro", "pedro", "pierre", "piotr"),
+        "philip": ("phil", "pip", "filip", "felipe", "philippe", "filippo", "phillip"),
+        "raphael": ("rafa", "rafael", "raffaele", "rafal"),
+        "rebecca": ("becky", "becca", "rebekah"),
+        "richard": ("dick", "rick", "ricky", "rich", "richie", "dickie", "ricardo",
+                    "riccardo"),
+        "robert": ("bob", "bobby", "rob", "robbie", "robby", "roberto", "bobbie"),
+        "ronald": ("ron", "ronnie"),
+        "samuel": ("sam", "sammy", "samuele"),
+        "sarah": ("sally", "sadie", "sara"),
+        "sophia": ("sophie", "sofia", "sofie", "sonia", "sonya", "sonja", "zofia"),
+        "steven": ("steve", "stephen", "stefan", "stevie", "stephan", "stefano",
+                   "esteban", "etienne", "stepan"),
+        "susan": ("sue", "susie", "suzy", "susanne", "susanna", "suzanne", "zuzana"),
+        "theodore": ("theo", "teodor", "fyodor", "feodor"),
+        "thomas": ("tom", "tommy", "tomas", "tomasz", "tommaso", "thom"),
+        "timothy": ("tim", "timmy"),
+        "ursula": ("uschi", "ulla"),
+        "victor": ("vic", "viktor", "vittorio", "wiktor"),
+        "vincent": ("vince", "vinny", "vincenzo", "vincente"),
+        "walter": ("walt", "wally"),
+        "william": ("bill", "billy", "will", "willy", "willie", "wm", "liam", "wilhelm",
+                    "guillaume", "guillermo", "willem", "wim", "guglielmo"),
+        "zachary": ("zach", "zack", "zak"),
+        # -- Slavic given names: full forms, transliterations, diminutives --------------
+        "aleksei": ("alexei", "alexey", "aleksey", "alyosha", "oleksiy", "oleksii"),
+        "anastasia": ("nastya", "nastia"),
         "andrei": ("andrey", "andriy", "andrii"),
-        "oscar": ("oskar",),
-        "karl": ("carl",),
+        "boris": ("borya",),
+        "daria": ("dasha", "darya", "dariya"),
+        "dmitri": ("dmitry", "dmitriy", "dimitri", "dmytro", "dima"),
+        "evgeny": ("yevgeny", "evgeni", "yevgeniy", "evgeniy", "zhenya"),
         "ivan": ("vanya",),
-        "michael": ("mike", "mikey", "mick", "mikhail", "mihail", "michel", "miguel"),
-        "joseph": ("joe", "joey", "josef", "giuseppe"),
-        "thomas": ("tom", "tommy"),
-        "anthony": ("tony", "antony"),
-        "edward": ("ed", "eddie", "ted", "teddy", "ned"),
-        "charles": ("charlie", "chuck"),
-        "alexander": ("alex", "sasha", "aleksandr", "alexandre", "alessandro", "aleksander",
-                      "alexandr"),
-        "elizabeth": ("liz", "lizzie", "beth", "betty", "eliza", "elisabeth"),
-        "catherine": ("kate", "katie", "cathy", "katherine", "kathryn", "ekaterina",
-                      "yekaterina", "katarina"),
-        "margaret": ("maggie", "meg", "peggy", "margarita"),
-        "nicholas": ("nick", "nicky", "nikolai", "nikolay", "nicolas", "nicola"),
-        "peter": ("pete", "pyotr", "petr", "pietro", "pedro", "pierre"),
-        "daniel": ("dan", "danny"),
-        "david": ("dave", "davy"),
-        "steven": ("steve", "stephen", "stefan"),
+        "lyudmila": ("ludmila", "lyuda", "luda"),
+        "milena": ("mila",),
+        "natalia": ("natasha", "natalya", "nataliya", "natalie", "nathalie", "natalja"),
+        "olga": ("olya", "olia", "olha"),
+        "sergei": ("sergey", "serguei", "sergiy", "serhiy", "seryozha", "sergio"),
+        "svetlana": ("sveta",),
+        "tatiana": ("tatyana", "tanya", "tatjana", "tanja", "tania"),
+        "vladimir": ("volodymyr", "wladimir", "volodya", "vova", "wlodzimierz"),
+        "xenia": ("ksenia", "kseniya", "oksana"),
+        "yuri": ("yury", "yuriy", "iurii", "jurij", "yura", "iouri", "juri"),
+        # -- Arabic and Turkish given names: transliterations ---------------------------
         "muhammad": ("mohammed", "mohammad", "mohamed", "mohamad", "muhamad", "muhammed",
                      "mohammod", "mahomed", "mehmet", "mehmed", "muhamed", "mohd"),
         "ahmad": ("ahmed", "ahmet", "ahmod"),
@@ -107,13 +203,17 @@ NICKNAMES: dict[str, str] = {
         "ibrahim": ("ebrahim", "ibraheem"),
         "osama": ("usama", "usamah"),
         "omar": ("umar", "omer"),
-        "vladimir": ("volodymyr", "wladimir", "wladimir", "volodya"),
-        "sergei": ("sergey", "serguei", "sergiy", "serhiy"),
-        "dmitri": ("dmitry", "dmitriy", "dimitri", "dmytro"),
-        "yuri": ("yury", "yuriy", "iurii", "jurij"),
+        "hassan": ("hasan",),
+        "khalid": ("khaled",),
+        "fatima": ("fatimah", "fatma"),
+        "zainab": ("zeynep", "zeinab", "zaynab", "zenab"),
     }.items()
     for variant in variants
 }
+#: ``NICKNAMES`` with spellings of one sound folded (variant's fold -> canonical's fold):
+#: a variant spelled another way (``Tatjana``, ``Katya``/``Katia``) still finds its name.
+#: A fold two canonical names share, or that is a canonical name's own, is left out.
+_FOLDED_NICKNAMES: dict[str, str] = {}
 
 _JOINERS = re.compile(r"['’`´.]")  # inside a name: O'Brien, J.R. -> JR
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
@@ -176,10 +276,31 @@ def canonical_token(token: str) -> str:
 def fold_sounds(token: str) -> str:
     """A token with spellings of one sound folded to one (``khanna`` -> ``hanna``,
     ``wilson`` -> ``vilson``), nickname mapped first (:func:`canonical_token`)."""
-    word = canonical_token(token)
+    word = fold_spelling(canonical_token(token))
+    return _FOLDED_NICKNAMES.get(word, word)
+
+
+@lru_cache(maxsize=400_000)
+def fold_spelling(token: str) -> str:
+    """A token with spellings of one sound folded to one, as written (no nickname mapped:
+    ``katya`` -> ``katia``, where :func:`fold_sounds` gives ``katerine``)."""
+    word = token
     for old, new in _SOUNDS:
         word = word.replace(old, new)
     return word
+
+
+def _folded_nicknames() -> dict[str, str]:
+    canonical = {fold_spelling(name) for name in NICKNAMES.values()}
+    folded: dict[str, set[str]] = {}
+    for variant, name in NICKNAMES.items():
+        folded.setdefault(fold_spelling(variant), set()).add(fold_spelling(name))
+    return {key: next(iter(names)) for key, names in folded.items()
+            if len(names) == 1 and (key not in canonical or key in names)
+            and key != next(iter(names))}
+
+
+_FOLDED_NICKNAMES.update(_folded_nicknames())
 
 
 @lru_cache(maxsize=400_000)
