@@ -376,8 +376,10 @@ class ScreeningHitPublic(BaseModel):
     list_name: str
     list_version: int
     entry_id: str
-    entry_name: str = Field(description="The list entry's name.")
-    matched_name: str = Field(description="The entry's name or alias that matched.")
+    entry_name: str = Field(description="The list entry's name (masked for viewers: it is "
+                            "nearly the customer's).")
+    matched_name: str = Field(description="The entry's name or alias that matched (masked "
+                              "for viewers).")
     programme: str
     score: float = Field(ge=0, le=1, description="The match score.")
     sentence: str = Field(description="Why it matched, in words.")

@@ -39,7 +39,8 @@ _DECIDED = {409: {"description": "The hit changed while you decided; read it aga
 
 
 def hit_public(hit: ScreeningHit, *, masked: bool) -> ScreeningHitPublic:
-    """A stored hit as this reader may see it: names and birth years masked for viewers."""
+    """A stored hit as this reader may see it: names (the bank's and the entry's) and birth
+    years masked for viewers."""
     shown = ScreeningHitPublic(
         hit_id=hit.hit_id, status=hit.status, record_kind=hit.record_kind,  # type: ignore[arg-type]
         subject=hit.subject, record_name=hit.record_name, list_name=hit.list_name,
@@ -50,8 +51,10 @@ def hit_public(hit: ScreeningHit, *, masked: bool) -> ScreeningHitPublic:
         version=hit.version, created_at=hit.created_at, updated_at=hit.updated_at)
     if not masked:
         return shown
+    # the entry's name too: a hit says it is (nearly) the customer's own name
     return shown.model_copy(update={
-        "record_name": mask_name(hit.record_name), "sentence": mask_sentence(hit.sentence),
+        "record_name": mask_name(hit.record_name), "entry_name": mask_name(hit.entry_name),
+        "matched_name": mask_name(shown.matched_name), "sentence": mask_sentence(hit.sentence),
         "agreed": [mask_sentence(a) for a in hit.agreed],
         "contradicted": [mask_sentence(c) for c in hit.contradicted],
         "history": [{**h, "note": mask_sentence(str(h.get("note", "")))}

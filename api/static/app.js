@@ -475,6 +475,7 @@ async function viewCustomer(id) {
         el("a", { class: "button primary", id: "open-network", href: `#/network/${encodeURIComponent(c.customer_id)}` }, "Network"),
         el("a", { class: "button", href: `#/path?source=${encodeURIComponent(c.customer_id)}` }, "How linked to…"),
         openCase))),
+    listsPanel(c),
     el("div", { class: "grid2" },
       el("div", { class: "stack" },
         el("div", { class: "card" }, el("h3", {}, "Why this score"),
@@ -499,6 +500,108 @@ async function viewCustomer(id) {
               el("td", { class: "num" }, i.shared_with ? el("span", { class: "pill high" }, `${i.shared_with} other${i.shared_with === 1 ? "" : "s"}`) : "0")))))
             : el("p", { class: "muted" }, "None on file.")),
         el("div", { class: "card" }, el("h3", {}, "Profile"), kvTable(c.profile || {})))));
+}
+
+// ---------------------------------------------------------------------------- lists and identities
+// The customer's watch-list hits and the records that are probably the same person, each with
+// confirm / dismiss (reject) for roles that may decide; a decision asks why (a note).
+const HIT_SHOWN = ["open", "confirmed", "dismissed"];
+const PAIR_SHOWN = ["open", "confirmed", "rejected"];
+const PAST = { confirm: "Confirmed", dismiss: "Dismissed", reject: "Rejected" };
+
+function listsPanel(c) {
+  const card = el("div", { class: "card", id: "lists-panel" }, el("h3", {}, "Lists and identities"), loading());
+  fillListsPanel(card, c);
+  return card;
+}
+
+async function fillListsPanel(card, c) {
+  const id = encodeURIComponent(c.customer_id);
+  const statuses = (list) => list.map((s) => `status=${s}`).join("&");
+  let hits, pairs;
+  try {
+    [hits, pairs] = await Promise.all([
+      api(`/api/screening/hits?customer_id=${id}&${statuses(HIT_SHOWN)}`, { params: { limit: 100 } }),
+      api(`/api/resolution/pairs?customer_id=${id}&${statuses(PAIR_SHOWN)}`, { params: { limit: 100 } }),
+    ]);
+  } catch (err) {
+    card.replaceChildren(el("h3", {}, "Lists and identities"), problemBox(err));
+    return;
+  }
+  const refresh = () => fillListsPanel(card, c);
+  const open = hits.items.filter((h) => h.status === "open").length + pairs.items.filter((p) => p.status === "open").length;
+  card.replaceChildren(
+    el("div", { class: "panel-head" }, el("h3", {}, "Lists and identities"),
+      open ? el("span", { class: "pill high" }, `${open} to decide`) : null),
+    el("h4", {}, `Watch-list hits (${hits.total})`),
+    hits.items.length ? el("table", { class: "list", id: "hits-table" },
+      el("thead", {}, el("tr", {}, ["Entry", "List", "Score", "Why", "Status", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, hits.items.map((h) => hitRow(h, refresh))))
+      : el("p", { class: "muted" }, "No hit on the loaded lists."),
+    el("h4", {}, `Probably the same person (${pairs.total})`),
+    pairs.items.length ? el("table", { class: "list", id: "pairs-table" },
+      el("thead", {}, el("tr", {}, ["Other customer", "Probability", "Why", "Status", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, pairs.items.map((p) => pairRow(p, c.customer_id, refresh))))
+      : el("p", { class: "muted" }, "No other customer record looks like the same person."));
+}
+
+function decidedBy(record) {
+  const last = [...(record.history || [])].reverse().find((h) => ["confirmed", "dismissed", "rejected"].includes(h.action));
+  return last ? el("div", { class: "faint" }, `by ${last.by} ${fmt.date(last.at)}`, last.note ? el("div", { class: "decision-note" }, `“${last.note}”`) : null) : null;
+}
+
+// Buttons that open a small form asking why; the decision is sent with the note.
+function decideCell(path, choices, refresh) {
+  const cell = el("td", { class: "nowrap decide" });
+  const buttons = () => cell.replaceChildren(...choices.map(([action, label, kind]) => el("button", {
+    class: `small ${kind || ""}`, onclick: () => ask(action, label, kind) }, label)));
+  const ask = (action, label, kind) => {
+    const note = el("input", { class: "decision-input", placeholder: "Why? (kept in the audit trail)", required: true, size: 28, "aria-label": `Why ${label.toLowerCase()}` });
+    const send = el("button", { class: `small ${kind === "danger" ? "danger" : "primary"}`, type: "submit" }, label);
+    cell.replaceChildren(el("form", { class: "decide-form", onsubmit: async (e) => {
+      e.preventDefault();
+      const text = note.value.trim();
+      if (!text) { note.focus(); return; }
+      send.disabled = true;
+      try {
+        await api(`${path}/${action}`, { method: "POST", body: { note: text } });
+        toast(`${PAST[action]}: ${text}`);
+        refresh();
+      } catch (err) { send.disabled = false; toast(err.message, "error"); }
+    } }, note, send, el("button", { class: "small link", type: "button", onclick: buttons }, "Cancel")));
+    note.focus();
+  };
+  buttons();
+  return cell;
+}
+
+function hitRow(h, refresh) {
+  return el("tr", { dataset: { hit: h.hit_id } },
+    el("td", {}, el("strong", {}, h.entry_name),
+      h.matched_name && h.matched_name !== h.entry_name ? el("div", { class: "faint" }, `as “${h.matched_name}”`) : null,
+      el("div", { class: "faint mono" }, h.entry_id)),
+    el("td", {}, `${h.list_name} v${h.list_version}`, h.programme ? el("div", { class: "faint" }, `programme ${h.programme}`) : null),
+    el("td", { class: "num" }, h.score.toFixed(2)),
+    el("td", { class: "sentence" },
+      el("div", { class: "agreed" }, (h.agreed || []).map((a) => el("span", { class: "pill agree" }, a)),
+        (h.contradicted || []).map((a) => el("span", { class: "pill against" }, a))),
+      el("div", { class: "faint" }, h.sentence)),
+    el("td", {}, statusPill(h.status), decidedBy(h)),
+    may("investigator") && h.status === "open"
+      ? decideCell(`/api/screening/hits/${encodeURIComponent(h.hit_id)}`, [["confirm", "Confirm", "danger"], ["dismiss", "Dismiss"]], refresh)
+      : el("td", {}));
+}
+
+function pairRow(p, me, refresh) {
+  const [other, otherName] = p.customer_a === me ? [p.customer_b, p.name_b] : [p.customer_a, p.name_a];
+  return el("tr", { dataset: { pair: p.pair_id } },
+    el("td", { class: "nowrap" }, customerLink(other, otherName), el("div", { class: "faint mono" }, other)),
+    el("td", { class: "num" }, fmt.share(p.probability)),
+    el("td", { class: "sentence" }, p.sentence),
+    el("td", {}, statusPill(p.status), decidedBy(p)),
+    may("investigator") && p.status === "open"
+      ? decideCell(`/api/resolution/pairs/${encodeURIComponent(p.pair_id)}`, [["confirm", "Confirm", "danger"], ["reject", "Reject"]], refresh)
+      : el("td", {}));
 }
 
 function explanation(x) {
