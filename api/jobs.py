@@ -1,4 +1,5 @@
-"""Long work started from the API (scoring, re-assessment, training) as background jobs.
+"""Long work started from the API (scoring, re-assessment, training, screening the bank
+against the loaded lists, resolving same-person records) as background jobs.
 
 Why a separate process per job: scoring and training are CPU-bound Python; in the API's own
 process they would hold the interpreter lock and every request would wait behind them. A job
@@ -31,7 +32,7 @@ __all__ = ["JOB_KIND", "JOB_KINDS", "JobLauncher", "list_jobs", "read_job", "run
 _log = logging.getLogger(__name__)
 
 JOB_KIND = "job"
-JOB_KINDS = ("score", "reassess", "train")
+JOB_KINDS = ("score", "reassess", "train", "screen", "resolve")
 FINAL = ("succeeded", "failed")
 #: Seconds between progress writes (a job reports many small steps).
 PROGRESS_EVERY = 1.0
@@ -201,6 +202,16 @@ def _run(service: RiskService, kind: str, params: dict[str, Any], actor: str,
         metrics = json.loads(json.dumps(run.metrics, default=str))
         return {"model_dir": str(run.path), "metrics": metrics, "best_epoch": run.best_epoch,
                 "train_seconds": round(float(run.train_seconds), 1)}
+    if kind == "screen":
+        screened = service.screening.screen(actor=actor, progress=progress)
+        return {"lists": screened.lists, "records": screened.records_screened,
+                "hits": len(screened.hits), "new": screened.new, "cleared": screened.cleared,
+                "alerts": len(screened.alerts), "summary": screened.summary()}
+    if kind == "resolve":
+        resolved = service.resolution.resolve(actor=actor, progress=progress)
+        return {"records": resolved.records, "pairs": len(resolved.pairs),
+                "clusters": len(resolved.clusters), "new": resolved.new,
+                "cleared": resolved.cleared, "summary": resolved.summary()}
     raise ValueError(f"unknown job kind {kind!r}")
 
 

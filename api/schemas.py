@@ -285,7 +285,9 @@ class IngestResult(BaseModel):
 
 # -- jobs ----------------------------------------------------------------------------------
 class JobCreate(BaseModel):
-    kind: Literal["score", "reassess", "train"]
+    kind: Literal["score", "reassess", "train", "screen", "resolve"] = Field(
+        description="score, reassess, train; screen: every customer and counterparty "
+        "against every loaded list; resolve: find the probable same-person pairs.")
     period: str | None = Field(default=None, description="reassess: the period (2026-Q4, "
                                "2026-11); the current one by default.")
     everyone: bool = Field(default=False, description="reassess: every customer, not only "

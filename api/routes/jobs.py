@@ -1,4 +1,5 @@
-"""Background jobs: scoring, re-assessment and training, with status and progress."""
+"""Background jobs: scoring, re-assessment, training, screening and resolving, with status
+and progress."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ JobId = Annotated[str, Path(max_length=64, examples=["J-20261201T093136-1a2b3c"]
 
 @router.post("", response_model=JobPublic, status_code=202, summary="Start a job")
 def start_job(body: JobCreate, user: Admin, request: Request) -> JobPublic:
-    """Starts scoring, a re-assessment or training in a separate process and answers at
+    """Starts scoring, a re-assessment, training, screening (every record against every
+    loaded list) or resolving (same-person pairs) in a separate process and answers at
     once; poll ``GET /api/jobs/{job_id}`` for its progress and result."""
     launcher: JobLauncher = request.app.state.jobs
     params = body.model_dump(exclude={"kind"})

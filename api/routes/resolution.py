@@ -1,9 +1,9 @@
 """Probable same-person pairs: two customer records that are probably one person, and an
 investigator's decision on each.
 
-Finding the pairs stays on the server (`graphrisk resolve`). A confirmed pair stays linked
-in later runs whatever they score; a rejected one is never linked again. Every decision is
-in the audit trail.
+The pairs are found by `graphrisk resolve` or an admin's `resolve` job (`POST /api/jobs`).
+A confirmed pair stays linked in later runs whatever they score; a rejected one is never
+linked again. Every decision is in the audit trail.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Watch and sanctions lists: what is loaded, the hits they raised, and an investigator's
 decision on each hit.
 
-Loading a list and screening the whole bank stay on the server (`graphrisk lists load`,
-`graphrisk screen`); incremental batches screen their new and changed customers by
-themselves. A confirmed customer hit makes the customer known risk; a dismissed one is not
-raised again for the same list entry. Every decision is in the audit trail.
+Loading a list stays on the server (`graphrisk lists load`); the whole bank is screened by
+`graphrisk screen` or an admin's `screen` job (`POST /api/jobs`), and incremental batches
+screen their new and changed customers by themselves. A confirmed customer hit makes the
+customer known risk; a dismissed one is not raised again for the same list entry. Every
+decision is in the audit trail.
 """
 
 from __future__ import annotations

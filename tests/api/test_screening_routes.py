@@ -5,6 +5,7 @@ investigators with a note, audited with the signed-in user as the actor."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -217,3 +218,36 @@ def test_pairs_of_a_customer_confirmed_and_rejected_with_a_note(bank: Bank) -> N
     assert first["pair_id"] in linked and second["pair_id"] not in linked
     assert [p["pair_id"] for p in bank.get("/api/resolution/pairs", status="rejected")[
         "items"]] == [second["pair_id"]]
+
+
+def _finished(bank: Bank, job_id: str) -> dict:
+    deadline = time.monotonic() + 240
+    while True:
+        job = bank.get(f"/api/jobs/{job_id}", Role.VIEWER)
+        if job["status"] in ("succeeded", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(1)
+
+
+def test_an_admin_screens_and_resolves_the_bank_as_background_jobs(bank: Bank) -> None:
+    refused = bank.client.post("/api/jobs", json={"kind": "screen"},
+                               headers=bank.as_(Role.INVESTIGATOR))
+    assert refused.status_code == 403
+    dismissed = {h.hit_id for h in bank.service.screening.hits(status="dismissed")}
+    started = bank.client.post("/api/jobs", json={"kind": "screen"},
+                               headers=bank.as_(Role.ADMIN))
+    assert started.status_code == 202, started.text
+    job = _finished(bank, started.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    assert job["result"]["lists"] == {"demo_watchlist": 1} and job["result"]["hits"] > 0
+    assert job["result"]["new"] == 0  # nothing changed since the fixture screened
+    # decisions are kept by a re-run
+    assert {h.hit_id for h in bank.service.screening.hits(status="dismissed")} == dismissed
+    audit = bank.service.store.audit_entries(action="screening.run")[-1]
+    assert audit.actor == "admin-user"
+
+    started = bank.client.post("/api/jobs", json={"kind": "resolve"},
+                               headers=bank.as_(Role.ADMIN))
+    job = _finished(bank, started.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    assert job["result"]["pairs"] >= 1 and "same-person pairs" in job["result"]["summary"]
