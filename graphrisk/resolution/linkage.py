@@ -37,7 +37,7 @@ import pandas as pd
 
 from graphrisk.errors import AnalyticsError
 
-__all__ = ["COMPARISONS", "LinkageResult", "link_records"]
+__all__ = ["COMPARISONS", "LABEL_COLUMNS", "MIN_CONFIRMED", "LinkageResult", "link_records"]
 
 logger = logging.getLogger("graphrisk.resolution")
 # Splink warns, on Python's last-resort handler, about levels EM saw no pair in (normal on
@@ -48,7 +48,7 @@ logging.getLogger("splink").addHandler(logging.NullHandler())
 #: Comparison name -> its levels, best first (its weight is column ``mw_<name>``).
 COMPARISONS: dict[str, tuple[str, ...]] = {
     "name": ("equal", "typo", "initials", "similar", "different"),
-    "birth_year": ("equal", "one_year", "different"),
+    "birth_year": ("equal", "one_year", "two_years", "different"),
     "phone": ("shared", "different"),
     "email": ("shared", "different"),
     "address": ("shared", "near", "different"),
@@ -59,6 +59,14 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
 RULE_RECALL = 0.8
 #: House numbers apart on one street that still count as a near address.
 NEAR_HOUSES = 4
+#: The least m probability of a level: a level EM met no matching pair in (or did not
+#: train) is rare among one person's records, not impossible; left at Splink's 1e-6 or
+#: EM's near-zero, one such level outweighs every identifier the pair shares.
+M_FLOOR = 1e-3
+#: Confirmed pairs needed before investigators' decisions train the m probabilities.
+MIN_CONFIRMED = 10
+#: ``labels`` columns of :func:`link_records`.
+LABEL_COLUMNS = ("unique_id_l", "unique_id_r", "clerical_match_score")
 _PAIR_COLUMNS = ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
                  *(f"mw_{name}" for name in COMPARISONS)]
 
@@ -73,11 +81,17 @@ class LinkageResult:
             weight, in bits: positive where the fields agreed, negative where they differ).
         model: Splink's settings with the estimated m and u probabilities (JSON-able).
         records: records compared.
+        confirmed: investigators' confirmed pairs the m probabilities were trained on
+            (0: expectation maximisation alone).
+        rejected_above: investigators' rejected pairs still scored at or above the
+            threshold (they stay in ``pairs``; the caller keeps them unlinked).
     """
 
     pairs: pd.DataFrame
     model: dict
     records: int
+    confirmed: int = 0
+    rejected_above: int = 0
 
 
 def _best(mine: str, theirs: str) -> str:
@@ -106,6 +120,25 @@ def _either_form(test: Callable[[str], str]) -> str:
             f"(canonical_initials_l = canonical_initials_r AND {test('canonical_tokens')}))")
 
 
+#: The name levels' conditions (Splink's comparison and the rules on top share them).
+_NAME_EQUAL = "name_key_l = name_key_r"
+_NAME_TYPO = _either_form(lambda c: f"{_alike(c)} >= 0.88")
+_NAME_INITIALS = ("len(tokens_l) <> len(tokens_r) AND "
+                  + _either_form(lambda c: f"{_covered(c)} >= 0.88"))
+_NAME_SIMILAR = _either_form(lambda c: f"{_alike(c)} >= 0.75")
+#: When a scored pair may be linked at all, whatever it shares (the rules on top): the
+#: same initials (as written or mapped), names at least similar, birth years at most
+#: :data:`LINKABLE_YEARS` apart. People who share a phone and an address under other names
+#: are a ring or a household, for ring detection; of one name and a generation apart, a
+#: parent and a child.
+LINKABLE_YEARS = 2
+_LINKABLE = (f"(initials_l = initials_r OR canonical_initials_l = canonical_initials_r) AND "
+             f"({_NAME_EQUAL} OR {_NAME_TYPO} OR {_NAME_INITIALS} OR {_NAME_SIMILAR}) AND "
+             f"coalesce(abs(birth_year_l - birth_year_r) <= {LINKABLE_YEARS}, true)")
+_LINKABLE_COLUMNS = ("initials", "canonical_initials", "name_key", "tokens",
+                     "canonical_tokens", "birth_year")
+
+
 def _list_level(column: str) -> str:
     return f"len(list_intersect({column}_l, {column}_r)) >= 1"
 
@@ -127,21 +160,20 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
         cl.CustomComparison(output_column_name="name", comparison_levels=[
             null("name_key"),
             # A common name agreeing says less than a rare one (term frequency).
-            {"sql_condition": "name_key_l = name_key_r", "label_for_charts": "equal",
+            {"sql_condition": _NAME_EQUAL, "label_for_charts": "equal",
              "tf_adjustment_column": "name_key", "tf_adjustment_weight": 1.0},
-            {"sql_condition": _either_form(lambda c: f"{_alike(c)} >= 0.88"),
-             "label_for_charts": "typo"},
-            {"sql_condition": "len(tokens_l) <> len(tokens_r) AND "
-                              + _either_form(lambda c: f"{_covered(c)} >= 0.88"),
-             "label_for_charts": "initials"},
-            {"sql_condition": _either_form(lambda c: f"{_alike(c)} >= 0.75"),
-             "label_for_charts": "similar"},
+            {"sql_condition": _NAME_TYPO, "label_for_charts": "typo"},
+            {"sql_condition": _NAME_INITIALS, "label_for_charts": "initials"},
+            {"sql_condition": _NAME_SIMILAR, "label_for_charts": "similar"},
             other]),
         cl.CustomComparison(output_column_name="birth_year", comparison_levels=[
             null("birth_year"),
             {"sql_condition": "birth_year_l = birth_year_r", "label_for_charts": "equal"},
             {"sql_condition": "abs(birth_year_l - birth_year_r) <= 1",
              "label_for_charts": "one year"},
+            # Each record's year one off (a year computed from an age): two apart.
+            {"sql_condition": "abs(birth_year_l - birth_year_r) <= 2",
+             "label_for_charts": "two years"},
             other]),
         cl.CustomComparison(output_column_name="phone", comparison_levels=[
             empty("phones"), {"sql_condition": _list_level("phones"),
@@ -183,40 +215,60 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
 
 def link_records(records: pd.DataFrame, *, threshold: float = 0.5,
                  progress: Callable[[str], None] | None = None,
-                 seed: int = 17) -> LinkageResult:
+                 seed: int = 17, labels: pd.DataFrame | None = None) -> LinkageResult:
     """Score every blocked pair of ``records`` and keep those at or above ``threshold``.
 
     The m and u probabilities are estimated from the records themselves: u from random
     pairs, m by expectation maximisation on pairs blocked by identical name keys (which
-    trains everything but the name) and by shared first phones (which trains the name).
+    trains everything but the name) and by shared first phones and birth years (which
+    trains the name). With at least :data:`MIN_CONFIRMED` confirmed pairs in ``labels``,
+    m is also estimated from them (Splink's ``estimate_m_from_pairwise_labels``: the
+    share of confirmed pairs at each level); each level's m is then the median of its
+    estimates (Splink's rule: with one EM estimate, the mean of EM's and the labels'), so
+    the investigators' decisions move the model without a few dozen pairs, chosen from
+    what the model already found, replacing it. Fewer confirmed pairs leave EM in charge.
+    Rejected pairs (score 0) train nothing (Splink's estimate takes every labelled pair as
+    a match); :attr:`LinkageResult.rejected_above` counts those still scored as a match.
+    Last, a level's m below :data:`M_FLOOR` (not observed in training) is raised to it,
+    and a u no random pair was seen at is one in the pairs sampled. A pair is linked only
+    if it passes the rules on top (:data:`_LINKABLE`): the same initials, names at least
+    similar, birth years at most :data:`LINKABLE_YEARS` apart.
 
     Args:
         records: :func:`graphrisk.resolution.records.person_records` rows.
         threshold: the least match probability kept.
         progress: called with the step's name.
         seed: seed of the random pairs u is estimated from (results repeat for one seed).
+        labels: investigators' decisions, :data:`LABEL_COLUMNS`: two record ids and
+            ``clerical_match_score`` 1.0 (confirmed: one person) or 0.0 (rejected);
+            pairs with an id not in ``records`` are ignored.
 
     Returns:
         The pairs and the estimated model.
 
     Raises:
+        ValueError: ``labels`` lacks a column of :data:`LABEL_COLUMNS`.
         AnalyticsError: Splink failed; the message names the step.
     """
+    import duckdb
     from splink import DuckDBAPI, Linker, block_on
 
     step = progress or (lambda _name: None)
     n = len(records)
+    confirmed, rejected = _split_labels(labels, records)
     empty = pd.DataFrame({column: pd.Series(dtype=object) for column in _PAIR_COLUMNS})
     if n < 2:
         return LinkageResult(empty, {}, n)
     stage = "registering records"
     try:
-        db = DuckDBAPI()
-        linker = Linker(db.register(records), _settings(n), log_level=None)
+        connection = duckdb.connect()
+        db = DuckDBAPI(connection=connection)
+        table = db.register(records)
+        linker = Linker(table, _settings(n), log_level=None)
         stage = "estimating u from random pairs"
         step(stage)
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=min(2e6, max(1e5, n * 20.0)), seed=seed)
+        max_pairs = min(2e6, max(1e5, n * 20.0))
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         # The prior: how many pairs are one person. Counted on pairs that share a phone,
         # an e-mail or an address under the same initials (near-certain matches), which
         # find about RULE_RECALL of them.
@@ -234,29 +286,84 @@ def link_records(records: pd.DataFrame, *, threshold: float = 0.5,
             step("estimating m (EM)")
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, record_sample_proportion=sample)
+        trained_on = 0
+        if len(confirmed) >= MIN_CONFIRMED:
+            stage = f"estimating m from {len(confirmed)} confirmed pairs"
+            step("estimating m from confirmed pairs")
+            linker.training.estimate_m_from_pairwise_labels(
+                db.register(confirmed.loc[:, ["unique_id_l", "unique_id_r"]]))
+            trained_on = len(confirmed)
+        stage = "smoothing the estimates"
+        model = _smoothed(linker.misc.save_model_to_json(), u_floor=1.0 / max_pairs)
+        linker = Linker(table, model, log_level=None)
         stage = "scoring blocked pairs"
         step(stage)
         predicted = linker.inference.predict(threshold_match_probability=threshold,
                                              warning_mode="never")
-        pairs = predicted.as_pandas_dataframe()
-        model = linker.misc.save_model_to_json()
+        stage = "applying the rules on top"
+        sides = ", ".join(f"{side}.{column} AS {column}_{side}" for side in "lr"
+                          for column in _LINKABLE_COLUMNS)
+        pairs = connection.execute(
+            f"SELECT {', '.join(_PAIR_COLUMNS)} "
+            f"FROM (SELECT p.*, {sides} FROM {predicted.physical_name} p "
+            f"JOIN {table.physical_name} l ON p.unique_id_l = l.unique_id "
+            f"JOIN {table.physical_name} r ON p.unique_id_r = r.unique_id) "
+            f"WHERE {_LINKABLE}").df()
     except Exception as error:  # noqa: BLE001 — wrapped with the step that failed
         raise AnalyticsError(f"entity resolution failed while {stage}: {error}; check the "
                              "records (person_records) or lower the number compared") from error
-    pairs = pairs.loc[:, _PAIR_COLUMNS] if len(pairs) else empty
-    # Names with other initials are never one person, whatever they share: people who
-    # share identifiers under other names are a ring, for ring detection to find.
-    by_id = records.set_index("unique_id")
-    same = np.zeros(len(pairs), dtype=bool)
-    for column in ("initials", "canonical_initials"):
-        same |= (pairs["unique_id_l"].map(by_id[column]).to_numpy()
-                 == pairs["unique_id_r"].map(by_id[column]).to_numpy())
-    pairs = pairs.loc[same].copy()
+    pairs = pairs.loc[:, _PAIR_COLUMNS].copy() if len(pairs) else empty
     swap = pairs["unique_id_l"].astype(str) > pairs["unique_id_r"].astype(str)
     pairs.loc[swap, ["unique_id_l", "unique_id_r"]] = pairs.loc[
         swap, ["unique_id_r", "unique_id_l"]].to_numpy()
     pairs = pairs.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
                               ascending=[False, True, True]).reset_index(drop=True)
-    logger.info("entity resolution: %d records, %d pairs at or above %.2f", n, len(pairs),
-                threshold)
-    return LinkageResult(pairs, model, n)
+    found = set(zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True))
+    rejected_above = sum(pair in found for pair in
+                         zip(rejected["unique_id_l"], rejected["unique_id_r"], strict=True))
+    logger.info("entity resolution: %d records, %d pairs at or above %.2f (m trained on %d "
+                "confirmed pairs; %d rejected pairs scored above)", n, len(pairs), threshold,
+                trained_on, rejected_above)
+    return LinkageResult(pairs, model, n, trained_on, rejected_above)
+
+
+def _split_labels(labels: pd.DataFrame | None,
+                  records: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Confirmed and rejected pairs of ``labels`` between records, ids sorted, each once."""
+    if labels is None:
+        labels = pd.DataFrame({column: pd.Series(dtype=object) for column in LABEL_COLUMNS})
+    missing = [column for column in LABEL_COLUMNS if column not in labels]
+    if missing:
+        raise ValueError(f"labels lack column(s) {missing}; expected {list(LABEL_COLUMNS)}")
+    known = set(records["unique_id"].astype(str))
+    left = labels["unique_id_l"].astype(str)
+    right = labels["unique_id_r"].astype(str)
+    first = (left <= right).to_numpy()
+    frame = pd.DataFrame({"unique_id_l": np.where(first, left, right),
+                          "unique_id_r": np.where(first, right, left),
+                          "score": pd.to_numeric(labels["clerical_match_score"],
+                                                 errors="coerce").to_numpy()})
+    frame = frame[frame["unique_id_l"].isin(known) & frame["unique_id_r"].isin(known)
+                  & (frame["unique_id_l"] != frame["unique_id_r"]) & frame["score"].notna()]
+    frame = frame.drop_duplicates(["unique_id_l", "unique_id_r"], keep="last")
+    confirmed = frame[frame["score"] >= 0.5].reset_index(drop=True)
+    return confirmed, frame[frame["score"] < 0.5].reset_index(drop=True)
+
+
+def _smoothed(model: dict, *, u_floor: float) -> dict:
+    """``model`` with each level's m at least :data:`M_FLOOR`, and a u that random pairs
+    never met set to ``u_floor`` or to the u of the level above, whichever is larger: a
+    looser level (a neighbour's address) is no rarer among two people than a stricter one
+    (the same address)."""
+    for comparison in model["comparisons"]:
+        above = 0.0
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if not (isinstance(m, float | int) and m >= M_FLOOR):
+                level["m_probability"] = M_FLOOR
+            if not (isinstance(u, float | int) and u > 0):
+                level["u_probability"] = max(u_floor, above)
+            above = float(level["u_probability"])
+    return model
