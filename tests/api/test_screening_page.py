@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         pytest.fail("the page's JavaScript libraries are missing from api/static/vendor/: run "
                     "`make setup` (or `bash scripts/build-web.sh`)")
     root = tmp_path_factory.mktemp("lists-page")
-    generate_dataset(500, 5, root / "base", synthetic_identities=True)
+    generate_dataset(500, 7, root / "base", synthetic_identities=True)
     home = root / "home"
     service = RiskService(Settings(home=home, store=StoreKind.EMBEDDED),
                           open_test_store(StoreKind.EMBEDDED, home), load_policy())

@@ -42,7 +42,7 @@ def bank(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
     kind: StoreKind = request.param
     root = tmp_path_factory.mktemp(f"api-screening-{kind.value}")
-    generate_dataset(500, 5, root / "base", synthetic_identities=True)
+    generate_dataset(500, 7, root / "base", synthetic_identities=True)
     home = root / "home"
     settings = Settings(home=home, store=kind, api_threads=2)
     service = RiskService(settings, open_test_store(kind, home), load_policy())
