@@ -16,8 +16,20 @@ import pandas as pd
 
 from graphrisk.domain import NodeLabel, RelType
 
-__all__ = ["GraphNode", "GraphPath", "GraphRelationship", "GraphSnapshot", "NodeRef",
-           "QueryResult", "Subgraph"]
+__all__ = ["SAME_ENTITY_COLUMNS", "GraphNode", "GraphPath", "GraphRelationship",
+           "GraphSnapshot", "NodeRef", "QueryResult", "Subgraph", "empty_same_entity"]
+
+#: Columns of :attr:`GraphSnapshot.same_entity`: two customers (``customer_id_a`` <
+#: ``customer_id_b``) that entity resolution found probably one person, the pair's id, the
+#: match probability and the sentence saying which fields agreed.
+SAME_ENTITY_COLUMNS: tuple[str, ...] = ("customer_id_a", "customer_id_b", "pair_id",
+                                        "probability", "sentence")
+
+
+def empty_same_entity() -> pd.DataFrame:
+    """A same-entity frame without rows (the default: nothing resolved yet)."""
+    return pd.DataFrame({column: pd.Series(dtype="float64" if column == "probability"
+                                           else object) for column in SAME_ENTITY_COLUMNS})
 
 
 @dataclass(frozen=True, order=True)
@@ -122,6 +134,11 @@ class GraphSnapshot:
     ``identifier_id``, ``kind`` and normalised ``value``. ``customer_features`` is long form
     (``customer_id, feature, value``); it defaults to empty, so snapshots built by hand (tests,
     other sources) need not name it.
+
+    ``same_entity`` is not loaded data but what entity resolution derived from it: the
+    linked probable same-person pairs (:data:`SAME_ENTITY_COLUMNS`; open or confirmed pairs
+    of :mod:`graphrisk.resolution`), which the customer graph joins like a shared identifier,
+    weighted by the probability. It defaults to empty.
     """
 
     customers: pd.DataFrame
@@ -136,6 +153,7 @@ class GraphSnapshot:
     customer_features: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"customer_id": pd.Series(dtype=object), "feature": pd.Series(dtype=object),
          "value": pd.Series(dtype="float64")}))
+    same_entity: pd.DataFrame = field(default_factory=empty_same_entity)
 
     def counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in vars(self).items()}

@@ -498,7 +498,9 @@ def _union(parts: list[GraphSnapshot]) -> GraphSnapshot:
         pieces = [getattr(part, name) for part in parts]
         merged = pd.concat([p for p in pieces if not p.empty] or pieces[:1],
                            ignore_index=True)
-        key = [c for c in ENTITY_BY_NAME[name].key if c in merged.columns]
+        entity_key = (ENTITY_BY_NAME[name].key if name in ENTITY_BY_NAME
+                      else ("customer_id_a", "customer_id_b"))  # same_entity: the pair
+        key = [c for c in entity_key if c in merged.columns]
         merged = merged.drop_duplicates(key or None, ignore_index=True)
         # Sorted by key, as a store's region read is.
         order = [c for c in _SORT_KEYS.get(name, tuple(key)) if c in merged.columns]

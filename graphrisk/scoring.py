@@ -603,11 +603,16 @@ def _known_neighbour_reasons(
     reasons = {}
     for customer, link in strongest.iterrows():
         label = str(labels.get(link["other"])).replace("_", " ")
+        others = int(known_count[customer]) - 1
+        more = f", and is linked to {others} more known-risk customers" if others > 0 else ""
+        if link["kind"] == "same_entity":
+            # The pair's sentence names the fields that agreed, so the reason can be checked.
+            reasons[customer] = (f"probably the same person as {link['other']} (confirmed "
+                                 f"{label}): {link['via']}{more}")
+            continue
         if link["kind"] == "transfer":
             how = f"exchanged {link['via']} payments with"
         else:
             how = f"{_LINK_WORDS.get(link['kind'], 'shares ' + link['kind'])} {link['via']} with"
-        others = int(known_count[customer]) - 1
-        more = f", and is linked to {others} more known-risk customers" if others > 0 else ""
         reasons[customer] = f"{how} {link['other']} (confirmed {label}){more}"
     return reasons

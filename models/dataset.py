@@ -306,7 +306,9 @@ def snapshot_fingerprint(snapshot: GraphSnapshot) -> str:
     row hashes of each table are sorted, and the tables are hashed by name.
     """
     digest = hashlib.sha256()
-    for name in sorted(vars(snapshot)):
+    # Entity-resolution links are not model input: resolving again must not make a trained
+    # model look stale.
+    for name in sorted(set(vars(snapshot)) - {"same_entity"}):
         frame = getattr(snapshot, name)
         columns = sorted(str(c) for c in frame.columns)
         digest.update(f"{name}:{','.join(columns)}:{len(frame)};".encode())

@@ -3,7 +3,9 @@
 // returns: graph_name, node_count, relationship_count of the GDS projection (undirected,
 // relationship property weight)
 // The customer graph of graphrisk.analytics.customer_graph.build_customer_graph. $weights
-// holds device, phone, email, ip, address, co_holder, transfer; a kind left out links nobody.
+// holds device, phone, email, ip, address, co_holder, transfer, same_entity; a kind left out
+// links nobody. same_entity: the SAME_ENTITY relationships entity resolution wrote (already
+// ordered a -> b by customer id), weighted by the weight times the match probability.
 // Identifiers and accounts shared by more than $max_degree customers link nobody.
 // $all_customers also projects customers without links (PageRank needs them: a seed without
 // links keeps its own score). One row per link, each pair ordered (a.customer_id <
@@ -38,6 +40,10 @@ CALL () {
        CASE WHEN payer.customer_id < payee.customer_id THEN payee ELSE payer END AS b,
        count(*) AS payments
   RETURN a, b, $weights.transfer * log(1 + payments) / log(2) AS weight
+  UNION ALL
+  MATCH (a:Customer)-[link:SAME_ENTITY]->(b:Customer)
+  WHERE $weights.same_entity IS NOT NULL
+  RETURN a, b, $weights.same_entity * link.probability AS weight
   UNION ALL
   MATCH (c:Customer) WHERE $all_customers
   RETURN c AS a, null AS b, null AS weight

@@ -11,7 +11,10 @@ Links, each with a weight per kind (:data:`DEFAULT_WEIGHTS`):
   customers: identifiers shared by more (a call-centre phone, a mall address, a carrier NAT
   ip) say nothing about who knows whom and are ignored;
 * sharing an account (owner and co-holder);
-* payments between two customers' accounts, ``log2(1 + n)`` for ``n`` payments.
+* payments between two customers' accounts, ``log2(1 + n)`` for ``n`` payments;
+* probably the same person (``same_entity``: a pair entity resolution linked, open or
+  confirmed; :attr:`~graphrisk.graph.GraphSnapshot.same_entity`), the weight times the
+  match probability: one person behind two records is as close as two records get.
 
 The money graph (:func:`build_money_graph`) is separate: payments only, weighted by the total
 amount, for finding communities that move money among themselves.
@@ -34,6 +37,7 @@ __all__ = [
     "DEFAULT_MAX_IDENTIFIER_DEGREE",
     "DEFAULT_WEIGHTS",
     "IDENTIFIER_KINDS",
+    "IDENTITY_KINDS",
     "CustomerGraph",
     "build_customer_graph",
     "build_money_graph",
@@ -46,10 +50,13 @@ __all__ = [
 #: they are; ``co_holder`` for sharing an account; ``transfer`` for money between them.
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "device": 3.0, "phone": 2.0, "email": 2.0, "ip": 1.0, "address": 1.0,
-    "co_holder": 2.0, "transfer": 1.0,
+    "co_holder": 2.0, "transfer": 1.0, "same_entity": 3.0,
 }
 #: The link kinds that are shared identifiers (the rest are accounts and payments).
 IDENTIFIER_KINDS: tuple[str, ...] = ("device", "phone", "email", "ip", "address")
+#: The link kinds that say who someone is: shared identifiers and probably being the same
+#: person. Identity rings and identity clusters are joined by these.
+IDENTITY_KINDS: tuple[str, ...] = (*IDENTIFIER_KINDS, "same_entity")
 # DEFAULT_MAX_IDENTIFIER_DEGREE (identifiers used by more customers link nobody) lives in
 # graphrisk.policy and stays importable from here.
 
@@ -102,7 +109,8 @@ def customer_links(
 
     Returns:
         ``customer_id_a < customer_id_b``, ``kind`` (a key of ``weights``), ``via`` (the
-        identifier id, the account id, or the number of payments) and ``weight``.
+        identifier id, the account id, the number of payments, or for ``same_entity`` the
+        sentence saying which fields agreed) and ``weight``.
 
     Raises:
         ValueError: ``max_identifier_degree`` is below 2.
@@ -132,6 +140,14 @@ def customer_links(
         parts.append(counts.assign(kind="transfer", via=counts["n"].astype(str),
                                    weight=weights["transfer"] * np.log2(1 + counts["n"]))
                      .drop(columns="n"))
+
+    same = snapshot.same_entity
+    if "same_entity" in weights and len(same):
+        parts.append(pd.DataFrame({
+            "customer_id_a": same["customer_id_a"].to_numpy(dtype=object),
+            "customer_id_b": same["customer_id_b"].to_numpy(dtype=object),
+            "kind": "same_entity", "via": same["sentence"].astype(str).to_numpy(dtype=object),
+            "weight": weights["same_entity"] * same["probability"].to_numpy(dtype=float)}))
     columns = ["customer_id_a", "customer_id_b", "kind", "via", "weight"]
     if not parts:
         return pd.DataFrame(columns=columns)

@@ -12,7 +12,8 @@ What an engine computes:
 * **propagated risk** — personalised PageRank from the known-risk customers
   (:func:`graphrisk.analytics.propagation.propagate_risk`);
 * **identity rings** — connected groups of customers over shared identifiers (identifiers
-  used by more than ``max_identifier_degree`` customers ignored), two or more members;
+  used by more than ``max_identifier_degree`` customers ignored) and probable same-person
+  pairs of entity resolution, two or more members;
 * **money communities** — Louvain communities of the amount-weighted payment graph between
   customers, for customers who paid or were paid by another customer.
 
@@ -35,7 +36,7 @@ from scipy.sparse import csgraph
 
 from graphrisk.analytics.customer_graph import (
     DEFAULT_WEIGHTS,
-    IDENTIFIER_KINDS,
+    IDENTITY_KINDS,
     CustomerGraph,
     build_money_graph,
     customer_links,
@@ -74,8 +75,9 @@ class NetworkSettings:
     seed: int = 42
 
     def identifier_weights(self) -> dict[str, float]:
-        """The weights of the shared-identifier link kinds only (the ring graph)."""
-        return {k: w for k, w in self.weights.items() if k in IDENTIFIER_KINDS}
+        """The weights of the identity link kinds only (the ring graph): shared identifiers
+        and probable same-person pairs."""
+        return {k: w for k, w in self.weights.items() if k in IDENTITY_KINDS}
 
 
 @dataclass(frozen=True)

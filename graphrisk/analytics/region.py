@@ -48,8 +48,9 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
       shares one of those identifiers;
     * ``disputes`` and ``customer_features`` of the given customers, and ``loans`` and
       ``account_changes`` of their accounts;
+    * ``same_entity`` links naming a given customer (probably the same person);
     * ``customers`` rows of the given customers and of every customer the rows above name
-      (account owners and holders, identifier co-holders).
+      (account owners and holders, identifier co-holders, same-entity partners).
 
     Args:
         snapshot: the graph (a store's snapshot, or one built by hand).
@@ -77,10 +78,14 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
     link = _identifier_link(identifiers)
     shared = identifiers[link.isin(_ids(link[identifiers["customer_id"].isin(given)]))]
 
+    same = snapshot.same_entity
+    same = same[same["customer_id_a"].isin(given) | same["customer_id_b"].isin(given)]
+
     region_accounts = accounts[accounts["account_id"].isin(every_account)]
     region_holders = holders[holders["account_id"].isin(every_account)]
     reached = (given | _ids(region_accounts["customer_id"])
-               | _ids(region_holders["customer_id"]) | _ids(shared["customer_id"]))
+               | _ids(region_holders["customer_id"]) | _ids(shared["customer_id"])
+               | _ids(same["customer_id_a"]) | _ids(same["customer_id_b"]))
 
     frames = {
         "customers": customers[customers["customer_id"].isin(reached)],
@@ -97,7 +102,9 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
         "customer_features": snapshot.customer_features[
             snapshot.customer_features["customer_id"].isin(given)],
     }
-    return GraphSnapshot(**{name: _sorted(name, frame) for name, frame in frames.items()})
+    return GraphSnapshot(**{name: _sorted(name, frame) for name, frame in frames.items()},
+                         same_entity=same.sort_values(["customer_id_a", "customer_id_b"],
+                                                      kind="stable", ignore_index=True))
 
 
 def _ids(values: pd.Series) -> set[str]:

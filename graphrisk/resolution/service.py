@@ -12,6 +12,14 @@ and the status — ``open``, ``confirmed`` or ``rejected`` (by an investigator: 
 runs; a rejected pair is never linked again, a confirmed one stays linked even if a later
 model scores it lower) or ``cleared`` (no longer scored above the threshold).
 
+The linked pairs (open or confirmed) are also the graph's: after every run and decision
+they replace the store's same-entity links (``GraphStore.write_same_entity_links``; on Neo4j
+``SAME_ENTITY`` relationships with the probability), which the customer graph joins like a
+shared identifier, weighted by the probability — so identity rings and risk propagation
+reach the other records of a person, and a score's reason can say "probably the same person
+as C… (confirmed fraud): name 'Jon Smyth' ~ 'John Smith'…". A score run after resolving
+uses them.
+
 Every change is in the audit trail: ``resolution.run``, ``resolution.confirm``,
 ``resolution.reject``.
 """
@@ -26,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from graphrisk.decided_records import read_decided, with_history
+from graphrisk.graph import SAME_ENTITY_COLUMNS
 from graphrisk.resolution.linkage import link_records
 from graphrisk.resolution.reasons import pair_reasons
 from graphrisk.resolution.records import person_records
@@ -105,6 +114,7 @@ class ResolutionRun:
             (connected components of the linked pairs).
         new / updated / cleared: pairs first found, changed, and no longer found.
         rejected_kept: pairs found again that an investigator had rejected.
+        links: same-entity links the graph holds after the run.
         seconds: wall time.
     """
 
@@ -116,6 +126,7 @@ class ResolutionRun:
     updated: int = 0
     cleared: int = 0
     rejected_kept: int = 0
+    links: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -124,7 +135,8 @@ class ResolutionRun:
                 f"{len(self.pairs):,} probable same-person pairs at >= {self.threshold:.2f} "
                 f"in {len(self.clusters):,} clusters ({self.new:,} new, {self.updated:,} "
                 f"updated, {self.cleared:,} cleared); {self.rejected_kept:,} rejected earlier, "
-                "not linked again")
+                f"not linked again; {self.links:,} same-person links in the graph for the "
+                "next score")
 
 
 class ResolutionService:
@@ -201,12 +213,27 @@ class ResolutionService:
                       if key not in found and record.status == "confirmed"]
         run.pairs.sort(key=lambda pair: (-pair.probability, pair.pair_id))
         run.clusters = clusters_of(run.pairs)
+        run.links = self.write_links()
         run.seconds = time.perf_counter() - started
         self._store.append_audit(who, "resolution.run", None, {
             "records": run.records, "threshold": cutoff, "pairs": len(run.pairs),
             "clusters": len(run.clusters), "new": run.new, "cleared": run.cleared})
         report(ProgressEvent("resolution", "done", steps, steps))
         return run
+
+    def write_links(self) -> int:
+        """Make the store's same-entity links the linked pairs (open and confirmed), so
+        that the next score sees them; returns how many links the graph holds."""
+        linked = self.pairs(status=("open", "confirmed"))
+        frame = pd.DataFrame(
+            [(pair.customer_a, pair.customer_b, pair.pair_id,
+              # An investigator's confirmation is certain: the link weighs in full.
+              1.0 if pair.status == "confirmed" else pair.probability,
+              pair.sentence + ("; confirmed by an investigator"
+                               if pair.status == "confirmed" else ""))
+             for pair in linked],
+            columns=list(SAME_ENTITY_COLUMNS))
+        return self._store.write_same_entity_links(frame)
 
     def pairs(self, *, status: str | tuple[str, ...] | None = None) -> list[SameEntityPair]:
         """Stored pairs, most probable first (``status``: one or several of
@@ -289,6 +316,7 @@ class ResolutionService:
         who = actor or self._settings.actor
         record = self._pair_record(key)
         stored = self._set_status(record, status, who, status, note.strip())
+        self.write_links()
         self._store.append_audit(who, _AUDIT_ACTIONS[status], stored.subject, {
             "pair": stored.key, "customer_a": stored.body["customer_a"],
             "customer_b": stored.body["customer_b"], "note": note.strip()})

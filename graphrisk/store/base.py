@@ -56,6 +56,7 @@ from graphrisk.errors import (
     UnsupportedByStoreError,
 )
 from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
+    SAME_ENTITY_COLUMNS,
     GraphNode,
     GraphPath,
     GraphRelationship,
@@ -63,6 +64,7 @@ from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks t
     NodeRef,
     QueryResult,
     Subgraph,
+    empty_same_entity,
 )
 from graphrisk.normalise import identifier_id, normalise_identifiers
 from graphrisk.policy import SCORE_COMPONENTS
@@ -631,7 +633,9 @@ class GraphStore(ABC):
                         f"the {self.title} store returned {spec.name} columns "
                         f"{list(frame.columns)}, not {columns}", query=f"snapshot_{spec.name}")
                 frames[spec.name] = frame
-        return GraphSnapshot(**frames)
+            with self._statement("snapshot_same_entity"):
+                same_entity = self._same_entity_frame(None)
+        return GraphSnapshot(**frames, same_entity=same_entity)
 
     @final
     def region_snapshot(self, customer_ids: Collection[str]) -> GraphSnapshot:
@@ -663,8 +667,12 @@ class GraphStore(ABC):
             holders = rows("account_holders", "account_id", every_account)
             links = rows("identifiers", "customer_id", given)["identifier_id"]
             identifiers = rows("identifiers", "identifier_id", _present(links))
+            same_entity = self._same_entity_frame(sorted(given)) if given else \
+                empty_same_entity()
             reached = (given | _present(accounts["customer_id"])
-                       | _present(holders["customer_id"]) | _present(identifiers["customer_id"]))
+                       | _present(holders["customer_id"]) | _present(identifiers["customer_id"])
+                       | _present(same_entity["customer_id_a"])
+                       | _present(same_entity["customer_id_b"]))
             frames = {
                 "customers": rows("customers", "customer_id", reached),
                 "accounts": accounts,
@@ -683,7 +691,7 @@ class GraphStore(ABC):
         return GraphSnapshot(**{
             name: frame.sort_values(list(stored_key(ENTITY_BY_NAME[name])), kind="stable",
                                     ignore_index=True)
-            for name, frame in frames.items()})
+            for name, frame in frames.items()}, same_entity=same_entity)
 
     @final
     def consistency_problems(self) -> list[str]:
@@ -926,6 +934,60 @@ class GraphStore(ABC):
             found = self._set_known_label(customer_id, label, source)
         if not found:
             raise NotFoundError(NodeLabel.CUSTOMER.value, customer_id)
+
+    # -- same-entity links ---------------------------------------------------------------
+    @final
+    def write_same_entity_links(self, links: pd.DataFrame) -> int:
+        """Replace the stored probable same-person links with ``links``, in one transaction.
+
+        Why replace, not add: entity resolution decides the whole set at once (a pair no
+        longer scored, or rejected by an investigator, must stop linking), and the set is
+        small (about one customer in a hundred). The decisions themselves live in the
+        ``same_entity`` records of :mod:`graphrisk.resolution`; these links are the graph's
+        view of the linked ones: on Neo4j a ``SAME_ENTITY`` relationship from the smaller
+        customer id to the larger with the pair's id, probability and sentence, which GDS
+        projects with the rest of the customer graph.
+
+        Args:
+            links: :data:`graphrisk.graph.SAME_ENTITY_COLUMNS`; each pair once.
+
+        Returns:
+            The links written (pairs naming a customer the store lacks are left out).
+
+        Raises:
+            ValueError: a column is missing, a pair is not ordered ``a < b``, or a
+                probability is outside (0, 1].
+        """
+        missing = [c for c in SAME_ENTITY_COLUMNS if c not in links.columns]
+        if missing:
+            raise ValueError(f"same-entity links need the columns {', '.join(missing)}")
+        rows = links.loc[:, list(SAME_ENTITY_COLUMNS)]
+        if (rows["customer_id_a"].astype(str) >= rows["customer_id_b"].astype(str)).any():
+            raise ValueError("each same-entity pair must have customer_id_a < customer_id_b")
+        probability = rows["probability"].astype(float)
+        if ((probability <= 0) | (probability > 1)).any():
+            raise ValueError("same-entity probabilities must be in (0, 1]")
+        payload = [{"customer_id_a": str(a), "customer_id_b": str(b), "pair_id": str(key),
+                    "probability": float(p), "sentence": str(text)}
+                   for a, b, key, p, text in rows.itertuples(index=False, name=None)]
+        with self._statement("write_same_entity_links"):
+            return int(self._replace_same_entity_links(payload))
+
+    @final
+    def same_entity_links(self, customer_ids: Collection[str] | None = None) -> pd.DataFrame:
+        """The stored same-entity links (:data:`graphrisk.graph.SAME_ENTITY_COLUMNS`),
+        sorted by the pair; with ``customer_ids``, only those naming one of them."""
+        wanted = None if customer_ids is None else sorted(set(_id_list(customer_ids)))
+        with self._statement("same_entity_links"), self._reading():
+            return self._same_entity_frame(wanted)
+
+    def _same_entity_frame(self, customer_ids: list[str] | None) -> pd.DataFrame:
+        rows = [list(row) for row in self._same_entity_rows(customer_ids)]
+        if not rows:
+            return empty_same_entity()
+        frame = pd.DataFrame(rows, columns=list(SAME_ENTITY_COLUMNS))
+        frame["probability"] = frame["probability"].astype(float)
+        return frame.sort_values(["customer_id_a", "customer_id_b"], ignore_index=True)
 
     # -- read-only Cypher --------------------------------------------------------------
     @final
@@ -1201,6 +1263,17 @@ class GraphStore(ABC):
                          source: str | None) -> bool:
         """Write the customer's known label and source; ``False`` when there is no such
         customer."""
+
+    @abstractmethod
+    def _replace_same_entity_links(self, links: list[dict[str, Any]]) -> int:
+        """Delete every same-entity link and write ``links`` (dicts of
+        :data:`~graphrisk.graph.SAME_ENTITY_COLUMNS`) in one transaction; return how many
+        were written."""
+
+    @abstractmethod
+    def _same_entity_rows(self, customer_ids: list[str] | None) -> Iterable[tuple[Any, ...]]:
+        """Same-entity links as tuples in :data:`~graphrisk.graph.SAME_ENTITY_COLUMNS`
+        order: all, or those naming one of ``customer_ids``."""
 
     @abstractmethod
     def _delete_everything(self) -> None:

@@ -78,7 +78,8 @@ _IN_CHUNK = 500
 _SCORE_CHUNK = 2_000
 _SCORE_PAUSE_S = 0.005
 #: Tables that are not entities: load bookkeeping, scores and records.
-_BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores", "records")
+_BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores", "records",
+                       "same_entity_links")
 #: The columns of ``records``, in the order the record primitives return them.
 _RECORD_COLUMNS = "kind, key, version, subject, status, body, created_at, updated_at"
 _AUDIT_COLUMNS = "seq, at, actor, action, subject, details"
@@ -158,6 +159,15 @@ def _schema() -> list[_SchemaObject]:
             "CREATE TABLE IF NOT EXISTS customer_scores (run_id TEXT, customer_id TEXT, score "
             "REAL, tier TEXT, reasons TEXT, components TEXT, PRIMARY KEY (run_id, customer_id))"
             " WITHOUT ROWID")),
+        # Probable same-person links (graphrisk.resolution), replaced as a whole by each
+        # resolution run or decision; the smaller customer id first.
+        _SchemaObject("same_entity_links", (
+            "CREATE TABLE IF NOT EXISTS same_entity_links (customer_id_a TEXT NOT NULL, "
+            "customer_id_b TEXT NOT NULL, pair_id TEXT NOT NULL, probability REAL NOT NULL, "
+            "sentence TEXT, PRIMARY KEY (customer_id_a, customer_id_b)) WITHOUT ROWID")),
+        _SchemaObject("ix_same_entity_links_b", (
+            "CREATE INDEX IF NOT EXISTS ix_same_entity_links_b ON same_entity_links "
+            "(customer_id_b)")),
         _SchemaObject("records", (
             "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, version "
             "INTEGER NOT NULL, subject TEXT, status TEXT, body TEXT NOT NULL, created_at TEXT, "
@@ -837,6 +847,32 @@ class EmbeddedGraphStore(GraphStore):
             return conn.execute(
                 "UPDATE customers SET known_risk_label = ?, known_risk_source = ? "
                 "WHERE customer_id = ?", (label, source, customer_id)).rowcount == 1
+
+    # -- same-entity links -------------------------------------------------------------
+    def _replace_same_entity_links(self, links: list[dict[str, Any]]) -> int:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM same_entity_links")
+            conn.executemany(
+                "INSERT INTO same_entity_links (customer_id_a, customer_id_b, pair_id, "
+                "probability, sentence) SELECT :customer_id_a, :customer_id_b, :pair_id, "
+                ":probability, :sentence WHERE EXISTS (SELECT 1 FROM customers WHERE "
+                "customer_id = :customer_id_a) AND EXISTS (SELECT 1 FROM customers WHERE "
+                "customer_id = :customer_id_b)", links)
+            (written,) = conn.execute("SELECT count(*) FROM same_entity_links").fetchone()
+        return int(written)
+
+    def _same_entity_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        select = ("SELECT customer_id_a, customer_id_b, pair_id, probability, sentence "
+                  "FROM same_entity_links")
+        if customer_ids is None:
+            return self._conn.execute(select).fetchall()
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunked(customer_ids, 400):
+            marks = ", ".join("?" * len(chunk))
+            found += self._conn.execute(
+                f"{select} WHERE customer_id_a IN ({marks}) OR customer_id_b IN ({marks})",
+                [*chunk, *chunk]).fetchall()
+        return list(dict.fromkeys(found))
 
     # -- administration ----------------------------------------------------------------
     def _delete_everything(self) -> None:

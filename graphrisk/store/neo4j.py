@@ -709,6 +709,26 @@ class Neo4jGraphStore(GraphStore):
             "customer_id": customer_id, "label": label, "source": source})
         return bool(found["found"])
 
+    # -- same-entity links -------------------------------------------------------------
+    def _replace_same_entity_links(self, links: list[dict[str, Any]]) -> int:
+        delete = load_cypher("resolution/delete_same_entity_links")
+        write = load_cypher("resolution/write_same_entity_links")
+        written = [0]
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(delete).consume()
+            written[0] = 0
+            for chunk in range(0, len(links), 10_000):
+                record = tx.run(write, links=links[chunk:chunk + 10_000]).single()
+                written[0] += int(record["written"]) if record else 0
+
+        self._write("resolution/write_same_entity_links", work)
+        return written[0]
+
+    def _same_entity_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        rows = self._read("resolution/same_entity_links", {"ids": customer_ids})
+        return [tuple(row["row"]) for row in rows]
+
     # -- read-only Cypher --------------------------------------------------------------
     def _read_only_query(self, query: str, parameters: dict[str, Any], timeout_s: float,
                          row_limit: int) -> QueryResult:

@@ -84,3 +84,31 @@ def test_decisions_are_kept_across_runs_and_audited(bank: Bank) -> None:
     assert "resolution.reject" in actions and "resolution.confirm" in actions
     assert "resolution.run" in actions
     bank.resolution.resolve(actor="ana")  # back to the default threshold for other tests
+
+
+def test_linked_pairs_are_the_graphs_links_and_reasons_in_the_score(bank: Bank) -> None:
+    run = bank.resolution.resolve(actor="ana")
+    store = bank.service.store
+    links = store.same_entity_links()
+    linked = {p.pair_id for p in bank.resolution.pairs(status=("open", "confirmed"))}
+    assert run.links == len(links) == len(linked) and set(links["pair_id"]) == linked
+    # Rejecting a pair removes its link at once; confirming one makes it weigh in full.
+    victim = next(p for p in run.pairs if p.status == "open")
+    bank.resolution.reject(victim.pair_id, "not the same", actor="bo")
+    assert victim.pair_id not in set(store.same_entity_links()["pair_id"])
+    kept = store.same_entity_links().set_index("pair_id")
+    confirmed = [p.pair_id for p in bank.resolution.pairs(status="confirmed")]
+    assert confirmed  # the decisions test confirmed one
+    assert (kept.loc[confirmed, "probability"] == 1.0).all()
+    assert kept.loc[confirmed, "sentence"].str.endswith("confirmed by an investigator").all()
+    # A known fraudster's other record: the score says who it probably is, and why.
+    pair = next(p for p in bank.resolution.pairs(status="open"))
+    store.set_known_label(pair.customer_a, "fraud", "test: confirmed")
+    try:
+        scores = bank.service.score().scores.set_index("customer_id")
+        reasons = " ".join(scores.at[pair.customer_b, "reasons"])
+        assert f"probably the same person as {pair.customer_a} (confirmed fraud)" in reasons
+        assert pair.sentence in reasons
+    finally:
+        store.set_known_label(pair.customer_a, None, None)
+        bank.resolution.confirm(victim.pair_id, "restored for other tests", actor="bo")

@@ -148,6 +148,12 @@ class ToyStore(GraphStore):
                          source: str | None) -> bool:
         return NodeRef(NodeLabel.CUSTOMER, customer_id) in self.nodes
 
+    def _replace_same_entity_links(self, links: list[dict[str, Any]]) -> int:
+        return 0
+
+    def _same_entity_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        return []
+
     def _delete_everything(self) -> None:
         self.nodes.clear()
 
