@@ -35,7 +35,7 @@ import pandas as pd
 
 from graphrisk.decided_records import read_decided, with_history
 from graphrisk.graph import SAME_ENTITY_COLUMNS
-from graphrisk.resolution.linkage import link_records
+from graphrisk.resolution.linkage import LABEL_COLUMNS, link_records
 from graphrisk.resolution.reasons import pair_reasons
 from graphrisk.resolution.records import person_records
 from graphrisk.store.base import StoredRecord, utc_now
@@ -156,7 +156,9 @@ class ResolutionService:
                 *, actor: str | None = None) -> ResolutionRun:
         """Find the customers that are probably one person, store the pairs, clear the ones
         no longer found; decisions are kept (a rejected pair is not linked again, a
-        confirmed one stays linked).
+        confirmed one stays linked) and train the model once there are enough of them
+        (:meth:`decided_labels`). The linked pairs then replace the graph's same-entity
+        links.
 
         Args:
             threshold: the least match probability (default
@@ -184,7 +186,8 @@ class ResolutionService:
             done[0] = min(done[0] + 1, steps - 1)
             report(ProgressEvent("resolution", name, done[0], steps))
 
-        result = link_records(records, threshold=cutoff, progress=step)
+        result = link_records(records, threshold=cutoff, progress=step,
+                              labels=self.decided_labels())
         report(ProgressEvent("resolution", "storing pairs", steps - 1, steps))
         who = actor or self._settings.actor
         run = ResolutionRun(result.records, cutoff)
@@ -220,6 +223,15 @@ class ResolutionService:
             "clusters": len(run.clusters), "new": run.new, "cleared": run.cleared})
         report(ProgressEvent("resolution", "done", steps, steps))
         return run
+
+    def decided_labels(self) -> pd.DataFrame:
+        """The investigators' decisions as training labels (:data:`LABEL_COLUMNS`):
+        confirmed pairs 1.0, rejected 0.0. With enough confirmed pairs the next run
+        estimates the model from them too (see :func:`link_records`)."""
+        decided = self.pairs(status=("confirmed", "rejected"))
+        return pd.DataFrame(
+            [(pair.customer_a, pair.customer_b, 1.0 if pair.status == "confirmed" else 0.0)
+             for pair in decided], columns=list(LABEL_COLUMNS))
 
     def write_links(self) -> int:
         """Make the store's same-entity links the linked pairs (open and confirmed), so

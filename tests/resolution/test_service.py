@@ -80,6 +80,9 @@ def test_decisions_are_kept_across_runs_and_audited(bank: Bank) -> None:
     assert confirmed.pair_id in {p.pair_id for p in strict.pairs}
     assert bank.resolution.pair(rejected.pair_id).status == "rejected"
     assert bank.resolution.pair(confirmed.pair_id).status == "confirmed"
+    labels = bank.resolution.decided_labels().set_index(["unique_id_l", "unique_id_r"])
+    assert labels.loc[(rejected.customer_a, rejected.customer_b), "clerical_match_score"] == 0
+    assert labels.loc[(confirmed.customer_a, confirmed.customer_b), "clerical_match_score"] == 1
     actions = [entry.action for entry in bank.service.store.audit_entries()]
     assert "resolution.reject" in actions and "resolution.confirm" in actions
     assert "resolution.run" in actions
