@@ -95,7 +95,6 @@ def _quality(scores: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float]:
     return float(auc), float(frame.loc[positive, "score"].median())
 
 
-@pytest.mark.xfail(strict=False, reason="same-entity links not yet in the customer graph")
 def test_resolution_lifts_the_scores_of_known_risky_customers_back(
         bank: Path, service: RiskService) -> None:
     _, truth, _ = _read(bank)
