@@ -19,6 +19,7 @@ from rich.console import Console
 
 from graphrisk.demo_casework import work_demo_cases
 from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
+from graphrisk.resolution.service import SameEntityPair
 from graphrisk.scoring import ScoringResult
 from graphrisk.service import (
     ProgressCallback,
@@ -72,7 +73,7 @@ def truth_check(result: ScoringResult, truth_file: Path) -> dict[str, float] | N
 def _screen_demo_list(service: RiskService, list_file: Path, console: Console,
                      progress: ProgressCallback | None) -> list[Any]:
     """Load the sample's synthetic sanctions/PEP list and screen everyone against it."""
-    console.rule("[bold]7. Screen customers and counterparties against a watch list")
+    console.rule("[bold]8. Screen customers and counterparties against a watch list")
     if not list_file.is_file():
         console.print(f"[yellow]no watch list at {list_file}; skipped[/]")
         return []
@@ -91,6 +92,54 @@ def _screen_demo_list(service: RiskService, list_file: Path, console: Console,
         console.print("  (the list is synthetic: some entries are planted variants of the "
                       "sample's customers, some near misses that must not match)")
     return shown
+
+
+def _resolve_identities(service: RiskService, console: Console,
+                        progress: ProgressCallback | None) -> SameEntityPair | None:
+    """Find the records that are probably one person and show one, with its reasons.
+
+    Returns the pair shown: one whose first record is a known-risk customer where there is
+    one (a known fraudster back under another name), so that the score can be seen to
+    follow the link.
+    """
+    console.rule("[bold]3. Find the same person behind different customer records")
+    run = service.resolution.resolve(progress=progress)
+    console.print(run.summary())
+    if not run.pairs:
+        return None
+    labels = service.store.snapshot().customers.set_index("customer_id")["known_risk_label"]
+
+    def known(customer: str) -> bool:
+        return isinstance(labels.get(customer), str)
+
+    # A pair with exactly one known-risk record first; then names that differ (the
+    # interesting ones: a nickname, a typo, another spelling).
+    shown = sorted(run.pairs, key=lambda p: (known(p.customer_a) == known(p.customer_b),
+                                             p.name_a == p.name_b, -p.probability))[0]
+    if known(shown.customer_b) and not known(shown.customer_a):
+        first, second = shown.customer_b, shown.customer_a
+    else:
+        first, second = shown.customer_a, shown.customer_b
+    label = labels.get(first)
+    console.print(f"  {shown.pair_id}: {first}"
+                  + (f" (confirmed {str(label).replace('_', ' ')})" if isinstance(label, str)
+                     else "")
+                  + f" and {second} are probably one person: {shown.sentence}",
+                  highlight=False)
+    console.print("  (the links go into the graph: the score below spreads risk along them, "
+                  "weighted by the probability, and names them in reasons)")
+    return shown
+
+
+def _show_identity_score(result: ScoringResult, pair: SameEntityPair,
+                         console: Console) -> None:
+    """The score and reasons of the shown pair's records, after scoring."""
+    scores = result.scores.set_index("customer_id")
+    for customer in (pair.customer_a, pair.customer_b):
+        if customer in scores.index:
+            row = scores.loc[customer]
+            console.print(f"  {customer}: score {row['score']:.0f} ({row['tier']}) — "
+                          + "; ".join(row["reasons"][:2]), highlight=False)
 
 
 def run_demo(
@@ -118,7 +167,7 @@ def run_demo(
     data_dir = settings.home / "demo" / f"sample-{customers}-seed{seed}"
     console.rule("[bold]1. Generate a sample customer network")
     started = time.perf_counter()
-    generate_sample(customers, seed, data_dir, progress=progress)
+    generate_sample(customers, seed, data_dir, progress=progress, synthetic_identities=True)
     console.print(f"Sample written to {data_dir} in {time.perf_counter() - started:.1f} s")
 
     console.rule(f"[bold]2. Load it into the {store_name} store")
@@ -138,15 +187,19 @@ def run_demo(
     if status.problems:
         console.print(f"[red]store is inconsistent: {status.problems}[/]")
 
-    console.rule("[bold]3. Score every customer: individual factors, network, typologies")
+    identity = _resolve_identities(service, console, progress)
+
+    console.rule("[bold]4. Score every customer: individual factors, network, typologies")
     result = service.score(progress=progress)
     policy = service.policy
     seconds = sum(result.timings.values())
     console.print(f"Scored {len(result.scores):,} customers in {seconds:.1f} s "
                   f"({result.engine} engine); run {result.run_id} stored in the score history.")
     print_tier_counts(console, result, policy)
+    if identity is not None:
+        _show_identity_score(result, identity, console)
 
-    console.rule("[bold]4. Who should the risk team look at first?")
+    console.rule("[bold]5. Who should the risk team look at first?")
     print_scores(console, result, top=8, unknown_only=True)
     print_clusters(console, result.clusters, top=6)
     truth = truth_check(result, data_dir / "truth" / "ground_truth.csv")
@@ -157,7 +210,7 @@ def run_demo(
             f"are planted high-risk customers; {truth['unknown_risky_in_high_tier']:.0%} of the "
             f"planted ones nobody had flagged reached the high tier; "
             f"{truth['cluster_precision']:.0%} of high-risk clusters are mostly planted risk.")
-    console.rule("[bold]5. New events arrive: monitoring raises alerts and opens cases")
+    console.rule("[bold]6. New events arrive: monitoring raises alerts and opens cases")
     stream_dir = settings.home / "demo" / f"stream-{customers}-seed{seed}"
     generate_event_stream(data_dir, stream_dir, batches=2, events=100, seed=seed,
                           settings=settings)
@@ -169,7 +222,7 @@ def run_demo(
             console.print(f"  [bold]{alert.rule}[/] {alert.customer_id}: {alert.sentence}",
                           highlight=False)
         opened += done.outcome.cases_opened
-    console.rule("[bold]6. An investigator works the first cases")
+    console.rule("[bold]7. An investigator works the first cases")
     worked = work_demo_cases(service, data_dir, stream_dir)
     for worked_case in worked:
         console.print(f"  {worked_case.case_id} about {', '.join(worked_case.subjects[:4])}: "
@@ -207,6 +260,11 @@ def run_demo(
                       "suspicious-activity report for the FIU")
     console.print(f"  graphrisk report portfolio{store_flag}  # alerts, precision, time to "
                   "close, rings")
+    if identity is not None:
+        console.print(f"  graphrisk resolve{store_flag}  # every probable same-person "
+                      "cluster, with its reasons")
+        console.print(f"  graphrisk resolve confirm {identity.pair_id} --note \"same "
+                      f"passport\"{store_flag}  # or reject: kept across runs")
     if hits:
         console.print(f"  graphrisk screen hits{store_flag}  # the screening hits to review")
         console.print(f"  graphrisk screen confirm {hits[0].hit_id} --note \"same person\""

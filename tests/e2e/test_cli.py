@@ -34,6 +34,17 @@ def test_demo_then_inspect(tmp_path: Path) -> None:
     assert "Screen customers and counterparties against a watch list" in demo.stdout
     said = " ".join(demo.stdout.split())  # the console wraps long lines
     assert re.search(r"SH-[0-9a-f]{12} (customer|counterparty) \S+ .* ~ .*: name '", said)
+    # ... and resolves one identity: two records, probably one person, with the reasons,
+    # which the score then follows (the second record's reasons name the first).
+    assert "Find the same person behind different customer records" in demo.stdout
+    found = re.search(r"(SE-[0-9a-f]{12}): (C\d+) .*?and (C\d+) are probably one person: "
+                      r"name '", said)
+    assert found, said[:3000]
+    assert f"probably the same person as {found.group(2)}" in said
+    again = run_graphrisk(home, "resolve", "--json")
+    assert again.returncode == 0, again.stderr
+    assert any({found.group(2), found.group(3)} <= set(cluster)
+               for cluster in json.loads(again.stdout)["clusters"])
     hits = run_graphrisk(home, "screen", "hits", "--json")
     assert hits.returncode == 0, hits.stderr
     assert json.loads(hits.stdout)
