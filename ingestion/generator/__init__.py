@@ -35,6 +35,9 @@ The package, one concern a module:
 * :mod:`.columns`, :mod:`.tables`, :mod:`.truth`, :mod:`.writers`: the entity tables, the
   answer key, and writing them as CSV or Parquet.
 * :mod:`.pipeline`: :func:`generate_dataset`, which runs the steps in their fixed order.
+* :mod:`.profiles`: generator profiles (:data:`PROFILES`) — banks unlike the default one in
+  amount scale, time resolution, typology spans and shapes, the data held, background
+  traffic or the share of known labels — for the robustness benchmark.
 * :mod:`.stream`: :func:`generate_stream`, a later stream of small event batches over a
   generated base, with planted shapes (:mod:`.stream_shapes`) and background noise that
   raises no alert, and its answer key ``stream_truth.json``; :mod:`.stream_base` reads the
@@ -53,6 +56,7 @@ from .pipeline import (
     GenerationSummary,
     generate_dataset,
 )
+from .profiles import DEFAULT_PROFILE, PROFILES, Profile
 from .registry import (
     AML_PATTERNS,
     LOOKALIKE_TYPOLOGIES,
@@ -67,6 +71,7 @@ from .tables import GENERATED_ENTITIES
 
 __all__ = [
     "AML_PATTERNS",
+    "DEFAULT_PROFILE",
     "GENERATED_ENTITIES",
     "GenerationSummary",
     "HIGH_RISK_COUNTRIES",
@@ -75,6 +80,8 @@ __all__ = [
     "LOOKALIKE_TYPOLOGIES",
     "MIN_CUSTOMERS",
     "NORMAL_TYPOLOGY",
+    "PROFILES",
+    "Profile",
     "REPORTING_THRESHOLD",
     "RISKY_TYPOLOGIES",
     "SHAPE_KINDS",

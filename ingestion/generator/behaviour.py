@@ -95,9 +95,10 @@ def _salaries_and_pensions(world: World) -> None:
 def _bills_and_cards(world: World) -> None:
     rng, customers, accounts, cps = world.rng, world.customers, world.accounts, world.cps
     n = customers.n
+    rate = world.profile.background_rate
     scale = np.where(customers.segment == SEGMENTS.index("private_banking"), 3.0, 1.0)
 
-    bills = rng.poisson(1.3 * customers.activity)
+    bills = rng.poisson(1.3 * customers.activity * rate)
     payer = np.repeat(np.arange(n), bills)
     k = len(payer)
     world.ledger.add(
@@ -109,7 +110,7 @@ def _bills_and_cards(world: World) -> None:
         to_cp=rng.choice(cps.utilities, k),
     )
 
-    purchases = rng.poisson(np.where(customers.business, 1.0, 2.0) * customers.activity)
+    purchases = rng.poisson(np.where(customers.business, 1.0, 2.0) * customers.activity * rate)
     buyer = np.repeat(np.arange(n), purchases)
     k = len(buyer)
     days = rng.integers(0, PERIOD_DAYS, k)  # shops open at weekends
@@ -133,7 +134,7 @@ def _bills_and_cards(world: World) -> None:
 def _transfers_and_cash(world: World) -> None:
     rng, customers, accounts, cps = world.rng, world.customers, world.accounts, world.cps
     n = customers.n
-    act = customers.activity
+    act = customers.activity * world.profile.background_rate
 
     counts = rng.poisson(0.6 * act)
     sender = np.repeat(np.arange(n), counts)
@@ -194,7 +195,7 @@ def _transfers_and_cash(world: World) -> None:
 def _savings_and_fees(world: World) -> None:
     rng, accounts, cps = world.rng, world.accounts, world.cps
     savers = np.flatnonzero(accounts.savings >= 0)
-    counts = rng.poisson(1.0, len(savers))
+    counts = rng.poisson(1.0 * world.profile.background_rate, len(savers))
     who = np.repeat(savers, counts)
     k = len(who)
     world.ledger.add(
@@ -234,7 +235,7 @@ def _business_flows(world: World) -> None:
     corporate = customers.segment == SEGMENTS.index("corporate")
     scale = np.where(corporate, 6.0, 1.0)
     volume = np.where(customers.business, np.where(corporate, 2.0, 1.0), 0.0)
-    act = customers.activity * volume
+    act = customers.activity * volume * world.profile.background_rate
 
     counts = rng.poisson(6 * act)
     who = np.repeat(np.arange(customers.n), counts)

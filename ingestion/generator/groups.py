@@ -11,6 +11,7 @@ import numpy as np
 
 from graphrisk.domain import RISK_LABELS
 
+from .profiles import DEFAULT_PROFILE, Profile, known_draw
 from .registry import (
     RISKY_TYPOLOGIES,
     TYPOLOGIES,
@@ -26,9 +27,16 @@ _P_GROUP_UNKNOWN = 0.45  # share of risky groups nobody has caught yet
 _P_MEMBER_KNOWN = 0.65  # share of members labelled in a group that was caught
 
 
-def _n_groups(typology: Typology, n: int) -> int:
-    mean_size = (typology.sizes[0] + typology.sizes[1]) / 2
-    return max(1, int(round(n * typology.share / mean_size)))
+def _sizes(typology: Typology, profile: Profile) -> tuple[int, int]:
+    """The typology's range of group sizes, or the profile's where it sets one."""
+    if typology.name == "cycle" and profile.cycle_sizes is not None:
+        return profile.cycle_sizes
+    return typology.sizes
+
+
+def _n_groups(sizes: tuple[int, int], share: float, n: int) -> int:
+    mean_size = (sizes[0] + sizes[1]) / 2
+    return max(1, int(round(n * share / mean_size)))
 
 
 def _draw(
@@ -43,8 +51,14 @@ def _draw(
     return chosen
 
 
-def assign_groups(rng: np.random.Generator, customers: Customers) -> Truth:
-    """Choose the members and roles of every planted group; each customer joins at most one."""
+def assign_groups(
+    rng: np.random.Generator, customers: Customers, profile: Profile = DEFAULT_PROFILE
+) -> Truth:
+    """Choose the members and roles of every planted group; each customer joins at most one.
+
+    The profile may widen a typology's group sizes (cycles of 3-10); each typology keeps its
+    share of customers.
+    """
     n = customers.n
     truth = Truth(
         typology=np.full(n, -1, np.int64),
@@ -57,8 +71,9 @@ def assign_groups(rng: np.random.Generator, customers: Customers) -> Truth:
     person = ~customers.business
     anyone = np.ones(n, dtype=bool)
     for typology in TYPOLOGIES:
-        count = _n_groups(typology, n)
-        sizes = rng.integers(typology.sizes[0], typology.sizes[1] + 1, count)
+        low, high = _sizes(typology, profile)
+        count = _n_groups((low, high), typology.share, n)
+        sizes = rng.integers(low, high + 1, count)
         eligible = person if typology.pool == "person" else anyone
         members = _draw(rng, free, eligible, int(sizes.sum()), typology.name)
         heads = None
@@ -87,8 +102,16 @@ def add_group(truth: Truth, typology: str, members: np.ndarray) -> None:
     truth.role[members] = roles
 
 
-def assign_known_labels(rng: np.random.Generator, truth: Truth) -> tuple[np.ndarray, np.ndarray]:
+def assign_known_labels(
+    rng: np.random.Generator, truth: Truth, known_share: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Label a random part of the risky groups, as past investigations would have.
+
+    Args:
+        rng: the generator's random numbers.
+        truth: the planted groups.
+        known_share: expected share of risky members labelled; ``None`` keeps the default
+            (45% of groups uncaught, 65% of a caught group's members labelled).
 
     Returns:
         Per customer, an index into ``RISK_LABELS`` (-1: none) and the source text (or "").
@@ -96,11 +119,12 @@ def assign_known_labels(rng: np.random.Generator, truth: Truth) -> tuple[np.ndar
     n = len(truth.typology)
     label = np.full(n, -1, np.int64)
     source = np.full(n, "", dtype=object)
+    p_unknown, p_member = known_draw(known_share, _P_GROUP_UNKNOWN, _P_MEMBER_KNOWN)
     for group in truth.groups:
         known = TYPOLOGY_BY_NAME[group.typology].known
-        if known is None or rng.random() < _P_GROUP_UNKNOWN:
+        if known is None or rng.random() < p_unknown:
             continue
-        hit = rng.random(len(group.members)) < _P_MEMBER_KNOWN
+        hit = rng.random(len(group.members)) < p_member
         for member, role, caught in zip(group.members, group.roles, hit, strict=True):
             if not caught:
                 continue

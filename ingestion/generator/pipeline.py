@@ -28,8 +28,10 @@ from .customers import (
     make_customers,
     shape_risky_profiles,
 )
+from .draws import HOUR
 from .groups import assign_groups, assign_known_labels
 from .identities import add_synthetic_identities
+from .profiles import Profile, apply_to_tables, resolve_profile
 from .progress import Progress
 from .registry import TYPOLOGY_CODE, TYPOLOGY_NAMES, plant_groups
 from .tables import build_tables
@@ -63,6 +65,7 @@ class GenerationSummary:
         typology_groups: planted groups per typology.
         seconds: wall time of the whole run, writing included.
         out_dir: the folder written.
+        profile: the name of the generator profile used (:mod:`.profiles`).
     """
 
     n_customers: int
@@ -73,6 +76,7 @@ class GenerationSummary:
     typology_groups: dict[str, int]
     seconds: float
     out_dir: Path
+    profile: str = "default"
 
 
 def generate_dataset(
@@ -84,6 +88,7 @@ def generate_dataset(
     progress: Callable[[str, float], None] | None = None,
     watchlists: bool = True,
     synthetic_identities: bool = False,
+    profile: str | Profile | None = None,
 ) -> GenerationSummary:
     """Generate a synthetic bank with planted risk typologies and write it to ``out_dir``.
 
@@ -117,13 +122,18 @@ def generate_dataset(
             their own random generator, so the bank's other rows stay as they are. Off by
             default (a bank of exactly ``n_customers``, as every test and benchmark before
             it expects); entity resolution's tests and benchmark turn it on.
+        profile: a generator profile (:mod:`.profiles`), by name (``"accounts_only"``, see
+            :data:`.profiles.PROFILES`) or as a :class:`.profiles.Profile`: a bank unlike the
+            default one (other amount scale, hour timestamps, longer or wider typologies, no
+            identifiers or attributes, denser or sparser traffic, another share of known
+            labels). ``None`` or ``"default"`` draws exactly the default bank.
 
     Returns:
         Row counts, risky and known counts, typology sizes and the run time.
 
     Raises:
-        ValueError: ``n_customers`` is below :data:`MIN_CUSTOMERS` or ``file_format`` is
-            unknown.
+        ValueError: ``n_customers`` is below :data:`MIN_CUSTOMERS`, ``file_format`` is
+            unknown or no profile has that name.
     """
     if n_customers < MIN_CUSTOMERS:
         raise ValueError(
@@ -132,6 +142,7 @@ def generate_dataset(
         )
     if file_format not in ("csv", "parquet"):
         raise ValueError(f"file_format must be 'csv' or 'parquet', got {file_format!r}")
+    chosen = resolve_profile(profile)
     started = time.perf_counter()
     report = Progress(progress)
     rng = np.random.default_rng(seed)
@@ -139,13 +150,13 @@ def generate_dataset(
 
     report("customers")
     customers = make_customers(rng, n_customers)
-    truth = assign_groups(rng, customers)
+    truth = assign_groups(rng, customers, chosen)
     shape_risky_profiles(rng, customers, truth)
     report("accounts")
     accounts = make_accounts(rng, customers)
     cps = make_counterparties(rng, n_customers)
     identity = Identity(base={k.value: np.arange(n_customers) for k in IdentifierKind})
-    world = World(rng, customers, truth, accounts, cps, identity)
+    world = World(rng, customers, truth, accounts, cps, identity, profile=chosen)
     report("loans")
     loans = make_loans(world)
     report("transactions")
@@ -156,7 +167,11 @@ def generate_dataset(
     make_normal_holders(world)
     report("ledger")
     txns = world.ledger.collect()
-    known = assign_known_labels(rng, truth)
+    if chosen.hour_resolution:
+        # Flooring keeps the time order; dispute dates (whole days) do not move.
+        txns["ts"] = txns["ts"] // HOUR * HOUR
+        world.changes.ts = [ts // HOUR * HOUR for ts in world.changes.ts]
+    known = assign_known_labels(rng, truth, chosen.known_share)
     credit = credit_scores(rng, customers, truth)
 
     tables = build_tables(world, txns, loans, known, credit, report)
@@ -167,6 +182,9 @@ def generate_dataset(
         report("synthetic identities")
         grown = add_synthetic_identities(seed, tables, truth_tables)
         written, written_truth = grown.tables, grown.truth
+    if not chosen.is_default:
+        # Amounts and the data an accounts-only bank lacks; no random numbers are drawn.
+        written = apply_to_tables(written, chosen)
     rows = write_all(written, written_truth, out_dir, file_format, report)
     if watchlists:
         # Last, from its own generator: the bank's files above stay byte-identical.
@@ -188,6 +206,7 @@ def generate_dataset(
         typology_groups=typology_groups,
         seconds=time.perf_counter() - started,
         out_dir=out_dir,
+        profile=chosen.name,
     )
     report("done", final=True)
     logger.info(

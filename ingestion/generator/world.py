@@ -15,6 +15,8 @@ import numpy as np
 
 from graphrisk.domain import CHANNELS, TRANSACTION_TYPES
 
+from .profiles import DEFAULT_PROFILE, Profile
+
 __all__ = [
     "Accounts",
     "Changes",
@@ -251,7 +253,11 @@ class Holders:
 
 @dataclass
 class World:
-    """Everything generated so far; the planting functions read and extend it."""
+    """Everything generated so far; the planting functions read and extend it.
+
+    ``profile`` holds the generator profile's knobs (:mod:`.profiles`) that behaviour and
+    the planters read; the default changes nothing.
+    """
 
     rng: np.random.Generator
     customers: Customers
@@ -262,6 +268,7 @@ class World:
     ledger: Ledger = field(default_factory=Ledger)
     changes: Changes = field(default_factory=Changes)
     holders: Holders = field(default_factory=Holders)
+    profile: Profile = DEFAULT_PROFILE
 
 
 @dataclass

@@ -32,9 +32,10 @@ def member_roles(k: int) -> list[str]:
     return ["member"] * k
 
 
-def episode_start(rng: np.random.Generator) -> int:
-    """Start of a laundering episode (seconds), leaving two weeks for it to finish."""
-    return int(business_seconds(rng, weekdays(rng, 1, 5, PERIOD_DAYS - 14))[0])
+def episode_start(rng: np.random.Generator, room_days: int = 14) -> int:
+    """Start of a laundering episode (seconds), leaving ``room_days`` (two weeks unless a
+    profile stretches episodes) for it to finish."""
+    return int(business_seconds(rng, weekdays(rng, 1, 5, PERIOD_DAYS - room_days))[0])
 
 
 def laundering_amount(rng: np.random.Generator) -> float:

@@ -25,8 +25,9 @@ def plant_identity_ring(world: World, index: int, group: Group) -> None:
     n_moves = int(rng.integers(k, 2 * k + 1))
     senders = rng.integers(0, k, n_moves)
     receivers = (senders + rng.integers(1, k, n_moves)) % k
-    start = episode_start(rng)
-    ts = within(rng, start, 10 * 24, n_moves)
+    profile = world.profile
+    start = episode_start(rng, profile.episode_days)
+    ts = within(rng, start, profile.hours(10 * 24), n_moves)
     transfer(
         world,
         index,
@@ -36,7 +37,7 @@ def plant_identity_ring(world: World, index: int, group: Group) -> None:
         members[receivers],
         channel="mobile",
     )
-    ts = within(rng, start + 10 * 24 * HOUR, 4 * 24, k)
+    ts = within(rng, start + profile.seconds(10 * 24 * HOUR), profile.hours(4 * 24), k)
     world.ledger.add(
         ts=ts,
         amount=np.round(rng.integers(5, 30, k) * 100.0, 2),
