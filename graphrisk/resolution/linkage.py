@@ -11,19 +11,27 @@ The model compares, per pair the blocking rules let through:
 * **name**: the folded, sorted tokens (:func:`graphrisk.resolution.records.name_columns`)
   equal (nickname, swapped order, transliteration folded to one sound) / the same
   initials and every token's best Jaro-Winkler partner >= 0.88 (a typo, another
-  spelling) / the same initials, a shared full token and one name written with an
-  initial (``J. Smith``) / the same initials and token similarity >= 0.75 / else;
-* **birth year**: equal / one year apart / else;
+  spelling) / the same initials, one name written with an initial (``J. Smith``) and the
+  other's tokens each matched >= 0.88 / the same initials and at most
+  :data:`SIMILAR_EDITS` edits a token (a typo in a short name) / else; "the same
+  initials" as written or with nicknames mapped (``Bill``/``William``), each with its own
+  tokens;
+* **birth year**: equal / one year apart / two years apart / else;
 * **phone** and **e-mail**: a normalised value in common / else;
 * **address**: a normalised address in common / the same street, house numbers at most
   :data:`NEAR_HOUSES` apart (a neighbour) / else;
 * **country**: equal / else.
 
-Blocking (pairs compared): the same sound key of the longest name token and birth year; the
-same name key; the same initials, birth year and country; the same sound key, initials and
-country; the same street and initials; a shared first phone, e-mail or address. A pair
-whose names have other initials is never linked, whatever identifiers it shares: that is
-a ring, not one person.
+Blocking (pairs compared): a sound key of any full name token and the birth year; the
+same name key; the same initials, birth year and country; a sound key of any token, the
+initials and country; the same street and initials; a shared first phone, e-mail or
+address.
+
+Rules on top (:data:`_LINKABLE`): a pair is linked only with the same initials, names at
+least similar and birth years at most :data:`LINKABLE_YEARS` apart, whatever identifiers
+it shares: people who share a phone and an address under other names are a ring or a
+household (ring detection's job), twins of one surname and initial are two people, and a
+parent and a child of one name are a generation apart.
 """
 
 from __future__ import annotations
@@ -63,6 +71,8 @@ NEAR_HOUSES = 4
 #: train) is rare among one person's records, not impossible; left at Splink's 1e-6 or
 #: EM's near-zero, one such level outweighs every identifier the pair shares.
 M_FLOOR = 1e-3
+#: Edits a token may need to its partner at the name's ``similar`` level.
+SIMILAR_EDITS = 2
 #: Confirmed pairs needed before investigators' decisions train the m probabilities.
 MIN_CONFIRMED = 10
 #: ``labels`` columns of :func:`link_records`.
@@ -113,6 +123,17 @@ def _covered(column: str) -> str:
             f"coalesce({_best(column + '_r', column + '_l')}, 0))")
 
 
+def _edits(column: str) -> str:
+    """The most edits (Damerau-Levenshtein: a letter dropped, added, changed or two
+    swapped) any full token needs to become its nearest token on the other side, both
+    ways (``Amir``/``Ameer``: 2; ``Nora``/``Norbert``: 4)."""
+    def most(mine: str, theirs: str) -> str:
+        return (f"list_max(list_transform({mine}, lambda x: list_min(list_transform("
+                f"{theirs}, lambda y: damerau_levenshtein(x, y)))))")
+    return (f"greatest(coalesce({most(column + '_l', column + '_r')}, 99), "
+            f"coalesce({most(column + '_r', column + '_l')}, 99))")
+
+
 def _either_form(test: Callable[[str], str]) -> str:
     """``test`` on the names as written (same initials) or nicknames mapped (same mapped
     initials): ``Gretaa``/``Greta`` is a typo as written, ``Wiliam``/``Bill`` once mapped."""
@@ -125,7 +146,10 @@ _NAME_EQUAL = "name_key_l = name_key_r"
 _NAME_TYPO = _either_form(lambda c: f"{_alike(c)} >= 0.88")
 _NAME_INITIALS = ("len(tokens_l) <> len(tokens_r) AND "
                   + _either_form(lambda c: f"{_covered(c)} >= 0.88"))
-_NAME_SIMILAR = _either_form(lambda c: f"{_alike(c)} >= 0.75")
+#: A typo in a short name Jaro-Winkler scores low (``Yra``/``Yara``, ``Nadj``/``Nagy``):
+#: at most two edits a token. Not a similarity score: ``Nora``/``Norbert`` (0.81) are two
+#: people, twins on one phone and address.
+_NAME_SIMILAR = _either_form(lambda c: f"{_edits(c)} <= {SIMILAR_EDITS}")
 #: When a scored pair may be linked at all, whatever it shares (the rules on top): the
 #: same initials (as written or mapped), names at least similar, birth years at most
 #: :data:`LINKABLE_YEARS` apart. People who share a phone and an address under other names

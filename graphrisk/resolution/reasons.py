@@ -2,9 +2,11 @@
 
 Why from the records and not from the model's levels: an investigator checks the names,
 years and identifiers themselves, so the sentence quotes them (``name 'Jon Smyth' ~ 'John
-Smith' (0.93); same birth year 1971; same phone; match 0.97``); the similarity of the names
-is screening's (:func:`graphrisk.screening.matching.name_similarity`), so both features
-speak of names alike.
+Smith' (0.93); same birth year 1971; same phone '4915112345'; addresses on the same
+street, 2 doors apart: '12 MILL LANE' ~ '14 MILL LANE'; match 0.97``); the similarity of
+the names is screening's (:func:`graphrisk.screening.matching.name_similarity`), so both
+features speak of names alike. Identifiers are quoted as the store holds them
+(normalised), one value each: the first in common.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def pair_reasons(left: Mapping[str, Any], right: Mapping[str, Any],
 
     Returns:
         ``(agreed, sentence)``: ``agreed`` names each field that agreed (``name``,
-        ``birth year``, ``phone``, ``e-mail``, ``address``, ``near address``, ``country``).
+        ``birth year``, ``phone``, ``e-mail``, ``address``, ``near address``, ``country``);
+        ``sentence`` quotes them, one ``;``-separated part each (birth years two apart are
+        quoted too, not counted as agreeing), and ends with the match probability.
     """
     agreed: list[str] = []
     parts: list[str] = []
@@ -49,16 +53,19 @@ def pair_reasons(left: Mapping[str, Any], right: Mapping[str, Any],
         if int(year_l) == int(year_r):
             agreed.append("birth year")
             parts.append(f"same birth year {int(year_l)}")
-        elif abs(int(year_l) - int(year_r)) == 1:
-            agreed.append("birth year")
+        elif abs(int(year_l) - int(year_r)) <= 2:
+            if abs(int(year_l) - int(year_r)) == 1:
+                agreed.append("birth year")
             parts.append(f"birth years {int(year_l)} and {int(year_r)}")
     for column, label in _IDENTIFIERS:
-        if set(left[column]) & set(right[column]):
+        shared = sorted(set(left[column]) & set(right[column]))
+        if shared:
             agreed.append(label)
-            parts.append(f"same {label}")
-        elif column == "addresses" and _near(left, right):
+            parts.append(f"same {label} '{shared[0]}'")
+        elif column == "addresses" and (doors := _doors_apart(left, right)) is not None:
             agreed.append("near address")
-            parts.append("address nearly the same")
+            parts.append(f"addresses on the same street, {doors} door{'s' * (doors != 1)} "
+                         f"apart: '{left[column][0]}' ~ '{right[column][0]}'")
     if isinstance(left["country"], str) and left["country"] == right["country"]:
         agreed.append("country")
         parts.append(f"same country {left['country']}")
@@ -66,10 +73,13 @@ def pair_reasons(left: Mapping[str, Any], right: Mapping[str, Any],
     return tuple(agreed), "; ".join(parts)
 
 
-def _near(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+def _doors_apart(left: Mapping[str, Any], right: Mapping[str, Any]) -> int | None:
+    """How many house numbers apart the first addresses are on one street (at most
+    :data:`~graphrisk.resolution.linkage.NEAR_HOUSES`), else ``None``."""
     street, house = left.get("street"), left.get("house")
     if not isinstance(street, str) or street != right.get("street"):
-        return False
+        return None
     if pd.isna(house) or pd.isna(right.get("house")):
-        return False
-    return abs(int(house) - int(right["house"])) <= NEAR_HOUSES
+        return None
+    apart = abs(int(house) - int(right["house"]))
+    return apart if apart <= NEAR_HOUSES else None
