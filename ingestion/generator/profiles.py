@@ -29,7 +29,6 @@ __all__ = [
     "PROFILES",
     "Profile",
     "apply_to_tables",
-    "known_draw",
     "resolve_profile",
 ]
 
@@ -81,9 +80,10 @@ class Profile:
             ``typology_time_scale``).
         fan_hours: hours within which a fan-in's or fan-out's transfers fall (before
             ``typology_time_scale``).
-        known_share: expected share of the risky customers who carry a
-            ``known_risk_label``; ``None`` keeps the default draw (about 36%: 55% of
-            groups caught, 65% of a caught group's members labelled).
+        known_share: share of the risky customers who carry a ``known_risk_label``
+            (groups are caught in random order, most members of each labelled, until the
+            share is reached); ``None`` keeps the default draw (about 36%: 55% of groups
+            caught, 65% of a caught group's members labelled, varying with the seed).
     """
 
     name: str = "default"
@@ -194,20 +194,6 @@ def resolve_profile(profile: str | Profile | None) -> Profile:
         raise ValueError(
             f"unknown generator profile {profile!r}; choose one of {', '.join(PROFILES)}"
         ) from None
-
-
-def known_draw(
-    known_share: float | None, group_unknown: float, member_known: float
-) -> tuple[float, float]:
-    """The chance a risky group stays uncaught and a caught group's member is labelled.
-
-    Keeps the member chance of the default draw where it can, and changes the share of
-    groups caught so that their product is ``known_share``.
-    """
-    if known_share is None:
-        return group_unknown, member_known
-    caught = min(1.0, known_share / member_known)
-    return 1.0 - caught, known_share / caught
 
 
 def apply_to_tables(tables: dict[str, pa.Table], profile: Profile) -> dict[str, pa.Table]:
