@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_REPORTING_THRESHOLD",
     "FACTOR_COLUMNS",
     "FACTOR_DESCRIPTIONS",
+    "REASON_PERCENTILE",
     "PopulationConstants",
     "compute_risk_factors",
     "explain_all_factors",
@@ -55,6 +56,12 @@ DEFAULT_HIGH_RISK_COUNTRIES: frozenset[str] = frozenset(_POLICY_COUNTRIES)
 FACTOR_DESCRIPTIONS: dict[str, str] = {f.name: f.description for f in FACTORS}
 #: The factor columns of :func:`compute_risk_factors`, in order (after ``customer_id``).
 FACTOR_COLUMNS: tuple[str, ...] = tuple(f.name for f in FACTORS)
+#: A factor names a reason only for customers at or above this percentile of the population
+#: (and at or above the factor's ``notable`` value): a reason that most of the top customers
+#: share tells an investigator nothing about this one.
+REASON_PERCENTILE = 0.95
+#: Per factor column, the least value worth a reason (0: anything above 0).
+_NOTABLE: dict[str, float] = {f.name: f.notable or 0.0 for f in FACTORS}
 
 
 def compute_risk_factors(
@@ -148,7 +155,7 @@ def explain_factors(
     percentiles: pd.Series,
     top: int = 3,
     *,
-    min_percentile: float = 0.9,
+    min_percentile: float = REASON_PERCENTILE,
     reporting_threshold: float = DEFAULT_REPORTING_THRESHOLD,
 ) -> list[str]:
     """Readable reasons for a customer's most unusual factors, with their numbers.
@@ -159,6 +166,11 @@ def explain_factors(
         top: at most this many reasons.
         min_percentile: factors below this percentile are not unusual enough to name.
         reporting_threshold: the threshold used for the factors, quoted in the reason.
+
+    A factor is named only when the customer is unusual on it against the population (at
+    or above ``min_percentile``) *and* its value is above 0 and at least the factor's
+    ``notable`` value (a largest payment 1.9 times the typical one is not worth saying,
+    however few customers reach it).
 
     Returns:
         Reasons, most unusual first (ties in column order), e.g.
@@ -172,7 +184,8 @@ def explain_factors(
         if name not in row.index or name not in percentiles.index:
             continue
         value, pct = row[name], percentiles[name]
-        if pd.isna(value) or pd.isna(pct) or pct < min_percentile or value == 0:
+        if (pd.isna(value) or pd.isna(pct) or pct < min_percentile or value == 0
+                or value < _NOTABLE[name]):
             continue
         candidates.append((-float(pct), order, name, float(value)))
     candidates.sort()
@@ -187,7 +200,7 @@ def explain_all_factors(
     percentiles: pd.DataFrame,
     top: int = 3,
     *,
-    min_percentile: float = 0.9,
+    min_percentile: float = REASON_PERCENTILE,
     reporting_threshold: float = DEFAULT_REPORTING_THRESHOLD,
 ) -> pd.Series:
     """:func:`explain_factors` for every customer at once.
@@ -201,7 +214,8 @@ def explain_all_factors(
         percentiles: the output of :func:`factor_percentiles` for the same customers, in the
             same order.
         top: at most this many reasons per customer.
-        min_percentile: factors below this percentile are not unusual enough to name.
+        min_percentile: factors below this percentile are not unusual enough to name (and,
+            as in :func:`explain_factors`, values under a factor's ``notable`` never are).
         reporting_threshold: the threshold used for the factors, quoted in the reason.
 
     Returns:
@@ -210,7 +224,9 @@ def explain_all_factors(
     present = [c for c in FACTOR_COLUMNS if c in factors.columns and c in percentiles.columns]
     values = factors[present].to_numpy(dtype=float)
     pct = percentiles[present].to_numpy(dtype=float)
-    usable = (pct >= min_percentile) & (values != 0) & ~np.isnan(values) & ~np.isnan(pct)
+    notable = np.array([_NOTABLE[name] for name in present])
+    usable = ((pct >= min_percentile) & (values != 0) & (values >= notable)
+              & ~np.isnan(values) & ~np.isnan(pct))
     ranked = np.where(usable, pct, -1.0)
     # Stable sort on the negated percentile keeps column order among ties.
     order = np.argsort(-ranked, axis=1, kind="stable")[:, : max(top, 0)]

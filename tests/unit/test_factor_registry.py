@@ -34,13 +34,15 @@ def test_every_factor_has_a_description_a_reason_and_a_scaling(factor) -> None:
 
 @pytest.mark.parametrize("name", FACTOR_COLUMNS)
 def test_the_reason_of_a_customer_high_on_a_factor_is_given(name: str) -> None:
-    """Twenty customers at 0 on every factor, one at 1 on ``name``: that one's reasons are
-    exactly ``name``'s sentence, in both explainers."""
+    """Twenty customers at 0 on every factor, one at 1 on ``name`` (or at the factor's
+    ``notable`` value, where it has one): that one's reasons are exactly ``name``'s
+    sentence, in both explainers."""
+    value = max(1.0, factor_named(name).notable or 0.0)
     factors = pd.DataFrame(0.0, index=range(21), columns=list(FACTOR_COLUMNS))
-    factors.loc[20, name] = 1.0
+    factors.loc[20, name] = value
     factors.insert(0, "customer_id", [f"C{i:02d}" for i in range(21)])
     percentiles = factor_percentiles(factors)
-    expected = [factor_named(name).reason(1.0, 10_000.0)]
+    expected = [factor_named(name).reason(value, 10_000.0)]
     assert explain_all_factors(factors, percentiles)["C20"] == expected
     row = factors.set_index("customer_id").loc["C20"]
     assert explain_factors(row, percentiles.set_index("customer_id").loc["C20"]) == expected
