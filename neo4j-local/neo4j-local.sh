@@ -6,6 +6,11 @@
 #   neo4j-local/neo4j-local.sh stop     stop it (SIGTERM, clean shutdown)
 #   neo4j-local/neo4j-local.sh status   say whether it runs (exit 0 when running, 3 when not)
 #   neo4j-local/neo4j-local.sh restart
+#   neo4j-local/neo4j-local.sh import --nodes=... --relationships=...
+#                                       offline bulk import (`neo4j-admin database import full`,
+#                                       run from the same jars) into the default database "neo4j",
+#                                       replacing it; the server must be stopped. Options after
+#                                       `import` go to the importer unchanged.
 #
 # Environment (all optional):
 #   GRAPHRISK_HOME              base dir (default $HOME/.graphrisk); server home is $GRAPHRISK_HOME/neo4j
@@ -16,6 +21,7 @@
 #   GRAPHRISK_NEO4J_HEAP        JVM heap, e.g. 2g (default 2g)
 #   GRAPHRISK_NEO4J_PAGECACHE   page cache, e.g. 1g (default 1g)
 #   GRAPHRISK_NEO4J_START_TIMEOUT  seconds to wait for readiness (default 90)
+#   GRAPHRISK_NEO4J_IMPORT_MEMORY  off-heap memory of the importer (default 1g)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +35,7 @@ HTTP_PORT="${GRAPHRISK_NEO4J_HTTP_PORT:-}"
 HEAP="${GRAPHRISK_NEO4J_HEAP:-2g}"
 PAGECACHE="${GRAPHRISK_NEO4J_PAGECACHE:-1g}"
 START_TIMEOUT="${GRAPHRISK_NEO4J_START_TIMEOUT:-90}"
+IMPORT_MEMORY="${GRAPHRISK_NEO4J_IMPORT_MEMORY:-1g}"
 
 CONF_DIR="$NEO4J_HOME_DIR/conf"
 DATA_DIR="$NEO4J_HOME_DIR/data"
@@ -253,10 +260,37 @@ cmd_status() {
     return 3
 }
 
+# Offline bulk import with Neo4j's own importer: org.neo4j.cli.AdminTool is `neo4j-admin`, and
+# the neo4j-import-tool jar (already on the server's classpath) registers its `database import`
+# command with it. Into the default database "neo4j", replacing its store files
+# (--overwrite-destination); the next start serves what was imported. The server must be stopped
+# (the importer writes the store files directly).
+cmd_import() {
+    need_tools
+    if is_running; then
+        die "the server runs (pid $(cat "$PID_FILE")); stop it before an offline import"
+    fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        die "port $PORT on 127.0.0.1 is in use by a server this script did not start; stop it first"
+    fi
+    make_private_dirs
+    resolve_classpath
+    write_conf
+    local t0=$SECONDS rc=0
+    say "importing into database neo4j under $DATA_DIR (neo4j-admin database import full)"
+    (umask 077; NEO4J_HOME="$NEO4J_HOME_DIR" NEO4J_CONF="$CONF_DIR" exec java -Xmx"$HEAP" \
+        -XX:+UseG1GC -Dfile.encoding=UTF-8 -cp "$(cat "$CP_FILE")" org.neo4j.cli.AdminTool \
+        database import full neo4j --overwrite-destination=true \
+        --max-off-heap-memory="$IMPORT_MEMORY" "$@") || rc=$?
+    (( rc == 0 )) || die "neo4j-admin database import failed (exit $rc)"
+    say "imported in $((SECONDS - t0)) s"
+}
+
 case "${1:-}" in
     start) cmd_start ;;
+    import) shift; cmd_import "$@" ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     restart) cmd_stop; cmd_start ;;
-    *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|status|restart|import IMPORTER-OPTIONS..." >&2; exit 2 ;;
 esac
