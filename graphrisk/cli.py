@@ -384,9 +384,16 @@ def score(
         "--model", help="Also fuse this trained graph model's probability (graphrisk train).")
     ] = None,
     overwrite: OverwriteOption = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Also say what each score component worked on.")] = False,
 ) -> None:
     """Score every customer 0-100, grade them low/medium/high, and say why."""
-    from graphrisk.presentation import export_scores, print_scores, print_tier_counts
+    from graphrisk.presentation import (
+        export_scores,
+        print_coverage,
+        print_scores,
+        print_tier_counts,
+    )
 
     _output(export, overwrite)
     with _service(store) as service:
@@ -396,6 +403,7 @@ def score(
         policy = service.policy
     print_scores(console, result, top)
     print_tier_counts(console, result, policy)
+    print_coverage(console, result, verbose=verbose)
     seconds = sum(result.timings.values())
     console.print(f"Run {result.run_id} ({result.engine} engine) scored {len(result.scores):,} "
                   f"customers in {seconds:.1f} s" + ("; stored in the score history." if write

@@ -21,8 +21,9 @@ from graphrisk.scoring import ScoringResult
 if TYPE_CHECKING:
     from graphrisk.models.explain import ModelExplanation
 
-__all__ = ["check_output_file", "export_clusters", "export_scores", "print_clusters",
-           "print_policy", "print_scores", "print_tier_counts", "write_csv"]
+__all__ = ["check_output_file", "coverage_lines", "export_clusters", "export_scores",
+           "print_clusters", "print_coverage", "print_policy", "print_scores",
+           "print_tier_counts", "write_csv"]
 
 _TIER_COLOURS = {"low": "green", "medium": "yellow", "high": "red"}
 _REASON_SEPARATOR = " | "
@@ -112,6 +113,35 @@ def print_tier_counts(console: Console, result: ScoringResult, policy: RiskPolic
                       f"{int(counts.get(tier, 0)):,}", f"{rules.review_every_days} days",
                       f"{rules.transaction_limit:,.0f}", rules.required_actions[0])
     console.print(table)
+
+
+def coverage_lines(result: ScoringResult, *, verbose: bool = False) -> list[str]:
+    """What a run could not compute, a line each, as ``graphrisk score`` prints it.
+
+    Why: a component without data is left out of the score without a sound; the team must
+    see it to trust the score and to know what data would add it ("ring detection: no
+    shared identifiers in this bank"). ``verbose`` adds every component with what it
+    worked on.
+    """
+    absent = [c for c in result.coverage if not c.has_data]
+    gaps = [c for c in result.coverage if c.has_data and c.missing]
+    lines: list[str] = []
+    if absent:
+        lines.append("Not computed (left out of the score):")
+        lines.extend(f"  • {c.title} — {c.detail}" for c in absent)
+    if gaps:
+        lines.append("Computed without:")
+        lines.extend(f"  • {c.title} — {'; '.join(c.missing)}" for c in gaps)
+    if verbose and result.coverage:
+        lines.append("What each component worked on:")
+        lines.extend(f"  • {c.title} — {c.detail}" for c in result.coverage)
+    return lines
+
+
+def print_coverage(console: Console, result: ScoringResult, *, verbose: bool = False) -> None:
+    """Print :func:`coverage_lines` (nothing when every component had all its data)."""
+    for line in coverage_lines(result, verbose=verbose):
+        console.print(escape(line))
 
 
 def print_clusters(console: Console, clusters: pd.DataFrame, top: int = 10) -> None:

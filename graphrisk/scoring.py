@@ -27,6 +27,15 @@ and no piece can push the score past 100. The pieces ``c_k``:
 ``model``       the calibrated probability of a trained graph neural network
                 (``graphrisk score --model DIR``; 0 when no model is given).
 
+Coverage: a bank does not hold everything our generator does (identifiers, customer
+attributes, disputes, transfers of the sizes the typology detectors look at). Each run
+records per component whether it had data to work on, and why not
+(:class:`ComponentCoverage`, :func:`assess_coverage`); a component without data is 0 for
+every customer and left out of the fusion (its weight is 0), and ``graphrisk score`` prints
+what could not be computed. The coverage is stored with the run's parameters. Incremental
+re-scoring (:mod:`graphrisk.rescoring`) does not re-assess it: its population-level
+components are the last full run's, whose coverage is stored.
+
 The weights ``w_k``, the reporting threshold, the high-risk industries and countries and the
 identifier degree cut-off are the risk team's knobs: they live in the policy file's
 ``[scoring]`` section (:class:`graphrisk.policy.ScoringPolicy`) and reach the score through
@@ -49,6 +58,7 @@ import pandas as pd
 from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
 from graphrisk.analytics.customer_graph import customer_links, customer_transfers
 from graphrisk.analytics.factors import (
+    FACTOR_COLUMNS,
     PopulationConstants,
     compute_risk_factors,
     explain_all_factors,
@@ -79,9 +89,12 @@ from graphrisk.store.base import GraphStore
 
 __all__ = [
     "COMPONENTS",
+    "COMPONENT_TITLES",
     "SCORE_COLUMNS",
+    "ComponentCoverage",
     "ScoringResult",
     "ScoringSettings",
+    "assess_coverage",
     "customer_factors",
     "fuse_components",
     "grade_and_explain",
@@ -99,6 +112,13 @@ COMPONENTS: tuple[str, ...] = SCORE_COMPONENTS
 SCORE_COLUMNS: tuple[str, ...] = (
     "customer_id", "score", "tier", "reasons", *COMPONENTS, "known_risk_label",
 )
+
+#: What each component is called where a person reads about it (coverage, reports).
+COMPONENT_TITLES: dict[str, str] = {
+    "known": "confirmed risk labels", "individual": "individual factors",
+    "network": "network propagation", "typology": "typologies", "cluster": "clusters",
+    "model": "graph model",
+}
 
 _LINK_WORDS = {
     "device": "shares device", "phone": "shares phone", "email": "shares e-mail",
@@ -184,6 +204,40 @@ class ScoringSettings:
 
 
 @dataclass(frozen=True)
+class ComponentCoverage:
+    """Whether one component of the score had data to work on in a run, and what it lacked.
+
+    Why: a bank that holds no identifiers, no customer attributes or only small transfers
+    gets a score resting on fewer components than ours; the team must be told which, and
+    why, to trust the score and to know what data to add.
+
+    Attributes:
+        component: one of :data:`COMPONENTS`.
+        has_data: ``False``: the component had nothing to work on; it is 0 for every
+            customer and left out of the fusion.
+        detail: one sentence: what it worked on, or why it had nothing ("no transfer reaches
+            the typology threshold of 1,000 (the bank's median transfer is 85)").
+        missing: parts of the component that had no data although the component had some
+            ("ring detection: no shared identifiers in this bank (no identifiers loaded)").
+    """
+
+    component: str
+    has_data: bool
+    detail: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The component's name for people (:data:`COMPONENT_TITLES`)."""
+        return COMPONENT_TITLES.get(self.component, self.component)
+
+    def describe(self) -> dict[str, Any]:
+        """Plain values for the stored run's parameters."""
+        return {"component": self.component, "has_data": self.has_data,
+                "detail": self.detail, "missing": list(self.missing)}
+
+
+@dataclass(frozen=True)
 class ScoringResult:
     """One scoring run.
 
@@ -199,6 +253,8 @@ class ScoringResult:
         timings: seconds per step.
         individual_model: the fold models behind the ``individual`` component, for
             re-scoring a few customers later without refitting (:mod:`graphrisk.rescoring`).
+        coverage: per component (in :data:`COMPONENTS` order), whether it had data
+            (:func:`assess_coverage`).
     """
 
     run_id: str
@@ -211,6 +267,11 @@ class ScoringResult:
     factors: pd.DataFrame
     timings: dict[str, float]
     individual_model: IndividualModel | None = None
+    coverage: tuple[ComponentCoverage, ...] = ()
+
+    def left_out(self) -> tuple[str, ...]:
+        """The components without data, left out of this run's fusion."""
+        return tuple(c.component for c in self.coverage if not c.has_data)
 
 
 def network_engine_for(store: GraphStore, snapshot: GraphSnapshot,
@@ -279,7 +340,8 @@ def score_store(
         step("storing the scores")
         started = time.perf_counter()
         store.write_scores(result.run_id, f"risk_score:{result.engine}",
-                           {"settings": settings.describe(), "engine": result.engine},
+                           {"settings": settings.describe(), "engine": result.engine,
+                            "coverage": [c.describe() for c in result.coverage]},
                            result.scores)
         result.timings["write_scores"] = time.perf_counter() - started
     return result
@@ -367,17 +429,25 @@ def score_customers(
                              best_cluster, settings)
     components["model"] = (model_probability.reindex(customers.index).fillna(0.0).clip(0, 1)
                            if model_probability is not None else 0.0)
+    coverage = assess_coverage(
+        snapshot, ledger, factors=factors, known_count=int(known.sum()), links=links,
+        typologies=typologies, clusters=clusters, settings=settings,
+        model_probability=model_probability)
+    left_out = [c.component for c in coverage if not c.has_data]
+    # A component without data says nothing about anyone: 0 (the network part of a seed
+    # without links would otherwise be its own propagated risk), and no weight.
+    components[left_out] = 0.0
     scores = grade_and_explain(
         components, customers=customers, factors=factors,
         percentiles=factor_percentiles(factors), links=links, typologies=typologies,
         cluster_reasons=_cluster_sentences(customers.index, clusters, best_cluster),
-        settings=settings, policy=policy)
+        settings=settings, policy=policy, left_out=left_out)
     timings["fuse"] = time.perf_counter() - started
     return ScoringResult(
         run_id=new_run_id(created_at), created_at=created_at,
         engine=network.engine, scores=scores, clusters=clusters,
         typologies=typologies, network=network, factors=factors, timings=timings,
-        individual_model=individual_model)
+        individual_model=individual_model, coverage=coverage)
 
 
 def new_run_id(created_at: datetime) -> str:
@@ -421,6 +491,7 @@ def grade_and_explain(
     cluster_reasons: pd.Series,
     settings: ScoringSettings,
     policy: RiskPolicy,
+    left_out: Collection[str] = (),
 ) -> pd.DataFrame:
     """Fuse the components into a score, grade it with the policy and give the reasons.
 
@@ -441,6 +512,8 @@ def grade_and_explain(
             (missing where none).
         settings: weights and the number of reasons.
         policy: tiers.
+        left_out: components without data in this run (:class:`ComponentCoverage`): their
+            weight is 0, so they add nothing to the score and give no reason.
 
     Returns:
         :data:`SCORE_COLUMNS`, one row per customer, best first.
@@ -448,7 +521,7 @@ def grade_and_explain(
     index = components.index
     rows = customers.reindex(index)
     model = components["model"].astype(float).tolist()
-    evidence = _evidence(components, settings.weights)
+    evidence = _evidence(components, _without(settings.weights, left_out))
     scores = components.assign(score=np.round(_fuse(evidence), 2))
     scores["tier"] = policy.tier_of(scores["score"])
     scores["known_risk_label"] = rows["known_risk_label"]
@@ -461,16 +534,191 @@ def grade_and_explain(
     return scores[list(SCORE_COLUMNS)]
 
 
-def fuse_components(components: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
-    """The 0-100 score from per-component evidence: ``100 * (1 - prod(1 - w_k * c_k))``.
+def fuse_components(components: pd.DataFrame, weights: dict[str, float],
+                    left_out: Collection[str] = ()) -> np.ndarray:
+    """The 0-100 score from per-component evidence: ``100 * (1 - prod(1 - w_k * c_k))``,
+    the ``left_out`` components (without data) weighing 0.
 
     Why public: the benchmark re-weights stored components on a validation split without
     re-running the analytics.
     """
-    return _fuse(_evidence(components, weights))
+    return _fuse(_evidence(components, _without(weights, left_out)))
+
+
+def assess_coverage(
+    snapshot: GraphSnapshot,
+    ledger: TransactionLedger,
+    *,
+    factors: pd.DataFrame,
+    known_count: int,
+    links: pd.DataFrame,
+    typologies: TypologyResult,
+    clusters: pd.DataFrame,
+    settings: ScoringSettings,
+    model_probability: pd.Series | None = None,
+) -> tuple[ComponentCoverage, ...]:
+    """Per component, whether this bank's data gave it anything to work on, and what not.
+
+    Why: on a bank unlike our generator (accounts only, no identifiers, no customer
+    attributes, transfers in the hundreds) whole components find nothing, and the score
+    silently rests on the rest. Each answer names what is missing in terms a person can act
+    on (load identifiers; the typology threshold against the bank's median transfer).
+
+    Args:
+        snapshot: the scored snapshot.
+        ledger: its transaction ledger.
+        factors: the individual factors (:func:`customer_factors`).
+        known_count: customers with a confirmed risk label (the network's seeds).
+        links: :func:`links_between_customers`.
+        typologies: the detected typologies.
+        clusters: the ranked clusters.
+        settings: the run's settings (typology threshold, identifier degree cut-off).
+        model_probability: the trained model's probabilities, ``None`` without a model.
+
+    Returns:
+        One :class:`ComponentCoverage` per :data:`COMPONENTS` entry, in that order.
+    """
+    found = {
+        "known": _known_coverage(known_count),
+        "individual": _individual_coverage(snapshot, ledger, factors),
+        "network": _network_coverage(snapshot, known_count, links, settings),
+        "typology": _typology_coverage(ledger, typologies, settings),
+        "cluster": _cluster_coverage(clusters),
+        "model": _model_coverage(model_probability),
+    }
+    return tuple(found[name] for name in COMPONENTS)
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def _without(weights: dict[str, float], left_out: Collection[str]) -> dict[str, float]:
+    """``weights`` with the left-out components at 0."""
+    return {k: 0.0 if k in left_out else w for k, w in weights.items()}
+
+
+def _known_coverage(known_count: int) -> ComponentCoverage:
+    if known_count == 0:
+        return ComponentCoverage("known", False, "no customer carries a confirmed risk label")
+    return ComponentCoverage("known", True,
+                             f"{known_count:,} customers with a confirmed risk label")
+
+
+#: Customer attributes the individual factors read, by the words a person uses for them.
+_ATTRIBUTES = {"credit score": "credit_score", "industry": "industry", "country": "country"}
+
+
+def _filled(frame: pd.DataFrame, column: str) -> int:
+    """Rows of ``frame`` with a non-blank value in ``column`` (0 without the column)."""
+    if column not in frame.columns or frame.empty:
+        return 0
+    values = frame[column].astype("string").str.strip()
+    return int((values.notna() & values.ne("")).sum())
+
+
+def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
+                         factors: pd.DataFrame) -> ComponentCoverage:
+    customers = snapshot.customers
+    missing: list[str] = []
+    present = [word for word, column in _ATTRIBUTES.items() if _filled(customers, column)]
+    if not present:
+        missing.append("no customer attributes (credit score, industry and country are "
+                       "empty for every customer)")
+    else:
+        missing.extend(f"no {word} for any customer" for word in _ATTRIBUTES
+                       if word not in present)
+    if snapshot.disputes.empty:
+        missing.append("no disputes")
+    if snapshot.account_changes.empty:
+        missing.append("no account changes")
+    payments = int(((ledger.payer >= 0) | (ledger.payee >= 0)).sum())
+    if payments == 0:
+        missing.append("no payments")
+    columns = [c for c in FACTOR_COLUMNS if c in factors.columns]
+    varying = [c for c in columns if factors[c].nunique(dropna=True) > 1]
+    if not varying:
+        return ComponentCoverage(
+            "individual", False, "every factor has the same value for every customer"
+            + (f": {'; '.join(missing)}" if missing else ""), tuple(missing))
+    return ComponentCoverage(
+        "individual", True,
+        f"{len(varying)} of {len(columns)} factors differ between customers", tuple(missing))
+
+
+def _network_coverage(snapshot: GraphSnapshot, known_count: int, links: pd.DataFrame,
+                      settings: ScoringSettings) -> ComponentCoverage:
+    kinds = links["kind"].value_counts() if not links.empty else pd.Series(dtype=int)
+    identity = set(settings.network.identifier_weights())
+    missing: list[str] = []
+    if not any(kind in identity for kind in kinds.index):
+        identifiers = snapshot.identifiers
+        if identifiers.empty or "identifier_id" not in identifiers.columns:
+            why = "no identifiers loaded"
+        else:
+            users = identifiers.groupby("identifier_id")["customer_id"].nunique()
+            shared = int((users >= 2).sum())
+            cap = settings.network.max_identifier_degree
+            why = (f"{len(users):,} identifiers, none used by two customers" if shared == 0
+                   else f"{shared:,} shared identifiers, each used by more than {cap} "
+                   "customers, which links nobody")
+        missing.append(f"ring detection: no shared identifiers in this bank ({why})")
+    if "transfer" not in kinds.index:
+        missing.append("no payments between customers")
+    if known_count == 0:
+        return ComponentCoverage("network", False,
+                                 "no known-risk customers to propagate from", tuple(missing))
+    if links.empty:
+        return ComponentCoverage(
+            "network", False, "no links between customers to propagate along (no shared "
+            "identifiers, co-held accounts or payments between customers)", tuple(missing))
+    how = ", ".join(f"{int(n):,} {kind}" for kind, n in kinds.items())
+    return ComponentCoverage(
+        "network", True, f"propagated from {known_count:,} known-risk customers along "
+        f"{len(links):,} links ({how})", tuple(missing))
+
+
+def _typology_coverage(ledger: TransactionLedger, typologies: TypologyResult,
+                       settings: ScoringSettings) -> ComponentCoverage:
+    # The transfers the detectors read (typologies.transfers): a timed transfer with one of
+    # our customers at one end and a known party at the other, not within one customer.
+    payer, payee = ledger.payer, ledger.payee
+    has_payer = (payer >= 0) | (ledger.payer_counterparty >= 0)
+    has_payee = (payee >= 0) | (ledger.payee_counterparty >= 0)
+    usable = has_payer & has_payee & ((payer >= 0) | (payee >= 0)) & (payer != payee)
+    amounts = ledger.amount[usable & ledger.timed]
+    threshold = settings.typologies.min_amount
+    if len(amounts) == 0:
+        return ComponentCoverage("typology", False,
+                                 "no dated transfers between a customer and another party")
+    median = float(np.median(amounts))
+    eligible = int((amounts >= threshold).sum())
+    if eligible == 0:
+        return ComponentCoverage(
+            "typology", False, f"no transfer reaches the typology threshold of "
+            f"{threshold:,.0f} (the bank's median transfer is {median:,.0f}, its largest "
+            f"{float(amounts.max()):,.0f})")
+    found = len(typologies.instances)
+    return ComponentCoverage(
+        "typology", True, f"{eligible:,} of {len(amounts):,} transfers reach the typology "
+        f"threshold of {threshold:,.0f} (median transfer {median:,.0f}); {found:,} "
+        f"{'pattern' if found == 1 else 'patterns'} found")
+
+
+def _cluster_coverage(clusters: pd.DataFrame) -> ComponentCoverage:
+    if clusters.empty:
+        return ComponentCoverage("cluster", False, "no clusters found (no identity rings, "
+                                 "money communities or typology groups)")
+    high = int(clusters["high_risk"].sum())
+    return ComponentCoverage("cluster", True,
+                             f"{len(clusters):,} clusters ranked, {high:,} of them high-risk")
+
+
+def _model_coverage(model_probability: pd.Series | None) -> ComponentCoverage:
+    if model_probability is None or model_probability.empty:
+        return ComponentCoverage("model", False, "no trained model given (graphrisk train, "
+                                 "then graphrisk score --model DIR)")
+    return ComponentCoverage("model", True, f"a trained model's probability for "
+                             f"{len(model_probability):,} customers")
 
 
 def _evidence(components: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
