@@ -130,7 +130,7 @@ def coverage_lines(result: ScoringResult, *, verbose: bool = False) -> list[str]
         lines.append("Not computed (left out of the score):")
         lines.extend(f"  • {c.title} — {c.detail}" for c in absent)
     if gaps:
-        lines.append("Computed without:")
+        lines.append("Computed with gaps:")
         lines.extend(f"  • {c.title} — {'; '.join(c.missing)}" for c in gaps)
     if verbose and result.coverage:
         lines.append("What each component worked on:")

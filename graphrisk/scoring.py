@@ -604,6 +604,13 @@ def _known_coverage(known_count: int) -> ComponentCoverage:
                              f"{known_count:,} customers with a confirmed risk label")
 
 
+#: Link kinds as the coverage counts them.
+_KIND_WORDS = {"transfer": "payment", "co_holder": "co-held account",
+               "same_entity": "probable same person", "ip": "shared IP address",
+               "email": "shared e-mail"}
+#: Below this share of transfers at the typology threshold, the detectors barely see the bank.
+_FEW_TRANSFERS = 0.01
+
 #: Customer attributes the individual factors read, by the words a person uses for them.
 _ATTRIBUTES = {"credit score": "credit_score", "industry": "industry", "country": "country"}
 
@@ -671,7 +678,8 @@ def _network_coverage(snapshot: GraphSnapshot, known_count: int, links: pd.DataF
         return ComponentCoverage(
             "network", False, "no links between customers to propagate along (no shared "
             "identifiers, co-held accounts or payments between customers)", tuple(missing))
-    how = ", ".join(f"{int(n):,} {kind}" for kind, n in kinds.items())
+    how = ", ".join(f"{int(n):,} {_KIND_WORDS.get(str(kind), 'shared ' + str(kind))}"
+                    for kind, n in kinds.items())
     return ComponentCoverage(
         "network", True, f"propagated from {known_count:,} known-risk customers along "
         f"{len(links):,} links ({how})", tuple(missing))
@@ -698,10 +706,17 @@ def _typology_coverage(ledger: TransactionLedger, typologies: TypologyResult,
             f"{threshold:,.0f} (the bank's median transfer is {median:,.0f}, its largest "
             f"{float(amounts.max()):,.0f})")
     found = len(typologies.instances)
+    missing = ()
+    if eligible < _FEW_TRANSFERS * len(amounts):
+        # Data, but so little of it that the detectors see almost nothing of the bank.
+        missing = (f"only {eligible:,} of {len(amounts):,} transfers "
+                   f"({eligible / len(amounts):.1%}) reach the typology threshold of "
+                   f"{threshold:,.0f} (the bank's median transfer is {median:,.0f}); "
+                   f"{found:,} {'pattern' if found == 1 else 'patterns'} found",)
     return ComponentCoverage(
         "typology", True, f"{eligible:,} of {len(amounts):,} transfers reach the typology "
         f"threshold of {threshold:,.0f} (median transfer {median:,.0f}); {found:,} "
-        f"{'pattern' if found == 1 else 'patterns'} found")
+        f"{'pattern' if found == 1 else 'patterns'} found", missing)
 
 
 def _cluster_coverage(clusters: pd.DataFrame) -> ComponentCoverage:
@@ -710,7 +725,8 @@ def _cluster_coverage(clusters: pd.DataFrame) -> ComponentCoverage:
                                  "money communities or typology groups)")
     high = int(clusters["high_risk"].sum())
     return ComponentCoverage("cluster", True,
-                             f"{len(clusters):,} clusters ranked, {high:,} of them high-risk")
+                             f"{len(clusters):,} clusters ranked, {high:,} of them high-risk",
+                             () if high else ("no cluster is high-risk",))
 
 
 def _model_coverage(model_probability: pd.Series | None) -> ComponentCoverage:

@@ -38,7 +38,7 @@ def test_score_says_ring_detection_had_no_shared_identifiers(home: Path) -> None
     _invoke("ingest", str(data))
     said = _invoke("score", "--top", "3")
     assert "Not computed (left out of the score): • graph model — no trained model" in said
-    assert ("Computed without: • network propagation — ring detection: no shared "
+    assert ("Computed with gaps: • network propagation — ring detection: no shared "
             "identifiers in this bank (no identifiers loaded)") in said
     # --verbose also says what every component worked on.
     verbose = _invoke("score", "--top", "0", "--no-write", "--verbose")

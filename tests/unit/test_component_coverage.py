@@ -130,3 +130,14 @@ def test_fusion_gives_a_left_out_component_no_weight() -> None:
     without = fuse_components(components, weights, left_out=["typology"])
     assert with_it[0] > 0 and without[0] == 0.0
     assert without[1] == with_it[1]
+
+
+def test_a_bank_whose_transfers_mostly_miss_the_threshold_is_told_so(bank) -> None:
+    _, _, snapshot = bank
+    # A hundred times smaller: a handful of large transfers still reach 1,000.
+    cents = snapshot.transactions.assign(amount=snapshot.transactions["amount"] * 0.01)
+    typology = _coverage(_score(replace(snapshot, transactions=cents)), "typology")
+    assert typology.has_data
+    (gap,) = typology.missing
+    assert gap.startswith("only ") and "reach the typology threshold of 1,000" in gap
+    assert "the bank's median transfer is " in gap
