@@ -169,6 +169,20 @@ PROFILES: dict[str, Profile] = {
         Profile("known_10", "10% of the risky customers told as known", known_share=0.10),
         Profile("known_30", "30% of the risky customers told as known", known_share=0.30),
         Profile("known_60", "60% of the risky customers told as known", known_share=0.60),
+        Profile(
+            "outside_like",
+            "all at once, like the outside transfer network of issue 14: amounts x0.01, hour "
+            "timestamps, no identifiers or attributes, wide typologies, 30% known",
+            amount_scale=0.01,
+            hour_resolution=True,
+            accounts_only=True,
+            cycle_sizes=(3, 10),
+            cycle_margin=(0.02, 0.12),
+            cycle_hop_hours=(12.0, 7 * 24.0),
+            fan_hours=30 * 24.0,
+            episode_days=72,
+            known_share=0.30,
+        ),
     )
 }
 

@@ -83,8 +83,8 @@ def test_every_profile_loads_without_a_quarantined_row(
     assert [(t.entity, t.rows_rejected, t.batches_skipped) for t in report.tables] == [
         (t.entity, 0, 0) for t in report.tables
     ]
-    # The loader only warns that the accounts-only bank's identifiers file is empty.
-    expected = [("identifiers.csv", "warning")] if name == "accounts_only" else []
+    # The loader only warns that an accounts-only bank's identifiers file is empty.
+    expected = [("identifiers.csv", "warning")] if PROFILES[name].accounts_only else []
     assert [(p.source, p.severity) for p in report.problems] == expected
     assert counts["customers"] == N
 
