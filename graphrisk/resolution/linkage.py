@@ -37,7 +37,8 @@ parent and a child of one name are a generation apart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,32 @@ logger = logging.getLogger("graphrisk.resolution")
 # a bank with few duplicates); with a handler of its own those go where the application's
 # logging sends them, not to every CLI user's terminal.
 logging.getLogger("splink").addHandler(logging.NullHandler())
+_SPLINK_LOGGER = logging.getLogger("splink")
 
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    """Splink's log at ERROR and above only, for the duration."""
+    level = _SPLINK_LOGGER.level
+    _SPLINK_LOGGER.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        _SPLINK_LOGGER.setLevel(level)
+
+#: How one person's two records agree, per comparison and level (chart label), where the
+#: bank is too small for EM to estimate it (EM needs a few dozen records sharing a name
+#: key, or a phone, e-mail or address with a birth year): names mostly alike, sometimes a
+#: typo, an initial or another spelling; birth years mostly equal; contact details often
+#: shared. A prior, not fitted to any bank; a bank of a few thousand records trains its own.
+M_PRIOR: dict[str, dict[str, float]] = {
+    "name": {"equal": 0.70, "typo": 0.10, "initials": 0.08, "similar": 0.07, "else": 0.05},
+    "birth_year": {"equal": 0.85, "one year": 0.10, "two years": 0.03, "else": 0.02},
+    "phone": {"shared": 0.5, "else": 0.5},
+    "email": {"shared": 0.4, "else": 0.6},
+    "address": {"shared": 0.5, "near": 0.2, "else": 0.3},
+    "country": {"equal": 0.95, "else": 0.05},
+}
 #: Comparison name -> its levels, best first (its weight is column ``mw_<name>``).
 COMPARISONS: dict[str, tuple[str, ...]] = {
     "name": ("equal", "typo", "initials", "similar", "different"),
@@ -200,7 +226,10 @@ def _settings(n: int):  # -> SettingsCreator (import deferred: splink is a heavy
              "label_for_charts": "two years"},
             other]),
         cl.CustomComparison(output_column_name="phone", comparison_levels=[
-            empty("phones"), {"sql_condition": _list_level("phones"),
+            # phone0 named (it is in phones): Splink then leaves the phone untrained by
+            # the EM run blocked on it, where every pair shares one (m would be 1).
+            empty("phones"), {"sql_condition": f"phone0_l = phone0_r OR "
+                                               f"{_list_level('phones')}",
                               "label_for_charts": "shared"}, other]),
         cl.CustomComparison(output_column_name="email", comparison_levels=[
             empty("emails"), {"sql_condition": _list_level("emails"),
@@ -284,58 +313,83 @@ def link_records(records: pd.DataFrame, *, threshold: float = 0.5,
     if n < 2:
         return LinkageResult(empty, {}, n)
     stage = "registering records"
-    try:
-        connection = duckdb.connect()
-        db = DuckDBAPI(connection=connection)
-        table = db.register(records)
-        linker = Linker(table, _settings(n), log_level=None)
-        stage = "estimating u from random pairs"
-        step(stage)
-        max_pairs = min(2e6, max(1e5, n * 20.0))
-        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        # The prior: how many pairs are one person. Counted on pairs that share a phone,
-        # an e-mail or an address under the same initials (near-certain matches), which
-        # find about RULE_RECALL of them.
-        stage = "estimating the share of matching pairs"
-        step(stage)
-        linker.training.estimate_probability_two_random_records_match(
-            [f"l.{column}0 = r.{column}0 AND l.initials = r.initials"
-             for column in ("phone", "email", "address")], recall=RULE_RECALL)
-        sample = min(1.0, 200_000 / n)
-        # Rings share phones and addresses among people of other names and ages: on
-        # pairs blocked by a phone alone EM would learn that a match's names differ. Pairs
-        # with a phone and a birth year in common are mostly one person.
-        for rule in (block_on("name_key"), block_on("phone0", "birth_year")):
-            stage = f"estimating m by expectation maximisation ({rule})"
-            step("estimating m (EM)")
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, record_sample_proportion=sample)
-        trained_on = 0
-        if len(confirmed) >= MIN_CONFIRMED:
-            stage = f"estimating m from {len(confirmed)} confirmed pairs"
-            step("estimating m from confirmed pairs")
-            linker.training.estimate_m_from_pairwise_labels(
-                db.register(confirmed.loc[:, ["unique_id_l", "unique_id_r"]]))
-            trained_on = len(confirmed)
-        stage = "smoothing the estimates"
-        model = _smoothed(linker.misc.save_model_to_json(), u_floor=1.0 / max_pairs)
-        linker = Linker(table, model, log_level=None)
-        stage = "scoring blocked pairs"
-        step(stage)
-        predicted = linker.inference.predict(threshold_match_probability=threshold,
-                                             warning_mode="never")
-        stage = "applying the rules on top"
-        sides = ", ".join(f"{side}.{column} AS {column}_{side}" for side in "lr"
-                          for column in _LINKABLE_COLUMNS)
-        pairs = connection.execute(
-            f"SELECT {', '.join(_PAIR_COLUMNS)} "
-            f"FROM (SELECT p.*, {sides} FROM {predicted.physical_name} p "
-            f"JOIN {table.physical_name} l ON p.unique_id_l = l.unique_id "
-            f"JOIN {table.physical_name} r ON p.unique_id_r = r.unique_id) "
-            f"WHERE {_LINKABLE}").df()
-    except Exception as error:  # noqa: BLE001 — wrapped with the step that failed
-        raise AnalyticsError(f"entity resolution failed while {stage}: {error}; check the "
-                             "records (person_records) or lower the number compared") from error
+    # Splink warns about every level EM saw no pair in (normal on a bank with few
+    # duplicates): the user can do nothing about them, so only its errors are let through.
+    with _quiet_splink():
+        try:
+            connection = duckdb.connect()
+            db = DuckDBAPI(connection=connection)
+            table = db.register(records)
+            linker = Linker(table, _settings(n), log_level=None)
+            stage = "estimating u from random pairs"
+            step(stage)
+            max_pairs = min(2e6, max(1e5, n * 20.0))
+            linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+            # The prior: how many pairs are one person. Counted on pairs that share a phone,
+            # an e-mail or an address under the same initials (near-certain matches), which
+            # find about RULE_RECALL of them.
+            stage = "estimating the share of matching pairs"
+            step(stage)
+            linker.training.estimate_probability_two_random_records_match(
+                [f"l.{column}0 = r.{column}0 AND l.initials = r.initials"
+                 for column in ("phone", "email", "address")], recall=RULE_RECALL)
+            sample = min(1.0, 200_000 / n)
+            # Rings share phones and addresses among people of other names and ages: on
+            # pairs blocked by a phone alone EM would learn that a match's names differ.
+            # Pairs with a phone and a birth year in common are mostly one person, so the
+            # name is trained on those. On a small bank that session may fail (a level sees
+            # no pair and EM drives its m to 0, which Splink refuses); a shared e-mail,
+            # then a shared address, with the birth year stand in for it. A comparison no
+            # session could train takes its m from M_PRIOR.
+            for choices in ((block_on("name_key"),),
+                            (block_on("phone0", "birth_year"), block_on("email0", "birth_year"),
+                             block_on("address0", "birth_year"))):
+                for rule in choices:
+                    stage = f"estimating m by expectation maximisation ({rule})"
+                    step("estimating m (EM)")
+                    before = linker.misc.save_model_to_json()
+                    try:
+                        linker.training.estimate_parameters_using_expectation_maximisation(
+                            rule, record_sample_proportion=sample)
+                        break
+                    except Exception as error:  # noqa: BLE001 — the next rule stands in
+                        logger.info("entity resolution: EM on %s failed (%s)", rule,
+                                    str(error).splitlines()[0][:200])
+                        # A failed session leaves the comparisons it set aside (those of
+                        # its blocking columns) out of the linker: start from before it.
+                        linker = Linker(table, before, log_level=None)
+            trained_on = 0
+            if len(confirmed) >= MIN_CONFIRMED:
+                stage = f"estimating m from {len(confirmed)} confirmed pairs"
+                step("estimating m from confirmed pairs")
+                linker.training.estimate_m_from_pairwise_labels(
+                    db.register(confirmed.loc[:, ["unique_id_l", "unique_id_r"]]))
+                trained_on = len(confirmed)
+            stage = "smoothing the estimates"
+            model = linker.misc.save_model_to_json()
+            untrained = _fill_untrained(model, M_PRIOR)
+            if untrained:
+                logger.warning("entity resolution: too few records to estimate how %s vary "
+                               "between one person's records; using the prior (M_PRIOR)",
+                               ", ".join(untrained))
+            model = _smoothed(model, u_floor=1.0 / max_pairs)
+            linker = Linker(table, model, log_level=None)
+            stage = "scoring blocked pairs"
+            step(stage)
+            predicted = linker.inference.predict(threshold_match_probability=threshold,
+                                                 warning_mode="never")
+            stage = "applying the rules on top"
+            sides = ", ".join(f"{side}.{column} AS {column}_{side}" for side in "lr"
+                              for column in _LINKABLE_COLUMNS)
+            pairs = connection.execute(
+                f"SELECT {', '.join(_PAIR_COLUMNS)} "
+                f"FROM (SELECT p.*, {sides} FROM {predicted.physical_name} p "
+                f"JOIN {table.physical_name} l ON p.unique_id_l = l.unique_id "
+                f"JOIN {table.physical_name} r ON p.unique_id_r = r.unique_id) "
+                f"WHERE {_LINKABLE}").df()
+        except Exception as error:  # noqa: BLE001 — wrapped with the step that failed
+            raise AnalyticsError(f"entity resolution failed while {stage}: {error}; check the "
+                                 "records (person_records) or lower the number compared") from error
     pairs = pairs.loc[:, _PAIR_COLUMNS].copy() if len(pairs) else empty
     swap = pairs["unique_id_l"].astype(str) > pairs["unique_id_r"].astype(str)
     pairs.loc[swap, ["unique_id_l", "unique_id_r"]] = pairs.loc[
@@ -372,6 +426,23 @@ def _split_labels(labels: pd.DataFrame | None,
     frame = frame.drop_duplicates(["unique_id_l", "unique_id_r"], keep="last")
     confirmed = frame[frame["score"] >= 0.5].reset_index(drop=True)
     return confirmed, frame[frame["score"] < 0.5].reset_index(drop=True)
+
+
+def _fill_untrained(model: dict, prior: dict[str, dict[str, float]]) -> list[str]:
+    """Give every comparison no level of which was trained its ``prior`` m values, in
+    place; return the names of those comparisons."""
+    filled = []
+    for comparison in model["comparisons"]:
+        name = comparison.get("output_column_name")
+        levels = [level for level in comparison["comparison_levels"]
+                  if not level.get("is_null_level")]
+        if name not in prior or any(isinstance(level.get("m_probability"), float | int)
+                                    for level in levels):
+            continue
+        for level in levels:
+            level["m_probability"] = prior[name].get(level.get("label_for_charts"), M_FLOOR)
+        filled.append(name)
+    return filled
 
 
 def _smoothed(model: dict, *, u_floor: float) -> dict:
