@@ -220,6 +220,10 @@ def ingest(
     incremental: Annotated[bool, typer.Option(
         "--incremental", help="A small batch of new events: load it, re-score the customers "
         "it reaches, raise alerts and open or join cases.")] = False,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="First load of an empty local Neo4j: write the valid rows as CSV files "
+        "for Neo4j's offline importer, stop the server, import, start it again (refused when "
+        "the database holds anything; later loads stay batched).")] = False,
 ) -> None:
     """Validate and load a folder of input files; bad rows go to a quarantine report.
 
@@ -231,6 +235,9 @@ def ingest(
     --strict a row was quarantined; 2 the load could not run (no such folder, no input
     files, an input that is not a file, the store unreachable).
     """
+    if bulk and incremental:
+        raise typer.BadParameter("--bulk is for the first load of an empty database, "
+                                 "--incremental for later batches: give one of them")
     if incremental:
         from graphrisk.cli_monitoring import print_batch
 
@@ -245,7 +252,7 @@ def ingest(
             raise typer.Exit(code=code)
         return
     with _service(store) as service, _bars() as bars:
-        report = service.ingest_folder(directory, progress=bars)
+        report = service.ingest_folder(directory, progress=bars, bulk=bulk)
     _print_ingest_report(report)
     code = report.exit_code(strict=strict)
     if code:

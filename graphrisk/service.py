@@ -309,12 +309,14 @@ class RiskService:
 
     # -- loading ---------------------------------------------------------------------------
     def ingest_folder(self, directory: Path, *, progress: ProgressCallback | None = None,
-                      keep_accepted: bool = False) -> IngestReport:
+                      keep_accepted: bool = False, bulk: bool = False) -> IngestReport:
         """Validate and load a folder of input files; bad rows go to a quarantine report.
 
         Progress reports one task per entity (``customers``, ``transactions``...), counted in
         rows. ``keep_accepted`` keeps the valid rows on the report (small incremental
-        batches: monitoring reads them).
+        batches: monitoring reads them). ``bulk`` fills an empty local Neo4j through Neo4j's
+        offline importer (:mod:`graphrisk.store.neo4j_bulk`; ``ConfigError`` when the
+        database is not empty).
         """
         from graphrisk.ingestion.loader import ingest_directory
 
@@ -326,10 +328,15 @@ class RiskService:
         def rows(entity: str, done: int, total: int) -> None:
             report(ProgressEvent(entity, f"loading {entity}", done, total))
 
+        server = None
+        if bulk:
+            from graphrisk.store.neo4j_bulk import LocalNeo4jServer
+
+            server = LocalNeo4jServer.from_settings(self.settings)
         return ingest_directory(self.store, Path(directory), batch_size=self.settings.batch_size,
                                 reports_dir=self.settings.reports_dir, progress=rows,
                                 keep_accepted=keep_accepted,
-                                targeted_references=keep_accepted)
+                                targeted_references=keep_accepted, bulk=server)
 
     def unfinished_loads(self) -> list[str]:
         """Loads that started and have not completed: running now, or interrupted.

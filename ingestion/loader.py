@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,6 +34,9 @@ from graphrisk.ingestion.reader import (
 )
 from graphrisk.ingestion.validation import ReferenceIndex, ValidatedTable, validate_table
 from graphrisk.store.base import BatchCheckpoint, GraphStore
+
+if TYPE_CHECKING:
+    from graphrisk.store.neo4j_bulk import LocalNeo4jServer
 
 __all__ = [
     "EXIT_CLEAN", "EXIT_LOAD_PROBLEMS", "IngestReport", "TableReport", "find_input_files",
@@ -453,6 +457,21 @@ def _with_dropped(table: ValidatedTable, dropped: pd.DataFrame) -> ValidatedTabl
     return table
 
 
+def _bulk_import(store: GraphStore, rows: dict[str, pd.DataFrame], server: LocalNeo4jServer,
+                 progress: ProgressCallback | None) -> None:
+    """Replace the empty database with ``rows`` (the offline importer), then count them in."""
+    from graphrisk.store.neo4j_bulk import bulk_import
+
+    if progress:
+        for entity, frame in rows.items():
+            progress(entity, 0, len(frame))
+    done = bulk_import(store, rows, server)
+    logger.info("bulk import: %s", {k: round(v, 1) for k, v in done.seconds.items()})
+    if progress:
+        for entity, frame in rows.items():
+            progress(entity, len(frame), len(frame))
+
+
 def ingest_directory(
     store: GraphStore,
     directory: Path,
@@ -462,6 +481,7 @@ def ingest_directory(
     progress: ProgressCallback | None = None,
     keep_accepted: bool = False,
     targeted_references: bool = False,
+    bulk: LocalNeo4jServer | None = None,
 ) -> IngestReport:
     """Validate and load every input file in ``directory`` into ``store``.
 
@@ -479,6 +499,12 @@ def ingest_directory(
             incremental batches, not for bulk loads.
         targeted_references: check references by looking up only the ids the files name
             (a small batch against a large store) instead of reading every stored id.
+        bulk: the local Neo4j server whose empty database the valid rows replace through
+            Neo4j's offline importer (:mod:`graphrisk.store.neo4j_bulk`) instead of batches;
+            validation, quarantine and the load's record are the same as a batched load's.
+
+    Raises:
+        ConfigError: with ``bulk``, the store is not Neo4j or its database is not empty.
 
     Returns:
         What was read, loaded and rejected, with every problem found.
@@ -486,6 +512,10 @@ def ingest_directory(
     started = datetime.now(UTC)
     batch_size = batch_size or store.preferred_batch_size
     files = find_input_files(directory)
+    if bulk is not None:
+        from graphrisk.store.neo4j_bulk import check_empty
+
+        check_empty(store)  # before any work: the importer would replace what is there
     load_id = _fingerprint(files)
     report = IngestReport(load_id=load_id, directory=directory)
     missing = [entity for entity in REQUIRED_ENTITIES if entity not in files]
@@ -499,8 +529,12 @@ def ingest_directory(
     specs = [spec for spec in ENTITIES if spec.name in files]
     refs = (_seed_named_references(store, specs, files) if targeted_references
             else _seed_references(store, specs))
-    store.begin_load(load_id, {name: str(path) for name, path in files.items()})
-    done = store.completed_batches(load_id)
+    sources = {name: str(path) for name, path in files.items()}
+    done: set[tuple[str, int]] = set()
+    if bulk is None:
+        store.begin_load(load_id, sources)
+        done = store.completed_batches(load_id)
+    bulk_rows: dict[str, pd.DataFrame] = {}
     validated = []
     for spec in specs:
         raw = read_entity_file(files[spec.name], spec)
@@ -511,7 +545,12 @@ def ingest_directory(
         if len(spec.key) == 1:
             refs.add(spec.name, table.valid[spec.key[0]])
             refs.reject(spec.name, table.rejected.get(spec.key[0], pd.Series([], dtype=object)))
-        loaded, batches_skipped = _load_table(store, table, load_id, batch_size, done, progress)
+        if bulk is None:
+            loaded, batches_skipped = _load_table(store, table, load_id, batch_size, done,
+                                                  progress)
+        else:
+            bulk_rows[spec.name] = table.valid.drop(columns=[ROW_COLUMN])
+            loaded, batches_skipped = len(bulk_rows[spec.name]), 0
         if keep_accepted:
             report.accepted[spec.name] = table.valid.drop(columns=[ROW_COLUMN], errors="ignore")
         report.problems.extend(table.problems)
@@ -520,6 +559,9 @@ def ingest_directory(
             batches_skipped, skip_reason,
         ))
         logger.info("%s: %d loaded, %d rejected", table.source, loaded, len(table.rejected))
+    if bulk is not None:
+        _bulk_import(store, bulk_rows, bulk, progress)
+        store.begin_load(load_id, sources)  # recorded in the database it replaced
     report.seconds = (datetime.now(UTC) - started).total_seconds()
     if reports_dir is not None:
         report.report_dir = _write_reports(report, validated, reports_dir)
