@@ -128,7 +128,10 @@ BAR_CASES = [
     pytest.param(
         "wide_typologies",
         "fans",
-        marks=_missed("fans spread over a month; the fan window is a fixed 7 days"),
+        marks=_missed(
+            "its two fans spread 4 transfers over 17-22 days, at most 2 in any 7 days "
+            "(fan_window_days 7, min_fan_degree 3)"
+        ),
     ),
     pytest.param("outside_like", "roc_auc", marks=_TOO_SMALL),
     pytest.param("outside_like", "recall_top5", marks=_TOO_SMALL),
