@@ -197,12 +197,27 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")
                     ] = 42,
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    profile: Annotated[str | None, typer.Option(
+        help="A bank unlike the default: amounts_x0.01, amounts_x100, hourly, "
+        "slow_typologies, accounts_only, dense_background, sparse_background, "
+        "wide_typologies, known_10, known_30, known_60, outside_like "
+        "(docs/robustness.md).")] = None,
+    synthetic_identities: Annotated[bool, typer.Option(
+        "--synthetic-identities", help="Add about 1% more customer records that are people "
+        "of the bank under variant names, for entity resolution (truth/same_person.csv)."
+    )] = False,
 ) -> None:
     """Generate a synthetic customer network with planted high-risk typologies."""
+    from graphrisk.ingestion.generator.profiles import PROFILES
+
     if file_format not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
+    if profile is not None and profile not in PROFILES:
+        raise typer.BadParameter(f"--profile must be one of {', '.join(PROFILES)}; got "
+                                 f"{profile!r}")
     with _friendly_errors(), _bars() as bars:
-        summary = generate_sample(customers, seed, out, file_format=file_format, progress=bars)
+        summary = generate_sample(customers, seed, out, file_format=file_format, progress=bars,
+                                  synthetic_identities=synthetic_identities, profile=profile)
     console.print(
         f"Wrote {summary.n_customers:,} customers and "
         f"{summary.rows.get('transactions', 0):,} transactions to {out} in "

@@ -764,13 +764,19 @@ class RiskService:
 
 def generate_sample(customers: int, seed: int, out: Path, *, file_format: str = "csv",
                     progress: ProgressCallback | None = None,
-                    synthetic_identities: bool = False) -> GenerationSummary:
+                    synthetic_identities: bool = False,
+                    profile: str | None = None) -> GenerationSummary:
     """Write a synthetic customer network with planted risk (and its hidden truth) to ``out``.
 
     A job of its own (no store is needed): the demo, the CLI's ``generate`` and the
     benchmarks start from it. ``synthetic_identities`` adds about 1 % more customer records
     that are people of the bank under variant names (some of them known fraudsters back
-    again), for entity resolution to find.
+    again), for entity resolution to find. ``profile`` names a bank unlike the default
+    (``ingestion.generator.profiles.PROFILES``: other amount scales, hour timestamps,
+    accounts only, slower or wider typologies, other shares of known labels).
+
+    Raises:
+        ValueError: ``file_format`` or ``profile`` is unknown (the message lists them).
     """
     from graphrisk.ingestion.generator import generate_dataset
 
@@ -782,7 +788,8 @@ def generate_sample(customers: int, seed: int, out: Path, *, file_format: str = 
         report(ProgressEvent("generating", name, round(fraction * 100, 1), 100))
 
     return generate_dataset(customers, seed, Path(out), file_format=file_format,  # type: ignore[arg-type]
-                            progress=step, synthetic_identities=synthetic_identities)
+                            progress=step, synthetic_identities=synthetic_identities,
+                            profile=profile)
 
 
 def generate_event_stream(base: Path, out: Path, *, batches: int = 6, events: int = 100,
