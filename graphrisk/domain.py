@@ -12,7 +12,8 @@ Graph view (Neo4j names; the embedded store uses the same words as table and col
 * relationships ``(Customer)-[:OWNS {role}]->(Account)``,
   ``(Account|Counterparty)-[:TRANSFERRED {transaction_id, amount, ...}]->(Account|Counterparty)``,
   ``(Customer)-[:HAS_IDENTIFIER]->(Identifier)``, ``(Customer)-[:RAISED]->(Dispute)``,
-  ``(Dispute)-[:CONCERNS]->(Account)``, ``(Account)-[:HAS_LOAN]->(Loan)``,
+  ``(Dispute)-[:CONCERNS]->(Account)``, ``(Dispute)-[:AGAINST]->(Customer|Counterparty)`` (the
+  accused, where a dispute names one), ``(Account)-[:HAS_LOAN]->(Loan)``,
   ``(Account)-[:HAD_CHANGE]->(AccountChange)``
 
 Customer features (``customer_features``: numeric attributes computed elsewhere) are
@@ -49,6 +50,7 @@ class RelType(StrEnum):
     HAS_IDENTIFIER = "HAS_IDENTIFIER"
     RAISED = "RAISED"
     CONCERNS = "CONCERNS"
+    AGAINST = "AGAINST"
     HAS_LOAN = "HAS_LOAN"
     HAD_CHANGE = "HAD_CHANGE"
 
@@ -116,6 +118,8 @@ class EntitySpec:
         columns: every column, in file order.
         one_of: groups of columns of which exactly one must be filled (a transaction's source
             is an account *or* a counterparty).
+        at_most_one_of: groups of optional columns of which at most one may be filled (a
+            dispute's accused is a customer *or* a counterparty, or nobody).
         doc: what a row means.
     """
 
@@ -125,6 +129,7 @@ class EntitySpec:
     columns: tuple[Column, ...]
     one_of: tuple[tuple[str, ...], ...] = ()
     doc: str = ""
+    at_most_one_of: tuple[tuple[str, ...], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -300,10 +305,15 @@ DISPUTES = EntitySpec(
     name="disputes",
     label=NodeLabel.DISPUTE,
     key=("dispute_id",),
-    doc="A chargeback, complaint, fraud claim or legal case involving a customer.",
+    doc="A chargeback, complaint, fraud claim or legal case raised by a customer (the "
+    "complainant), optionally against another customer or a counterparty (the accused: the "
+    "merchant charged back, the seller complained of). The accused columns may be left out "
+    "of the file.",
+    at_most_one_of=(("against_customer_id", "against_counterparty_id"),),
     columns=(
         Column("dispute_id", "id", required=True),
-        Column("customer_id", "id", required=True, references="customers"),
+        Column("customer_id", "id", required=True, references="customers",
+               doc="The complainant: the customer who raised the dispute."),
         Column("account_id", "id", references="accounts"),
         Column("transaction_id", "id", references="transactions"),
         Column("kind", "enum", required=True, choices=DISPUTE_KINDS),
@@ -311,6 +321,11 @@ DISPUTES = EntitySpec(
         Column("status", "enum", required=True, choices=DISPUTE_STATUSES),
         Column("opened_date", "date", required=True, minimum=1900),
         Column("closed_date", "date", minimum=1900),
+        Column("against_customer_id", "id", references="customers", doc="The accused, when "
+               "it is a customer of ours (a chargeback against a merchant who banks here)."),
+        Column("against_counterparty_id", "id", references="counterparties", doc="The "
+               "accused, when it is an external party; at most one of the two accused "
+               "columns is filled."),
     ),
 )
 
@@ -394,6 +409,10 @@ RELATIONSHIPS: tuple[RelationshipSpec, ...] = (
                      NodeLabel.DISPUTE, "dispute_id"),
     RelationshipSpec(RelType.CONCERNS, "disputes", NodeLabel.DISPUTE, "dispute_id",
                      NodeLabel.ACCOUNT, "account_id"),
+    RelationshipSpec(RelType.AGAINST, "disputes", NodeLabel.DISPUTE, "dispute_id",
+                     NodeLabel.CUSTOMER, "against_customer_id"),
+    RelationshipSpec(RelType.AGAINST, "disputes", NodeLabel.DISPUTE, "dispute_id",
+                     NodeLabel.COUNTERPARTY, "against_counterparty_id"),
     RelationshipSpec(RelType.HAS_LOAN, "loans", NodeLabel.ACCOUNT, "account_id",
                      NodeLabel.LOAN, "loan_id"),
     RelationshipSpec(RelType.HAD_CHANGE, "account_changes", NodeLabel.ACCOUNT, "account_id",

@@ -16,6 +16,8 @@ graph LR
   Customer -- HAS_IDENTIFIER --> Identifier
   Customer -- RAISED --> Dispute
   Dispute -- CONCERNS --> Account
+  Dispute -- AGAINST --> Customer
+  Dispute -- AGAINST --> Counterparty
   Account -- TRANSFERRED {transaction_id, amount, ...} --> Account
   Account -- TRANSFERRED --> Counterparty
   Counterparty -- TRANSFERRED --> Account
@@ -95,6 +97,10 @@ def render_schema_markdown(*, brief: bool = False) -> str:
             if spec.one_of:
                 groups = "; ".join(" or ".join(f"`{c}`" for c in g) for g in spec.one_of)
                 lines += [f"Exactly one of: {groups}.", ""]
+            if spec.at_most_one_of:
+                groups = "; ".join(" or ".join(f"`{c}`" for c in g)
+                                   for g in spec.at_most_one_of)
+                lines += [f"At most one of: {groups}.", ""]
             lines += ["| column | type | required | checks | meaning |", "|---|---|---|---|---|"]
         for column in spec.columns:
             required = "yes" if column.required else ""

@@ -199,6 +199,9 @@ def _check_one_of(checker: _Checker, spec: EntitySpec, typed: dict[str, pd.Serie
         filled = sum(typed[name].notna().astype(int) for name in group)
         checker.flag(filled == 0, group[0], f"one of {', '.join(group)} is required")
         checker.flag(filled > 1, group[0], f"only one of {', '.join(group)} may be filled")
+    for group in spec.at_most_one_of:
+        filled = sum(typed[name].notna().astype(int) for name in group)
+        checker.flag(filled > 1, group[1], f"at most one of {', '.join(group)} may be filled")
     if spec.name == "transactions":
         external = typed["from_counterparty_id"].notna() & typed["to_counterparty_id"].notna()
         checker.flag(external, "to_counterparty_id",

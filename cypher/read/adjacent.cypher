@@ -4,7 +4,7 @@
 // returns: one row per (node, relationship type, direction, neighbour, role) with the number,
 //          total amount and earliest and latest time of the relationships, so transfers arrive
 //          summarised per pair. A relationship's time: a transfer's timestamp, the dispute's
-//          opened_date for RAISED and CONCERNS, the account change's timestamp for HAD_CHANGE
+//          opened_date for RAISED, CONCERNS and AGAINST, the account change's timestamp for HAD_CHANGE
 //          (graphrisk.store.base.TIMED_RELATIONSHIPS); a windowed type keeps only rows inside.
 UNWIND $ids AS id
 MATCH (n:__LABEL__ {__KEY__: id})-[r]-(m)
@@ -16,6 +16,7 @@ WITH id, n, r, m, $bounds[type(r)] AS bound,
        WHEN 'HAD_CHANGE' THEN endNode(r).timestamp
        WHEN 'RAISED' THEN endNode(r).opened_date
        WHEN 'CONCERNS' THEN startNode(r).opened_date
+       WHEN 'AGAINST' THEN startNode(r).opened_date
      END AS at
 WHERE bound IS NULL
    OR (at IS NOT NULL AND (bound[0] IS NULL OR at >= bound[0])

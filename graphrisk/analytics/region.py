@@ -46,11 +46,14 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
       rows and the ``counterparties`` the transactions name;
     * every ``identifiers`` row of the given customers, and every other customer's row that
       shares one of those identifiers;
-    * ``disputes`` and ``customer_features`` of the given customers, and ``loans`` and
-      ``account_changes`` of their accounts;
+    * ``disputes`` the given customers raised or that were raised against them (their
+      ``against_customer_id``), ``customer_features`` of the given customers, and ``loans``
+      and ``account_changes`` of their accounts;
     * ``same_entity`` links naming a given customer (probably the same person);
     * ``customers`` rows of the given customers and of every customer the rows above name
-      (account owners and holders, identifier co-holders, same-entity partners).
+      (account owners and holders, identifier co-holders, same-entity partners, the
+      complainants and accused of those disputes), and the ``counterparties`` those
+      disputes accuse.
 
     Args:
         snapshot: the graph (a store's snapshot, or one built by hand).
@@ -81,11 +84,18 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
     same = snapshot.same_entity
     same = same[same["customer_id_a"].isin(given) | same["customer_id_b"].isin(given)]
 
+    disputes = snapshot.disputes
+    disputes = disputes[disputes["customer_id"].isin(given)
+                        | _optional(disputes, "against_customer_id").isin(given)]
+    counterparties |= _ids(_optional(disputes, "against_counterparty_id"))
+
     region_accounts = accounts[accounts["account_id"].isin(every_account)]
     region_holders = holders[holders["account_id"].isin(every_account)]
     reached = (given | _ids(region_accounts["customer_id"])
                | _ids(region_holders["customer_id"]) | _ids(shared["customer_id"])
-               | _ids(same["customer_id_a"]) | _ids(same["customer_id_b"]))
+               | _ids(same["customer_id_a"]) | _ids(same["customer_id_b"])
+               | _ids(disputes["customer_id"])
+               | _ids(_optional(disputes, "against_customer_id")))
 
     frames = {
         "customers": customers[customers["customer_id"].isin(reached)],
@@ -95,7 +105,7 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
             snapshot.counterparties["counterparty_id"].isin(counterparties)],
         "identifiers": shared,
         "transactions": touching,
-        "disputes": snapshot.disputes[snapshot.disputes["customer_id"].isin(given)],
+        "disputes": disputes,
         "loans": snapshot.loans[snapshot.loans["account_id"].isin(theirs)],
         "account_changes": snapshot.account_changes[
             snapshot.account_changes["account_id"].isin(theirs)],
@@ -110,6 +120,13 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
 def _ids(values: pd.Series) -> set[str]:
     """The distinct non-missing ids of a column."""
     return set(values.dropna().tolist())
+
+
+def _optional(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column that a snapshot built by hand may leave out (then all missing)."""
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series(None, index=frame.index, dtype=object)
 
 
 def _identifier_link(identifiers: pd.DataFrame) -> pd.Series:

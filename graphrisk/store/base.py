@@ -239,6 +239,7 @@ TIMED_RELATIONSHIPS: dict[RelType, tuple[str, str, str]] = {
     RelType.TRANSFERRED: ("transactions", "timestamp", "datetime"),
     RelType.RAISED: ("disputes", "opened_date", "date"),
     RelType.CONCERNS: ("disputes", "opened_date", "date"),
+    RelType.AGAINST: ("disputes", "opened_date", "date"),
     RelType.HAD_CHANGE: ("account_changes", "timestamp", "datetime"),
 }
 
@@ -553,11 +554,11 @@ class GraphStore(ABC):
                 so only the centre comes back).
             since / until: inclusive time window (UTC; a naive datetime is taken as UTC).
                 Time-stamped relationships (:data:`TIMED_RELATIONSHIPS`: transfers, a
-                dispute's ``RAISED`` and ``CONCERNS`` by its opened date, account changes)
-                are kept only inside it: a transfer summary counts only the transactions
-                inside (and is left out when none is), a dispute is kept when the day it
-                was opened overlaps the window. Relationships without a time (ownership,
-                identifiers, loans) are always kept.
+                dispute's ``RAISED``, ``CONCERNS`` and ``AGAINST`` by its opened date,
+                account changes) are kept only inside it: a transfer summary counts only
+                the transactions inside (and is left out when none is), a dispute is kept
+                when the day it was opened overlaps the window. Relationships without a
+                time (ownership, identifiers, loans) are always kept.
 
         Raises:
             NotFoundError: ``centre`` is not stored.
@@ -669,10 +670,16 @@ class GraphStore(ABC):
             identifiers = rows("identifiers", "identifier_id", _present(links))
             same_entity = self._same_entity_frame(sorted(given)) if given else \
                 empty_same_entity()
+            disputes = pd.concat(
+                [rows("disputes", "customer_id", given),
+                 rows("disputes", "against_customer_id", given)], ignore_index=True,
+            ).drop_duplicates("dispute_id")
             reached = (given | _present(accounts["customer_id"])
                        | _present(holders["customer_id"]) | _present(identifiers["customer_id"])
                        | _present(same_entity["customer_id_a"])
-                       | _present(same_entity["customer_id_b"]))
+                       | _present(same_entity["customer_id_b"])
+                       | _present(disputes["customer_id"])
+                       | _present(disputes["against_customer_id"]))
             frames = {
                 "customers": rows("customers", "customer_id", reached),
                 "accounts": accounts,
@@ -680,10 +687,11 @@ class GraphStore(ABC):
                 "counterparties": rows(
                     "counterparties", "counterparty_id",
                     _present(transactions["from_counterparty_id"])
-                    | _present(transactions["to_counterparty_id"])),
+                    | _present(transactions["to_counterparty_id"])
+                    | _present(disputes["against_counterparty_id"])),
                 "identifiers": identifiers,
                 "transactions": transactions,
-                "disputes": rows("disputes", "customer_id", given),
+                "disputes": disputes,
                 "loans": rows("loans", "account_id", theirs),
                 "account_changes": rows("account_changes", "account_id", theirs),
                 "customer_features": rows("customer_features", "customer_id", given),

@@ -67,8 +67,14 @@ logger = logging.getLogger(__name__)
 #: Version 2 added ``customer_features``; a version-1 file gets the (empty) table on opening,
 #: since every table is created ``IF NOT EXISTS``. Version 3 added ``records``, the
 #: append-only ``audit_log`` and the ``components`` column of ``customer_scores`` (added to an
-#: older file's table on opening).
-SCHEMA_VERSION = 3
+#: older file's table on opening). Version 4 added the accused columns of ``disputes``
+#: (``against_customer_id``, ``against_counterparty_id``, empty in an older file's rows).
+SCHEMA_VERSION = 4
+#: Columns added to an entity table after it was first made: ``ALTER TABLE``d into an older
+#: file's table on opening, before the indexes on them are created.
+_ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "disputes": ("against_customer_id", "against_counterparty_id"),
+}
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL"}
 _IN_CHUNK = 500
@@ -410,10 +416,18 @@ class EmbeddedGraphStore(GraphStore):
 
     @staticmethod
     def _add_missing_columns(conn: sqlite3.Connection) -> None:
-        """Columns a newer version added to a table an older file has already."""
-        scores = {row[1] for row in conn.execute("PRAGMA table_info(customer_scores)")}
-        if "components" not in scores:
-            conn.execute("ALTER TABLE customer_scores ADD COLUMN components TEXT")
+        """Columns a newer version added to a table an older file has already (a table the
+        file lacks is made whole by its ``CREATE TABLE``)."""
+        added = {"customer_scores": {"components": "components TEXT"}} | {
+            table: {name: _column_sql(ENTITY_BY_NAME[table].column(name)) for name in names}
+            for table, names in _ADDED_COLUMNS.items()}
+        for table, columns in added.items():
+            present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if not present:
+                continue
+            for name, definition in columns.items():
+                if name not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {definition}")
 
     def _migrate(self) -> None:
         """Bring the schema up to date, writing only when something is missing or old.
@@ -433,9 +447,10 @@ class EmbeddedGraphStore(GraphStore):
                 return
             with self._transaction():
                 self._schema_version(conn)
+                # Columns first: an index missing from an older file may be on one of them.
+                self._add_missing_columns(conn)
                 for item in self._missing_objects(conn):
                     conn.execute(item.create)
-                self._add_missing_columns(conn)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise self._cannot_open(exc) from exc

@@ -160,6 +160,7 @@ _REGION_STATEMENTS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
            ("customer_features", NodeLabel.CUSTOMER, "customer_id", "HAS_FEATURE",
             "CustomerFeature"),
        )},
+    ("disputes", "against_customer_id"): ("read/region_disputes_against", {}),
     ("account_holders", "customer_id"): ("read/region_holders_of_customers", {}),
     ("account_holders", "account_id"): ("read/region_holders_of_accounts", {}),
     ("identifiers", "customer_id"): ("read/region_identifiers_of_customers", {}),

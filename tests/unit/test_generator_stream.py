@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from graphrisk.analytics.typologies import TypologySettings, detect_typologies
-from graphrisk.domain import ENTITY_BY_NAME
 from graphrisk.graph import GraphSnapshot
 from graphrisk.ingestion.generator import (
     MIN_CUSTOMERS,
@@ -25,6 +24,7 @@ from graphrisk.ingestion.generator import (
     generate_dataset,
     generate_stream,
 )
+from graphrisk.ingestion.generator.columns import generated_columns
 from graphrisk.ingestion.loader import IngestReport
 from graphrisk.normalise import normalise_identifiers
 from graphrisk.policy import TIERS, RiskPolicy, load_policy
@@ -140,7 +140,7 @@ def test_batches_hold_only_stream_files_in_the_input_format(
         assert names <= STREAM_FILES and "transactions" in names
         for name in names:
             frame = _read(folder / f"{name}.csv")
-            assert list(frame.columns) == ENTITY_BY_NAME[name].column_names
+            assert list(frame.columns) == generated_columns(name)
             assert rows[name] == len(frame)
         assert 90 <= sum(rows.values()) <= 130
 
