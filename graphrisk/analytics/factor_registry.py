@@ -209,7 +209,21 @@ class FactorInputs:
 
     @cached_property
     def dispute_codes(self) -> np.ndarray:
-        return id_positions(self.snapshot.disputes["customer_id"], self.customer_keys)
+        """Per dispute row, the code of the complainant whose risk it counts as; -1 for a
+        dispute upheld against an accused it names (see :func:`dispute_count`)."""
+        disputes = self.snapshot.disputes
+        codes = id_positions(disputes["customer_id"], self.customer_keys)
+        return np.where(_names_accused(disputes) & _status_is(disputes, "upheld"), -1, codes)
+
+    @cached_property
+    def received_codes(self) -> np.ndarray:
+        """Per dispute row, the code of the accused customer it counts against; -1 for a
+        dispute naming no customer of this data, or rejected (the accused was cleared)."""
+        disputes = self.snapshot.disputes
+        if "against_customer_id" not in disputes.columns:
+            return np.full(len(disputes), -1, dtype=np.int64)
+        codes = id_positions(disputes["against_customer_id"], self.customer_keys)
+        return np.where(_status_is(disputes, "rejected"), -1, codes)
 
 
 class Legs:
@@ -258,7 +272,16 @@ def credit_score_risk(inputs: FactorInputs) -> np.ndarray:
 
 def dispute_count(inputs: FactorInputs) -> np.ndarray:
     """Disputes the customer raised (any kind). Disputes cluster around first-party
-    ("friendly") fraud."""
+    ("friendly") fraud.
+
+    A dispute that names an accused (``against_customer_id`` or ``against_counterparty_id``:
+    a chargeback against a merchant) counts here unless it was ``upheld``. Why: an upheld
+    complaint was found to be the accused's fault, so it says nothing against the
+    complainant (it counts against the accused, :func:`disputes_received_90d_max`); but a
+    serial complainant whose chargebacks are open, rejected or closed is the friendly-fraud
+    pattern whether or not they name a merchant, so those still count. A dispute naming
+    nobody counts whatever its status, as before. The same rule holds for
+    :func:`dispute_amount` and :func:`fraud_claims`."""
     return _count(inputs.dispute_codes, inputs.n)
 
 
@@ -275,6 +298,30 @@ def fraud_claims(inputs: FactorInputs) -> np.ndarray:
     kind = _text(inputs.snapshot.disputes["kind"]).str.lower()
     fraud = kind.eq("fraud_claim").fillna(False).to_numpy(dtype=bool)
     return _count(inputs.dispute_codes[fraud], inputs.n)
+
+
+def disputes_received_90d_max(inputs: FactorInputs) -> np.ndarray:
+    """The most disputes raised against the customer (``against_customer_id``; by their
+    ``opened_date``) within any 90 days, not counting those ``rejected`` (the accused was
+    cleared). Complaints and chargebacks pile up against a merchant or seller who takes
+    money and does not deliver, or whose account takes stolen card payments."""
+    codes = inputs.received_codes
+    if not (codes >= 0).any():  # none (a snapshot built by hand may lack the columns)
+        return np.zeros(inputs.n, dtype=np.int64)
+    return _max_in_window(codes, iso_seconds(inputs.snapshot.disputes["opened_date"]),
+                          90 * DAY_SECONDS, inputs.n)
+
+
+def disputes_received_share(inputs: FactorInputs) -> np.ndarray:
+    """Disputes raised against the customer (not ``rejected``) per incoming payment from
+    someone else, over the data (a customer with disputes and no incoming payment counts
+    them against one); 0 with fewer than two, since one complaint against a customer with
+    three payments is an anecdote, not a rate. Why relative: a large merchant receives a
+    few chargebacks among thousands of sales, a small seller with the same few among twenty
+    sales is the one to look at; card schemes treat about 1% as excessive."""
+    received = _count(inputs.received_codes, inputs.n)
+    incoming = _count(inputs.legs.in_customer, inputs.n)
+    return np.where(received >= 2, received / np.maximum(incoming, 1.0), 0.0)
 
 
 def high_risk_industry(inputs: FactorInputs) -> np.ndarray:
@@ -459,6 +506,19 @@ FACTORS: tuple[Factor, ...] = (
         model_scaling="log1p", integer=True,
     ),
     Factor(
+        "disputes_received_90d_max", "disputes raised against them by others within 90 days",
+        disputes_received_90d_max,
+        lambda v, t: (f"{v:.0f} {_plural(v, 'dispute')} raised against them by others within "
+                      "90 days"),
+        model_scaling="log1p", integer=True, notable=2.0,
+    ),
+    Factor(
+        "disputes_received_share", "disputes raised against them per incoming payment",
+        disputes_received_share,
+        lambda v, t: f"disputes against them come to {v:.1%} of their incoming payments",
+        model_scaling="log1p", notable=0.01,
+    ),
+    Factor(
         "high_risk_industry", "works in a high-risk industry", high_risk_industry,
         lambda v, t: "works in a high-risk industry",
         integer=True,
@@ -561,6 +621,23 @@ def scale_for_model(factors: pd.DataFrame) -> pd.DataFrame:
 def _text(values: pd.Series) -> pd.Series:
     """A column as pandas strings, even where every value is missing (a float column)."""
     return values.astype("string")
+
+
+def _names_accused(disputes: pd.DataFrame) -> np.ndarray:
+    """Per dispute row, whether it names an accused (a snapshot built by hand may leave the
+    accused columns out)."""
+    named = np.zeros(len(disputes), dtype=bool)
+    for column in ("against_customer_id", "against_counterparty_id"):
+        if column in disputes.columns:
+            named |= disputes[column].notna().to_numpy(dtype=bool)
+    return named
+
+
+def _status_is(disputes: pd.DataFrame, status: str) -> np.ndarray:
+    """Per dispute row, whether its status is ``status`` (no status column: none is)."""
+    if "status" not in disputes.columns:
+        return np.zeros(len(disputes), dtype=bool)
+    return _text(disputes["status"]).str.lower().eq(status).fillna(False).to_numpy(dtype=bool)
 
 
 def _isin(values: pd.Series, allowed: frozenset[str]) -> np.ndarray:
