@@ -26,7 +26,7 @@ import logging
 import shutil
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -356,35 +356,42 @@ class RiskService:
 
     # -- scoring ---------------------------------------------------------------------------
     def score(self, *, write: bool = True, model_dir: Path | None = None,
-              progress: ProgressCallback | None = None) -> ScoringResult:
+              progress: ProgressCallback | None = None,
+              model_explanations: int | None = None) -> ScoringResult:
         """Score every customer 0-100, grade them by the policy, and say why.
 
         Args:
             write: store the run in the score history.
             model_dir: also fuse this trained graph model's probability (``model``
-                component).
+                component); where it is among a medium- or high-tier customer's reasons,
+                the reason quotes the model's own explanation (at most
+                ``model_explanations`` customers, the highest scores first).
+            model_explanations: how many customers at most get the model's own reasons
+                (``None``: :attr:`ScoringSettings.model_explanations`'s default; 0: none,
+                every model reason points to ``graphrisk explain``).
             progress: one ``scoring`` task counted in steps (and ``graph model`` steps first
                 when a model is fused).
         """
         from graphrisk.scoring import score_store, scoring_steps
 
         report = progress or _silent
-        probability = None
+        probability = model_reasons = None
         if model_dir is not None:
-            lifecycle = _gnn_lifecycle()
-            _, predicted = lifecycle.predict_store(
-                self.store, Path(model_dir), self.policy, write=False, explain_top=0,
-                progress=lambda name: report(ProgressEvent("graph model", name)))
-            probability = predicted.set_index("customer_id")["probability"]
+            probability, model_reasons = _model_view(
+                Path(model_dir), self.store,
+                lambda name: report(ProgressEvent("graph model", name)))
         total = scoring_steps(write=write)
         steps = iter(range(total))
 
         def step(name: str) -> None:
             report(ProgressEvent("scoring", name, next(steps, total - 1), total))
 
-        result = score_store(self.store, self.policy, self.scoring_settings(), progress=step,
+        settings = self.scoring_settings()
+        if model_explanations is not None:
+            settings = replace(settings, model_explanations=model_explanations)
+        result = score_store(self.store, self.policy, settings, progress=step,
                              write=write, model_probability=probability,
-                             negative_ids=self.negative_labels())
+                             negative_ids=self.negative_labels(), model_reasons=model_reasons)
         if write:
             self.note_policy()
         if write:
@@ -948,6 +955,34 @@ def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     import json
 
     return json.loads(frame.to_json(orient="records", double_precision=10))
+
+
+def _model_view(model_dir: Path, store: GraphStore, step: Callable[[str], None]
+                ) -> tuple[pd.Series, Callable[[list[str]], dict[str, list[str]]]]:
+    """A saved model's probability per customer, and its own reasons for any of them.
+
+    Why together: the reasons explain the model on the graph it scored, so the model, the
+    snapshot and the dataset are loaded once for both.
+    """
+    _gnn_lifecycle()  # a clear error when torch or PyG is missing
+    from graphrisk.models.artifacts import load_model
+    from graphrisk.models.dataset import build_graph_dataset
+    from graphrisk.models.explain import score_reasons
+    from graphrisk.models.training import predict
+
+    step("loading the model")
+    trained = load_model(model_dir)
+    step("reading the graph")
+    snapshot = store.snapshot()
+    step("building the graph dataset")
+    dataset = build_graph_dataset(snapshot, encoders=trained.encoders)
+    step("scoring")
+    probability = predict(trained, dataset)
+
+    def reasons(customer_ids: list[str]) -> dict[str, list[str]]:
+        return score_reasons(trained, dataset, customer_ids, snapshot=snapshot)
+
+    return probability, reasons
 
 
 def _gnn_lifecycle() -> Any:

@@ -178,8 +178,9 @@ def test_a_model_probability_is_fused_and_explained(scored) -> None:
     assert fused.loc[quiet, "model"] == pytest.approx(0.9)
     weight = ScoringSettings().weights["model"]
     assert fused.loc[quiet, "score"] >= 100 * weight * 0.9 - 0.01
+    # Without the model's own reasons (no model_reasons given), the reason says where to look.
     assert fused.loc[quiet, "reasons"][0] == (
-        "the graph model gives a 90% probability of a confirmed risk label")
+        f"graph model (90%): not explained in this run; `graphrisk explain {quiet}` shows why")
     others = fused.index != quiet
     pd.testing.assert_series_equal(fused.loc[others, "score"],
                                    before.loc[fused.index[others], "score"])
