@@ -119,7 +119,8 @@ class ChangeSet:
             holders are touched.
         transaction_ids: the new transactions (kept for the record; their accounts are in
             ``account_ids``).
-        dispute_ids: the new disputes (their customers are in ``customer_ids``).
+        dispute_ids: the new disputes (their complainants and accused customers are in
+            ``customer_ids``).
     """
 
     customer_ids: tuple[str, ...] = ()
@@ -141,6 +142,8 @@ class ChangeSet:
         customers = [*column("customers", "customer_id"), *column("accounts", "customer_id"),
                      *column("account_holders", "customer_id"),
                      *column("identifiers", "customer_id"), *column("disputes", "customer_id"),
+                     # the accused: disputes received are their factor
+                     *column("disputes", "against_customer_id"),
                      *column("customer_features", "customer_id")]
         accounts = [*column("accounts", "account_id"), *column("account_holders", "account_id"),
                     *column("transactions", "from_account_id"),

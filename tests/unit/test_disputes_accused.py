@@ -21,6 +21,7 @@ from graphrisk.analytics.factors import (
 )
 from graphrisk.domain import DISPUTES
 from graphrisk.graph import GraphSnapshot
+from graphrisk.rescoring import ChangeSet
 from graphrisk.store.embedded import SCHEMA_VERSION, EmbeddedGraphStore
 from tests.helpers import load_folder, problem_lines
 
@@ -180,3 +181,11 @@ def test_one_dispute_against_a_busy_customer_is_no_reason(tiny_snapshot: GraphSn
     assert row["disputes_received_90d_max"] == 1  # under the notable 2
     assert row["disputes_received_share"] == 0.0  # one dispute is no rate
     assert not any("against them" in r for r in reasons["C5"])
+
+
+def test_a_new_dispute_touches_its_accused_for_re_scoring() -> None:
+    frame = pd.DataFrame([_dispute("X1", "C1", "2024-02-10", against="C5"),
+                          _dispute("X2", "C2", "2024-02-10", against_counterparty="M1")])
+    changes = ChangeSet.from_frames({"disputes": frame})
+    assert set(changes.customer_ids) == {"C1", "C2", "C5"}
+    assert changes.dispute_ids == ("X1", "X2")
