@@ -12,10 +12,13 @@ How it works:
    the whole graph. The customer's logit on the cut is the logit on the whole graph (a test
    checks it), and explaining a cut of a few hundred nodes takes well under a second even when
    the whole graph has millions.
-2. **Attribution.** ``torch_geometric.explain`` with Captum's Integrated Gradients
-   (``CaptumExplainer("IntegratedGradients")``) attributes the customer's *logit* to every
-   input number of every node in the cut, against a baseline of zeros — which, the features
-   being standardised, is "an average node". Integrated Gradients is complete (the
+2. **Attribution.** Integrated Gradients, computed as Captum's ``IntegratedGradients``
+   computes it (its Gauss-Legendre rule; the reasons equal those of
+   ``torch_geometric.explain``'s ``CaptumExplainer``, which explained one customer at a
+   time), attributes the customer's *logit* to every input number of every node in the cut,
+   against a baseline of zeros — which, the features being standardised, is "an average
+   node". The cuts of many customers are explained in one pass, side by side
+   (:func:`explain_customers`). Integrated Gradients is complete (the
    attributions add up to the logit minus the baseline's logit, :attr:`ModelExplanation.
    attribution_gap` says how closely) and deterministic, so the same model and data give the
    same reasons. It needs no edge masks, which the hand-written HGT layer could not take.
@@ -62,7 +65,7 @@ __all__ = [
 #: Integrated Gradients steps: enough that the attributions add up to within a few hundredths
 #: of the logit on the generated banks, few enough to explain a customer in well under a second.
 DEFAULT_STEPS = 32
-METHOD = "integrated gradients (Captum) via torch_geometric.explain, baseline: average nodes"
+METHOD = "integrated gradients (Captum's Gauss-Legendre rule), baseline: average nodes"
 
 # Plain-language meaning of the customer features that are not risk factors.
 _FEATURE_WORDS: dict[str, str] = {
