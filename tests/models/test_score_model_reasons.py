@@ -129,3 +129,41 @@ def test_zero_explanations_keeps_every_pointer(fused) -> None:
     assert any(_model_reason(rs) for rs in result["reasons"])
     with pytest.raises(ValueError, match="model_explanations"):
         ScoringSettings(model_explanations=-1)
+
+
+def test_batched_attributions_equal_captums_one_customer_at_a_time(fused) -> None:
+    """Neighbourhoods side by side give each customer the attributions it gets alone."""
+    import numpy as np
+
+    from graphrisk.models._pyg import CaptumExplainer, Explainer
+    from graphrisk.models.explain import DEFAULT_STEPS, computation_subgraph
+
+    _, trained, dataset, snapshot = fused
+    ids = predict(trained, dataset).sort_values(ascending=False).index[:4].tolist()
+    batched = explain_customers(trained, dataset, ids, snapshot=snapshot, top=50)
+    network = trained.network.cpu().eval()
+    explainer = Explainer(
+        model=network, algorithm=CaptumExplainer("IntegratedGradients", n_steps=DEFAULT_STEPS),
+        explanation_type="model", node_mask_type="attributes", edge_mask_type=None,
+        model_config={"mode": "regression", "task_level": "node", "return_type": "raw"})
+    names = trained.encoders.feature_names("customer")
+    compared = 0
+    for customer, position in zip(ids, dataset.positions(ids), strict=True):
+        hood = computation_subgraph(dataset.data, int(position), len(network.convs),
+                                    network.edge_types)
+        sub = hood.data
+        alone = explainer(sub.x_dict, sub.edge_index_dict, index=hood.centre,
+                          edge_attr_dict=sub.edge_attr_dict)
+        own = alone["customer"].node_mask[hood.centre].detach().numpy()
+        ours = {f.feature: f.attribution for f in batched[customer].features}
+        assert ours
+        for feature, attribution in ours.items():
+            assert attribution == pytest.approx(float(own[names.index(feature)]), abs=1e-4)
+        for neighbour in batched[customer].neighbours:
+            compared += 1
+            positions = hood.nodes[neighbour.node_type]
+            node = int(np.flatnonzero(
+                dataset.node_ids[neighbour.node_type][positions] == neighbour.node_id)[0])
+            total = float(alone[neighbour.node_type].node_mask[node].sum())
+            assert neighbour.attribution == pytest.approx(total, abs=1e-4)
+    assert compared > 0
