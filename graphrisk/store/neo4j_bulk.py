@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -319,11 +320,16 @@ def bulk_import(store: GraphStore, tables: Mapping[str, pd.DataFrame], server: L
         step = time.perf_counter()
         say("stopping the server")
         server.run("stop")
+        done.seconds["stop"] = time.perf_counter() - step
+        step = time.perf_counter()
         try:
             say("running the offline importer")
             done.output = server.run(
                 "import", *options, "--bad-tolerance=0",
                 f"--report-file={folder / 'import.report'}")
+            found = _IMPORT_DONE.search(done.output)
+            if found:  # the importer's own time, without its JVM's start
+                done.seconds["importer_own"] = _duration(found.group(1))
         finally:
             done.seconds["import"] = time.perf_counter() - step
             step = time.perf_counter()
@@ -339,6 +345,17 @@ def bulk_import(store: GraphStore, tables: Mapping[str, pd.DataFrame], server: L
     logger.info("bulk import: %d nodes, %d relationships in %.1f s", sum(done.nodes.values()),
                 sum(done.relationships.values()), done.seconds["total"])
     return done
+
+
+#: The importer's last line: ``IMPORT DONE in 7s 226ms.``
+_IMPORT_DONE = re.compile(r"IMPORT DONE in ((?:\d+[a-z]+ ?)+)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float:
+    """Seconds of an importer duration such as ``1m 7s 226ms``."""
+    return sum(float(n) * _UNITS[unit] for n, unit in re.findall(r"(\d+)([a-z]+)", text)
+               if unit in _UNITS)
 
 
 def _wait_until_back(store: Neo4jGraphStore) -> None:
