@@ -9,6 +9,7 @@ the quarantine must agree.
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from tests.stores import open_test_store
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
 _CUSTOMERS = 1_000
+_QUOTED_NAME = 'Ann "Nan" O\'Brien, Jr.'
 _SAMPLE = ("C0000003", "C0000117", "C0000480", "C0000871")
 
 
@@ -51,9 +53,15 @@ def _loaded(store: GraphStore, report: IngestReport) -> Loaded:
 def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bulk") / "data"
     generate_dataset(_CUSTOMERS, 17, folder)
+    # A name the importer's CSV must quote: a comma, double quotes and an apostrophe.
+    customers = folder / "customers.csv"
+    with customers.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[10][1] = _QUOTED_NAME
+    with customers.open("w", newline="") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
     # Bad rows of three kinds: an unknown segment, an account of a customer that does not
     # exist, and a transaction from that (quarantined) account.
-    customers = folder / "customers.csv"
     lines = customers.read_text().splitlines(keepends=True)
     lines[5] = lines[5].replace('"retail"', '"wholesale"', 1)
     customers.write_text("".join(lines))
@@ -105,6 +113,7 @@ def test_bulk_snapshot_equals_batched(loads: tuple[GraphStore, Loaded, Loaded]) 
         pd.testing.assert_frame_equal(_normalised(left), _normalised(right), check_dtype=False,
                                       obj=entity)
     assert bulk.counts == batched.counts
+    assert _QUOTED_NAME in bulk.snapshot.customers["name"].tolist()
 
 
 def test_bulk_graph_equals_batched(loads: tuple[GraphStore, Loaded, Loaded]) -> None:
