@@ -51,7 +51,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,6 +77,7 @@ from graphrisk.analytics.network import (
     PythonNetworkEngine,
 )
 from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
+from graphrisk.analytics.typologies.settings import DERIVABLE as TYPOLOGY_DERIVABLE
 from graphrisk.errors import AnalyticsError
 from graphrisk.graph import GraphSnapshot
 from graphrisk.policy import (
@@ -123,6 +124,12 @@ COMPONENT_TITLES: dict[str, str] = {
     "network": "network propagation", "typology": "typologies", "cluster": "clusters",
     "model": "graph model",
 }
+
+#: The graph model's probability from which it is a customer's reason, whatever others get.
+MODEL_REASON_PROBABILITY = 0.5
+#: ... or the quantile of the model's probabilities in the run from which it is one (the
+#: factors' reasons use the same 95th percentile).
+MODEL_REASON_PERCENTILE = 0.95
 
 _LINK_WORDS = {
     "device": "shares device", "phone": "shares phone", "email": "shares e-mail",
@@ -215,12 +222,17 @@ class ScoringSettings:
         loaded; everything else (folds, seeds, detector settings) stays the code's default.
         """
         knobs = policy.scoring if isinstance(policy, RiskPolicy) else policy
+        # Typology floors and windows the file sets win; the rest follow the bank's data.
+        chosen = policy.typologies.chosen() if isinstance(policy, RiskPolicy) else {}
+        typologies = TypologySettings(**chosen, from_data=tuple(
+            name for name in TYPOLOGY_DERIVABLE if name not in chosen))
         return cls(
             weights=dict(knobs.weights),
             reporting_threshold=knobs.reporting_threshold,
             high_risk_industries=tuple(knobs.high_risk_industries),
             high_risk_countries=tuple(knobs.high_risk_countries),
             network=NetworkSettings(max_identifier_degree=knobs.max_identifier_degree),
+            typologies=typologies,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -369,8 +381,10 @@ def score_store(
     if write:
         step("storing the scores")
         started = time.perf_counter()
+        # The typology floors and windows as used: derived from this bank's data unless set.
+        used = replace(settings, typologies=result.typologies.settings)
         store.write_scores(result.run_id, f"risk_score:{result.engine}",
-                           {"settings": settings.describe(), "engine": result.engine,
+                           {"settings": used.describe(), "engine": result.engine,
                             "coverage": [c.describe() for c in result.coverage]},
                            result.scores)
         result.timings["write_scores"] = time.perf_counter() - started
@@ -441,6 +455,9 @@ def score_customers(
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
     typologies = timed("typologies",
                        lambda: detect_typologies(snapshot, settings.typologies, ledger=ledger))
+    # The thresholds derived from this bank's data are the run's: coverage and the stored
+    # parameters name the floors and windows actually used.
+    settings = replace(settings, typologies=typologies.settings)
     links = timed("links", lambda: links_between_customers(snapshot, ledger, settings))
     facts = pd.DataFrame({
         "individual_risk": individual.reindex(customers.index).fillna(0.0),
@@ -868,6 +885,14 @@ def _reasons(
     priority[:, COMPONENTS.index("known")] *= 10.0
     order = np.argsort(-priority, axis=1, kind="stable")
     positive = evidence > 0
+    # The graph model gives almost everyone a probability above 0; it is a reason only
+    # where it is notable: more likely risky than not, or above the model's 95th percentile
+    # here (strictly: a probability nearly everyone shares is nobody's reason).
+    model_values = np.asarray(model_list, dtype=float)
+    if len(model_values):
+        notable = ((model_values >= MODEL_REASON_PROBABILITY)
+                   | (model_values > np.quantile(model_values, MODEL_REASON_PERCENTILE)))
+        positive[:, COMPONENTS.index("model")] &= notable & (model_values > 0)
     reasons: list[list[str]] = []
     model_at: dict[int, int] = {}
     for row, customer in enumerate(customers.index):

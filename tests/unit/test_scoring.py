@@ -186,6 +186,27 @@ def test_a_model_probability_is_fused_and_explained(scored) -> None:
                                    before.loc[fused.index[others], "score"])
 
 
+def test_the_model_is_a_reason_only_where_its_probability_is_notable(scored) -> None:
+    result, snapshot = scored
+    unknown = result.scores[result.scores["known_risk_label"].isna()]
+    ids = result.scores["customer_id"]
+    # Everyone gets a little from the model (as a trained model gives), a few a lot.
+    probability = pd.Series(0.02, index=ids)
+    high, middling = unknown.iloc[-1]["customer_id"], unknown.iloc[-2]["customer_id"]
+    probability[high], probability[middling] = 0.8, 0.3
+    fused = score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy(),
+                            model_probability=probability).scores.set_index("customer_id")
+
+    def says_model(customer: str) -> bool:
+        return any(r.startswith("graph model (") for r in fused.loc[customer, "reasons"])
+
+    assert says_model(high)
+    assert says_model(middling)  # 0.3: not above 0.5, but in the model's top 5 % here
+    small = [c for c in unknown["customer_id"] if c not in (high, middling)]
+    assert not any(says_model(c) for c in small)  # 0.02: everyone's, not a reason
+    assert fused.loc[small, "model"].sub(0.02).abs().max() < 1e-9  # fused all the same
+
+
 def test_knobs_changed_in_the_policy_file_reach_the_score(
         sample: tuple[Path, Path], scored, tmp_path: Path) -> None:
     """The policy's [scoring] section is what scores a store run through the service."""
