@@ -60,6 +60,11 @@ test: setup-gnn $(WEB_STAMP) neo4j-prereqs browser-prereqs  ## the whole test su
 	$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh start
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) GRAPHRISK_REQUIRE_NEO4J=1 \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 0 ]; then \
+		GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) GRAPHRISK_REQUIRE_NEO4J=1 \
+		GRAPHRISK_NEO4J_LOCAL_HOME=$(NEO4J_TEST_HOME) \
+		$(BIN)/python -m pytest tests/integration/test_neo4j_bulk.py $(PYTEST_ARGS); \
+		status=$$?; fi; \
 		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status
 
 test-quick: setup-gnn $(WEB_STAMP)  ## the fast part of the suite, without Neo4j

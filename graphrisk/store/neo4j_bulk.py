@@ -243,6 +243,14 @@ def write_import_files(tables: Mapping[str, pd.DataFrame], folder: Path
             rels("disputes_concerns", RelType.CONCERNS.value,
                  [f":START_ID({NodeLabel.DISPUTE.value})", f":END_ID({NodeLabel.ACCOUNT.value})"],
                  linked)
+            # The accused, as the batched load links it (create_disputes.cypher).
+            for column, accused in (("against_customer_id", NodeLabel.CUSTOMER),
+                                    ("against_counterparty_id", NodeLabel.COUNTERPARTY)):
+                if column in frame.columns and frame[column].notna().any():
+                    rels(f"disputes_{column}", RelType.AGAINST.value,
+                         [f":START_ID({NodeLabel.DISPUTE.value})",
+                          f":END_ID({accused.value})"],
+                         frame.loc[frame[column].notna(), ["dispute_id", column]])
     if "account_holders" in tables:
         frame = tables["account_holders"]
         rels("account_holders", RelType.OWNS.value,

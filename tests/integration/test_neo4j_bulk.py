@@ -75,6 +75,16 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
                timestamp="2025-03-01T10:00:00", channel="online", transaction_type="transfer")
     with transactions.open("a") as handle:
         handle.write(",".join(f'"{row[name.strip(chr(34))]}"' for name in header) + "\n")
+    # Disputes that name their accused (a customer, a counterparty): both loads link them.
+    disputes = folder / "disputes.csv"
+    text = disputes.read_text().splitlines()
+    text[0] += ',"against_customer_id","against_counterparty_id"'
+    text[1:] = [line + ',"",""' for line in text[1:]]
+    text.append('"D9000001","C0000003","","","complaint",120.0,"upheld","2025-02-01","",'
+                '"C0000117",""')
+    text.append('"D9000002","C0000480","","","chargeback",80.5,"open","2025-02-03","",'
+                '"","P000001"')
+    disputes.write_text("\n".join(text) + "\n")
     return folder
 
 
@@ -122,6 +132,12 @@ def test_bulk_graph_equals_batched(loads: tuple[GraphStore, Loaded, Loaded]) -> 
     for customer in _SAMPLE:
         assert bulk.neighbourhoods[customer] == batched.neighbourhoods[customer], customer
         assert len(bulk.neighbourhoods[customer].nodes) > 1
+    # The accused of the two planted disputes, reached through AGAINST in both loads.
+    accused = {r.end.id for r in bulk.neighbourhoods["C0000003"].relationships
+               if r.type == "AGAINST"}
+    assert "C0000117" in accused
+    store, _, _ = loads
+    assert store.consistency_problems() == []
 
 
 def test_bulk_quarantines_the_same_rows(loads: tuple[GraphStore, Loaded, Loaded]) -> None:
