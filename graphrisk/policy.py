@@ -39,6 +39,7 @@ __all__ = [
     "RiskPolicy",
     "ScoringPolicy",
     "TierPolicy",
+    "TypologyPolicy",
     "load_policy",
 ]
 
@@ -134,6 +135,34 @@ class ScoringPolicy(BaseModel):
         return self
 
 
+class TypologyPolicy(BaseModel):
+    """The typology detectors' amount floors and windows, when the team sets them.
+
+    Every field is optional: one left out follows the bank's own data (a quantile of the
+    amounts its customers send each other, a multiple of its rhythm; see
+    ``graphrisk.analytics.typologies.TypologySettings``). A value set here is in the bank's
+    reporting currency (amounts) or in days (windows), and wins over the derived one.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_amount: float | None = Field(
+        default=None, ge=0,
+        description="transfers below this are everyday spending, ignored by every detector")
+    pass_through_min_amount: float | None = Field(
+        default=None, gt=0, description="least money in for a pass-through on its own")
+    window_days: float | None = Field(
+        default=None, gt=0, description="a cycle closes within this many days")
+    fan_window_days: float | None = Field(
+        default=None, gt=0, description="a fan's transfers fall within this many days")
+    pass_through_days: float | None = Field(
+        default=None, gt=0, description="money out follows money in within this many days")
+
+    def chosen(self) -> dict[str, float]:
+        """The thresholds the file sets, by name."""
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
+
 class AlertThresholds(BaseModel):
     """When monitoring raises an alert for a customer of this tier."""
 
@@ -219,6 +248,7 @@ class RiskPolicy(BaseModel):
 
     tiers: dict[Tier, TierPolicy]
     scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
+    typologies: TypologyPolicy = Field(default_factory=TypologyPolicy)
     monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
     alert_rules: dict[str, AlertRule] = Field(default_factory=_shipped_alert_rules)
 

@@ -11,7 +11,11 @@ Shared rules:
 * A customer's accounts are one node: money moved between two accounts of one customer is
   ignored, and money returning to any account of the customer it left has gone round.
 * Transfers below :attr:`TypologySettings.min_amount` are everyday spending (coffee, pocket
-  money, bills) and are ignored by every detector; they cannot launder meaningful sums.
+  money, bills) and are ignored by every detector; they cannot launder meaningful sums. The
+  floor, the pass-through floor and the windows follow the bank's own data (a quantile of
+  the amounts its customers send each other, multiples of the usual gap between a
+  customer's large transfers) unless the policy file's ``[typologies]`` sets them: the
+  detectors find the shapes, not a currency's or a calendar's numbers.
 * Cycles and fans look only at transfers between our own customers' accounts: a
   counterparty id (cash, an employer, another bank) lumps unrelated outside parties together.
   Pass-through also counts money from and to counterparties: cash in and a wire abroad is
@@ -21,6 +25,8 @@ The package, one module per job:
 
 =====================  ======================================================================
 ``settings``           :class:`TypologySettings`, the thresholds every detector reads
+``thresholds``         :func:`derive_thresholds`: the amount floors and windows the bank's
+                       own data imply (quantiles of its amounts, multiples of its rhythm)
 ``transfers``          the transfers worth looking at, built once from the snapshot's
                        :class:`~graphrisk.analytics.ledger.TransactionLedger`
 ``cycles``             the ``cycle`` detector
@@ -77,14 +83,17 @@ from graphrisk.analytics.typologies.detect import (
     TypologyResult,
     detect_typologies,
 )
-from graphrisk.analytics.typologies.settings import TypologySettings
+from graphrisk.analytics.typologies.settings import DERIVABLE, TypologySettings
+from graphrisk.analytics.typologies.thresholds import derive_thresholds
 
 __all__ = [
+    "DERIVABLE",
     "DETECTORS",
     "INSTANCE_COLUMNS",
     "PER_CUSTOMER_COLUMNS",
     "TYPOLOGY_KINDS",
     "TypologyResult",
     "TypologySettings",
+    "derive_thresholds",
     "detect_typologies",
 ]

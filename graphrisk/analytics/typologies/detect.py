@@ -9,7 +9,7 @@ table shape scoring, clusters and the investigator page read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from graphrisk.analytics.typologies.cycles import find_cycles
 from graphrisk.analytics.typologies.fans import find_fans
 from graphrisk.analytics.typologies.pass_through import find_pass_throughs
 from graphrisk.analytics.typologies.settings import TypologySettings
+from graphrisk.analytics.typologies.thresholds import derive_thresholds
 from graphrisk.analytics.typologies.transfers import Found, Transfers
 from graphrisk.graph import GraphSnapshot
 
@@ -88,10 +89,13 @@ class TypologyResult:
             columns :data:`PER_CUSTOMER_COLUMNS`: the number of instances of each kind the
             customer takes part in, and ``typology_reason``, the reason of their most
             telling instance ("" when none).
+        settings: the thresholds the detectors used, those derived from the data filled in
+            (their names in ``settings.from_data``).
     """
 
     instances: pd.DataFrame
     per_customer: pd.DataFrame
+    settings: TypologySettings = field(default_factory=TypologySettings)
 
 
 def detect_typologies(
@@ -99,6 +103,7 @@ def detect_typologies(
     settings: TypologySettings = _DEFAULT_SETTINGS,
     *,
     ledger: TransactionLedger | None = None,
+    derive: bool = False,
 ) -> TypologyResult:
     """Find cycles, fan-ins, fan-outs and pass-throughs in a snapshot's transactions.
 
@@ -108,15 +113,23 @@ def detect_typologies(
         settings: the detectors' thresholds (see :class:`TypologySettings`).
         ledger: the snapshot's :func:`~graphrisk.analytics.ledger.build_ledger`, when the
             caller shares one; built here if not.
+        derive: derive the thresholds named in ``settings.from_data`` from this snapshot's
+            transfers first (:func:`~graphrisk.analytics.typologies.thresholds.
+            derive_thresholds`). Only for a snapshot of the whole bank (a full scoring run):
+            a region's transfers are not the bank's, so a caller re-checking a region passes
+            the thresholds of the bank instead and leaves this ``False``.
 
     Returns:
         The instances found and a per-customer summary; deterministic for a given snapshot.
     """
     ledger = ledger_for(snapshot, ledger)
+    if derive:
+        settings = derive_thresholds(ledger, settings)
     transfers = Transfers.build(ledger, settings)
     found = [item for detector in DETECTORS for item in detector(transfers, settings)]
     instances = _instances_frame(found, transfers)
-    return TypologyResult(instances, _per_customer(instances, ledger.customers["customer_id"]))
+    per_customer = _per_customer(instances, ledger.customers["customer_id"])
+    return TypologyResult(instances, per_customer, settings)
 
 
 # --------------------------------------------------------------------------------------------

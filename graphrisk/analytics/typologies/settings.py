@@ -6,16 +6,34 @@ Why a module of its own: each detector module imports it, and the orchestration
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from graphrisk.policy import DEFAULT_REPORTING_THRESHOLD
 
-__all__ = ["TypologySettings"]
+__all__ = ["DERIVABLE", "TypologySettings"]
+
+#: The thresholds that follow the bank's own data unless set: amounts in its reporting
+#: currency, windows in days (see :mod:`graphrisk.analytics.typologies.thresholds`).
+DERIVABLE: tuple[str, ...] = (
+    "min_amount",
+    "pass_through_min_amount",
+    "window_days",
+    "fan_window_days",
+    "pass_through_days",
+)
 
 
 @dataclass(frozen=True)
 class TypologySettings:
     """Thresholds of the typology detectors; the defaults say why they are what they are.
+
+    The amount floors and the time windows (:data:`DERIVABLE`) follow the bank's own data:
+    when the detectors run, each one named in ``from_data`` is replaced by a value derived
+    from the snapshot's transfers (:func:`~graphrisk.analytics.typologies.thresholds.
+    derive_thresholds`), so a bank that counts in cents or whose launderers take weeks is
+    searched on its own scale. The numbers below are what a bank whose customers move about
+    a thousand euros a month sees; they are used only where the data are too thin to derive
+    from (a hand-built bank of a dozen transfers) or where the caller set them.
 
     Attributes:
         window_days: a cycle must close within this many days of its first hop. Two weeks
@@ -55,6 +73,29 @@ class TypologySettings:
             itself would miss exactly the layering it is meant to find.
         max_search_steps: safety bound on the cycle search's steps; a graph that needs more
             is cut short with a warning in the log rather than running for hours.
+        amount_quantile: derived ``min_amount``: this quantile of the amounts customers send
+            each other. Most person-to-person transfers are everyday: a shared bill, a gift,
+            pocket money. Four in five of them are taken as that, whatever the currency;
+            the top fifth is where a sum worth laundering must sit, since a launderer moving
+            smaller sums has to move so many that the fan detector sees a burst.
+        pass_through_quantile: derived ``pass_through_min_amount``: this quantile of the
+            same amounts. A pass-through on its own (not a link of a chain) must move a sum
+            among the largest twentieth the bank's customers send each other; the old fixed
+            floor (half the reporting threshold) sat at about that quantile of our bank.
+        window_multiple: derived ``window_days``: this many times the bank's rhythm, the
+            median gap between a customer's consecutive transfers of at least ``min_amount``
+            (a month where large sums are salaries and rent, hours in a trading book). Money
+            that comes back round before its customers would usually move another large sum
+            is going round, not income and spending; episodes that take weeks in a bank whose
+            rhythm is monthly are still found.
+        burst_fraction: derived ``fan_window_days`` and ``pass_through_days``: this share of
+            the bank's rhythm. A burst of one-off transfers, or money passed on, inside a
+            quarter of the usual interval between two large sums is faster than the
+            customer's own pace (a week where the rhythm is monthly).
+        from_data: the :data:`DERIVABLE` thresholds to derive from the data. ``None``: every
+            one still at the default shown here (a value the caller set is kept). Derived
+            settings name those they derived, so a stored run says which numbers came from
+            the data.
     """
 
     window_days: float = 14.0
@@ -69,8 +110,28 @@ class TypologySettings:
     pass_through_tolerance: float = 0.1
     pass_through_min_amount: float = DEFAULT_REPORTING_THRESHOLD / 2
     max_search_steps: int = 2_000_000
+    amount_quantile: float = 0.8
+    pass_through_quantile: float = 0.95
+    window_multiple: float = 1.0
+    burst_fraction: float = 0.25
+    from_data: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.from_data is None:
+            defaults = {f.name: f.default for f in fields(self)}
+            chosen = tuple(n for n in DERIVABLE if getattr(self, n) == defaults[n])
+            object.__setattr__(self, "from_data", chosen)
+        else:
+            object.__setattr__(self, "from_data", tuple(self.from_data))
+        unknown = sorted(set(self.from_data or ()) - set(DERIVABLE))
+        if unknown:
+            raise ValueError(f"from_data: {unknown} cannot be derived; choose from {DERIVABLE}")
+        for name in ("amount_quantile", "pass_through_quantile", "burst_fraction"):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"{name} must be in (0, 1), got {value}")
+        if not self.window_multiple > 0:
+            raise ValueError(f"window_multiple must be positive, got {self.window_multiple}")
         positive = {
             "window_days": self.window_days,
             "fan_window_days": self.fan_window_days,
