@@ -4,6 +4,9 @@ derived one, and too few transfers keep the fallbacks."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 
 import numpy as np
@@ -19,8 +22,11 @@ from graphrisk.analytics.typologies import (
 )
 from graphrisk.analytics.typologies.thresholds import MIN_SAMPLE
 from graphrisk.graph import GraphSnapshot
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.policy import TypologyPolicy, load_policy
-from graphrisk.scoring import ScoringSettings
+from graphrisk.scoring import ScoringSettings, score_store
+from graphrisk.store.embedded import EmbeddedGraphStore
 
 # Customers C1..C40, each owning account An. C5..C30 pay each other everyday sums of a few
 # units (0.5-8) all year; C1 -> C2 -> C3 -> C1 is a ring of about 90 within two days, and
@@ -153,3 +159,22 @@ def test_settings_reject_unknown_derivations() -> None:
         TypologySettings(from_data=("max_cycle_length",))
     with pytest.raises(ValueError):
         TypologySettings(amount_quantile=1.0)
+
+
+def test_a_policy_floor_is_what_a_full_run_uses_and_stores(tmp_path) -> None:
+    generate_dataset(500, 5, tmp_path / "data")
+    policy = load_policy().model_copy(
+        update={"typologies": TypologyPolicy(min_amount=2_500.0, window_days=21)})
+    with EmbeddedGraphStore(tmp_path / "graphrisk.db") as store:
+        ingest_directory(store, tmp_path / "data")
+        result = score_store(store, policy)
+    used = result.typologies.settings
+    assert (used.min_amount, used.window_days) == (2_500.0, 21)
+    (typology,) = [c for c in result.coverage if c.component == "typology"]
+    assert "typology threshold of 2,500" in typology.detail
+    with closing(sqlite3.connect(tmp_path / "graphrisk.db")) as conn:
+        (params,) = conn.execute("SELECT params FROM score_runs WHERE run_id = ?",
+                                 (result.run_id,)).fetchone()
+    stored = json.loads(params)["settings"]["typologies"]
+    assert stored["min_amount"] == 2_500.0 and stored["window_days"] == 21
+    assert "min_amount" not in stored["from_data"]
