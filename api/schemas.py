@@ -424,7 +424,8 @@ class SameEntityPairPublic(BaseModel):
         "pair_id": "SE-0a1b2c3d4e5f", "status": "open", "customer_a": "C000042",
         "customer_b": "C000977", "name_a": "John Smith", "name_b": "Jon Smyth",
         "probability": 0.97, "sentence": "name 'Jon Smyth' ~ 'John Smith' (0.93); same birth "
-        "year 1971; same phone '442079460018'; match 0.97", "agreed": ["name", "birth year", "phone"],
+        "year 1971; same phone '442079460018'; match 0.97",
+        "agreed": ["name", "birth year", "phone"],
         "history": [{"at": "2026-11-30T09:05:00+00:00", "by": "ana", "action": "found",
                      "note": "name 'Jon Smyth' ~ ..."}], "version": 1}]})
 
