@@ -84,6 +84,9 @@ bench: setup-gnn neo4j-prereqs  ## speed and quality figures: generator, ingest,
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) \
 		$(BIN)/python benchmarks/bench_neo4j_load.py --customers 20000 && \
 	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) \
+	GRAPHRISK_NEO4J_LOCAL_HOME=$(NEO4J_TEST_HOME) \
+		$(BIN)/python benchmarks/bench_neo4j_load.py --bulk --customers 100000 --repeat 3 && \
+	GRAPHRISK_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_TEST_PORT) \
 		$(BIN)/python benchmarks/bench_analytics.py --customers 100000 --repeat 3 --neo4j \
 		--scaling 10000,30000,100000; status=$$?; \
 		$(NEO4J_TEST_ENV) bash neo4j-local/neo4j-local.sh stop; exit $$status

@@ -408,6 +408,10 @@ def score(
     overwrite: OverwriteOption = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Also say what each score component worked on.")] = False,
+    explain: Annotated[int | None, typer.Option(
+        "--explain", min=0, help="With --model: how many of the best-scored medium and high "
+        "customers get the model's own reasons (about 20 ms each; default 100); the others "
+        "get a pointer to graphrisk explain.")] = None,
 ) -> None:
     """Score every customer 0-100, grade them low/medium/high, and say why."""
     from graphrisk.presentation import (
@@ -421,7 +425,8 @@ def score(
     with _service(store) as service:
         _warn_about_running_loads(service)
         with _bars() as bars:
-            result = service.score(write=write, model_dir=model_dir, progress=bars)
+            result = service.score(write=write, model_dir=model_dir, progress=bars,
+                                   model_explanations=explain)
         policy = service.policy
     print_scores(console, result, top)
     print_tier_counts(console, result, policy)

@@ -10,6 +10,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.helpers import run_graphrisk
@@ -210,6 +211,12 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
 
     fused = run_graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--top", "2")
     assert fused.returncode == 0, fused.stderr
+    # --explain 0: nobody gets the model's own reasons, the model reason points to explain.
+    pointed = run_graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--explain",
+                            "0", "--no-write", "--export", str(tmp_path / "fused.csv"))
+    assert pointed.returncode == 0, pointed.stderr
+    reasons = " ".join(pd.read_csv(tmp_path / "fused.csv")["reasons"].astype(str))
+    assert "not explained in this run; `graphrisk explain" in reasons
     missing = run_graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "model.json" in missing.stderr
 
