@@ -70,7 +70,7 @@ def due_customers(customers: list[str], latest: pd.DataFrame, policy: RiskPolicy
     if latest.empty:
         return sorted(customers)
     last = latest.set_index("customer_id")
-    created = pd.to_datetime(last["created_at"], utc=True, errors="coerce")
+    created = pd.to_datetime(last["created_at"], utc=True, errors="coerce", format="ISO8601")
     every = last["tier"].map({t: policy.tiers[t].review_every_days  # type: ignore[index]
                               for t in TIERS}).fillna(policy.tiers["low"].review_every_days)
     next_review = (created + pd.to_timedelta(every, unit="D")).dt.date

@@ -745,7 +745,10 @@ class GraphStore(ABC):
         twice = sorted(c for c, n in Counter(row.customer_id for row in rows).items() if n > 1)
         if twice:
             raise ValueError(f"scores name a customer more than once: {twice[:5]}")
-        run = ScoreRun(run_id, utc_now(), kind, json.dumps(dict(params), default=str))
+        # To the microsecond: a full run and the incremental run after it can fall in one
+        # second, and "latest" must still be the later (run ids do not sort by time).
+        written = datetime.now(UTC).isoformat(timespec="microseconds")
+        run = ScoreRun(run_id, written, kind, json.dumps(dict(params), default=str))
         with self._statement("write_scores", doing=f"writing {len(rows)} scores of {run_id}"):
             self._write_score_rows(run, rows)
 

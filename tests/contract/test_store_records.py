@@ -199,6 +199,18 @@ def test_set_known_label(loaded: GraphStore) -> None:
 
 
 # -- scores ----------------------------------------------------------------------------
+def test_the_later_of_two_runs_in_one_second_is_the_latest(loaded: GraphStore) -> None:
+    # Run ids carry a random suffix, so only the time says which run came last; two runs
+    # written back to back (a full run, then monitoring's re-score) must not tie.
+    first = pd.DataFrame({"customer_id": ["C1"], "score": [10.0], "tier": ["low"],
+                          "reasons": [["a"]]})
+    loaded.write_scores("z-first", "test", {}, first)
+    loaded.write_scores("a-second", "test", {}, first.assign(score=20.0))
+    latest = loaded.latest_scores(["C1"])
+    assert latest["run_id"].tolist() == ["a-second"]
+    assert loaded.score_history("C1")["run_id"].tolist()[0] == "a-second"
+
+
 def test_latest_scores_keep_components_and_pick_the_newest_run(loaded: GraphStore) -> None:
     old = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "score": [10.0, 20.0, 30.0],
                         "tier": ["low", "low", "medium"], "reasons": [["a"], ["b"], []],
