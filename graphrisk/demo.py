@@ -18,6 +18,8 @@ import pandas as pd
 from rich.console import Console
 
 from graphrisk.demo_casework import work_demo_cases
+from graphrisk.domain import NodeLabel
+from graphrisk.graph import NodeRef
 from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
 from graphrisk.resolution.service import SameEntityPair
 from graphrisk.scoring import ScoringResult
@@ -107,7 +109,10 @@ def _resolve_identities(service: RiskService, console: Console,
     console.print(run.summary())
     if not run.pairs:
         return None
-    labels = service.store.snapshot().customers.set_index("customer_id")["known_risk_label"]
+    # Only the paired customers' labels: one node read each, not the whole graph.
+    members = sorted({c for p in run.pairs for c in (p.customer_a, p.customer_b)})
+    labels = {c: service.store.get_node(NodeRef(NodeLabel.CUSTOMER, c)).properties.get(
+        "known_risk_label") for c in members}
 
     def known(customer: str) -> bool:
         return isinstance(labels.get(customer), str)
