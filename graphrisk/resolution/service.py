@@ -216,7 +216,7 @@ class ResolutionService:
                       if key not in found and record.status == "confirmed"]
         run.pairs.sort(key=lambda pair: (-pair.probability, pair.pair_id))
         run.clusters = clusters_of(run.pairs)
-        run.links = self.write_links()
+        run.links = self.write_links(run.pairs)  # a run's pairs are the linked ones
         run.seconds = time.perf_counter() - started
         self._store.append_audit(who, "resolution.run", None, {
             "records": run.records, "threshold": cutoff, "pairs": len(run.pairs),
@@ -233,10 +233,13 @@ class ResolutionService:
             [(pair.customer_a, pair.customer_b, 1.0 if pair.status == "confirmed" else 0.0)
              for pair in decided], columns=list(LABEL_COLUMNS))
 
-    def write_links(self) -> int:
+    def write_links(self, linked: list[SameEntityPair] | None = None) -> int:
         """Make the store's same-entity links the linked pairs (open and confirmed), so
-        that the next score sees them; returns how many links the graph holds."""
-        linked = self.pairs(status=("open", "confirmed"))
+        that the next score sees them; returns how many links the graph holds.
+
+        ``linked``: those pairs when the caller holds them (a run's), else read."""
+        if linked is None:
+            linked = self.pairs(status=("open", "confirmed"))
         frame = pd.DataFrame(
             [(pair.customer_a, pair.customer_b, pair.pair_id,
               # An investigator's confirmation is certain: the link weighs in full.
