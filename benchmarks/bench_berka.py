@@ -36,9 +36,13 @@ default ``~/.cache/graphrisk/bench-berka``):
      training slice, early stopping and Platt calibration on the validation slice);
    * ``logreg features``, ``hgb features``, ``rf features``: logistic regression, gradient
      boosting and a random forest on the GNN's own customer features (status-masked);
-   * ``hgb features+graph``, ``rf features+graph``: the same plus neighbour aggregates of
-     the graph the GNN reads (:func:`neighbour_features`: the customer's accounts, their
-     payment edges and their counterparties, mean and max);
+   * ``hgb features+graph``, ``rf features+graph``: the graph-feature trees
+     (:func:`graphrisk.analytics.graph_features.fit_graph_feature_trees`, cross-fitted on
+     the training loan holders, the test customers scored by the mean of the fold models)
+     over the same features plus aggregates of the customer's own accounts as the GNN reads
+     them (:func:`neighbour_features`: their payment edges and counterparties, mean and
+     max), plus the mean, max and sum of their neighbours' customer features and known
+     labels in the customer graph (co-holders, payments between customers);
    * ``hgb features+loan terms``: a reference outside the graph features — the loan's
      amount, duration, monthly payment and grant date, which published Berka models use but
      :mod:`graphrisk.models.dataset` does not turn into features.
@@ -72,7 +76,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
+from graphrisk.analytics.customer_graph import build_customer_graph
 from graphrisk.analytics.evaluation import only_labels_of, pr_auc, roc_auc
+from graphrisk.analytics.graph_features import fit_graph_feature_trees
 from graphrisk.graph import GraphSnapshot
 from graphrisk.ingestion.berka import convert_berka, default_berka_dir, find_berka_dir
 from graphrisk.ingestion.loader import ingest_directory
@@ -426,8 +432,6 @@ def _cross_validate(snapshot: GraphSnapshot, y: pd.Series, mode: str, kinds: lis
         begun = time.perf_counter()
         train_x = customer_features(train_ds).loc[fitted_on]
         test_x = customer_features(score_ds).loc[split.test]
-        train_nb = neighbour_features(train_ds).loc[fitted_on]
-        test_nb = neighbour_features(score_ds).reindex(columns=train_nb.columns).loc[split.test]
         train_loan = loan_terms(snapshot, fitted_on)
         test_loan = loan_terms(snapshot, split.test)
         y_fit = y.loc[fitted_on].to_numpy()
@@ -436,8 +440,6 @@ def _cross_validate(snapshot: GraphSnapshot, y: pd.Series, mode: str, kinds: lis
             ("logreg features", _logreg(), train_x, test_x),
             ("hgb features", _hgb(seed), train_x, test_x),
             ("rf features", _rf(seed), train_x, test_x),
-            ("hgb features+graph", _hgb(seed), train_x.join(train_nb), test_x.join(test_nb)),
-            ("rf features+graph", _rf(seed), train_x.join(train_nb), test_x.join(test_nb)),
             ("hgb features+loan terms", _hgb(seed), train_x.join(train_loan),
              test_x.join(test_loan)),
         ):
@@ -445,7 +447,28 @@ def _cross_validate(snapshot: GraphSnapshot, y: pd.Series, mode: str, kinds: lis
                 fitted = model.fit(fit_x.to_numpy(), y_fit)
                 scores[name] = pd.Series(fitted.predict_proba(score_x.to_numpy())[:, 1],
                                          index=split.test)
+        # Features + graph: the customer features and the aggregates of their own accounts,
+        # plus their neighbours' customer features and known labels in the customer graph.
+        fit_snapshot = without_customers(full, split.test) if mode == "inductive" else full
+        own = customer_features(train_ds).join(neighbour_features(train_ds))
+        score_own = (customer_features(score_ds).join(neighbour_features(score_ds))
+                     .reindex(columns=own.columns))
+        fit_graph = build_customer_graph(fit_snapshot)
+        score_graph = build_customer_graph(full) if mode == "inductive" else fit_graph
+        known = full.customers.set_index("customer_id")["known_risk_label"].notna()
+        for name, model in (("hgb features+graph", _hgb(seed)),
+                            ("rf features+graph", _rf(seed))):
+            trees = fit_graph_feature_trees(
+                own, fit_graph, known, train=fitted_on,
+                aggregate=list(customer_features(train_ds).columns), estimator=model,
+                seed=seed, threads=args.threads)
+            scores[name] = trees.predict(score_own, score_graph, known,
+                                         threads=args.threads).loc[split.test]
         baseline_seconds = time.perf_counter() - begun
+        order = [*(f"gnn {kind}" for kind in kinds), "logreg features", "hgb features",
+                 "rf features", "hgb features+graph", "rf features+graph",
+                 "hgb features+loan terms"]
+        scores = {name: scores[name] for name in order}
 
         truth = y.loc[split.test]
         for name, score in scores.items():

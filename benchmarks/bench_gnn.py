@@ -28,15 +28,18 @@ by default ``~/.cache/graphrisk/bench-gnn``):
    so far).
 3. **Baselines**, trained on the same split:
 
-   a. ``hgb features``: gradient boosting (the settings of
-      :func:`graphrisk.analytics.individual_model.features_only_scores`) on the GNN's own customer
-      features;
-   b. ``hgb features+graph``: the same plus graph features of the customer graph
-      (:mod:`graphrisk.analytics.customer_graph`): link counts, neighbours' mean and largest
-      factors, shared-identifier degree, ring and money-community sizes, and risk propagated
-      from the training split's known customers (personalised PageRank) and the number of
-      them among the direct neighbours — both out-of-fold for training customers, so that
-      nobody's own label feeds their features;
+   a. ``hgb features``: the graph-feature trees
+      (:func:`graphrisk.analytics.graph_features.fit_graph_feature_trees`: gradient boosting
+      with the individual model's settings, cross-fitted on the training split, every other
+      customer scored by the mean of the fold models) on the GNN's own customer features,
+      without a graph;
+   b. ``hgb features+graph``: the same trees on the customer graph
+      (:mod:`graphrisk.analytics.customer_graph`): the customer's own factors, weighted
+      degree, shared-identifier degree, ring and money-community sizes and risk propagated
+      from the training split's known customers (personalised PageRank, out of fold for
+      training customers), and the mean, max and sum of the neighbours' factors and of
+      their known labels (the training split's, out of fold) — so that nobody's own label
+      feeds their features;
    c. ``analytics score``: :func:`graphrisk.scoring.score_customers` (the fused 0-100
       ``score``) on the snapshot without test labels (training and validation labels are
       its seeds and its individual model's labels).
@@ -91,11 +94,10 @@ import numpy as np
 import pandas as pd
 from generated_bank import prepare_generated_bank
 from scipy import sparse
-from sklearn.ensemble import HistGradientBoostingClassifier
-from threadpoolctl import threadpool_limits
 
 from graphrisk.analytics.customer_graph import (
     IDENTIFIER_KINDS,
+    CustomerGraph,
     build_customer_graph,
 )
 from graphrisk.analytics.evaluation import (
@@ -104,7 +106,8 @@ from graphrisk.analytics.evaluation import (
     pr_auc,
     recall_at_top,
 )
-from graphrisk.analytics.factors import FACTOR_COLUMNS, compute_risk_factors
+from graphrisk.analytics.factors import FACTOR_COLUMNS
+from graphrisk.analytics.graph_features import fit_graph_feature_trees
 from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
 from graphrisk.analytics.propagation import propagate_risk
 from graphrisk.graph import GraphSnapshot
@@ -277,14 +280,6 @@ def _gnn(kind: str, snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
 # --------------------------------------------------------------------------------------------
 
 
-def _hgb(seed: int = 0) -> HistGradientBoostingClassifier:
-    # The settings of graphrisk.analytics.individual_model.features_only_scores.
-    return HistGradientBoostingClassifier(
-        learning_rate=0.1, max_iter=60, max_bins=63, max_leaf_nodes=15, min_samples_leaf=40,
-        l2_regularization=1.0, class_weight="balanced", early_stopping=False,
-        random_state=seed)
-
-
 def _baselines(snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
                threads: int) -> tuple[dict[str, pd.Series], dict[str, dict[str, float]]]:
     from graphrisk.models.dataset import build_graph_dataset
@@ -294,24 +289,30 @@ def _baselines(snapshot: GraphSnapshot, train: pd.Index, split: pd.Series,
     ids = pd.Index(dataset.customer_ids, name="customer_id")
     features = pd.DataFrame(dataset.data["customer"].x.numpy(), index=ids,
                             columns=dataset.encoders.feature_names("customer"))
-    y = dataset.labels
+    known = dataset.labels.reindex(ids).astype(bool) & ids.isin(train)
     timings: dict[str, dict[str, float]] = {}
     scores: dict[str, pd.Series] = {}
 
-    def fit_and_score(name: str, x: pd.DataFrame, extra_seconds: float = 0.0) -> None:
+    def fit_and_score(name: str, x: pd.DataFrame, graph: CustomerGraph | None,
+                      extra_seconds: float = 0.0) -> None:
         started = time.perf_counter()
-        with threadpool_limits(limits=threads):
-            model = _hgb().fit(x.loc[train], y.loc[train])
-            scores[name] = pd.Series(model.predict_proba(x)[:, 1], index=ids)
+        if graph is None:  # no neighbour aggregates at all: an empty graph
+            graph = CustomerGraph(ids.to_numpy(), sparse.csr_matrix((len(ids), len(ids))))
+            aggregate: list[str] = []
+        else:  # the neighbours' factors (the GNN's customer features include them)
+            aggregate = list(FACTOR_COLUMNS)
+        trees = fit_graph_feature_trees(x, graph, known, train=train, aggregate=aggregate,
+                                        labels=bool(aggregate), threads=threads)
+        scores[name] = trees.scores
         timings[name] = {"train_and_score_seconds": time.perf_counter() - started
                          + extra_seconds, "peak_mb": _peak_mb()}
         print(f"{name}: {timings[name]['train_and_score_seconds']:.1f} s")
 
-    fit_and_score("hgb features", features)
+    fit_and_score("hgb features", features, None)
     started = time.perf_counter()
-    graph = _graph_features(snapshot, ids, train)
+    graph, structure = _graph_features(snapshot, ids, train)
     graph_seconds = time.perf_counter() - started
-    fit_and_score("hgb features+graph", features.join(graph), graph_seconds)
+    fit_and_score("hgb features+graph", features.join(structure), graph, graph_seconds)
 
     started = time.perf_counter()
     result = score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy())
@@ -328,20 +329,20 @@ def _fold(ids: pd.Index, folds: int) -> np.ndarray:
 
 
 def _graph_features(snapshot: GraphSnapshot, ids: pd.Index, train: pd.Index,
-                    folds: int = 5) -> pd.DataFrame:
-    """Customer-graph features; label-derived ones out-of-fold for training customers."""
+                    folds: int = 5) -> tuple[CustomerGraph, pd.DataFrame]:
+    """The customer graph, and per customer its structural features.
+
+    The neighbours' factors and known labels are aggregated by
+    :func:`~graphrisk.analytics.graph_features.fit_graph_feature_trees`; here are the
+    customer's weighted degree, shared-identifier degree, ring and community
+    sizes, and risk propagated from the training customers' known labels (out of fold for
+    training customers, so that nobody's own label feeds their features).
+    """
     graph = build_customer_graph(snapshot)
     order = pd.Index(graph.customer_ids).get_indexer(ids)
     if (order < 0).any():
         raise RuntimeError("customer graph lacks customers")
     weighted = graph.adjacency[order][:, order].tocsr()
-    linked = (weighted > 0).astype(np.float64).tocsr()
-    degree = np.asarray(linked.sum(axis=1)).ravel()
-    factors = (compute_risk_factors(snapshot).set_index("customer_id").reindex(ids)
-               [list(FACTOR_COLUMNS)].to_numpy(dtype=np.float64))
-    mean = (linked @ factors) / np.maximum(degree, 1.0)[:, None]
-    largest = np.column_stack([
-        _row_max(linked.multiply(factors[:, j][None, :]).tocsr()) for j in range(factors.shape[1])])
     identifiers = build_customer_graph(snapshot, weights={k: 1.0 for k in IDENTIFIER_KINDS})
     id_order = pd.Index(identifiers.customer_ids).get_indexer(ids)
     shared = np.diff(identifiers.adjacency[id_order][:, id_order].tocsr().indptr)
@@ -350,8 +351,8 @@ def _graph_features(snapshot: GraphSnapshot, ids: pd.Index, train: pd.Index,
     community_size = (network.communities.map(network.communities.value_counts())
                       .reindex(ids).fillna(0))
 
-    # Propagated risk and known neighbours: a training customer in fold f sees only the
-    # training labels outside fold f; everyone else sees every training label.
+    # Propagated risk: a training customer in fold f sees only the training labels outside
+    # fold f; everyone else sees every training label.
     is_train = ids.isin(train)
     labelled = snapshot.customers.loc[snapshot.customers["known_risk_label"].notna(),
                                       "customer_id"]
@@ -359,39 +360,24 @@ def _graph_features(snapshot: GraphSnapshot, ids: pd.Index, train: pd.Index,
     fold = _fold(ids, folds)
     oriented = replace(graph, customer_ids=ids.to_numpy(), adjacency=weighted)
     risk = _propagated(oriented, ids[known]) * 1.0
-    known_neighbours = linked @ known.astype(np.float64)
     for f in range(folds):
         seeds = known & (fold != f)
         in_fold = is_train & (fold == f)
         # Fewer seeds put more mass on each; rescale to the all-seeds scale.
         scale = seeds.sum() / max(known.sum(), 1)
         risk[in_fold] = _propagated(oriented, ids[seeds])[in_fold] * scale
-        known_neighbours[in_fold] = (linked @ seeds.astype(np.float64))[in_fold]
-    columns = {
-        "graph_degree": degree,
-        "graph_weighted_degree": np.asarray(weighted.sum(axis=1)).ravel(),
-        "shared_identifier_degree": shared,
-        "ring_size": ring_size.to_numpy(),
-        "community_size": community_size.to_numpy(),
-        "propagated_risk": risk,
-        "known_neighbours": known_neighbours,
-    }
-    for j, name in enumerate(FACTOR_COLUMNS):
-        columns[f"neighbour_mean_{name}"] = mean[:, j]
-        columns[f"neighbour_max_{name}"] = largest[:, j]
-    return pd.DataFrame(columns, index=ids)
+    structure = pd.DataFrame(dict(
+        graph_weighted_degree=np.asarray(weighted.sum(axis=1)).ravel(),
+        shared_identifier_degree=shared,
+        ring_size=ring_size.to_numpy(),
+        community_size=community_size.to_numpy(),
+        propagated_risk=risk,
+    ), index=ids)
+    return oriented, structure
 
 
 def _propagated(graph, seeds: pd.Index) -> np.ndarray:
     return propagate_risk(graph, {s: 1.0 for s in seeds}).to_numpy()
-
-
-def _row_max(matrix: sparse.csr_matrix) -> np.ndarray:
-    out = np.zeros(matrix.shape[0])
-    rows = np.flatnonzero(np.diff(matrix.indptr))
-    if len(rows):
-        out[rows] = np.maximum.reduceat(matrix.data, matrix.indptr[rows])
-    return out
 
 
 # --------------------------------------------------------------------------------------------
