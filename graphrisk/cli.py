@@ -204,7 +204,9 @@ def generate(
         "(docs/robustness.md).")] = None,
     synthetic_identities: Annotated[bool, typer.Option(
         "--synthetic-identities", help="Add about 1% more customer records that are people "
-        "of the bank under variant names, for entity resolution (truth/same_person.csv)."
+        "of the bank under variant names, and counterparties that are customers' accounts "
+        "elsewhere, for entity resolution (truth/same_person.csv, "
+        "truth/outside_accounts.csv)."
     )] = False,
 ) -> None:
     """Generate a synthetic customer network with planted high-risk typologies."""

@@ -46,7 +46,8 @@ def _resolution(store: str | None) -> Iterator[ResolutionService]:
 def _print_clusters(run: ResolutionRun, limit: int) -> None:
     by_customer: dict[str, list[SameEntityPair]] = {}
     for pair in run.pairs:
-        by_customer.setdefault(pair.customer_a, []).append(pair)
+        if pair.side == "customer":
+            by_customer.setdefault(pair.customer_a, []).append(pair)
     for number, members in enumerate(run.clusters[:limit], start=1):
         console.print(f"[bold]cluster {number}[/]: {', '.join(members)}", highlight=False)
         for member in members:
@@ -56,6 +57,16 @@ def _print_clusters(run: ResolutionRun, limit: int) -> None:
                               f"{escape(pair.sentence)}{mark}", highlight=False)
     if len(run.clusters) > limit:
         console.print(f"... and {len(run.clusters) - limit:,} more clusters (--limit)")
+    outside = run.counterparty_pairs
+    if outside:
+        console.print("[bold]counterparties that are probably a customer[/] "
+                      "(her account outside the bank):")
+    for pair in outside[:limit]:
+        mark = " [green](confirmed)[/]" if pair.status == "confirmed" else ""
+        console.print(f"  {pair.pair_id} {pair.customer_b} {escape(pair.name_b)!r} ~ "
+                      f"{pair.customer_a}: {escape(pair.sentence)}{mark}", highlight=False)
+    if len(outside) > limit:
+        console.print(f"... and {len(outside) - limit:,} more counterparties (--limit)")
 
 
 @resolve_app.callback()
@@ -69,8 +80,8 @@ def resolve_run(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
     store: StoreOption = None,
 ) -> None:
-    """Find customers that are probably one person, store the pairs, print the clusters
-    with their reasons."""
+    """Find customers that are probably one person, and counterparties that are probably
+    a customer; store the pairs, print the clusters with their reasons."""
     if ctx.invoked_subcommand is not None:
         return
     with _resolution(store) as resolution, _bars(transient=True) as bars:

@@ -104,23 +104,27 @@ def _resolve_identities(service: RiskService, console: Console,
     one (a known fraudster back under another name), so that the score can be seen to
     follow the link.
     """
-    console.rule("[bold]3. Find the same person behind different customer records")
+    console.rule("[bold]3. Find the same person behind different records")
     run = service.resolution.resolve(progress=progress)
     console.print(run.summary())
-    if not run.pairs:
-        return None
+    pairs = [pair for pair in run.pairs if pair.side == "customer"]
+    outside = run.counterparty_pairs
     # Only the paired customers' labels: one node read each, not the whole graph.
-    members = sorted({c for p in run.pairs for c in (p.customer_a, p.customer_b)})
+    members = sorted({c for p in pairs for c in (p.customer_a, p.customer_b)}
+                     | {p.customer_a for p in outside})
     labels = {c: service.store.get_node(NodeRef(NodeLabel.CUSTOMER, c)).properties.get(
         "known_risk_label") for c in members}
 
     def known(customer: str) -> bool:
         return isinstance(labels.get(customer), str)
 
+    if not pairs:
+        _show_outside_account(outside, known, labels, console)
+        return None
     # A pair with exactly one known-risk record first; then names that differ (the
     # interesting ones: a nickname, a typo, another spelling).
-    shown = sorted(run.pairs, key=lambda p: (known(p.customer_a) == known(p.customer_b),
-                                             p.name_a == p.name_b, -p.probability))[0]
+    shown = sorted(pairs, key=lambda p: (known(p.customer_a) == known(p.customer_b),
+                                         p.name_a == p.name_b, -p.probability))[0]
     if known(shown.customer_b) and not known(shown.customer_a):
         first, second = shown.customer_b, shown.customer_a
     else:
@@ -131,9 +135,26 @@ def _resolve_identities(service: RiskService, console: Console,
                      else "")
                   + f" and {second} are probably one person: {shown.sentence}",
                   highlight=False)
+    _show_outside_account(outside, known, labels, console)
     console.print("  (the links go into the graph: the score below spreads risk along them, "
                   "weighted by the probability, and names them in reasons)")
     return shown
+
+
+def _show_outside_account(outside: list[SameEntityPair], known: Callable[[str], bool],
+                          labels: dict[str, Any], console: Console) -> None:
+    """One counterparty that is probably a customer: a known customer's account elsewhere
+    first (whoever pays it is linked with her)."""
+    if not outside:
+        return
+    party = sorted(outside, key=lambda p: (not known(p.customer_a), -p.probability,
+                                           p.pair_id))[0]
+    label = labels.get(party.customer_a)
+    console.print(f"  counterparty {party.customer_b} {party.name_b!r} is probably an "
+                  f"account of {party.customer_a}"
+                  + (f" (confirmed {str(label).replace('_', ' ')})"
+                     if isinstance(label, str) else "")
+                  + f" outside the bank: {party.sentence}", highlight=False)
 
 
 def _show_identity_score(result: ScoringResult, pair: SameEntityPair,

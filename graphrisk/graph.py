@@ -16,8 +16,9 @@ import pandas as pd
 
 from graphrisk.domain import NodeLabel, RelType
 
-__all__ = ["SAME_ENTITY_COLUMNS", "GraphNode", "GraphPath", "GraphRelationship",
-           "GraphSnapshot", "NodeRef", "QueryResult", "Subgraph", "empty_same_entity"]
+__all__ = ["COUNTERPARTY_ENTITY_COLUMNS", "SAME_ENTITY_COLUMNS", "GraphNode", "GraphPath",
+           "GraphRelationship", "GraphSnapshot", "NodeRef", "QueryResult", "Subgraph",
+           "empty_counterparty_entity", "empty_same_entity"]
 
 #: Columns of :attr:`GraphSnapshot.same_entity`: two customers (``customer_id_a`` <
 #: ``customer_id_b``) that entity resolution found probably one person, the pair's id, the
@@ -26,10 +27,27 @@ SAME_ENTITY_COLUMNS: tuple[str, ...] = ("customer_id_a", "customer_id_b", "pair_
                                         "probability", "sentence")
 
 
+#: Columns of :attr:`GraphSnapshot.counterparty_entity`: a counterparty that entity
+#: resolution found probably a customer of the bank (the customer's own account elsewhere,
+#: or a known customer paid under another name), the pair's id, the match probability and
+#: the sentence saying which fields agreed.
+COUNTERPARTY_ENTITY_COLUMNS: tuple[str, ...] = ("counterparty_id", "customer_id", "pair_id",
+                                                "probability", "sentence")
+
+
+def _empty_links(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="float64" if column == "probability"
+                                           else object) for column in columns})
+
+
 def empty_same_entity() -> pd.DataFrame:
     """A same-entity frame without rows (the default: nothing resolved yet)."""
-    return pd.DataFrame({column: pd.Series(dtype="float64" if column == "probability"
-                                           else object) for column in SAME_ENTITY_COLUMNS})
+    return _empty_links(SAME_ENTITY_COLUMNS)
+
+
+def empty_counterparty_entity() -> pd.DataFrame:
+    """A counterparty-entity frame without rows (the default: nothing resolved yet)."""
+    return _empty_links(COUNTERPARTY_ENTITY_COLUMNS)
 
 
 @dataclass(frozen=True, order=True)
@@ -138,7 +156,10 @@ class GraphSnapshot:
     ``same_entity`` is not loaded data but what entity resolution derived from it: the
     linked probable same-person pairs (:data:`SAME_ENTITY_COLUMNS`; open or confirmed pairs
     of :mod:`graphrisk.resolution`), which the customer graph joins like a shared identifier,
-    weighted by the probability. It defaults to empty.
+    weighted by the probability. It defaults to empty. ``counterparty_entity`` likewise
+    holds the counterparties resolution found probably a customer
+    (:data:`COUNTERPARTY_ENTITY_COLUMNS`): a payment to or from such a counterparty links
+    the paying customer with that customer.
     """
 
     customers: pd.DataFrame
@@ -154,6 +175,7 @@ class GraphSnapshot:
         {"customer_id": pd.Series(dtype=object), "feature": pd.Series(dtype=object),
          "value": pd.Series(dtype="float64")}))
     same_entity: pd.DataFrame = field(default_factory=empty_same_entity)
+    counterparty_entity: pd.DataFrame = field(default_factory=empty_counterparty_entity)
 
     def counts(self) -> dict[str, int]:
         return {name: len(frame) for name, frame in vars(self).items()}

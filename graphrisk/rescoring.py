@@ -100,6 +100,10 @@ ANCHORED_COMPONENTS: tuple[str, ...] = ("network", "cluster", "model")
 _CLUSTER_REASON = "member of high-risk cluster "
 #: Frames a region sorts by other columns than their entity key (as graphrisk.analytics.region).
 _SORT_KEYS: dict[str, tuple[str, ...]] = {"identifiers": ("customer_id", "identifier_id")}
+#: The key of each frame of resolution's links in a snapshot.
+_LINK_KEYS: dict[str, tuple[str, ...]] = {
+    "same_entity": ("customer_id_a", "customer_id_b"),
+    "counterparty_entity": ("counterparty_id", "customer_id")}
 
 
 @dataclass(frozen=True)
@@ -502,7 +506,7 @@ def _union(parts: list[GraphSnapshot]) -> GraphSnapshot:
         merged = pd.concat([p for p in pieces if not p.empty] or pieces[:1],
                            ignore_index=True)
         entity_key = (ENTITY_BY_NAME[name].key if name in ENTITY_BY_NAME
-                      else ("customer_id_a", "customer_id_b"))  # same_entity: the pair
+                      else _LINK_KEYS[name])  # resolution's links: the pair
         key = [c for c in entity_key if c in merged.columns]
         merged = merged.drop_duplicates(key or None, ignore_index=True)
         # Sorted by key, as a store's region read is.

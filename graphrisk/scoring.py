@@ -669,6 +669,7 @@ def _known_coverage(known_count: int) -> ComponentCoverage:
 #: Link kinds as the coverage counts them.
 _KIND_WORDS = {"transfer": "payment", "co_holder": "co-held account",
                "same_entity": "probable same person", "ip": "shared IP address",
+               "outside_account": "payment with a customer's outside account",
                "email": "shared e-mail"}
 #: Below this share of transfers at the typology threshold, the detectors barely see the bank.
 _FEW_TRANSFERS = 0.01
@@ -984,6 +985,13 @@ def _known_neighbour_reasons(
             # The pair's sentence names the fields that agreed, so the reason can be checked.
             reasons[customer] = (f"probably the same person as {link['other']} (confirmed "
                                  f"{label}): {link['via']}{more}")
+            continue
+        if link["kind"] == "outside_account":
+            # The counterparty resolution found probably the known customer, and why.
+            payments, _, why = str(link["via"]).partition(" — ")
+            reasons[customer] = (f"exchanged {payments}, probably an account of "
+                                 f"{link['other']} (confirmed {label}) outside the bank "
+                                 f"({why}){more}")
             continue
         if link["kind"] == "transfer":
             how = f"exchanged {link['via']} payments with"

@@ -308,7 +308,7 @@ def snapshot_fingerprint(snapshot: GraphSnapshot) -> str:
     digest = hashlib.sha256()
     # Entity-resolution links are not model input: resolving again must not make a trained
     # model look stale.
-    for name in sorted(set(vars(snapshot)) - {"same_entity"}):
+    for name in sorted(set(vars(snapshot)) - {"same_entity", "counterparty_entity"}):
         frame = getattr(snapshot, name)
         columns = sorted(str(c) for c in frame.columns)
         digest.update(f"{name}:{','.join(columns)}:{len(frame)};".encode())

@@ -3,8 +3,8 @@
 // returns: graph_name, node_count, relationship_count of the GDS projection (undirected,
 // relationship property weight)
 // The customer graph of graphrisk.analytics.customer_graph.build_customer_graph. $weights
-// holds device, phone, email, ip, address, co_holder, transfer, same_entity; a kind left out
-// links nobody. same_entity: the SAME_ENTITY relationships entity resolution wrote (already
+// holds device, phone, email, ip, address, co_holder, transfer, same_entity, outside_account;
+// a kind left out links nobody. same_entity: the SAME_ENTITY relationships entity resolution wrote (already
 // ordered a -> b by customer id), weighted by the weight times the match probability.
 // Identifiers and accounts shared by more than $max_degree customers link nobody.
 // $all_customers also projects customers without links (PageRank needs them: a seed without
@@ -44,6 +44,17 @@ CALL () {
   MATCH (a:Customer)-[link:SAME_ENTITY]->(b:Customer)
   WHERE $weights.same_entity IS NOT NULL
   RETURN a, b, $weights.same_entity * link.probability AS weight
+  UNION ALL
+  // Payments with a counterparty entity resolution found probably another customer (its
+  // SAME_ENTITY link): the owner of the customer's end and that customer, log2(1 + n) times
+  // the match probability.
+  MATCH (x:Customer)-[owns:OWNS]->(:Account)-[:TRANSFERRED]-(p:Counterparty)
+        -[link:SAME_ENTITY]->(c:Customer)
+  WHERE $weights.outside_account IS NOT NULL AND owns.role IS NULL AND x <> c
+  WITH x, c, link, count(*) AS payments
+  RETURN CASE WHEN x.customer_id < c.customer_id THEN x ELSE c END AS a,
+         CASE WHEN x.customer_id < c.customer_id THEN c ELSE x END AS b,
+         $weights.outside_account * link.probability * log(1 + payments) / log(2) AS weight
   UNION ALL
   MATCH (c:Customer) WHERE $all_customers
   RETURN c AS a, null AS b, null AS weight

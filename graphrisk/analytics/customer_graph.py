@@ -14,7 +14,11 @@ Links, each with a weight per kind (:data:`DEFAULT_WEIGHTS`):
 * payments between two customers' accounts, ``log2(1 + n)`` for ``n`` payments;
 * probably the same person (``same_entity``: a pair entity resolution linked, open or
   confirmed; :attr:`~graphrisk.graph.GraphSnapshot.same_entity`), the weight times the
-  match probability: one person behind two records is as close as two records get.
+  match probability: one person behind two records is as close as two records get;
+* payments with a customer's probable account outside the bank (``outside_account``: a
+  counterparty entity resolution found probably that customer;
+  :attr:`~graphrisk.graph.GraphSnapshot.counterparty_entity`): the paying customer and that
+  customer, like a payment between them, ``log2(1 + n)`` times the match probability.
 
 The money graph (:func:`build_money_graph`) is separate: payments only, weighted by the total
 amount, for finding communities that move money among themselves.
@@ -50,7 +54,7 @@ __all__ = [
 #: they are; ``co_holder`` for sharing an account; ``transfer`` for money between them.
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "device": 3.0, "phone": 2.0, "email": 2.0, "ip": 1.0, "address": 1.0,
-    "co_holder": 2.0, "transfer": 1.0, "same_entity": 3.0,
+    "co_holder": 2.0, "transfer": 1.0, "same_entity": 3.0, "outside_account": 1.0,
 }
 #: The link kinds that are shared identifiers (the rest are accounts and payments).
 IDENTIFIER_KINDS: tuple[str, ...] = ("device", "phone", "email", "ip", "address")
@@ -148,10 +152,36 @@ def customer_links(
             "customer_id_b": same["customer_id_b"].to_numpy(dtype=object),
             "kind": "same_entity", "via": same["sentence"].astype(str).to_numpy(dtype=object),
             "weight": weights["same_entity"] * same["probability"].to_numpy(dtype=float)}))
+    if "outside_account" in weights and len(snapshot.counterparty_entity):
+        parts.append(_outside_account_links(snapshot, weights["outside_account"], ledger))
     columns = ["customer_id_a", "customer_id_b", "kind", "via", "weight"]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _outside_account_links(snapshot: GraphSnapshot, weight: float,
+                           ledger: TransactionLedger | None) -> pd.DataFrame:
+    """Customers who paid or were paid by a counterparty that is probably another customer,
+    linked with that customer (``via``: how many payments with whom, `` — `` and why the
+    counterparty is probably that customer)."""
+    paid = ledger_for(snapshot, ledger).counterparty_payments()
+    resolved = snapshot.counterparty_entity.rename(columns={"customer_id": "resolved_id"})
+    joined = paid.merge(resolved, on="counterparty_id")
+    joined = joined[joined["customer_id"] != joined["resolved_id"]]
+    names = snapshot.counterparties.drop_duplicates("counterparty_id").set_index(
+        "counterparty_id")["name"] if "name" in snapshot.counterparties else pd.Series()
+    via = [f"{n} payment{'s' * (n != 1)} with {str(names.get(party, party))!r} ({party})"
+           f" — {sentence}"
+           for n, party, sentence in zip(joined["payments"], joined["counterparty_id"],
+                                         joined["sentence"], strict=True)]
+    first = joined["customer_id"].astype(str) < joined["resolved_id"].astype(str)
+    return pd.DataFrame({
+        "customer_id_a": np.where(first, joined["customer_id"], joined["resolved_id"]),
+        "customer_id_b": np.where(first, joined["resolved_id"], joined["customer_id"]),
+        "kind": "outside_account", "via": np.asarray(via, dtype=object),
+        "weight": weight * joined["probability"].to_numpy(dtype=float)
+        * np.log2(1 + joined["payments"].to_numpy(dtype=float))})
 
 
 def build_customer_graph(

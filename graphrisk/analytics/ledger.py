@@ -197,6 +197,29 @@ class TransactionLedger:
         """
         return self._customer_transfers
 
+    def counterparty_payments(self) -> pd.DataFrame:
+        """How often each customer paid or was paid by each counterparty.
+
+        Returns:
+            ``customer_id`` (the owner of the customer's end's account), ``counterparty_id``
+            and ``payments`` (transactions either way), one row per pair, sorted.
+        """
+        out_rows = (self.payer >= 0) & (self.payee_counterparty >= 0)
+        in_rows = (self.payee >= 0) & (self.payer_counterparty >= 0)
+        customer = np.concatenate([self.payer[out_rows], self.payee[in_rows]])
+        party = np.concatenate([self.payee_counterparty[out_rows],
+                                self.payer_counterparty[in_rows]])
+        if not len(customer):
+            return pd.DataFrame({"customer_id": pd.Series(dtype=object),
+                                 "counterparty_id": pd.Series(dtype=object),
+                                 "payments": pd.Series(dtype="int64")})
+        pairs, counts = np.unique(np.stack([customer, party]), axis=1, return_counts=True)
+        parties = np.asarray(self.counterparty_ids.take(pa.array(pairs[1])).to_pylist(),
+                             dtype=object)
+        frame = pd.DataFrame({"customer_id": self.customer_ids[pairs[0]],
+                              "counterparty_id": parties, "payments": counts.astype("int64")})
+        return frame.sort_values(["customer_id", "counterparty_id"], ignore_index=True)
+
     @cached_property
     def _customer_transfers(self) -> pd.DataFrame:
         rows = np.flatnonzero(self.between_customers)

@@ -49,7 +49,11 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
     * ``disputes`` the given customers raised or that were raised against them (their
       ``against_customer_id``), ``customer_features`` of the given customers, and ``loans``
       and ``account_changes`` of their accounts;
-    * ``same_entity`` links naming a given customer (probably the same person);
+    * ``same_entity`` links naming a given customer (probably the same person), and
+      ``counterparty_entity`` links naming a given customer or a counterparty of the
+      region's transactions (payments to a customer's account elsewhere; the payments
+      others made to a given customer's outside account are not read: they reach her
+      score on the next full run);
     * ``customers`` rows of the given customers and of every customer the rows above name
       (account owners and holders, identifier co-holders, same-entity partners, the
       complainants and accused of those disputes), and the ``counterparties`` those
@@ -84,6 +88,10 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
     same = snapshot.same_entity
     same = same[same["customer_id_a"].isin(given) | same["customer_id_b"].isin(given)]
 
+    outside = snapshot.counterparty_entity
+    outside = outside[outside["customer_id"].isin(given)
+                      | outside["counterparty_id"].isin(counterparties)]
+
     disputes = snapshot.disputes
     disputes = disputes[disputes["customer_id"].isin(given)
                         | _optional(disputes, "against_customer_id").isin(given)]
@@ -94,7 +102,7 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
     reached = (given | _ids(region_accounts["customer_id"])
                | _ids(region_holders["customer_id"]) | _ids(shared["customer_id"])
                | _ids(same["customer_id_a"]) | _ids(same["customer_id_b"])
-               | _ids(disputes["customer_id"])
+               | _ids(outside["customer_id"]) | _ids(disputes["customer_id"])
                | _ids(_optional(disputes, "against_customer_id")))
 
     frames = {
@@ -113,6 +121,9 @@ def region_of(snapshot: GraphSnapshot, customer_ids: Iterable[str]) -> GraphSnap
             snapshot.customer_features["customer_id"].isin(given)],
     }
     return GraphSnapshot(**{name: _sorted(name, frame) for name, frame in frames.items()},
+                         counterparty_entity=outside.sort_values(
+                             ["counterparty_id", "customer_id"], kind="stable",
+                             ignore_index=True),
                          same_entity=same.sort_values(["customer_id_a", "customer_id_b"],
                                                       kind="stable", ignore_index=True))
 

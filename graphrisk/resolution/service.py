@@ -33,8 +33,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from graphrisk.analytics.ledger import build_ledger
 from graphrisk.decided_records import read_decided, with_history
-from graphrisk.graph import SAME_ENTITY_COLUMNS
+from graphrisk.domain import COUNTERPARTY_KINDS
+from graphrisk.graph import COUNTERPARTY_ENTITY_COLUMNS, SAME_ENTITY_COLUMNS, GraphSnapshot
+from graphrisk.resolution.counterparties import PERSON_LIKE_EXCLUDED, match_counterparties
 from graphrisk.resolution.linkage import LABEL_COLUMNS, link_records
 from graphrisk.resolution.reasons import pair_reasons
 from graphrisk.resolution.records import person_records
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
     from graphrisk.service import ProgressCallback, RiskService
 
 __all__ = ["PAIR_KIND", "PAIR_STATUSES", "ResolutionRun", "ResolutionService",
-           "SameEntityPair", "pair_key"]
+           "SameEntityPair", "counterparty_pair_key", "pair_key"]
 
 PAIR_KIND = "same_entity"
 PAIR_STATUSES = ("open", "confirmed", "rejected", "cleared")
@@ -58,14 +61,24 @@ def pair_key(customer_a: str, customer_b: str) -> str:
     return f"SE-{digest[:12]}"
 
 
+def counterparty_pair_key(counterparty_id: str, customer_id: str) -> str:
+    """The key of a counterparty-and-customer pair: ``SC-`` and 12 hex digits."""
+    digest = hashlib.sha1(f"counterparty:{counterparty_id}\x1f{customer_id}".encode(),
+                          usedforsecurity=False).hexdigest()
+    return f"SC-{digest[:12]}"
+
+
 @dataclass(frozen=True)
 class SameEntityPair:
-    """Two customer records that are probably one person, as stored.
+    """Two records that are probably one person, as stored: two customers, or (``side``
+    ``counterparty``) a customer and a counterparty — her account outside the bank.
 
     Attributes:
-        pair_id: ``SE-`` and 12 hex digits; stable for the two customers.
+        pair_id: ``SE-`` (two customers) or ``SC-`` (a counterparty) and 12 hex digits;
+            stable for the two records.
         status: ``open``, ``confirmed``, ``rejected`` or ``cleared``.
-        customer_a / customer_b: the customer ids (``a`` < ``b``).
+        customer_a / customer_b: the customer ids (``a`` < ``b``); for a counterparty pair
+            the customer and the counterparty's id.
         name_a / name_b: their names.
         probability: the match probability of the latest run that scored the pair.
         sentence: why (``name 'Jon Smyth' ~ 'John Smith' (0.93); same birth year 1971;
@@ -73,6 +86,7 @@ class SameEntityPair:
         agreed: the fields that agreed.
         history: decisions and status changes, oldest first.
         version: the stored record's version.
+        side: ``customer`` (two customers) or ``counterparty``.
     """
 
     pair_id: str
@@ -86,6 +100,7 @@ class SameEntityPair:
     agreed: tuple[str, ...]
     history: tuple[dict[str, Any], ...]
     version: int
+    side: str = "customer"
 
     @classmethod
     def from_record(cls, record: StoredRecord) -> SameEntityPair:
@@ -94,7 +109,12 @@ class SameEntityPair:
                    body["customer_b"], body["name_a"], body["name_b"],
                    float(body["probability"]), body["sentence"],
                    tuple(body.get("agreed", ())), tuple(body.get("history", ())),
-                   record.version)
+                   record.version, body.get("side", "customer"))
+
+    @property
+    def counterparty_id(self) -> str | None:
+        """The counterparty of a counterparty pair; None for two customers."""
+        return self.customer_b if self.side == "counterparty" else None
 
     @property
     def linked(self) -> bool:
@@ -109,9 +129,11 @@ class ResolutionRun:
     Attributes:
         records: person customers compared.
         threshold: the least match probability of a pair.
-        pairs: the linked pairs (open or confirmed), most probable first.
+        pairs: the linked pairs (open or confirmed), most probable first; counterparty
+            pairs among them (``side`` ``counterparty``).
         clusters: customers that are probably one person, each sorted, largest first
-            (connected components of the linked pairs).
+            (connected components of the linked customer pairs).
+        counterparties: person-like counterparties compared with the customers.
         new / updated / cleared: pairs first found, changed, and no longer found.
         rejected_kept: pairs found again that an investigator had rejected.
         links: same-entity links the graph holds after the run.
@@ -121,6 +143,7 @@ class ResolutionRun:
     records: int
     threshold: float
     pairs: list[SameEntityPair] = field(default_factory=list)
+    counterparties: int = 0
     clusters: list[tuple[str, ...]] = field(default_factory=list)
     new: int = 0
     updated: int = 0
@@ -129,14 +152,21 @@ class ResolutionRun:
     links: int = 0
     seconds: float = 0.0
 
+    @property
+    def counterparty_pairs(self) -> list[SameEntityPair]:
+        """The linked counterparty pairs: counterparties that are probably a customer."""
+        return [pair for pair in self.pairs if pair.side == "counterparty"]
+
     def summary(self) -> str:
         """One line for the end of a run."""
-        return (f"{self.records:,} people compared in {self.seconds:.1f} s: "
-                f"{len(self.pairs):,} probable same-person pairs at >= {self.threshold:.2f} "
+        outside = len(self.counterparty_pairs)
+        return (f"{self.records:,} people and {self.counterparties:,} counterparties "
+                f"compared in {self.seconds:.1f} s: "
+                f"{len(self.pairs) - outside:,} probable same-person pairs and {outside:,} "
+                f"counterparties that are probably a customer at >= {self.threshold:.2f} "
                 f"in {len(self.clusters):,} clusters ({self.new:,} new, {self.updated:,} "
                 f"updated, {self.cleared:,} cleared); {self.rejected_kept:,} rejected earlier, "
-                f"not linked again; {self.links:,} same-person links in the graph for the "
-                "next score")
+                f"not linked again; {self.links:,} links in the graph for the next score")
 
 
 class ResolutionService:
@@ -151,6 +181,14 @@ class ResolutionService:
         """The person customers resolution compares, from the store's snapshot."""
         snapshot = self._service.store.snapshot()
         return person_records(snapshot.customers, snapshot.identifiers)
+
+    def counterparty_matches(self, snapshot: GraphSnapshot, threshold: float) -> pd.DataFrame:
+        """The counterparties of ``snapshot`` that are probably one of its customers
+        (:func:`~graphrisk.resolution.counterparties.match_counterparties`: the name, and
+        the customer's own payments with it)."""
+        payments = build_ledger(snapshot).counterparty_payments()
+        return match_counterparties(snapshot.customers, snapshot.counterparties, payments,
+                                    threshold=threshold)
 
     def resolve(self, threshold: float | None = None, progress: ProgressCallback | None = None,
                 *, actor: str | None = None) -> ResolutionRun:
@@ -176,10 +214,11 @@ class ResolutionService:
         if not 0.0 < cutoff < 1.0:
             raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {cutoff}")
         report = progress or (lambda _event: None)
-        steps = 6
+        steps = 7
         started = time.perf_counter()
         report(ProgressEvent("resolution", "reading customers and identifiers", 0, steps))
-        records = self.records()
+        snapshot = self._store.snapshot()
+        records = person_records(snapshot.customers, snapshot.identifiers)
         done = [1]
 
         def step(name: str) -> None:
@@ -206,6 +245,20 @@ class ResolutionService:
                     "match_weight": round(float(row.match_weight), 4),
                     "sentence": sentence, "agreed": list(agreed)}
             self._keep_pair(run, existing.get(key), key, body, who)
+        step("matching counterparties with customers")
+        outside = self.counterparty_matches(snapshot, cutoff)
+        run.counterparties = int(snapshot.counterparties["kind"].isin(
+            set(COUNTERPARTY_KINDS) - PERSON_LIKE_EXCLUDED).sum()) if len(
+            snapshot.counterparties) else 0
+        for row in outside.itertuples(index=False):
+            key = counterparty_pair_key(row.counterparty_id, row.customer_id)
+            found.add(key)
+            body = {"customer_a": row.customer_id, "customer_b": row.counterparty_id,
+                    "name_a": row.customer_name, "name_b": row.counterparty_name,
+                    "probability": float(row.probability), "sentence": row.sentence,
+                    "agreed": list(row.agreed), "payments": int(row.payments),
+                    "side": "counterparty"}
+            self._keep_pair(run, existing.get(key), key, body, who)
         for key, record in existing.items():
             if key in found or record.status != "open":
                 continue
@@ -215,12 +268,13 @@ class ResolutionService:
         run.pairs += [SameEntityPair.from_record(record) for key, record in existing.items()
                       if key not in found and record.status == "confirmed"]
         run.pairs.sort(key=lambda pair: (-pair.probability, pair.pair_id))
-        run.clusters = clusters_of(run.pairs)
+        run.clusters = clusters_of([pair for pair in run.pairs if pair.side == "customer"])
         run.links = self.write_links(run.pairs)  # a run's pairs are the linked ones
         run.seconds = time.perf_counter() - started
         self._store.append_audit(who, "resolution.run", None, {
             "records": run.records, "threshold": cutoff, "pairs": len(run.pairs),
-            "clusters": len(run.clusters), "new": run.new, "cleared": run.cleared})
+            "clusters": len(run.clusters), "counterparty_pairs": len(run.counterparty_pairs),
+            "new": run.new, "cleared": run.cleared})
         report(ProgressEvent("resolution", "done", steps, steps))
         return run
 
@@ -231,24 +285,32 @@ class ResolutionService:
         decided = self.pairs(status=("confirmed", "rejected"))
         return pd.DataFrame(
             [(pair.customer_a, pair.customer_b, 1.0 if pair.status == "confirmed" else 0.0)
-             for pair in decided], columns=list(LABEL_COLUMNS))
+             for pair in decided if pair.side == "customer"], columns=list(LABEL_COLUMNS))
 
     def write_links(self, linked: list[SameEntityPair] | None = None) -> int:
-        """Make the store's same-entity links the linked pairs (open and confirmed), so
-        that the next score sees them; returns how many links the graph holds.
+        """Make the store's same-entity links (two customers) and counterparty-entity links
+        the linked pairs (open and confirmed), so that the next score sees them; returns
+        how many links the graph holds.
 
         ``linked``: those pairs when the caller holds them (a run's), else read."""
         if linked is None:
             linked = self.pairs(status=("open", "confirmed"))
-        frame = pd.DataFrame(
-            [(pair.customer_a, pair.customer_b, pair.pair_id,
-              # An investigator's confirmation is certain: the link weighs in full.
-              1.0 if pair.status == "confirmed" else pair.probability,
-              pair.sentence + ("; confirmed by an investigator"
-                               if pair.status == "confirmed" else ""))
-             for pair in linked],
-            columns=list(SAME_ENTITY_COLUMNS))
-        return self._store.write_same_entity_links(frame)
+
+        def rows(side: str) -> list[tuple[Any, ...]]:
+            # An investigator's confirmation is certain: the link weighs in full.
+            return [(pair.customer_a, pair.customer_b, pair.pair_id,
+                     1.0 if pair.status == "confirmed" else pair.probability,
+                     pair.sentence + ("; confirmed by an investigator"
+                                      if pair.status == "confirmed" else ""))
+                    for pair in linked if pair.side == side]
+
+        customers = pd.DataFrame(rows("customer"), columns=list(SAME_ENTITY_COLUMNS))
+        outside = pd.DataFrame(rows("counterparty"),
+                               columns=["customer_id", "counterparty_id",
+                                        *COUNTERPARTY_ENTITY_COLUMNS[2:]])
+        return (self._store.write_same_entity_links(customers)
+                + self._store.write_counterparty_entity_links(
+                    outside.loc[:, list(COUNTERPARTY_ENTITY_COLUMNS)]))
 
     def pairs(self, *, status: str | tuple[str, ...] | None = None) -> list[SameEntityPair]:
         """Stored pairs, most probable first (``status``: one or several of

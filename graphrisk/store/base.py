@@ -56,6 +56,7 @@ from graphrisk.errors import (
     UnsupportedByStoreError,
 )
 from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks these types)
+    COUNTERPARTY_ENTITY_COLUMNS,
     SAME_ENTITY_COLUMNS,
     GraphNode,
     GraphPath,
@@ -64,6 +65,7 @@ from graphrisk.graph import (  # noqa: F401  (re-exported: the boundary speaks t
     NodeRef,
     QueryResult,
     Subgraph,
+    empty_counterparty_entity,
     empty_same_entity,
 )
 from graphrisk.normalise import identifier_id, normalise_identifiers
@@ -636,7 +638,8 @@ class GraphStore(ABC):
                 frames[spec.name] = frame
             with self._statement("snapshot_same_entity"):
                 same_entity = self._same_entity_frame(None)
-        return GraphSnapshot(**frames, same_entity=same_entity)
+                outside = self._counterparty_entity_frame(None, None)
+        return GraphSnapshot(**frames, same_entity=same_entity, counterparty_entity=outside)
 
     @final
     def region_snapshot(self, customer_ids: Collection[str]) -> GraphSnapshot:
@@ -670,6 +673,9 @@ class GraphStore(ABC):
             identifiers = rows("identifiers", "identifier_id", _present(links))
             same_entity = self._same_entity_frame(sorted(given)) if given else \
                 empty_same_entity()
+            outside = self._counterparty_entity_frame(
+                sorted(given), sorted(_present(transactions["from_counterparty_id"])
+                                      | _present(transactions["to_counterparty_id"])))
             disputes = pd.concat(
                 [rows("disputes", "customer_id", given),
                  rows("disputes", "against_customer_id", given)], ignore_index=True,
@@ -678,6 +684,7 @@ class GraphStore(ABC):
                        | _present(holders["customer_id"]) | _present(identifiers["customer_id"])
                        | _present(same_entity["customer_id_a"])
                        | _present(same_entity["customer_id_b"])
+                       | _present(outside["customer_id"])
                        | _present(disputes["customer_id"])
                        | _present(disputes["against_customer_id"]))
             frames = {
@@ -699,7 +706,8 @@ class GraphStore(ABC):
         return GraphSnapshot(**{
             name: frame.sort_values(list(stored_key(ENTITY_BY_NAME[name])), kind="stable",
                                     ignore_index=True)
-            for name, frame in frames.items()}, same_entity=same_entity)
+            for name, frame in frames.items()}, same_entity=same_entity,
+            counterparty_entity=outside)
 
     @final
     def consistency_problems(self) -> list[str]:
@@ -969,18 +977,9 @@ class GraphStore(ABC):
             ValueError: a column is missing, a pair is not ordered ``a < b``, or a
                 probability is outside (0, 1].
         """
-        missing = [c for c in SAME_ENTITY_COLUMNS if c not in links.columns]
-        if missing:
-            raise ValueError(f"same-entity links need the columns {', '.join(missing)}")
-        rows = links.loc[:, list(SAME_ENTITY_COLUMNS)]
-        if (rows["customer_id_a"].astype(str) >= rows["customer_id_b"].astype(str)).any():
+        payload = _link_payload(links, SAME_ENTITY_COLUMNS, "same-entity")
+        if any(row["customer_id_a"] >= row["customer_id_b"] for row in payload):
             raise ValueError("each same-entity pair must have customer_id_a < customer_id_b")
-        probability = rows["probability"].astype(float)
-        if ((probability <= 0) | (probability > 1)).any():
-            raise ValueError("same-entity probabilities must be in (0, 1]")
-        payload = [{"customer_id_a": str(a), "customer_id_b": str(b), "pair_id": str(key),
-                    "probability": float(p), "sentence": str(text)}
-                   for a, b, key, p, text in rows.itertuples(index=False, name=None)]
         with self._statement("write_same_entity_links"):
             return int(self._replace_same_entity_links(payload))
 
@@ -999,6 +998,54 @@ class GraphStore(ABC):
         frame = pd.DataFrame(rows, columns=list(SAME_ENTITY_COLUMNS))
         frame["probability"] = frame["probability"].astype(float)
         return frame.sort_values(["customer_id_a", "customer_id_b"], ignore_index=True)
+
+    @final
+    def write_counterparty_entity_links(self, links: pd.DataFrame) -> int:
+        """Replace the stored links of counterparties to the customers they probably are
+        with ``links``, in one transaction (why replace: as
+        :meth:`write_same_entity_links`). On Neo4j a ``SAME_ENTITY`` relationship from the
+        counterparty to the customer with the pair's id, probability and sentence.
+
+        Args:
+            links: :data:`graphrisk.graph.COUNTERPARTY_ENTITY_COLUMNS`; each pair once.
+
+        Returns:
+            The links written (pairs naming a counterparty or customer the store lacks are
+            left out).
+
+        Raises:
+            ValueError: a column is missing or a probability is outside (0, 1].
+        """
+        payload = _link_payload(links, COUNTERPARTY_ENTITY_COLUMNS, "counterparty-entity")
+        with self._statement("write_counterparty_entity_links"):
+            return int(self._replace_counterparty_entity_links(payload))
+
+    @final
+    def counterparty_entity_links(
+        self, customer_ids: Collection[str] | None = None,
+        counterparty_ids: Collection[str] | None = None,
+    ) -> pd.DataFrame:
+        """The stored counterparty-entity links
+        (:data:`graphrisk.graph.COUNTERPARTY_ENTITY_COLUMNS`), sorted by the pair; with
+        ids, only those naming one of the customers or one of the counterparties."""
+        customers = None if customer_ids is None else sorted(set(_id_list(customer_ids)))
+        parties = None if counterparty_ids is None else sorted(set(_id_list(counterparty_ids)))
+        if customers is None and parties is not None:
+            customers = []
+        if parties is None and customers is not None:
+            parties = []
+        with self._statement("counterparty_entity_links"), self._reading():
+            return self._counterparty_entity_frame(customers, parties)
+
+    def _counterparty_entity_frame(self, customer_ids: list[str] | None,
+                                   counterparty_ids: list[str] | None) -> pd.DataFrame:
+        rows = [list(row) for row in self._counterparty_entity_rows(customer_ids,
+                                                                    counterparty_ids)]
+        if not rows:
+            return empty_counterparty_entity()
+        frame = pd.DataFrame(rows, columns=list(COUNTERPARTY_ENTITY_COLUMNS))
+        frame["probability"] = frame["probability"].astype(float)
+        return frame.sort_values(["counterparty_id", "customer_id"], ignore_index=True)
 
     # -- read-only Cypher --------------------------------------------------------------
     @final
@@ -1287,6 +1334,20 @@ class GraphStore(ABC):
         order: all, or those naming one of ``customer_ids``."""
 
     @abstractmethod
+    def _replace_counterparty_entity_links(self, links: list[dict[str, Any]]) -> int:
+        """Delete every counterparty-entity link and write ``links`` (dicts of
+        :data:`~graphrisk.graph.COUNTERPARTY_ENTITY_COLUMNS`) in one transaction; return
+        how many were written."""
+
+    @abstractmethod
+    def _counterparty_entity_rows(self, customer_ids: list[str] | None,
+                                  counterparty_ids: list[str] | None,
+                                  ) -> Iterable[tuple[Any, ...]]:
+        """Counterparty-entity links as tuples in
+        :data:`~graphrisk.graph.COUNTERPARTY_ENTITY_COLUMNS` order: all (both ``None``), or
+        those naming one of ``customer_ids`` or one of ``counterparty_ids``."""
+
+    @abstractmethod
     def _delete_everything(self) -> None:
         """Remove every node, row, load, score, record and audit entry."""
 
@@ -1332,6 +1393,23 @@ def _id_list(values: str | Iterable[str]) -> list[str]:
     if isinstance(values, str):
         return [values]
     return [str(value) for value in values]
+
+
+
+def _link_payload(links: pd.DataFrame, columns: tuple[str, ...],
+                  what: str) -> list[dict[str, Any]]:
+    """Resolution's links as dicts of ``columns`` (the last three: pair id, probability,
+    sentence), checked: every column present, every probability in (0, 1]."""
+    missing = [c for c in columns if c not in links.columns]
+    if missing:
+        raise ValueError(f"{what} links need the columns {', '.join(missing)}")
+    rows = links.loc[:, list(columns)]
+    probability = rows["probability"].astype(float)
+    if ((probability <= 0) | (probability > 1)).any():
+        raise ValueError(f"{what} probabilities must be in (0, 1]")
+    return [{column: (float(value) if column == "probability" else str(value))
+             for column, value in zip(columns, row, strict=True)}
+            for row in rows.itertuples(index=False, name=None)]
 
 
 def _present(values: pd.Series) -> set[str]:

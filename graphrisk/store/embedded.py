@@ -85,7 +85,7 @@ _SCORE_CHUNK = 2_000
 _SCORE_PAUSE_S = 0.005
 #: Tables that are not entities: load bookkeeping, scores and records.
 _BOOKKEEPING_TABLES = ("loads", "load_batches", "score_runs", "customer_scores", "records",
-                       "same_entity_links")
+                       "same_entity_links", "counterparty_entity_links")
 #: The columns of ``records``, in the order the record primitives return them.
 _RECORD_COLUMNS = "kind, key, version, subject, status, body, created_at, updated_at"
 _AUDIT_COLUMNS = "seq, at, actor, action, subject, details"
@@ -174,6 +174,15 @@ def _schema() -> list[_SchemaObject]:
         _SchemaObject("ix_same_entity_links_b", (
             "CREATE INDEX IF NOT EXISTS ix_same_entity_links_b ON same_entity_links "
             "(customer_id_b)")),
+        # Counterparties that are probably customers (graphrisk.resolution), replaced as a
+        # whole like the same-person links.
+        _SchemaObject("counterparty_entity_links", (
+            "CREATE TABLE IF NOT EXISTS counterparty_entity_links (counterparty_id TEXT NOT "
+            "NULL, customer_id TEXT NOT NULL, pair_id TEXT NOT NULL, probability REAL NOT "
+            "NULL, sentence TEXT, PRIMARY KEY (counterparty_id, customer_id)) WITHOUT ROWID")),
+        _SchemaObject("ix_counterparty_entity_links_customer", (
+            "CREATE INDEX IF NOT EXISTS ix_counterparty_entity_links_customer ON "
+            "counterparty_entity_links (customer_id)")),
         _SchemaObject("records", (
             "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, version "
             "INTEGER NOT NULL, subject TEXT, status TEXT, body TEXT NOT NULL, created_at TEXT, "
@@ -854,6 +863,35 @@ class EmbeddedGraphStore(GraphStore):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._conn.execute(sql, params).fetchall()
+
+    def _replace_counterparty_entity_links(self, links: list[dict[str, Any]]) -> int:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM counterparty_entity_links")
+            conn.executemany(
+                "INSERT INTO counterparty_entity_links (counterparty_id, customer_id, pair_id, "
+                "probability, sentence) SELECT :counterparty_id, :customer_id, :pair_id, "
+                ":probability, :sentence WHERE EXISTS (SELECT 1 FROM counterparties WHERE "
+                "counterparty_id = :counterparty_id) AND EXISTS (SELECT 1 FROM customers "
+                "WHERE customer_id = :customer_id)", links)
+            (written,) = conn.execute(
+                "SELECT count(*) FROM counterparty_entity_links").fetchone()
+        return int(written)
+
+    def _counterparty_entity_rows(self, customer_ids: list[str] | None,
+                                  counterparty_ids: list[str] | None,
+                                  ) -> list[tuple[Any, ...]]:
+        select = ("SELECT counterparty_id, customer_id, pair_id, probability, sentence "
+                  "FROM counterparty_entity_links")
+        if customer_ids is None and counterparty_ids is None:
+            return self._conn.execute(select).fetchall()
+        found: list[tuple[Any, ...]] = []
+        for column, ids in (("customer_id", customer_ids or []),
+                            ("counterparty_id", counterparty_ids or [])):
+            for chunk in chunked(ids, _IN_CHUNK):
+                found += self._conn.execute(
+                    f"{select} WHERE {column} IN ({', '.join('?' * len(chunk))})",
+                    chunk).fetchall()
+        return list(dict.fromkeys(found))
 
     # -- labels ------------------------------------------------------------------------
     def _set_known_label(self, customer_id: str, label: str | None,

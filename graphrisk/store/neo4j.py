@@ -712,8 +712,28 @@ class Neo4jGraphStore(GraphStore):
 
     # -- same-entity links -------------------------------------------------------------
     def _replace_same_entity_links(self, links: list[dict[str, Any]]) -> int:
-        delete = load_cypher("resolution/delete_same_entity_links")
-        write = load_cypher("resolution/write_same_entity_links")
+        return self._replace_links("resolution/delete_same_entity_links",
+                                   "resolution/write_same_entity_links", links)
+
+    def _same_entity_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
+        rows = self._read("resolution/same_entity_links", {"ids": customer_ids})
+        return [tuple(row["row"]) for row in rows]
+
+    def _replace_counterparty_entity_links(self, links: list[dict[str, Any]]) -> int:
+        return self._replace_links("resolution/delete_counterparty_entity_links",
+                                   "resolution/write_counterparty_entity_links", links)
+
+    def _counterparty_entity_rows(self, customer_ids: list[str] | None,
+                                  counterparty_ids: list[str] | None,
+                                  ) -> list[tuple[Any, ...]]:
+        rows = self._read("resolution/counterparty_entity_links",
+                          {"customers": customer_ids, "counterparties": counterparty_ids})
+        return [tuple(row["row"]) for row in rows]
+
+    def _replace_links(self, delete_name: str, write_name: str,
+                       links: list[dict[str, Any]]) -> int:
+        """Delete a kind of resolution link and write ``links`` in one transaction."""
+        delete, write = load_cypher(delete_name), load_cypher(write_name)
         written = [0]
 
         def work(tx: ManagedTransaction) -> None:
@@ -723,12 +743,8 @@ class Neo4jGraphStore(GraphStore):
                 record = tx.run(write, links=links[chunk:chunk + 10_000]).single()
                 written[0] += int(record["written"]) if record else 0
 
-        self._write("resolution/write_same_entity_links", work)
+        self._write(write_name, work)
         return written[0]
-
-    def _same_entity_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
-        rows = self._read("resolution/same_entity_links", {"ids": customer_ids})
-        return [tuple(row["row"]) for row in rows]
 
     # -- read-only Cypher --------------------------------------------------------------
     def _read_only_query(self, query: str, parameters: dict[str, Any], timeout_s: float,

@@ -31,6 +31,7 @@ from .customers import (
 from .draws import HOUR
 from .groups import assign_groups, assign_known_labels
 from .identities import add_synthetic_identities
+from .outside_accounts import add_outside_accounts
 from .profiles import Profile, apply_to_tables, resolve_profile
 from .progress import Progress
 from .registry import TYPOLOGY_CODE, TYPOLOGY_NAMES, plant_groups
@@ -118,8 +119,10 @@ def generate_dataset(
             them out, giving exactly the files written before the lists existed.
         synthetic_identities: append 1–3 extra customer records of the same person for
             about 1% of the bank's people (name variants, shared or near identifiers; see
-            :mod:`.identities`) and their answer key ``truth/same_person.csv``; drawn from
-            their own random generator, so the bank's other rows stay as they are. Off by
+            :mod:`.identities`) and their answer key ``truth/same_person.csv``, and
+            counterparties that are customers (their outside accounts, and namesakes that
+            are not; :mod:`.outside_accounts`) with ``truth/outside_accounts.csv``; drawn
+            from their own random generators, so the bank's other rows stay as they are. Off by
             default (a bank of exactly ``n_customers``, as every test and benchmark before
             it expects); entity resolution's tests and benchmark turn it on.
         profile: a generator profile (:mod:`.profiles`), by name (``"accounts_only"``, see
@@ -181,7 +184,8 @@ def generate_dataset(
         # From its own generator; the watch lists below still read the bank as built.
         report("synthetic identities")
         grown = add_synthetic_identities(seed, tables, truth_tables)
-        written, written_truth = grown.tables, grown.truth
+        outside = add_outside_accounts(seed, grown.tables, grown.truth)
+        written, written_truth = outside.tables, outside.truth
     if not chosen.is_default:
         # Amounts and the data an accounts-only bank lacks; no random numbers are drawn.
         written = apply_to_tables(written, chosen)

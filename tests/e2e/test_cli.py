@@ -37,7 +37,8 @@ def test_demo_then_inspect(tmp_path: Path) -> None:
     assert re.search(r"SH-[0-9a-f]{12} (customer|counterparty) \S+ .* ~ .*: name '", said)
     # ... and resolves one identity: two records, probably one person, with the reasons,
     # which the score then follows (the second record's reasons name the first).
-    assert "Find the same person behind different customer records" in demo.stdout
+    assert "Find the same person behind different records" in demo.stdout
+    assert "outside the bank" in demo.stdout  # a counterparty that is a customer
     found = re.search(r"(SE-[0-9a-f]{12}): (C\d+) .*?and (C\d+) are probably one person: "
                       r"name '", said)
     assert found, said[:3000]

@@ -22,7 +22,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from graphrisk.analytics.customer_graph import build_customer_graph
 from graphrisk.analytics.network import NetworkResult, NetworkSettings, PythonNetworkEngine
 from graphrisk.errors import StoreError
-from graphrisk.graph import SAME_ENTITY_COLUMNS, GraphSnapshot
+from graphrisk.graph import COUNTERPARTY_ENTITY_COLUMNS, SAME_ENTITY_COLUMNS, GraphSnapshot
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store import gds
@@ -104,6 +104,28 @@ def test_same_entity_links_reach_gds_as_the_python_engine(
                                    check_index_type=False, rtol=0, atol=2e-8)
     pd.testing.assert_series_equal(found.rings, expected.rings, check_index_type=False)
     assert found.rings["C5"] == found.rings["C6"] == "C1"
+    assert _projections(driver) == []
+
+
+def test_counterparty_links_reach_gds_as_the_python_engine(
+        tiny_neo4j: Neo4jGraphStore, tiny_dir: Path, embedded_store, driver: Driver) -> None:
+    # Counterparty E1 (C1's payer) is probably customer C2, who carries the seed: C1's
+    # payment with E1 becomes an outside_account link C1-C2 in both engines.
+    links = pd.DataFrame([("E1", "C2", "SC-1", 0.9, "name ~; match 0.90")],
+                         columns=list(COUNTERPARTY_ENTITY_COLUMNS))
+    ingest_directory(embedded_store, tiny_dir)
+    before = PythonNetworkEngine(embedded_store.snapshot()).analyse(
+        {"C2": 1.0}, NetworkSettings())
+    for store in (tiny_neo4j, embedded_store):
+        assert store.write_counterparty_entity_links(links) == 1
+    seeds, settings = {"C2": 1.0}, NetworkSettings()
+    found = GdsNetworkEngine(tiny_neo4j).analyse(seeds, settings)
+    expected = PythonNetworkEngine(embedded_store.snapshot()).analyse(seeds, settings)
+    pd.testing.assert_series_equal(found.propagated_risk, expected.propagated_risk,
+                                   check_index_type=False, rtol=0, atol=2e-8)
+    pd.testing.assert_series_equal(found.rings, expected.rings, check_index_type=False)
+    # The link carries C2's risk to C1, who had none of it before.
+    assert expected.propagated_risk["C1"] > before.propagated_risk.get("C1", 0.0) + 1e-3
     assert _projections(driver) == []
 
 

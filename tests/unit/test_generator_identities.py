@@ -10,6 +10,7 @@ import pytest
 
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.generator.identities import IDENTITY_VARIANTS, SAME_PERSON_COLUMNS
+from graphrisk.ingestion.generator.outside_accounts import OUTSIDE_ACCOUNT_COLUMNS
 from graphrisk.normalise import normalise_identifiers
 
 
@@ -23,11 +24,12 @@ def banks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_the_bank_stays_as_it_was_and_only_rows_are_appended(banks: tuple[Path, Path]) -> None:
     grown, plain = banks
-    for name in ("customers", "identifiers", "accounts"):
+    # Extra records of people; outside accounts (counterparties) and payments to them.
+    for name in ("customers", "identifiers", "accounts", "transactions", "counterparties"):
         before = (plain / f"{name}.csv").read_text(encoding="utf-8")
         after = (grown / f"{name}.csv").read_text(encoding="utf-8")
         assert after.startswith(before) and len(after) > len(before), name
-    for name in ("transactions", "counterparties", "account_holders"):
+    for name in ("account_holders", "disputes", "loans"):
         assert (plain / f"{name}.csv").read_bytes() == (grown / f"{name}.csv").read_bytes()
     assert not (plain / "truth" / "same_person.csv").exists()
     truth = pd.read_csv(grown / "truth" / "ground_truth.csv")
@@ -63,3 +65,30 @@ def test_each_extra_record_is_a_variant_of_one_person(banks: tuple[Path, Path]) 
             near = any(n.split(" ", 1)[-1] in street for n in theirs[theirs.kind == "address"].norm)
             assert shared or near, extra
             assert (accounts.customer_id == extra).sum() == 1
+
+
+def test_outside_accounts_are_named_like_their_customer_and_paid(
+        banks: tuple[Path, Path]) -> None:
+    grown, _ = banks
+    truth = pd.read_csv(grown / "truth" / "outside_accounts.csv")
+    assert tuple(truth.columns) == OUTSIDE_ACCOUNT_COLUMNS
+    assert set(truth["role"]) == {"own", "known", "near_miss"}
+    customers = pd.read_csv(grown / "customers.csv").set_index("customer_id")
+    parties = pd.read_csv(grown / "counterparties.csv").set_index("counterparty_id")
+    txns = pd.read_csv(grown / "transactions.csv")
+    owner = pd.read_csv(grown / "accounts.csv").set_index("account_id")["customer_id"]
+    for row in truth.itertuples(index=False):
+        party, customer = parties.loc[row.counterparty_id], customers.loc[row.customer_id]
+        family = customer["name"].split(" ", 1)[1]
+        payers = set(owner.reindex(txns.loc[txns.to_counterparty_id == row.counterparty_id,
+                                            "from_account_id"]))
+        assert party["kind"] == "bank_account" and party["country"] == customer["country"]
+        assert payers, row
+        if row.role == "near_miss":
+            # the family name, another given name, paid by someone else
+            assert family in party["name"] and customer["name"] not in party["name"]
+            assert row.customer_id not in payers
+        else:
+            assert row.customer_id in payers
+        if row.role == "known":
+            assert isinstance(customer["known_risk_label"], str) and len(payers) >= 3
