@@ -419,6 +419,10 @@ class SameEntityPairPublic(BaseModel):
     agreed: list[str] = Field(description="The fields that agreed (name, birth year, phone...).")
     history: list[dict[str, Any]] = Field(description="Found, decided, cleared: oldest first.")
     version: int
+    side: Literal["customer", "counterparty"] = Field(
+        "customer", description="customer: two customer records (customer_a < customer_b); "
+        "counterparty: customer_a is a customer and customer_b the id of a counterparty that "
+        "is probably her account outside the bank (pair id SC-...).")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "pair_id": "SE-0a1b2c3d4e5f", "status": "open", "customer_a": "C000042",

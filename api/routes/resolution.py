@@ -23,7 +23,7 @@ from graphrisk.service import RiskService
 
 router = APIRouter(prefix="/api/resolution", tags=["resolution"])
 
-PairId = Annotated[str, Path(pattern=r"^SE-[0-9a-f]{12}$", description="The pair's id.",
+PairId = Annotated[str, Path(pattern=r"^S[EC]-[0-9a-f]{12}$", description="The pair's id.",
                              examples=["SE-0a1b2c3d4e5f"])]
 PairStatus = Literal["open", "confirmed", "rejected", "cleared"]
 #: What a list of pairs shows unless asked: the pairs that link their customers.
@@ -39,7 +39,7 @@ def pair_public(pair: SameEntityPair, *, masked: bool) -> SameEntityPairPublic:
         customer_a=pair.customer_a, customer_b=pair.customer_b, name_a=pair.name_a,
         name_b=pair.name_b, probability=round(pair.probability, 4), sentence=pair.sentence,
         agreed=list(pair.agreed), history=[dict(h) for h in pair.history],
-        version=pair.version)
+        version=pair.version, side=pair.side)  # type: ignore[arg-type]
     if not masked:
         return shown
     return shown.model_copy(update={
@@ -78,8 +78,9 @@ def list_pairs(
         min_length=1, max_length=128, description="Only pairs with this customer in them.",
         examples=["C000042"])] = None,
 ) -> ListPage[SameEntityPairPublic]:
-    """Pairs of customers that are probably one person, most probable first, each with the
-    sentence saying which fields agreed. Names are masked for viewers; an unmasked read is
+    """Pairs of customers that are probably one person, and counterparties that are
+    probably a customer (``side`` ``counterparty``: her account outside the bank), most
+    probable first, each with the sentence saying which fields agreed. Names are masked for viewers; an unmasked read is
     written to the audit trail. An admin finds them on the server: `graphrisk resolve`."""
     pairs = service.resolution.pairs(status=tuple(status or LINKED))
     if customer_id is not None:

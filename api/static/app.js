@@ -540,9 +540,9 @@ async function fillListsPanel(card, c) {
       : el("p", { class: "muted" }, "No hit on the loaded lists."),
     el("h4", {}, `Probably the same person (${pairs.total})`),
     pairs.items.length ? el("table", { class: "list", id: "pairs-table" },
-      el("thead", {}, el("tr", {}, ["Other customer", "Probability", "Why", "Status", ""].map((h) => el("th", {}, h)))),
+      el("thead", {}, el("tr", {}, ["Other record", "Probability", "Why", "Status", ""].map((h) => el("th", {}, h)))),
       el("tbody", {}, pairs.items.map((p) => pairRow(p, c.customer_id, refresh))))
-      : el("p", { class: "muted" }, "No other customer record looks like the same person."));
+      : el("p", { class: "muted" }, "No other customer record or counterparty looks like the same person."));
 }
 
 function decidedBy(record) {
@@ -592,10 +592,15 @@ function hitRow(h, refresh) {
       : el("td", {}));
 }
 
+// A pair is another customer record, or (side "counterparty") a counterparty this customer's
+// money goes to or comes from: probably her own account outside the bank.
 function pairRow(p, me, refresh) {
   const [other, otherName] = p.customer_a === me ? [p.customer_b, p.name_b] : [p.customer_a, p.name_a];
-  return el("tr", { dataset: { pair: p.pair_id } },
-    el("td", { class: "nowrap" }, customerLink(other, otherName), el("div", { class: "faint mono" }, other)),
+  const outside = p.side === "counterparty";
+  return el("tr", { dataset: { pair: p.pair_id, side: p.side || "customer" } },
+    el("td", { class: "nowrap" }, outside ? el("strong", {}, otherName || other) : customerLink(other, otherName),
+      el("div", { class: "faint mono" }, other),
+      outside ? el("div", { class: "faint" }, "counterparty: an account outside the bank") : null),
     el("td", { class: "num" }, fmt.share(p.probability)),
     el("td", { class: "sentence" }, p.sentence),
     el("td", {}, statusPill(p.status), decidedBy(p)),

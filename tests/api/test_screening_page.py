@@ -200,7 +200,14 @@ def test_confirm_a_hit_and_reject_a_pair_from_the_customer_view(page: Any,
     _shot(page, "lists-02-hit-confirmed")
     page.screenshot(path="/tmp/graphrisk-lists-panel.png", full_page=True)
 
-    pair = server.get("/api/resolution/pairs", status="open")["items"][0]
+    pairs = server.get("/api/resolution/pairs", status="open", limit=500)["items"]
+    outside = next(p for p in pairs if p["side"] == "counterparty")
+    _open_customer(page, outside["customer_a"])
+    # A counterparty is no customer: named, marked as an outside account, no link.
+    outside_row = page.locator(f"#pairs-table tr[data-pair='{outside['pair_id']}']")
+    assert "counterparty: an account outside the bank" in outside_row.inner_text()
+    assert outside_row.locator("a[href^='#/customer/']").count() == 0
+    pair = next(p for p in pairs if p["side"] == "customer")
     _open_customer(page, pair["customer_a"])
     pair_row = page.locator(f"#pairs-table tr[data-pair='{pair['pair_id']}']")
     other = pair_row.locator(f"a[href='#/customer/{quote(pair['customer_b'])}']")

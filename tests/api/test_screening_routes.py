@@ -251,3 +251,21 @@ def test_an_admin_screens_and_resolves_the_bank_as_background_jobs(bank: Bank) -
     job = _finished(bank, started.json()["job_id"])
     assert job["status"] == "succeeded", job
     assert job["result"]["pairs"] >= 1 and "same-person pairs" in job["result"]["summary"]
+
+
+def test_a_counterparty_pair_is_listed_with_its_customer_and_decided(bank: Bank) -> None:
+    pairs = bank.get("/api/resolution/pairs", limit=500)["items"]
+    outside = [p for p in pairs if p["side"] == "counterparty"]
+    assert outside and all(p["pair_id"].startswith("SC-") for p in outside)
+    assert {p["side"] for p in pairs} == {"customer", "counterparty"}
+    pair = next(p for p in outside if p["status"] == "open")
+    mine = bank.get("/api/resolution/pairs", customer_id=pair["customer_a"])["items"]
+    assert pair["pair_id"] in {p["pair_id"] for p in mine}
+    assert bank.get(f"/api/resolution/pairs/{pair['pair_id']}")["customer_b"] == \
+        pair["customer_b"]
+    done = bank.client.post(f"/api/resolution/pairs/{pair['pair_id']}/confirm",
+                            json={"note": "her statement shows the account"},
+                            headers=bank.as_(Role.INVESTIGATOR))
+    assert done.status_code == 200 and done.json()["status"] == "confirmed"
+    links = bank.service.store.counterparty_entity_links().set_index("pair_id")
+    assert links.at[pair["pair_id"], "probability"] == 1.0
