@@ -165,7 +165,7 @@ def _show_identity_score(result: ScoringResult, pair: SameEntityPair,
         if customer in scores.index:
             row = scores.loc[customer]
             console.print(f"  {customer}: score {row['score']:.0f} ({row['tier']}) — "
-                          + "; ".join(row["reasons"][:2]), highlight=False)
+                          + "; ".join(row["reasons"][:3]), highlight=False)
 
 
 def run_demo(

@@ -14,8 +14,12 @@ so that any one strong piece of evidence makes a customer risky, several weak on
 and no piece can push the score past 100. The pieces ``c_k``:
 
 ``individual``  out-of-fold probability of a known risk label from the individual factors
-                alone (:func:`graphrisk.analytics.individual_model.features_only_scores`); explained
-                by the customer's most unusual factors.
+                and (``neighbour_features``, the default) the mean, max and sum of the
+                neighbours' factors in the customer graph: the graph-feature trees
+                (:func:`graphrisk.analytics.individual_model.fit_individual_model`); explained
+                by the customer's most unusual factors and, where one of their neighbours
+                stands out, by that neighbour's ("one of their 3 linked customers: 4 fraud
+                claims filed").
 ``network``     how close the customer sits to known risk: the share of customers with lower
                 propagated risk (personalised PageRank from the known-risk customers),
                 counted above ``network_floor`` and rescaled to ``[0, 1]``; explained by the
@@ -59,16 +63,26 @@ import numpy as np
 import pandas as pd
 
 from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
-from graphrisk.analytics.customer_graph import customer_links, customer_transfers
+from graphrisk.analytics.customer_graph import (
+    build_customer_graph,
+    customer_links,
+    customer_transfers,
+)
+from graphrisk.analytics.factor_registry import factor_named
 from graphrisk.analytics.factors import (
     FACTOR_COLUMNS,
+    REASON_PERCENTILE,
     PopulationConstants,
     compute_risk_factors,
     explain_all_factors,
     factor_percentiles,
     population_constants,
 )
-from graphrisk.analytics.individual_model import IndividualModel, fit_individual_model
+from graphrisk.analytics.individual_model import (
+    IndividualModel,
+    explain_neighbours,
+    fit_individual_model,
+)
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger, ledger_for
 from graphrisk.analytics.network import (
     NetworkEngine,
@@ -170,6 +184,16 @@ class ScoringSettings:
         network_floor: propagated-risk percentile below which closeness to risk counts 0.
         individual_model: ``gradient_boosting`` or ``logistic`` (the features-only model).
         folds: cross-fitting folds of the individual model.
+        neighbour_features: the individual model also reads the neighbours' factors in the
+            customer graph (mean, max and sum:
+            :func:`~graphrisk.analytics.individual_model.neighbour_features`), which makes
+            it the graph-feature trees. Fused score on the customers not told, before ->
+            after (ROC-AUC / PR-AUC / recall in the top 5%), ``bench_robustness`` at 5,000
+            customers, seed 23: default 0.945/0.664/0.736 -> 0.979/0.703/0.829,
+            accounts_only 0.905/0.576/0.690 -> 0.964/0.688/0.783, outside_like
+            0.880/0.499/0.518 -> 0.952/0.638/0.737, known_10 (19 known labels)
+            0.938/0.707/0.708 -> 0.934/0.721/0.679; ``bench_analytics`` at 20,000 (test
+            half) 0.986/0.941/0.970 -> 0.992/0.928/0.970. ``False``: the factors alone.
         seed: makes the individual model and Louvain reproducible.
         top_reasons: most reasons given per customer.
         model_explanations: most customers whose graph-model reason is the model's own
@@ -191,6 +215,7 @@ class ScoringSettings:
     network_floor: float = 0.9
     individual_model: str = "gradient_boosting"
     folds: int = 5
+    neighbour_features: bool = True
     seed: int = 0
     top_reasons: int = 3
     model_explanations: int = 100
@@ -449,7 +474,10 @@ def score_customers(
     individual, individual_model = timed("individual_model", lambda: fit_individual_model(
         factors, known, model=settings.individual_model,  # type: ignore[arg-type]
         folds=settings.folds, seed=settings.seed, negatives=negative_ids,
-        population=population))
+        population=population, graph=build_customer_graph(
+            snapshot, weights=settings.network.weights,
+            max_identifier_degree=settings.network.max_identifier_degree,
+            ledger=ledger) if settings.neighbour_features else None))
     seeds = {customer: 1.0 for customer in known[known].index}
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
@@ -488,11 +516,14 @@ def score_customers(
     components[left_out] = 0.0
     explain_model = (_timed_reasons(model_reasons, step, timings)
                      if model_reasons is not None else None)
+    neighbourhood = individual_model.neighbourhood
     scores = grade_and_explain(
         components, customers=customers, factors=factors,
         percentiles=factor_percentiles(factors), links=links, typologies=typologies,
         cluster_reasons=_cluster_sentences(customers.index, clusters, best_cluster),
-        settings=settings, policy=policy, left_out=left_out, model_reasons=explain_model)
+        settings=settings, policy=policy, left_out=left_out, model_reasons=explain_model,
+        neighbour_reasons=None if neighbourhood is None else explain_neighbours(
+            neighbourhood, reporting_threshold=settings.reporting_threshold))
     timings["fuse"] = time.perf_counter() - started - timings.get("model_reasons", 0.0)
     return ScoringResult(
         run_id=new_run_id(created_at), created_at=created_at,
@@ -544,6 +575,7 @@ def grade_and_explain(
     policy: RiskPolicy,
     left_out: Collection[str] = (),
     model_reasons: ModelReasons | None = None,
+    neighbour_reasons: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fuse the components into a score, grade it with the policy and give the reasons.
 
@@ -571,6 +603,11 @@ def grade_and_explain(
             ``settings.model_explanations`` highest scores first; their model reason becomes
             ``graph model (87%): <its strongest one or two sentences>``. Every other model
             reason says the probability and that ``graphrisk explain <id>`` shows why.
+        neighbour_reasons: per ``customer_id``, the reason the neighbours give to the
+            ``individual`` component and its percentile
+            (:func:`~graphrisk.analytics.individual_model.explain_neighbours`); it joins the
+            customer's own factor reasons, first when it is the more unusual. ``None``:
+            own factors only.
 
     Returns:
         :data:`SCORE_COLUMNS`, one row per customer, best first.
@@ -584,7 +621,8 @@ def grade_and_explain(
     scores["known_risk_label"] = rows["known_risk_label"]
     reasons, model_at = _reasons(
         factors, percentiles, evidence, rows, customers, links, typologies,
-        cluster_reasons.reindex(index), settings, model)
+        cluster_reasons.reindex(index), settings, model,
+        None if neighbour_reasons is None else neighbour_reasons.reindex(index))
     if model_reasons is not None and model_at and settings.model_explanations > 0:
         _quote_model(reasons, model_at, index, scores["score"].to_numpy(),
                      scores["tier"].astype(object).tolist(), model, model_reasons,
@@ -856,7 +894,7 @@ def _reasons(
     factors: pd.DataFrame, percentiles: pd.DataFrame, evidence: np.ndarray,
     customers: pd.DataFrame, everyone: pd.DataFrame, links: pd.DataFrame,
     typologies: TypologyResult, cluster_reasons: pd.Series, settings: ScoringSettings,
-    model_list: list[float],
+    model_list: list[float], neighbour_reasons: pd.DataFrame | None = None,
 ) -> tuple[list[list[str]], dict[int, int]]:
     """Up to ``top_reasons`` plain-language reasons per customer, strongest evidence first.
 
@@ -879,6 +917,10 @@ def _reasons(
     labels = customers["known_risk_label"].astype(object).tolist()
     sources_list = sources.astype(object).tolist()
     factor_list = factor_reasons.tolist()
+    neighbour_list: list[object] = [None] * len(customers.index)
+    if neighbour_reasons is not None:
+        neighbour_list = _with_neighbour_reasons(factor_list, factors, percentiles,
+                                                 neighbour_reasons)
     typology_list = typology_reasons.tolist()
     cluster_list = cluster_reasons.astype(object).tolist()
     # A confirmation is the first thing an investigator needs to know, whatever its weight.
@@ -906,6 +948,8 @@ def _reasons(
                 source = sources_list[row]
                 found.append(f"confirmed {str(labels[row]).replace('_', ' ')}"
                              + (f" (source: {source})" if isinstance(source, str) else ""))
+            elif name == "individual" and isinstance(neighbour_list[row], list):
+                found.extend(neighbour_list[row][: settings.top_reasons - len(found)])
             elif name == "individual" and isinstance(factor_list[row], list):
                 found.extend(factor_list[row][: settings.top_reasons - len(found)])
             elif name == "network":
@@ -921,6 +965,32 @@ def _reasons(
                 found.append(cluster_list[row])
         reasons.append(found or ["nothing stands out"])
     return reasons, model_at
+
+
+def _with_neighbour_reasons(factor_list: list, factors: pd.DataFrame,
+                            percentiles: pd.DataFrame,
+                            neighbour_reasons: pd.DataFrame) -> list[object]:
+    """Per row, the individual component's reasons with the neighbours' one in its place.
+
+    The neighbours' reason goes first when its percentile is above every own factor's that
+    is worth a reason, after them otherwise; ``None`` where the neighbours give none.
+    """
+    present = [c for c in FACTOR_COLUMNS if c in factors.columns and c in percentiles.columns]
+    values = factors[present].to_numpy(dtype=float)
+    pct = percentiles[present].to_numpy(dtype=float)
+    notable = np.array([factor_named(c).notable or 0.0 for c in present])
+    usable = (pct >= REASON_PERCENTILE) & (values != 0) & (values >= notable)
+    own_best = np.where(usable, pct, -1.0).max(axis=1) if present else np.full(len(pct), -1.0)
+    sentences = neighbour_reasons["reason"].tolist()
+    percentile = neighbour_reasons["percentile"].to_numpy(dtype=float)
+    out: list[object] = []
+    for row, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            out.append(None)
+            continue
+        own = factor_list[row] if isinstance(factor_list[row], list) else []
+        out.append([sentence, *own] if percentile[row] > own_best[row] else [*own, sentence])
+    return out
 
 
 def _timed_reasons(model_reasons: ModelReasons, step: Progress,

@@ -71,10 +71,12 @@ def _value(figures: Any, metric: str) -> float:
     }[metric]
 
 
-#: Today's figures at 1,500 customers, seed 23 (ROC-AUC, recall in the top 5%, cycles, fans):
-#: default 0.919, 0.736, 1/1, 2/2; amounts_x0.01 0.803, 0.340, 0/1, 0/2; wide_typologies
-#: 0.921, 0.717, 1/1, 0/2; accounts_only 0.932, 0.717, 1/1, 2/2; outside_like 0.790, 0.267,
-#: 0/1, 0/2. Floors sit below them.
+#: Today's figures at 1,500 customers, seed 23 (ROC-AUC, recall in the top 5%, cycles, fans),
+#: since the individual model reads the neighbours' factors (before, in brackets):
+#: default 0.971 (0.919), 0.792 (0.736), 1/1, 2/2; amounts_x0.01 0.906 (0.803), 0.528
+#: (0.340), 0/1, 0/2; wide_typologies 0.969 (0.921), 0.774 (0.717), 1/1, 0/2; accounts_only
+#: 0.925 (0.932), 0.774 (0.717), 1/1, 2/2; outside_like 0.854 (0.790), 0.450 (0.267), 0/1,
+#: 0/2. Floors sit below them.
 FLOORS = [
     ("default", "roc_auc", 0.88),
     ("default", "recall_top5", 0.6),
@@ -114,16 +116,16 @@ _TOO_SMALL = _missed(
     "1,000 floor (TypologySettings.min_amount) and 5,000 pass-through floor"
 )
 BAR_CASES = [
-    pytest.param("default", "roc_auc", marks=_missed("0.919 on the default bank at this seed")),
-    pytest.param("default", "recall_top5", marks=_missed("0.736 in the top 5%")),
+    pytest.param("default", "roc_auc"),
+    pytest.param("default", "recall_top5", marks=_missed("0.792 in the top 5%")),
     pytest.param("default", "cycles"),
     pytest.param("default", "fans"),
     pytest.param("amounts_x0.01", "roc_auc", marks=_TOO_SMALL),
     pytest.param("amounts_x0.01", "recall_top5", marks=_TOO_SMALL),
     pytest.param("amounts_x0.01", "cycles", marks=_TOO_SMALL),
     pytest.param("amounts_x0.01", "fans", marks=_TOO_SMALL),
-    pytest.param("wide_typologies", "roc_auc", marks=_missed("0.921")),
-    pytest.param("wide_typologies", "recall_top5", marks=_missed("0.717 in the top 5%")),
+    pytest.param("wide_typologies", "roc_auc"),
+    pytest.param("wide_typologies", "recall_top5", marks=_missed("0.774 in the top 5%")),
     pytest.param("wide_typologies", "cycles"),  # the one cycle at this size is short
     pytest.param(
         "wide_typologies",
