@@ -80,8 +80,9 @@ def list_pairs(
 ) -> ListPage[SameEntityPairPublic]:
     """Pairs of customers that are probably one person, and counterparties that are
     probably a customer (``side`` ``counterparty``: her account outside the bank), most
-    probable first, each with the sentence saying which fields agreed. Names are masked for viewers; an unmasked read is
-    written to the audit trail. An admin finds them on the server: `graphrisk resolve`."""
+    probable first, each with the sentence saying which fields agreed. Names are masked for
+    viewers; an unmasked read is written to the audit trail. An admin finds them on the
+    server: `graphrisk resolve`."""
     pairs = service.resolution.pairs(status=tuple(status or LINKED))
     if customer_id is not None:
         pairs = [p for p in pairs if customer_id in (p.customer_a, p.customer_b)]
