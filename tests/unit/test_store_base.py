@@ -154,6 +154,14 @@ class ToyStore(GraphStore):
     def _same_entity_rows(self, customer_ids: list[str] | None) -> list[tuple[Any, ...]]:
         return []
 
+    def _replace_counterparty_entity_links(self, links: list[dict[str, Any]]) -> int:
+        return 0
+
+    def _counterparty_entity_rows(self, customer_ids: list[str] | None,
+                                  counterparty_ids: list[str] | None,
+                                  ) -> list[tuple[Any, ...]]:
+        return []
+
     def _delete_everything(self) -> None:
         self.nodes.clear()
 
