@@ -52,7 +52,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -64,6 +64,7 @@ from graphrisk.analytics.individual_model import IndividualModel, fit_individual
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger
 from graphrisk.analytics.region import region_of
 from graphrisk.analytics.typologies import TypologyResult, detect_typologies
+from graphrisk.analytics.typologies.thresholds import derive_thresholds
 from graphrisk.domain import ENTITY_BY_NAME, NodeLabel
 from graphrisk.errors import AnalyticsError
 from graphrisk.graph import GraphSnapshot
@@ -409,6 +410,11 @@ def rescore(
     if individual_model is None:
         individual_model = fit_individual_model_on_store(store, settings)
         lap("fit_individual_model")
+    # The typology thresholds of the full run, derived from the whole bank (a region's
+    # transfers are not the bank's); the policy's own where the model predates them.
+    kept = getattr(getattr(individual_model, "population", None), "typologies", None)
+    if kept is not None:
+        settings = replace(settings, typologies=kept)
     # The detectors must see the payment partners' transactions too, so that a fan the
     # customer is a spoke of, or a cycle through them, is found as a full run finds it.
     partners = _payment_partners(own, set(chosen), settings)
@@ -470,7 +476,8 @@ def fit_individual_model_on_store(store: GraphStore,
         _, model = fit_individual_model(
             factors, known, model=settings.individual_model,  # type: ignore[arg-type]
             folds=settings.folds, seed=settings.seed,
-            population=population_constants(snapshot, ledger=ledger))
+            population=replace(population_constants(snapshot, ledger=ledger),
+                               typologies=derive_thresholds(ledger, settings.typologies)))
     except ValueError as exc:
         raise AnalyticsError(f"cannot fit the individual model: {exc}") from exc
     return model

@@ -92,6 +92,7 @@ from graphrisk.analytics.network import (
 )
 from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
 from graphrisk.analytics.typologies.settings import DERIVABLE as TYPOLOGY_DERIVABLE
+from graphrisk.analytics.typologies.thresholds import derive_thresholds
 from graphrisk.errors import AnalyticsError
 from graphrisk.graph import GraphSnapshot
 from graphrisk.policy import (
@@ -472,8 +473,13 @@ def score_customers(
         ledger = ledger_for(snapshot, ledger, reporting_threshold=settings.reporting_threshold)
     factors = timed("factors", lambda: customer_factors(snapshot, ledger, settings,
                                                         customers.index))
+    # The typology floors and windows on this bank's scale (those the policy leaves unset),
+    # derived from all its transfers; kept with the population constants, so that
+    # re-scoring a region searches it with the bank's thresholds, not the region's.
+    typology_settings = derive_thresholds(ledger, settings.typologies)
     # Kept with the individual model: re-scoring compares a region's customers with them.
-    population = population_constants(snapshot, ledger=ledger)
+    population = replace(population_constants(snapshot, ledger=ledger),
+                         typologies=typology_settings)
     individual, individual_model = timed("individual_model", lambda: fit_individual_model(
         factors, known, model=settings.individual_model,  # type: ignore[arg-type]
         folds=settings.folds, seed=settings.seed, negatives=negative_ids,
@@ -485,7 +491,7 @@ def score_customers(
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
     typologies = timed("typologies",
-                       lambda: detect_typologies(snapshot, settings.typologies, ledger=ledger))
+                       lambda: detect_typologies(snapshot, typology_settings, ledger=ledger))
     # The thresholds derived from this bank's data are the run's: coverage and the stored
     # parameters name the floors and windows actually used.
     settings = replace(settings, typologies=typologies.settings)

@@ -34,6 +34,7 @@ from scipy.special import pdtrik
 
 from graphrisk.analytics.arrow_columns import id_keys, id_positions, iso_seconds
 from graphrisk.analytics.ledger import DAY_SECONDS, TransactionLedger
+from graphrisk.analytics.typologies.settings import TypologySettings
 
 __all__ = [
     "FACTORS",
@@ -107,11 +108,16 @@ class PopulationConstants:
         period_end: the same, for the last one.
         credit_neutral: the ``credit_score_risk`` of a customer without a credit score: the
             population's median (0.5 when nobody has a score).
+        typologies: the typology detectors' thresholds the full run derived from the whole
+            bank's transfers (:func:`~graphrisk.analytics.typologies.thresholds.
+            derive_thresholds`), so that re-scoring a region searches it on the bank's scale,
+            not the region's; ``None`` where not known (a model saved before they were kept).
     """
 
     period_start: int | None
     period_end: int | None
     credit_neutral: float
+    typologies: TypologySettings | None = None
 
     @classmethod
     def of(cls, inputs: FactorInputs) -> PopulationConstants:
@@ -129,14 +135,15 @@ class PopulationConstants:
         """These constants with the time span stretched to cover ``other``'s.
 
         Why: events loaded after the full run extend the data, as a full re-score would
-        see; the credit neutral stays the population's (a region's median is no better).
+        see; the credit neutral and the typology thresholds stay the population's (a
+        region's are no better).
         """
         def pick(a: int | None, b: int | None, how: Callable[[int, int], int]) -> int | None:
             return b if a is None else a if b is None else how(a, b)
 
         return PopulationConstants(pick(self.period_start, other.period_start, min),
                                    pick(self.period_end, other.period_end, max),
-                                   self.credit_neutral)
+                                   self.credit_neutral, self.typologies)
 
 
 class FactorInputs:

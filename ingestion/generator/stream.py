@@ -38,7 +38,7 @@ from graphrisk.normalise import identifier_id
 from graphrisk.policy import TIERS, RiskPolicy, load_policy
 
 from .columns import entity_table
-from .stream_base import BaseView, read_base
+from .stream_base import BaseView, _read, read_base
 from .stream_rules import PolicyBounds, payment_rules
 from .stream_shapes import PLANTERS, SHAPE_KINDS, PlantContext, Shape
 from .writers import write_table
@@ -135,7 +135,7 @@ def generate_stream(
     started = time.perf_counter()
     policy = policy or load_policy()
     base_dir, out_dir = Path(base_dir), Path(out_dir)
-    settings = TypologySettings()
+    settings = bank_typology_settings(base_dir)
     bounds = PolicyBounds.of(policy)
     noise_cap = 0.98 * min(
         0.3 * bounds.min_single,
@@ -499,3 +499,32 @@ def _clear(out_dir: Path) -> None:
         if folder.is_dir():
             shutil.rmtree(folder)
     (out_dir / STREAM_TRUTH_FILE).unlink(missing_ok=True)
+
+
+def bank_typology_settings(base_dir: Path) -> TypologySettings:
+    """The typology thresholds a full scoring run derives from the base bank
+    (:func:`~graphrisk.analytics.typologies.thresholds.derive_thresholds` over its
+    transfers): the stream's money shapes move at least its floors, as a bank's launderers
+    move sums large for that bank, and its noise stays under them."""
+    from graphrisk.analytics.ledger import build_ledger
+    from graphrisk.analytics.typologies.thresholds import derive_thresholds
+    from graphrisk.graph import GraphSnapshot
+
+    def frame(name: str, columns: list[str]) -> pd.DataFrame:
+        table = _read(base_dir, name, columns)
+        return pd.DataFrame({c: (table[c].to_pandas() if c in table.column_names
+                                 else pd.Series(dtype=object)) for c in columns})
+
+    transactions = frame("transactions", ["transaction_id", "from_account_id",
+                                          "from_counterparty_id", "to_account_id",
+                                          "to_counterparty_id", "amount", "timestamp"])
+    transactions["amount"] = pd.to_numeric(transactions["amount"], errors="coerce")
+    empty = pd.DataFrame()
+    snapshot = GraphSnapshot(
+        customers=frame("customers", ["customer_id", "known_risk_label"]),
+        accounts=frame("accounts", ["account_id", "customer_id"]),
+        account_holders=frame("account_holders", ["account_id", "customer_id"]),
+        counterparties=frame("counterparties", ["counterparty_id"]),
+        identifiers=empty, transactions=transactions, disputes=empty, loans=empty,
+        account_changes=empty)
+    return derive_thresholds(build_ledger(snapshot), TypologySettings())

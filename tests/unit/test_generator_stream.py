@@ -25,6 +25,7 @@ from graphrisk.ingestion.generator import (
     generate_stream,
 )
 from graphrisk.ingestion.generator.columns import generated_columns
+from graphrisk.ingestion.generator.stream import bank_typology_settings
 from graphrisk.ingestion.loader import IngestReport
 from graphrisk.normalise import normalise_identifiers
 from graphrisk.policy import TIERS, RiskPolicy, load_policy
@@ -182,7 +183,7 @@ def test_timestamps_follow_the_base_and_each_other(frames: dict[str, pd.DataFram
 
 
 def test_noise_raises_nothing_for_any_tier(frames: dict[str, pd.DataFrame], truth: dict,
-                                           out: Path) -> None:
+                                           out: Path, base: Path) -> None:
     planted_ids = {t for p in truth["planted"] for t in p["transaction_ids"]}
     planted_customers = {c for p in truth["planted"] for c in p["customer_ids"]}
     noise = frames["stream"][~frames["stream"]["transaction_id"].isin(planted_ids)]
@@ -197,7 +198,7 @@ def test_noise_raises_nothing_for_any_tier(frames: dict[str, pd.DataFrame], trut
     assert (noise["amount_f"] < 0.3 * MIN_SINGLE).all()
     assert (noise["amount_f"] < 0.9 * REPORTING).all()
     assert (noise["amount_f"] < min(LIMITS)).all()
-    assert (noise["amount_f"] < TypologySettings().min_amount).all()
+    assert (noise["amount_f"] < bank_typology_settings(base).min_amount).all()
     per_day = noise.groupby(["payer", noise["ts"].dt.date])["amount_f"].agg(["size", "sum"])
     assert per_day["size"].max() <= 2
     assert per_day["sum"].max() < 0.5 * MIN_DAILY
@@ -285,21 +286,30 @@ def test_payment_shapes_cross_every_tier(frames: dict[str, pd.DataFrame],
     assert (split["payer"].iloc[0], split["payee"].iloc[0]) in paid
 
 
-def test_cycle_and_fans_are_shaped_as_planned(frames: dict[str, pd.DataFrame],
+def test_cycle_and_fans_are_shaped_as_planned(frames: dict[str, pd.DataFrame], base: Path,
                                               planted: dict[str, dict]) -> None:
-    base = frames["base"]
+    # The detectors' floors and windows on this bank's scale, as a full run derives them.
+    settings = bank_typology_settings(base)
+    assert settings.from_data and settings.min_amount != TypologySettings().min_amount
+    rows = frames["base"]
     ring = _shape_rows(frames, planted["cycle"]).sort_values("ts")
     members = planted["cycle"]["customer_ids"]
     assert 3 <= len(members) <= 4 and len(ring) == len(members)
     assert list(ring["receiver"].iloc[:-1]) == list(ring["payer"].iloc[1:])
     assert ring["receiver"].iloc[-1] == ring["payer"].iloc[0]
     assert ring["ts"].max() - ring["ts"].min() <= pd.Timedelta(days=2)
-    assert (ring["amount_f"] < MIN_SINGLE).all()
-    base["receiver"] = base["to_account_id"].map(
+    assert (ring["amount_f"] >= settings.min_amount).all()
+    # Under the lowest single-payment threshold where the bank's floor leaves room; where
+    # it does not, the key says the payers cross that rule too.
+    rules = planted["cycle"]["rules_by_customer"]
+    for payer, amount in zip(ring["payer"], ring["amount_f"], strict=True):
+        crossed = {rule for tier in rules[payer].values() for rule in tier}
+        assert (amount < MIN_SINGLE) != ("single_payment" in crossed), (payer, amount)
+    rows["receiver"] = rows["to_account_id"].map(
         frames["accounts"].set_index("account_id")["customer_id"])
     # Transfers between two members (a member's transfer between own accounts is not one).
-    between = base[base["payer"].isin(members) & base["receiver"].isin(members)
-                   & (base["payer"] != base["receiver"])]
+    between = rows[rows["payer"].isin(members) & rows["receiver"].isin(members)
+                   & (rows["payer"] != rows["receiver"])]
     assert between.empty
 
     fan_in = _shape_rows(frames, planted["fan_in"])
@@ -309,10 +319,9 @@ def test_cycle_and_fans_are_shaped_as_planned(frames: dict[str, pd.DataFrame],
     fan_out = _shape_rows(frames, planted["fan_out"])
     assert fan_out["payer"].nunique() == 1
     assert fan_out["receiver"].nunique() >= max(MAX_NEW, TypologySettings().min_fan_degree)
-    settings = TypologySettings()
-    for rows in (fan_in, fan_out):
-        assert rows["ts"].max() - rows["ts"].min() <= pd.Timedelta(days=settings.fan_window_days)
-        assert (rows["amount_f"] >= settings.min_amount).all()
+    for fan in (fan_in, fan_out):
+        assert fan["ts"].max() - fan["ts"].min() <= pd.Timedelta(days=settings.fan_window_days)
+        assert (fan["amount_f"] >= settings.min_amount).all()
 
 
 def test_risky_link_dispute_spike_and_churn(frames: dict[str, pd.DataFrame], out: Path,
