@@ -58,7 +58,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from graphrisk.analytics.customer_graph import customer_transfers
+from graphrisk.analytics.customer_graph import build_customer_graph, customer_transfers
 from graphrisk.analytics.factors import PopulationConstants, population_constants
 from graphrisk.analytics.individual_model import IndividualModel, fit_individual_model
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger
@@ -477,7 +477,12 @@ def fit_individual_model_on_store(store: GraphStore,
             factors, known, model=settings.individual_model,  # type: ignore[arg-type]
             folds=settings.folds, seed=settings.seed,
             population=replace(population_constants(snapshot, ledger=ledger),
-                               typologies=derive_thresholds(ledger, settings.typologies)))
+                               typologies=derive_thresholds(ledger, settings.typologies)),
+            # The neighbours' factors too, as a full run reads them.
+            graph=build_customer_graph(
+                snapshot, weights=settings.network.weights,
+                max_identifier_degree=settings.network.max_identifier_degree,
+                ledger=ledger) if settings.neighbour_features else None)
     except ValueError as exc:
         raise AnalyticsError(f"cannot fit the individual model: {exc}") from exc
     return model

@@ -1,6 +1,7 @@
 """Each scoring run says which components had data to work on (issue 14, item 2): a bank
-without identifiers gets no ring detection, one whose transfers are all below the typology
-threshold gets no typologies, and a component without data is left out of the score."""
+without identifiers gets no ring detection, one whose transfers are all below a typology
+threshold the policy fixes gets no typologies (a derived threshold follows the bank's
+amounts), and a component without data is left out of the score."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from graphrisk.analytics.network import PythonNetworkEngine
 from graphrisk.graph import GraphSnapshot
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.ingestion.loader import ingest_directory
-from graphrisk.policy import load_policy
+from graphrisk.policy import RiskPolicy, TypologyPolicy, load_policy
 from graphrisk.scoring import (
     COMPONENTS,
     ScoringResult,
@@ -40,8 +41,14 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScoringResult,
         return root / "graphrisk.db", score_store(store, load_policy()), store.snapshot()
 
 
-def _score(snapshot: GraphSnapshot) -> ScoringResult:
-    return score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy())
+def _score(snapshot: GraphSnapshot, policy: RiskPolicy | None = None) -> ScoringResult:
+    return score_customers(snapshot, PythonNetworkEngine(snapshot), policy or load_policy())
+
+
+def _fixed_floor(min_amount: float) -> RiskPolicy:
+    """The default policy with the typology floor fixed, as a team may set it."""
+    policy = load_policy()
+    return policy.model_copy(update={"typologies": TypologyPolicy(min_amount=min_amount)})
 
 
 def _coverage(result: ScoringResult, component: str):
@@ -55,7 +62,9 @@ def test_a_generated_bank_has_data_for_every_component_but_the_model(bank) -> No
     assert result.left_out() == ("model",)
     assert "no trained model" in _coverage(result, "model").detail
     typology = _coverage(result, "typology")
-    assert "reach the typology threshold of 1,000" in typology.detail
+    assert "reach the typology threshold of " in typology.detail
+    assert "(derived from this bank's transfers)" in typology.detail
+    assert result.typologies.settings.min_amount != 1000
     assert _coverage(result, "network").missing == ()
 
 
@@ -84,10 +93,15 @@ def test_a_bank_without_identifiers_has_no_ring_detection(bank) -> None:
 
 def test_transfers_all_below_the_typology_threshold_leave_typologies_out(bank) -> None:
     _, full, snapshot = bank
-    # The same bank in a currency whose largest transfer is 900: every one below 1,000.
+    # The same bank in a currency whose largest transfer is 900. Derived from its own
+    # transfers, the floor scales with them: the same patterns are found.
     amounts = snapshot.transactions["amount"]
     small = snapshot.transactions.assign(amount=amounts * (900 / amounts.max()))
-    result = _score(replace(snapshot, transactions=small))
+    derived = _score(replace(snapshot, transactions=small))
+    assert _coverage(derived, "typology").has_data
+    assert len(derived.typologies.instances) == len(full.typologies.instances) > 0
+    # A floor the policy fixes at 1,000 is above every one of them.
+    result = _score(replace(snapshot, transactions=small), _fixed_floor(1000))
     typology = _coverage(result, "typology")
     assert not typology.has_data
     assert typology.detail.startswith(
@@ -134,9 +148,11 @@ def test_fusion_gives_a_left_out_component_no_weight() -> None:
 
 def test_a_bank_whose_transfers_mostly_miss_the_threshold_is_told_so(bank) -> None:
     _, _, snapshot = bank
-    # A hundred times smaller: a handful of large transfers still reach 1,000.
+    # A hundred times smaller, under a floor the policy fixes at 1,000: a handful of large
+    # transfers still reach it.
     cents = snapshot.transactions.assign(amount=snapshot.transactions["amount"] * 0.01)
-    typology = _coverage(_score(replace(snapshot, transactions=cents)), "typology")
+    typology = _coverage(_score(replace(snapshot, transactions=cents), _fixed_floor(1000)),
+                         "typology")
     assert typology.has_data
     (gap,) = typology.missing
     assert gap.startswith("only ") and "reach the typology threshold of 1,000" in gap

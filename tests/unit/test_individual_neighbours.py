@@ -105,3 +105,22 @@ def test_scoring_reads_the_neighbours_unless_told_not_to(bank) -> None:
     assert plain.individual_model is not None
     assert plain.individual_model.neighbourhood is None
     assert not any(r.startswith("one of their") for rs in plain.scores["reasons"] for r in rs)
+
+
+def test_the_model_fitted_on_a_store_reads_the_neighbours_and_the_banks_thresholds(
+        tmp_path: Path) -> None:
+    # Re-scoring without a kept model fits one on the whole graph: as a full run's, it reads
+    # the neighbours' factors and keeps the typology thresholds derived from the bank.
+    from graphrisk.rescoring import fit_individual_model_on_store
+
+    generate_dataset(MIN_CUSTOMERS, 3, tmp_path / "bank", watchlists=False)
+    with EmbeddedGraphStore(tmp_path / "s.db") as store:
+        ingest_directory(store, tmp_path / "bank")
+        settings = ScoringSettings.from_policy(load_policy())
+        model = fit_individual_model_on_store(store, settings)
+        full = score_customers(store.snapshot(), PythonNetworkEngine(store.snapshot()),
+                               load_policy(), settings)
+    assert model.neighbourhood is not None
+    assert model.population is not None and model.population.typologies is not None
+    assert model.population.typologies == full.typologies.settings
+    assert model.population.typologies.min_amount != settings.typologies.min_amount

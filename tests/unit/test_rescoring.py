@@ -65,7 +65,12 @@ from graphrisk.store.embedded import EmbeddedGraphStore
 pytestmark = pytest.mark.slow
 
 SEED = 7
-TOLERANCE_MAX, TOLERANCE_MEDIAN, TIER_AGREEMENT = 20.0, 3.0, 0.9
+#: The median is over the dozen or so re-scored customers whose anchored components held.
+#: Their deviation is the individual component's: the kept model (trees, the neighbours'
+#: factors as of the full run) against a full re-score's refit on the grown graph. Measured
+#: at seed 7: 2.8 with the neighbour factors, 3.05 once the typology thresholds also follow
+#: the bank (more typology and cluster evidence changes which customers' anchors moved).
+TOLERANCE_MAX, TOLERANCE_MEDIAN, TIER_AGREEMENT = 20.0, 3.5, 0.9
 
 
 @dataclass
