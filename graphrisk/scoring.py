@@ -807,7 +807,7 @@ def _typology_coverage(ledger: TransactionLedger, typologies: TypologyResult,
     threshold = settings.typologies.min_amount
     # Say where the floor comes from: this bank's own transfers, or the policy (or, on a bank
     # too small to derive from, the fallback).
-    source = (" (derived from this bank's transfers)"
+    source = ("derived from this bank's transfers; "
               if "min_amount" in (settings.typologies.from_data or ()) else "")
     if len(amounts) == 0:
         return ComponentCoverage("typology", False,
@@ -817,7 +817,7 @@ def _typology_coverage(ledger: TransactionLedger, typologies: TypologyResult,
     if eligible == 0:
         return ComponentCoverage(
             "typology", False, f"no transfer reaches the typology threshold of "
-            f"{threshold:,.0f}{source} (the bank's median transfer is {median:,.0f}, its "
+            f"{threshold:,.0f} ({source}the bank's median transfer is {median:,.0f}, its "
             f"largest {float(amounts.max()):,.0f})")
     found = len(typologies.instances)
     missing = ()
@@ -825,11 +825,11 @@ def _typology_coverage(ledger: TransactionLedger, typologies: TypologyResult,
         # Data, but so little of it that the detectors see almost nothing of the bank.
         missing = (f"only {eligible:,} of {len(amounts):,} transfers "
                    f"({eligible / len(amounts):.1%}) reach the typology threshold of "
-                   f"{threshold:,.0f}{source} (the bank's median transfer is {median:,.0f}); "
+                   f"{threshold:,.0f} ({source}the bank's median transfer is {median:,.0f}); "
                    f"{found:,} {'pattern' if found == 1 else 'patterns'} found",)
     return ComponentCoverage(
         "typology", True, f"{eligible:,} of {len(amounts):,} transfers reach the typology "
-        f"threshold of {threshold:,.0f}{source} (median transfer {median:,.0f}); {found:,} "
+        f"threshold of {threshold:,.0f} ({source}median transfer {median:,.0f}); {found:,} "
         f"{'pattern' if found == 1 else 'patterns'} found", missing)
 
 

@@ -44,4 +44,4 @@ def test_score_says_ring_detection_had_no_shared_identifiers(home: Path) -> None
     verbose = _invoke("score", "--top", "0", "--no-write", "--verbose")
     assert "What each component worked on:" in verbose
     assert "• typologies — " in verbose and "reach the typology threshold of " in verbose
-    assert "(derived from this bank's transfers)" in verbose
+    assert "(derived from this bank's transfers; median transfer " in verbose

@@ -63,7 +63,7 @@ def test_a_generated_bank_has_data_for_every_component_but_the_model(bank) -> No
     assert "no trained model" in _coverage(result, "model").detail
     typology = _coverage(result, "typology")
     assert "reach the typology threshold of " in typology.detail
-    assert "(derived from this bank's transfers)" in typology.detail
+    assert "(derived from this bank's transfers; median transfer " in typology.detail
     assert result.typologies.settings.min_amount != 1000
     assert _coverage(result, "network").missing == ()
 
