@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -225,13 +226,14 @@ class ResolutionService:
             done[0] = min(done[0] + 1, steps - 1)
             report(ProgressEvent("resolution", name, done[0], steps))
 
-        result = link_records(records, threshold=cutoff, progress=step,
-                              labels=self.decided_labels())
+        # The stored pairs, read once: their decisions train the model and are kept below.
+        existing = {record.key: record for record in self._store.records(PAIR_KIND)}
+        result = link_records(records, threshold=cutoff, progress=step, labels=_labels_of(
+            SameEntityPair.from_record(record) for record in existing.values()))
         report(ProgressEvent("resolution", "storing pairs", steps - 1, steps))
         who = actor or self._settings.actor
         run = ResolutionRun(result.records, cutoff)
         by_id = records.set_index("unique_id")
-        existing = {record.key: record for record in self._store.records(PAIR_KIND)}
         found: set[str] = set()
         for row in result.pairs.itertuples(index=False):
             a, b = str(row.unique_id_l), str(row.unique_id_r)
@@ -282,10 +284,7 @@ class ResolutionService:
         """The investigators' decisions as training labels (:data:`LABEL_COLUMNS`):
         confirmed pairs 1.0, rejected 0.0. With enough confirmed pairs the next run
         estimates the model from them too (see :func:`link_records`)."""
-        decided = self.pairs(status=("confirmed", "rejected"))
-        return pd.DataFrame(
-            [(pair.customer_a, pair.customer_b, 1.0 if pair.status == "confirmed" else 0.0)
-             for pair in decided if pair.side == "customer"], columns=list(LABEL_COLUMNS))
+        return _labels_of(self.pairs(status=("confirmed", "rejected")))
 
     def write_links(self, linked: list[SameEntityPair] | None = None) -> int:
         """Make the store's same-entity links (two customers) and counterparty-entity links
@@ -398,6 +397,14 @@ class ResolutionService:
             "pair": stored.key, "customer_a": stored.body["customer_a"],
             "customer_b": stored.body["customer_b"], "note": note.strip()})
         return SameEntityPair.from_record(stored)
+
+
+def _labels_of(pairs: Iterable[SameEntityPair]) -> pd.DataFrame:
+    """The decided customer pairs as training labels: confirmed 1.0, rejected 0.0."""
+    return pd.DataFrame(
+        [(pair.customer_a, pair.customer_b, 1.0 if pair.status == "confirmed" else 0.0)
+         for pair in pairs if pair.side == "customer"
+         and pair.status in ("confirmed", "rejected")], columns=list(LABEL_COLUMNS))
 
 
 def clusters_of(pairs: list[SameEntityPair]) -> list[tuple[str, ...]]:
