@@ -61,6 +61,7 @@ class JobLauncher:
     def __init__(self, settings: Settings, store: GraphStore) -> None:
         self.settings, self.store = settings, store
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+        self._watchers: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self, kind: str, params: dict[str, Any], *, requested_by: str) -> dict[str, Any]:
@@ -83,8 +84,11 @@ class JobLauncher:
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         with self._lock:
             self._children[job_id] = child
-        threading.Thread(target=self._watch, args=(job_id, child, log), daemon=True,
-                         name=f"watch-{job_id}").start()
+        watcher = threading.Thread(target=self._watch, args=(job_id, child, log), daemon=True,
+                                   name=f"watch-{job_id}")
+        with self._lock:
+            self._watchers = [w for w in self._watchers if w.is_alive()] + [watcher]
+        watcher.start()
         return body
 
     def _watch(self, job_id: str, child: subprocess.Popen[bytes], log: Any) -> None:
@@ -109,9 +113,12 @@ class JobLauncher:
             pass  # it finished itself a moment ago
 
     def stop_all(self, timeout: float = 5.0) -> None:
-        """End running jobs' processes (the API is shutting down)."""
+        """End running jobs' processes (the API is shutting down), and wait for their
+        watchers: a watcher reads the store once its process has ended, so the store must
+        stay open until it has (else it reads through a closed connection)."""
         with self._lock:
             children = list(self._children.values())
+            watchers = list(self._watchers)
         for child in children:
             child.terminate()
         for child in children:
@@ -119,6 +126,8 @@ class JobLauncher:
                 child.wait(timeout)
             except subprocess.TimeoutExpired:
                 child.kill()
+        for watcher in watchers:
+            watcher.join(timeout)
 
 
 def _settings_env(settings: Settings) -> dict[str, str]:
