@@ -34,13 +34,15 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from graphrisk.resolution.records import PERSON_SEGMENTS
 from graphrisk.screening.lists import ListEntry
 from graphrisk.screening.matching import Match, Matcher, ScreenedRecord
 from graphrisk.screening.names import normalise_name
+from graphrisk.screening.service import ORGANISATION_KINDS
 
 __all__ = ["CANDIDATE_SCORE", "COUNTERPARTY_PAIR_COLUMNS", "FULL_NAME_SCORE",
            "OWN_PAYMENTS_SHARE", "PAYER_NAME_SCORE", "PERSON_LIKE_EXCLUDED", "UNIQUE_MARGIN",
-           "match_counterparties"]
+           "comparable_counterparties", "match_counterparties"]
 
 #: The least name score (with country) for a customer to be a counterparty's candidate.
 CANDIDATE_SCORE = 0.72
@@ -53,13 +55,12 @@ UNIQUE_MARGIN = 0.05
 PAYER_NAME_SCORE = 0.88
 #: Share of the name's doubt that the customer's own payments with it remove.
 OWN_PAYMENTS_SHARE = 0.6
-#: Counterparty kinds that are never a person (a bank account or cash may be anyone).
-PERSON_LIKE_EXCLUDED = frozenset({"merchant", "employer", "utility", "government", "cash"})
+#: Counterparty kinds never compared: screening's organisations, and cash (no one person).
+PERSON_LIKE_EXCLUDED = ORGANISATION_KINDS | {"cash"}
 COUNTERPARTY_PAIR_COLUMNS: tuple[str, ...] = (
     "counterparty_id", "customer_id", "counterparty_name", "customer_name", "probability",
     "sentence", "agreed", "payments")
 _BRACKETS = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
-_PERSON_SEGMENTS = frozenset({"retail", "private_banking"})
 
 
 def match_counterparties(customers: pd.DataFrame, counterparties: pd.DataFrame,
@@ -97,6 +98,12 @@ def match_counterparties(customers: pd.DataFrame, counterparties: pd.DataFrame,
     frame["counterparty_name"] = frame["counterparty_id"].map(written["name"])  # as held
     return frame.sort_values(["probability", "counterparty_id"], ascending=[False, True],
                              ignore_index=True)
+
+
+def comparable_counterparties(counterparties: pd.DataFrame) -> int:
+    """How many of ``counterparties`` :func:`match_counterparties` compares (person-like,
+    with a name)."""
+    return sum(1 for _ in _counterparty_records(counterparties))
 
 
 def _choose(found: list[Match], paid: dict[tuple[str, str], int], counterparty_id: str,
@@ -152,7 +159,7 @@ def _customer_entries(customers: pd.DataFrame) -> Iterator[ListEntry]:
     for customer_id, name, year, segment, country in zip(
             customers["customer_id"], customers["name"], years, segments, countries,
             strict=True):
-        person = not pd.isna(year) or segment in _PERSON_SEGMENTS
+        person = not pd.isna(year) or segment in PERSON_SEGMENTS
         if not person or not isinstance(name, str) or not name.strip():
             continue
         yield ListEntry(str(customer_id), name,

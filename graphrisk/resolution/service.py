@@ -36,9 +36,8 @@ import pandas as pd
 
 from graphrisk.analytics.ledger import build_ledger
 from graphrisk.decided_records import read_decided, with_history
-from graphrisk.domain import COUNTERPARTY_KINDS
 from graphrisk.graph import COUNTERPARTY_ENTITY_COLUMNS, SAME_ENTITY_COLUMNS, GraphSnapshot
-from graphrisk.resolution.counterparties import PERSON_LIKE_EXCLUDED, match_counterparties
+from graphrisk.resolution.counterparties import comparable_counterparties, match_counterparties
 from graphrisk.resolution.linkage import LABEL_COLUMNS, link_records
 from graphrisk.resolution.reasons import pair_reasons
 from graphrisk.resolution.records import person_records
@@ -249,9 +248,7 @@ class ResolutionService:
             self._keep_pair(run, existing.get(key), key, body, who)
         step("matching counterparties with customers")
         outside = self.counterparty_matches(snapshot, cutoff)
-        run.counterparties = int(snapshot.counterparties["kind"].isin(
-            set(COUNTERPARTY_KINDS) - PERSON_LIKE_EXCLUDED).sum()) if len(
-            snapshot.counterparties) else 0
+        run.counterparties = comparable_counterparties(snapshot.counterparties)
         for row in outside.itertuples(index=False):
             key = counterparty_pair_key(row.counterparty_id, row.customer_id)
             found.add(key)
