@@ -119,7 +119,7 @@ def _resolve_identities(service: RiskService, console: Console,
         return isinstance(labels.get(customer), str)
 
     if not pairs:
-        _show_outside_account(outside, known, labels, console)
+        _show_outside_account(outside, labels, console)
         return None
     # A pair with exactly one known-risk record first; then names that differ (the
     # interesting ones: a nickname, a typo, another spelling).
@@ -129,32 +129,30 @@ def _resolve_identities(service: RiskService, console: Console,
         first, second = shown.customer_b, shown.customer_a
     else:
         first, second = shown.customer_a, shown.customer_b
-    label = labels.get(first)
-    console.print(f"  {shown.pair_id}: {first}"
-                  + (f" (confirmed {str(label).replace('_', ' ')})" if isinstance(label, str)
-                     else "")
-                  + f" and {second} are probably one person: {shown.sentence}",
-                  highlight=False)
-    _show_outside_account(outside, known, labels, console)
+    console.print(f"  {shown.pair_id}: {first}{_confirmed(labels.get(first))} and {second} "
+                  f"are probably one person: {shown.sentence}", highlight=False)
+    _show_outside_account(outside, labels, console)
     console.print("  (the links go into the graph: the score below spreads risk along them, "
                   "weighted by the probability, and names them in reasons)")
     return shown
 
 
-def _show_outside_account(outside: list[SameEntityPair], known: Callable[[str], bool],
-                          labels: dict[str, Any], console: Console) -> None:
+def _confirmed(label: Any) -> str:
+    """`` (confirmed money laundering)`` for a known-risk label, else nothing."""
+    return f" (confirmed {label.replace('_', ' ')})" if isinstance(label, str) else ""
+
+
+def _show_outside_account(outside: list[SameEntityPair], labels: dict[str, Any],
+                          console: Console) -> None:
     """One counterparty that is probably a customer: a known customer's account elsewhere
     first (whoever pays it is linked with her)."""
     if not outside:
         return
-    party = sorted(outside, key=lambda p: (not known(p.customer_a), -p.probability,
-                                           p.pair_id))[0]
-    label = labels.get(party.customer_a)
+    party = sorted(outside, key=lambda p: (not isinstance(labels.get(p.customer_a), str),
+                                           -p.probability, p.pair_id))[0]
     console.print(f"  counterparty {party.customer_b} {party.name_b!r} is probably an "
-                  f"account of {party.customer_a}"
-                  + (f" (confirmed {str(label).replace('_', ' ')})"
-                     if isinstance(label, str) else "")
-                  + f" outside the bank: {party.sentence}", highlight=False)
+                  f"account of {party.customer_a}{_confirmed(labels.get(party.customer_a))} "
+                  f"outside the bank: {party.sentence}", highlight=False)
 
 
 def _show_identity_score(result: ScoringResult, pair: SameEntityPair,
