@@ -95,16 +95,24 @@ def test_same_entity_links_reach_gds_as_the_python_engine(
     ingest_directory(embedded_store, tiny_dir)
     for store in (tiny_neo4j, embedded_store):
         assert store.write_same_entity_links(links) == 1
+    found, _ = _both_engines_from_c2(tiny_neo4j, embedded_store, driver)
+    assert found.rings["C5"] == found.rings["C6"] == "C1"
+
+
+def _both_engines_from_c2(tiny_neo4j: Neo4jGraphStore, embedded_store,
+                          driver: Driver) -> tuple[NetworkResult, NetworkResult]:
+    """GDS on Neo4j and Python on the embedded store, both seeded at C2: they agree (rings
+    exactly, propagated risk up to the Python iteration's stopping rule: 1e-9 per step,
+    about 6e-9 from the fixed point, then divided by the sum) and GDS leaves no projection
+    behind. Returns (GDS, Python)."""
     seeds, settings = {"C2": 1.0}, NetworkSettings()
     found = GdsNetworkEngine(tiny_neo4j).analyse(seeds, settings)
     expected = PythonNetworkEngine(embedded_store.snapshot()).analyse(seeds, settings)
-    # Up to the Python iteration's stopping rule (1e-9 per step, about 6e-9 from the fixed
-    # point, then divided by the sum).
     pd.testing.assert_series_equal(found.propagated_risk, expected.propagated_risk,
                                    check_index_type=False, rtol=0, atol=2e-8)
     pd.testing.assert_series_equal(found.rings, expected.rings, check_index_type=False)
-    assert found.rings["C5"] == found.rings["C6"] == "C1"
     assert _projections(driver) == []
+    return found, expected
 
 
 def test_counterparty_links_reach_gds_as_the_python_engine(
@@ -118,15 +126,9 @@ def test_counterparty_links_reach_gds_as_the_python_engine(
         {"C2": 1.0}, NetworkSettings())
     for store in (tiny_neo4j, embedded_store):
         assert store.write_counterparty_entity_links(links) == 1
-    seeds, settings = {"C2": 1.0}, NetworkSettings()
-    found = GdsNetworkEngine(tiny_neo4j).analyse(seeds, settings)
-    expected = PythonNetworkEngine(embedded_store.snapshot()).analyse(seeds, settings)
-    pd.testing.assert_series_equal(found.propagated_risk, expected.propagated_risk,
-                                   check_index_type=False, rtol=0, atol=2e-8)
-    pd.testing.assert_series_equal(found.rings, expected.rings, check_index_type=False)
+    _, expected = _both_engines_from_c2(tiny_neo4j, embedded_store, driver)
     # The link carries C2's risk to C1, who had none of it before.
     assert expected.propagated_risk["C1"] > before.propagated_risk.get("C1", 0.0) + 1e-3
-    assert _projections(driver) == []
 
 
 def test_weights_and_the_degree_cut_off_change_the_gds_result(
