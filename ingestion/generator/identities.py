@@ -102,11 +102,7 @@ def add_synthetic_identities(seed: int, tables: dict[str, pa.Table],
     by_customer: dict[str, list[dict]] = {}
     for row in tables["identifiers"].to_pylist():
         by_customer.setdefault(row["customer_id"], []).append(row)
-    first_account: dict[str, dict] = {}
-    for row in tables["accounts"].to_pylist():
-        first_account.setdefault(row["customer_id"], row)
-    people = [i for i, c in enumerate(customers) if c["birth_year"] is not None
-              and _split(c["name"]) is not None and c["customer_id"] in first_account]
+    first_account, people = _people(customers, tables["accounts"])
     risky_truth = {row["customer_id"] for row in truth["ground_truth"].to_pylist()
                    if row["risky"]}
     known = [i for i in people if customers[i]["known_risk_label"] is not None]
@@ -165,6 +161,18 @@ def add_synthetic_identities(seed: int, tables: dict[str, pa.Table],
                        same_person, schema=pa.schema([(c, pa.string())
                                                       for c in SAME_PERSON_COLUMNS]))}
     return SyntheticIdentities(grown, grown_truth, len(chosen), len(new_customers))
+
+
+def _people(customers: list[dict], accounts: pa.Table) -> tuple[dict[str, dict], list[int]]:
+    """Each customer's first account (its row), and the positions of the customers who are
+    people with a name from the generator's pools and an account: those a step can write
+    under another name."""
+    first_account: dict[str, dict] = {}
+    for row in accounts.to_pylist():
+        first_account.setdefault(row["customer_id"], row)
+    people = [i for i, c in enumerate(customers) if c["birth_year"] is not None
+              and _split(c["name"]) is not None and c["customer_id"] in first_account]
+    return first_account, people
 
 
 def _truth_row(customer_id: str, risky_person: str | None) -> dict:

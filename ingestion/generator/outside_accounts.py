@@ -34,7 +34,7 @@ import pyarrow as pa
 from graphrisk.screening.names import fold_sounds
 
 from .columns import datetimes
-from .identities import _append, _split, _variant_name
+from .identities import _append, _people, _split, _variant_name
 from .lookups import FIRST_NAMES
 
 __all__ = ["OUTSIDE_ACCOUNT_COLUMNS", "OUTSIDE_SEED_SALT", "OUTSIDE_SHARE",
@@ -77,12 +77,9 @@ def add_outside_accounts(seed: int, tables: dict[str, pa.Table],
     """
     rng = np.random.default_rng([seed, OUTSIDE_SEED_SALT])
     customers = tables["customers"].to_pylist()
-    first_account: dict[str, str] = {}
-    for row in tables["accounts"].to_pylist():
-        first_account.setdefault(row["customer_id"], row["account_id"])
+    accounts, people = _people(customers, tables["accounts"])
+    first_account = {customer: row["account_id"] for customer, row in accounts.items()}
     held = {_folded(c["name"]) for c in customers}
-    people = [i for i, c in enumerate(customers) if c["birth_year"] is not None
-              and _split(c["name"]) is not None and c["customer_id"] in first_account]
     known = [i for i in people if customers[i]["known_risk_label"] is not None]
     plain = [i for i in people if customers[i]["known_risk_label"] is None]
     size = max(3, round(OUTSIDE_SHARE * len(customers)))
