@@ -192,11 +192,18 @@ def _quality(home: Path, data: Path) -> dict:
     components = scores[list(COMPONENTS)]
     default_weights = ScoringSettings().weights
     tuned = _tune_weights(components, risky, validation, default_weights)
+    fused = ("learned fusion" if result.fusion is not None
+             else "noisy-OR, default weights")
     named = {
-        "network-aware score (default weights)": scores["score"],
-        "network-aware score (weights tuned on validation)": pd.Series(
+        f"network-aware score ({fused})": scores["score"],
+        "network-aware score (noisy-OR, default weights)": pd.Series(
+            fuse_components(components, default_weights), index=scores.index),
+        "network-aware score (noisy-OR, weights tuned on validation)": pd.Series(
             fuse_components(components, tuned), index=scores.index),
-        "features-only model": scores["individual"],
+        "features-only model (individual component)": scores["individual"],
+        "network component alone": scores["network"],
+        "typology component alone": scores["typology"],
+        "cluster component alone": scores["cluster"],
         "Neo4j fraud-detection reference": reference.reindex(scores.index).fillna(0.0),
         "Neo4j reference, second party over all transfers": reference_all.reindex(
             scores.index).fillna(0.0),
@@ -206,7 +213,8 @@ def _quality(home: Path, data: Path) -> dict:
                                for s in named.values()]
     print(f"test half: {len(test):,} customers, {int(risky.reindex(test).sum()):,} planted "
           f"risky; validation half: {len(validation):,}")
-    print(f"weights tuned on validation: {tuned} (defaults {default_weights})")
+    print(f"noisy-OR weights tuned on validation: {tuned} (defaults {default_weights})")
+    print(result.fusion_summary())
     with pd.option_context("display.width", 160, "display.max_colwidth", 60):
         print(table.round(3).to_string(index=False))
 

@@ -40,14 +40,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from graphrisk.analytics.evaluation import pr_auc, recall_at_top, roc_auc
+from graphrisk.analytics.fusion import LEARNED_COMPONENTS
 from graphrisk.config import Settings
 from graphrisk.ingestion.generator import PROFILES, generate_dataset
+from graphrisk.scoring import ScoringResult, score_store
 from graphrisk.service import RiskService
 
 __all__ = [
@@ -63,6 +65,8 @@ BAR = {"roc_auc": 0.93, "recall_top5": 0.8, "cycles": 0.8, "fans": 0.8}
 #: Planted typology -> the detected instance kind that recovers it.
 RECOVERED_KINDS = {"cycle": "cycle", "fan_in": "fan_in", "fan_out": "fan_out"}
 TOP_FRACTION = 0.05
+#: The name the comparison gives the noisy-OR run.
+NOISY_OR = "noisy-OR"
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class ProfileFigures:
         fans_planted: planted fan-ins and fan-outs.
         quarantined: rows the loader rejected or skipped.
         seconds: generate + load + score, summed over seeds.
+        alternatives: with ``compare``, the same three figures (ROC-AUC, PR-AUC, recall in
+            the top 5%) of each learned component alone and of the noisy-OR fusion on the
+            same bank, by name (means over seeds).
     """
 
     profile: str
@@ -101,6 +108,7 @@ class ProfileFigures:
     fans_planted: int
     quarantined: int
     seconds: float
+    alternatives: tuple[tuple[str, float, float, float], ...] = ()
 
     @property
     def cycles_share(self) -> float:
@@ -120,7 +128,8 @@ class ProfileFigures:
 
 
 def measure_profile(profile: str, customers: int, seed: int, work: Path,
-                    log: Callable[[str], None] = lambda _: None) -> ProfileFigures:
+                    log: Callable[[str], None] = lambda _: None, *,
+                    compare: bool = False) -> ProfileFigures:
     """Generate, load and score one profile's bank, untuned, and measure it.
 
     Args:
@@ -129,6 +138,8 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
         seed: the generator's seed.
         work: an empty folder for the bank and its embedded store.
         log: called with a line of progress per step.
+        compare: also measure each learned component alone and the noisy-OR fusion
+            (a second, unwritten scoring run with ``fusion = "noisy_or"``).
 
     Returns:
         The figures of this one seed.
@@ -144,7 +155,9 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
         quarantined = sum(t.rows_rejected + t.batches_skipped for t in report.tables)
         log(f"[{profile} seed {seed}] scoring ({quarantined} rows quarantined)")
         result = service.score(write=False)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        plain = (score_store(service.store, service.policy, replace(
+            service.scoring_settings(), fusion="noisy_or"), write=False) if compare else None)
 
     truth = pd.read_csv(data / "truth" / "ground_truth.csv").set_index("customer_id")
     scores = result.scores.set_index("customer_id")
@@ -160,12 +173,28 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
         pr_auc=pr_auc(risky, score), recall_top5=recall_at_top(risky, score, TOP_FRACTION),
         cycles_recovered=int(cycles["recovered"].sum()), cycles_planted=len(cycles),
         fans_recovered=int(fans["recovered"].sum()), fans_planted=len(fans),
-        quarantined=quarantined, seconds=seconds)
+        quarantined=quarantined, seconds=seconds,
+        alternatives=_alternatives(scores, plain, unknown, risky) if compare else ())
     log(f"[{profile} seed {seed}] ROC-AUC {figures.roc_auc:.3f}, PR-AUC {figures.pr_auc:.3f}, "
         f"recall@5% {figures.recall_top5:.3f}, cycles {figures.cycles_recovered}/"
         f"{figures.cycles_planted}, fans {figures.fans_recovered}/{figures.fans_planted}, "
         f"{seconds:.1f} s")
     return figures
+
+
+def _alternatives(scores: pd.DataFrame, plain: ScoringResult | None, unknown: pd.Index,
+                  risky: pd.Series) -> tuple[tuple[str, float, float, float], ...]:
+    """ROC-AUC, PR-AUC and recall in the top 5% of each learned component alone and of the
+    noisy-OR run, on the unknown customers."""
+    def figures(name: str, values: pd.Series) -> tuple[str, float, float, float]:
+        values = values.reindex(unknown).astype(float)
+        return (name, roc_auc(risky, values), pr_auc(risky, values),
+                recall_at_top(risky, values, TOP_FRACTION))
+
+    found = [figures(name, scores[name]) for name in LEARNED_COMPONENTS]
+    if plain is not None:
+        found.append(figures(NOISY_OR, plain.scores.set_index("customer_id")["score"]))
+    return tuple(found)
 
 
 def recovered_groups(truth: pd.DataFrame, instances: pd.DataFrame) -> pd.DataFrame:
@@ -205,7 +234,13 @@ def pool(runs: Sequence[ProfileFigures]) -> ProfileFigures:
     def total(name: str) -> int:
         return sum(getattr(r, name) for r in runs)
 
+    names = [a[0] for a in first.alternatives]
+    alternatives = tuple(
+        (name, *(sum(dict((a[0], a[k]) for a in r.alternatives)[name] for r in runs)
+                 / len(runs) for k in (1, 2, 3)))
+        for name in names)
     return ProfileFigures(
+        alternatives=alternatives,  # type: ignore[arg-type]
         profile=first.profile, customers=first.customers,
         seeds=tuple(s for r in runs for s in r.seeds), unknown=total("unknown"),
         risky_unknown=total("risky_unknown"), roc_auc=mean("roc_auc"), pr_auc=mean("pr_auc"),
@@ -232,6 +267,31 @@ def markdown_table(rows: Sequence[ProfileFigures]) -> str:
     return "\n".join(lines)
 
 
+def comparison_table(rows: Sequence[ProfileFigures]) -> str:
+    """The fused score against the noisy-OR and its best single component (by PR-AUC), in
+    markdown: ROC-AUC / PR-AUC / recall in the top 5%."""
+    lines = [
+        "| profile | learned fusion | noisy-OR | best single component | fused >= best |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        values = {a[0]: a[1:] for a in r.alternatives}
+        if not values:
+            continue
+        best = max((n for n in values if n != NOISY_OR), key=lambda n: values[n][1])
+        fused = (r.roc_auc, r.pr_auc, r.recall_top5)
+        at_least = all(f >= b for f, b in zip(fused, values[best], strict=True))
+        lines.append(
+            f"| {r.profile} | {_three(fused)} | "
+            f"{_three(values[NOISY_OR]) if NOISY_OR in values else '-'} | "
+            f"{best} {_three(values[best])} | {'yes' if at_least else 'no'} |")
+    return "\n".join(lines)
+
+
+def _three(values: Sequence[float]) -> str:
+    return " / ".join(f"{v:.3f}" for v in values)
+
+
 def _share(done: int, total: int) -> str:
     return f"{done}/{total} ({done / total:.0%})" if total else "0/0"
 
@@ -244,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=1, help="consecutive seeds to pool")
     parser.add_argument("--profiles", default=",".join(PROFILES),
                         help="comma-separated profile names (default: all)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also print the fused score against the noisy-OR and each "
+                        "component alone (a second scoring run per bank)")
     parser.add_argument("--work", type=Path,
                         help="keep the banks and stores here (default: a temporary folder)")
     args = parser.parse_args(argv)
@@ -260,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for name in names:
             runs = [measure_profile(name, args.customers, seed,
-                                    root / f"{name}-{args.customers}-seed{seed}", log)
+                                    root / f"{name}-{args.customers}-seed{seed}", log,
+                                    compare=args.compare)
                     for seed in range(args.seed, args.seed + args.seeds)]
             rows.append(pool(runs))
     seeds = f"seed {args.seed}" if args.seeds == 1 else (
@@ -268,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Untuned pipeline on generator profiles: {args.customers:,} customers, {seeds}; "
           "figures on the customers without a known label.\n")
     print(markdown_table(rows))
+    if args.compare:
+        print("\nThe fused score (learned fusion) against the noisy-OR with the policy's "
+              "weights and the best single component, each ROC-AUC / PR-AUC / recall top 5%:\n")
+        print(comparison_table(rows))
     return 0
 
 

@@ -419,6 +419,7 @@ def score(
     from graphrisk.presentation import (
         export_scores,
         print_coverage,
+        print_fusion,
         print_scores,
         print_tier_counts,
     )
@@ -433,6 +434,7 @@ def score(
     print_scores(console, result, top)
     print_tier_counts(console, result, policy)
     print_coverage(console, result, verbose=verbose)
+    print_fusion(console, result)
     seconds = sum(result.timings.values())
     console.print(f"Run {result.run_id} ({result.engine} engine) scored {len(result.scores):,} "
                   f"customers in {seconds:.1f} s" + ("; stored in the score history." if write

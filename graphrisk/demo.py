@@ -20,7 +20,12 @@ from rich.console import Console
 from graphrisk.demo_casework import work_demo_cases
 from graphrisk.domain import NodeLabel
 from graphrisk.graph import NodeRef
-from graphrisk.presentation import print_clusters, print_scores, print_tier_counts
+from graphrisk.presentation import (
+    print_clusters,
+    print_fusion,
+    print_scores,
+    print_tier_counts,
+)
 from graphrisk.resolution.service import SameEntityPair
 from graphrisk.scoring import ScoringResult
 from graphrisk.service import (
@@ -220,6 +225,7 @@ def run_demo(
     console.print(f"Scored {len(result.scores):,} customers in {seconds:.1f} s "
                   f"({result.engine} engine); run {result.run_id} stored in the score history.")
     print_tier_counts(console, result, policy)
+    print_fusion(console, result)
     if identity is not None:
         _show_identity_score(result, identity, console)
 

@@ -116,6 +116,11 @@ class ScoringPolicy(BaseModel):
     max_identifier_degree: int = Field(
         default=DEFAULT_MAX_IDENTIFIER_DEGREE, ge=2,
         description="identifiers shared by more customers than this link nobody")
+    fusion: Literal["learned", "noisy_or"] = Field(
+        default="learned",
+        description="learned: how much the individual, network, typology and cluster "
+        "components count is learned from the bank's confirmed labels each run; noisy_or: "
+        "the weights below decide")
 
     @model_validator(mode="after")
     def _known_components(self) -> ScoringPolicy:

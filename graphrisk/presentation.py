@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from graphrisk.models.explain import ModelExplanation
 
 __all__ = ["check_output_file", "coverage_lines", "export_clusters", "export_scores",
-           "print_clusters", "print_coverage", "print_policy", "print_scores",
+           "print_clusters", "print_coverage", "print_fusion", "print_policy", "print_scores",
            "print_tier_counts", "write_csv"]
 
 _TIER_COLOURS = {"low": "green", "medium": "yellow", "high": "red"}
@@ -142,6 +142,11 @@ def print_coverage(console: Console, result: ScoringResult, *, verbose: bool = F
     """Print :func:`coverage_lines` (nothing when every component had all its data)."""
     for line in coverage_lines(result, verbose=verbose):
         console.print(escape(line))
+
+
+def print_fusion(console: Console, result: ScoringResult) -> None:
+    """One line: how the run fused its components (learned, or the noisy-OR and why)."""
+    console.print(escape(result.fusion_summary()))
 
 
 def print_clusters(console: Console, clusters: pd.DataFrame, top: int = 10) -> None:

@@ -442,7 +442,11 @@ def rescore(
         components, customers=everyone, factors=factors, percentiles=percentiles,
         links=links, typologies=typologies,
         cluster_reasons=_previous_cluster_reasons(index, previous),
-        settings=settings, policy=policy)
+        settings=settings, policy=policy,
+        # The full run's learned fusion (None where it used the noisy-OR): a region's
+        # labels are too few to learn from, and its scores must read like the run's.
+        fusion=getattr(individual_model, "fusion", None) if settings.fusion == "learned"
+        else None)
     lap("fuse")
     run_id = new_run_id(created_at)
     if write:

@@ -6,7 +6,13 @@ store, GDS inside Neo4j), the typology detectors and the cluster ranking, fuses 
 score, grades the score with the risk policy, writes the run to the store (so history
 survives) and says why.
 
-The score is a weighted noisy-OR of evidence in ``[0, 1]``::
+The score fuses pieces of evidence ``c_k`` in ``[0, 1]``. By default (``fusion =
+"learned"``) how much the ``individual``, ``network``, ``typology`` and ``cluster`` pieces
+count is learned on every run from the bank's confirmed labels, out of fold by ring and
+community, and the learned order is mapped onto the noisy-OR's scale, so the policy's tier
+bounds keep their meaning (:mod:`graphrisk.analytics.fusion`); ``known`` and ``model`` stay
+noisy-OR terms on top. With ``fusion = "noisy_or"``, or fewer than ten labels, the score is
+the weighted noisy-OR of every piece::
 
     score = 100 * (1 - prod_k (1 - w_k * c_k))
 
@@ -43,8 +49,9 @@ what could not be computed. The coverage is stored with the run's parameters. In
 re-scoring (:mod:`graphrisk.rescoring`) does not re-assess it: its population-level
 components are the last full run's, whose coverage is stored.
 
-The weights ``w_k``, the reporting threshold, the high-risk industries and countries and the
-identifier degree cut-off are the risk team's knobs: they live in the policy file's
+The fusion, the weights ``w_k``, the reporting threshold, the high-risk industries and
+countries and the identifier degree cut-off are the risk team's knobs: they live in the
+policy file's
 ``[scoring]`` section (:class:`graphrisk.policy.ScoringPolicy`) and reach the score through
 :meth:`ScoringSettings.from_policy`. How the default weights were chosen, and the figures
 behind them, are in ``docs/benchmarks.md`` beside the commands that produce them.
@@ -64,6 +71,7 @@ import pandas as pd
 
 from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
 from graphrisk.analytics.customer_graph import (
+    CustomerGraph,
     build_customer_graph,
     customer_links,
     customer_transfers,
@@ -78,6 +86,14 @@ from graphrisk.analytics.factors import (
     factor_percentiles,
     population_constants,
 )
+from graphrisk.analytics.fusion import (
+    FUSIONS,
+    LEARNED_COMPONENTS,
+    MIN_KNOWN,
+    LearnedFusion,
+    fit_fusion,
+    group_folds,
+)
 from graphrisk.analytics.individual_model import (
     IndividualModel,
     explain_neighbours,
@@ -90,6 +106,7 @@ from graphrisk.analytics.network import (
     NetworkSettings,
     PythonNetworkEngine,
 )
+from graphrisk.analytics.propagation import propagate_risk
 from graphrisk.analytics.typologies import TypologyResult, TypologySettings, detect_typologies
 from graphrisk.analytics.typologies.settings import DERIVABLE as TYPOLOGY_DERIVABLE
 from graphrisk.analytics.typologies.thresholds import derive_thresholds
@@ -172,6 +189,7 @@ _ANALYSIS_STEPS: dict[str, str] = {
     "typologies": "detecting cycles, fans and pass-throughs",
     "links": "collecting links between customers",
     "clusters": "ranking clusters",
+    "fusion": "learning how much each component counts",
     "fuse": "fusing the score",
 }
 
@@ -198,6 +216,13 @@ class ScoringSettings:
             instead of 17; at 100,000 customers the ``individual_model`` step took 19.8 s
             instead of 5.4 s, the whole run 35 s instead of 24 s (two shared cores).
             ``False``: the factors alone.
+        fusion: ``learned`` (the default): the ``individual``, ``network``, ``typology``
+            and ``cluster`` components are combined by weights learned from this bank's
+            confirmed labels, out of fold by ring and community, and mapped onto the
+            noisy-OR's scale (:mod:`graphrisk.analytics.fusion`); with fewer than
+            :data:`~graphrisk.analytics.fusion.MIN_KNOWN` labels, or nothing to learn, the
+            run falls back to the noisy-OR and says so. ``noisy_or``: the policy's weights.
+            Figures in docs/robustness.md.
         seed: makes the individual model and Louvain reproducible.
         top_reasons: most reasons given per customer.
         model_explanations: most customers whose graph-model reason is the model's own
@@ -220,6 +245,7 @@ class ScoringSettings:
     individual_model: str = "gradient_boosting"
     folds: int = 5
     neighbour_features: bool = True
+    fusion: str = "learned"
     seed: int = 0
     top_reasons: int = 3
     model_explanations: int = 100
@@ -242,6 +268,8 @@ class ScoringSettings:
         if self.model_explanations < 0:
             raise ValueError(f"model_explanations must be 0 or more, got "
                              f"{self.model_explanations}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {self.fusion!r}")
 
     @classmethod
     def from_policy(cls, policy: ScoringPolicy | RiskPolicy) -> ScoringSettings:
@@ -257,6 +285,7 @@ class ScoringSettings:
             name for name in TYPOLOGY_DERIVABLE if name not in chosen))
         return cls(
             weights=dict(knobs.weights),
+            fusion=knobs.fusion,
             reporting_threshold=knobs.reporting_threshold,
             high_risk_industries=tuple(knobs.high_risk_industries),
             high_risk_countries=tuple(knobs.high_risk_countries),
@@ -321,6 +350,10 @@ class ScoringResult:
             re-scoring a few customers later without refitting (:mod:`graphrisk.rescoring`).
         coverage: per component (in :data:`COMPONENTS` order), whether it had data
             (:func:`assess_coverage`).
+        fusion: the learned fusion of this run (also kept with ``individual_model`` for
+            re-scoring); ``None``: the noisy-OR with the policy's weights.
+        fusion_note: why the run used the noisy-OR where the policy asked for the learned
+            fusion (empty otherwise).
     """
 
     run_id: str
@@ -334,6 +367,15 @@ class ScoringResult:
     timings: dict[str, float]
     individual_model: IndividualModel | None = None
     coverage: tuple[ComponentCoverage, ...] = ()
+    fusion: LearnedFusion | None = None
+    fusion_note: str = ""
+
+    def fusion_summary(self) -> str:
+        """One line for a person: how this run fused its components."""
+        if self.fusion is not None:
+            return f"fusion: {self.fusion.summary()}"
+        return "fusion: noisy-OR with the policy's weights" + (
+            f" ({self.fusion_note})" if self.fusion_note else "")
 
     def left_out(self) -> tuple[str, ...]:
         """The components without data, left out of this run's fusion."""
@@ -414,7 +456,10 @@ def score_store(
         used = replace(settings, typologies=result.typologies.settings)
         store.write_scores(result.run_id, f"risk_score:{result.engine}",
                            {"settings": used.describe(), "engine": result.engine,
-                            "coverage": [c.describe() for c in result.coverage]},
+                            "coverage": [c.describe() for c in result.coverage],
+                            "fusion": (result.fusion.describe() if result.fusion is not None
+                                       else {"fusion": "noisy_or",
+                                             "why": result.fusion_note})},
                            result.scores)
         result.timings["write_scores"] = time.perf_counter() - started
     return result
@@ -480,13 +525,15 @@ def score_customers(
     # Kept with the individual model: re-scoring compares a region's customers with them.
     population = replace(population_constants(snapshot, ledger=ledger),
                          typologies=typology_settings)
+    # The customer graph the neighbour features read and the learned fusion propagates on.
+    graph = (build_customer_graph(snapshot, weights=settings.network.weights,
+                                  max_identifier_degree=settings.network.max_identifier_degree,
+                                  ledger=ledger)
+             if settings.neighbour_features or settings.fusion == "learned" else None)
     individual, individual_model = timed("individual_model", lambda: fit_individual_model(
         factors, known, model=settings.individual_model,  # type: ignore[arg-type]
         folds=settings.folds, seed=settings.seed, negatives=negative_ids,
-        population=population, graph=build_customer_graph(
-            snapshot, weights=settings.network.weights,
-            max_identifier_degree=settings.network.max_identifier_degree,
-            ledger=ledger) if settings.neighbour_features else None))
+        population=population, graph=graph if settings.neighbour_features else None))
     seeds = {customer: 1.0 for customer in known[known].index}
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
@@ -501,14 +548,16 @@ def score_customers(
         "known_risk_label": known_label,
         "disputes": factors.set_index("customer_id")["dispute_count"],
     })
-    clusters = timed("clusters", lambda: rank_clusters(
-        rings=network.rings, communities=network.communities,
-        typology_instances=typologies.instances, links=links,
-        transfers=customer_transfers(snapshot, ledger=ledger), member_facts=facts,
-        settings=settings.clusters))
+    transfers = customer_transfers(snapshot, ledger=ledger)
 
-    step(_ANALYSIS_STEPS["fuse"])
-    started = time.perf_counter()
+    def cluster_ranking(member_facts: pd.DataFrame) -> pd.DataFrame:
+        return rank_clusters(
+            rings=network.rings, communities=network.communities,
+            typology_instances=typologies.instances, links=links, transfers=transfers,
+            member_facts=member_facts, settings=settings.clusters)
+
+    clusters = timed("clusters", lambda: cluster_ranking(facts))
+
     high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
     best_cluster = best_cluster_per_customer(high)
     components = _components(customers.index, known, individual, network, typologies,
@@ -523,6 +572,12 @@ def score_customers(
     # A component without data says nothing about anyone: 0 (the network part of a seed
     # without links would otherwise be its own propagated risk), and no weight.
     components[left_out] = 0.0
+    fusion, fusion_note = timed("fusion", lambda: _learned_fusion(
+        components, known, graph, network, cluster_ranking, facts, settings, left_out))
+    if fusion is not None:
+        individual_model = replace(individual_model, fusion=fusion)
+    step(_ANALYSIS_STEPS["fuse"])
+    started = time.perf_counter()
     explain_model = (_timed_reasons(model_reasons, step, timings)
                      if model_reasons is not None else None)
     neighbourhood = individual_model.neighbourhood
@@ -532,13 +587,14 @@ def score_customers(
         cluster_reasons=_cluster_sentences(customers.index, clusters, best_cluster),
         settings=settings, policy=policy, left_out=left_out, model_reasons=explain_model,
         neighbour_reasons=None if neighbourhood is None else explain_neighbours(
-            neighbourhood, reporting_threshold=settings.reporting_threshold))
+            neighbourhood, reporting_threshold=settings.reporting_threshold), fusion=fusion)
     timings["fuse"] = time.perf_counter() - started - timings.get("model_reasons", 0.0)
     return ScoringResult(
         run_id=new_run_id(created_at), created_at=created_at,
         engine=network.engine, scores=scores, clusters=clusters,
         typologies=typologies, network=network, factors=factors, timings=timings,
-        individual_model=individual_model, coverage=coverage)
+        individual_model=individual_model, coverage=coverage, fusion=fusion,
+        fusion_note=fusion_note)
 
 
 def new_run_id(created_at: datetime) -> str:
@@ -585,6 +641,7 @@ def grade_and_explain(
     left_out: Collection[str] = (),
     model_reasons: ModelReasons | None = None,
     neighbour_reasons: pd.DataFrame | None = None,
+    fusion: LearnedFusion | None = None,
 ) -> pd.DataFrame:
     """Fuse the components into a score, grade it with the policy and give the reasons.
 
@@ -617,6 +674,9 @@ def grade_and_explain(
             (:func:`~graphrisk.analytics.individual_model.explain_neighbours`); it joins the
             customer's own factor reasons, first when it is the more unusual. ``None``:
             own factors only.
+        fusion: the run's learned fusion: it scores the analytics components (the
+            ``known`` and ``model`` components stay noisy-OR terms on top) and orders the
+            reasons by what it learned; ``None``: the noisy-OR with ``settings.weights``.
 
     Returns:
         :data:`SCORE_COLUMNS`, one row per customer, best first.
@@ -624,8 +684,16 @@ def grade_and_explain(
     index = components.index
     rows = customers.reindex(index)
     model = components["model"].astype(float).tolist()
-    evidence = _evidence(components, _without(settings.weights, left_out))
-    scores = components.assign(score=np.round(_fuse(evidence), 2))
+    weights = _without(settings.weights, left_out)
+    fused = _fused(components, weights, fusion)
+    # What orders the reasons: the policy's weights, or how far the learned fusion says
+    # each component lifts this customer above the average one.
+    evidence = _evidence(components, weights)
+    if fusion is not None:
+        strengths = fusion.reason_strengths(components)
+        for name in LEARNED_COMPONENTS:
+            evidence[:, COMPONENTS.index(name)] = strengths[name].to_numpy()
+    scores = components.assign(score=np.round(fused, 2))
     scores["tier"] = policy.tier_of(scores["score"])
     scores["known_risk_label"] = rows["known_risk_label"]
     reasons, model_at = _reasons(
@@ -644,14 +712,16 @@ def grade_and_explain(
 
 
 def fuse_components(components: pd.DataFrame, weights: dict[str, float],
-                    left_out: Collection[str] = ()) -> np.ndarray:
+                    left_out: Collection[str] = (),
+                    fusion: LearnedFusion | None = None) -> np.ndarray:
     """The 0-100 score from per-component evidence: ``100 * (1 - prod(1 - w_k * c_k))``,
-    the ``left_out`` components (without data) weighing 0.
+    the ``left_out`` components (without data) weighing 0; with a learned ``fusion``, its
+    analytics score in place of the learned components' terms.
 
     Why public: the benchmark re-weights stored components on a validation split without
-    re-running the analytics.
+    re-running the analytics, and the tests re-fuse components as a run would.
     """
-    return _fuse(_evidence(components, _without(weights, left_out)))
+    return _fused(components, _without(weights, left_out), fusion)
 
 
 def assess_coverage(
@@ -861,31 +931,100 @@ def _fuse(evidence: np.ndarray) -> np.ndarray:
     return 100.0 * (1.0 - np.prod(1.0 - evidence, axis=1))
 
 
+def _fused(components: pd.DataFrame, weights: dict[str, float],
+           fusion: LearnedFusion | None) -> np.ndarray:
+    """The 0-100 score: the noisy-OR of every component, or with a learned ``fusion`` its
+    analytics score in place of the learned components' terms (``known`` and ``model``
+    stay noisy-OR terms)."""
+    evidence = _evidence(components, weights)
+    if fusion is None:
+        return _fuse(evidence)
+    analytics = fusion.analytics_score(components)
+    outer = [COMPONENTS.index(name) for name in COMPONENTS if name not in LEARNED_COMPONENTS]
+    return 100.0 * (1.0 - (1.0 - analytics) * np.prod(1.0 - evidence[:, outer], axis=1))
+
+
 def _components(
     index: pd.Index, known: pd.Series, individual: pd.Series, network: NetworkResult,
     typologies: TypologyResult, best_cluster: pd.DataFrame, settings: ScoringSettings,
 ) -> pd.DataFrame:
     """Each customer's evidence per component, in ``[0, 1]`` (``model`` is added later)."""
-    risk = network.propagated_risk.reindex(index).fillna(0.0)
+    counts = typologies.per_customer.set_index("customer_id")
+    instances = counts[[c for c in counts.columns if c.endswith("_count")]].sum(axis=1)
+    typology_part = 1.0 - 0.5 ** instances.reindex(index).fillna(0)
+    return pd.DataFrame({
+        "known": known.astype(float),
+        "individual": individual.reindex(index).fillna(0.0),
+        "network": _network_part(network.propagated_risk, index, settings.network_floor),
+        "typology": typology_part,
+        "cluster": _cluster_part(best_cluster, index),
+    }, index=index)
+
+
+def _network_part(propagated_risk: pd.Series, index: pd.Index, floor: float) -> pd.Series:
+    """The ``network`` component: the propagated risk's percentile above ``floor``,
+    rescaled to ``[0, 1]``."""
+    risk = propagated_risk.reindex(index).fillna(0.0)
     if risk.max() > 0:
         # Differences below a millionth of the largest risk are iteration noise (the two
         # engines stop at slightly different points); rounding keeps ties tied in both.
         risk = (risk / risk.max()).round(6)
     percentile = risk.rank(method="min", pct=True)
     percentile[risk <= 0] = 0.0
-    floor = settings.network_floor
-    network_part = ((percentile - floor) / (1.0 - floor)).clip(0.0, 1.0)
-    counts = typologies.per_customer.set_index("customer_id")
-    instances = counts[[c for c in counts.columns if c.endswith("_count")]].sum(axis=1)
-    typology_part = 1.0 - 0.5 ** instances.reindex(index).fillna(0)
-    cluster_part = best_cluster["cluster_score"].reindex(index).fillna(0.0).astype(float)
-    return pd.DataFrame({
-        "known": known.astype(float),
-        "individual": individual.reindex(index).fillna(0.0),
-        "network": network_part,
-        "typology": typology_part,
-        "cluster": cluster_part,
-    }, index=index)
+    return ((percentile - floor) / (1.0 - floor)).clip(0.0, 1.0)
+
+
+def _cluster_part(best_cluster: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """The ``cluster`` component: the score of the customer's best high-risk cluster."""
+    return best_cluster["cluster_score"].reindex(index).fillna(0.0).astype(float)
+
+
+def _learned_fusion(
+    components: pd.DataFrame, known: pd.Series, graph: CustomerGraph | None,
+    network: NetworkResult, cluster_ranking: Callable[[pd.DataFrame], pd.DataFrame],
+    facts: pd.DataFrame, settings: ScoringSettings, left_out: Collection[str],
+) -> tuple[LearnedFusion | None, str]:
+    """The run's learned fusion (:mod:`graphrisk.analytics.fusion`), or ``None`` and why not.
+
+    The ``network`` and ``cluster`` components are recomputed per fold of
+    :func:`~graphrisk.analytics.fusion.group_folds` with that fold's labels hidden: the
+    propagation (in Python, on the same customer graph: the engines agree to 1e-6) from the
+    other folds' known customers, the clusters with the fold's labels removed from the
+    members' facts. A fold without a known customer hides nothing: its values are the run's.
+    ``individual`` is out of fold already; ``typology`` reads no labels.
+    """
+    if settings.fusion != "learned":
+        return None, ""
+    count = int(known.sum())
+    if count < MIN_KNOWN:
+        return None, (f"{count} confirmed labels; learning the fusion needs at least "
+                      f"{MIN_KNOWN}")
+    index = components.index
+    folds = group_folds(index, network.rings, network.communities, settings.folds,
+                        settings.seed)
+    out_of_fold = components[list(LEARNED_COMPONENTS)].copy()
+    for fold in range(settings.folds):
+        held = (folds == fold).to_numpy()
+        if not known.to_numpy()[held].any():
+            continue
+        if "network" not in left_out and graph is not None:
+            seeds = {customer: 1.0 for customer in index[known.to_numpy() & ~held]}
+            risk = propagate_risk(graph, seeds, damping=settings.network.damping)
+            out_of_fold.loc[held, "network"] = _network_part(
+                risk, index, settings.network_floor).to_numpy()[held]
+        if "cluster" not in left_out:
+            hidden = facts.copy()
+            hidden.loc[index[held], "known_risk_label"] = None
+            clusters = cluster_ranking(hidden)
+            high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
+            out_of_fold.loc[held, "cluster"] = _cluster_part(
+                best_cluster_per_customer(high), index).to_numpy()[held]
+    fusion = fit_fusion(out_of_fold, known, folds=folds, reference=components,
+                        weights=_without(settings.weights, left_out))
+    if fusion is None:
+        return None, ("the confirmed labels fall in one ring or community, or no component "
+                      "tells them apart from the rest")
+    return fusion, ""
 
 
 def _cluster_sentences(index: pd.Index, clusters: pd.DataFrame,

@@ -74,6 +74,7 @@ from graphrisk.analytics.factors import (
     REASON_PERCENTILE,
     PopulationConstants,
 )
+from graphrisk.analytics.fusion import LearnedFusion
 from graphrisk.analytics.graph_features import NEIGHBOURS, neighbour_aggregates, neighbour_column
 from graphrisk.policy import DEFAULT_REPORTING_THRESHOLD
 
@@ -125,6 +126,10 @@ class IndividualModel:
         neighbourhood: per customer of the fit, the neighbour aggregates the models read
             (float32), for :meth:`predict` when the caller passes factors only; ``None``
             when fitted without a graph.
+        fusion: the learned fusion of the full run that fitted this model
+            (:class:`~graphrisk.analytics.fusion.LearnedFusion`), so that re-scoring fuses
+            as that run did; ``None``: the run used the noisy-OR (or the model was saved
+            before fusions were learned).
     """
 
     kind: str
@@ -136,6 +141,7 @@ class IndividualModel:
     population: PopulationConstants | None = None
     negatives: int = 0
     neighbourhood: pd.DataFrame | None = None
+    fusion: LearnedFusion | None = None
 
     def predict(self, factors: pd.DataFrame, *, threads: int | None = 1) -> pd.Series:
         """Probability of a known risk label per customer of ``factors``.

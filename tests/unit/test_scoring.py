@@ -217,8 +217,12 @@ def test_knobs_changed_in_the_policy_file_reach_the_score(
     before, _ = scored
     text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
     assert "network = 0.5" in text and 'high_risk_countries = ["AE"' in text
+    assert 'fusion = "learned"' in text
+    # The weights decide the score under the noisy-OR (the learned fusion only leaves a
+    # component at weight 0 out: tests/unit/test_fusion.py).
     text = text.replace("network = 0.5", "network = 0.0").replace(
-        'high_risk_countries = ["AE", "CY", "KY", "MT", "PA", "VG"]', "high_risk_countries = []")
+        'high_risk_countries = ["AE", "CY", "KY", "MT", "PA", "VG"]', "high_risk_countries = []"
+    ).replace('fusion = "learned"', 'fusion = "noisy_or"')
     policy_file = tmp_path / "policy.toml"
     policy_file.write_text(text, encoding="utf-8")
     settings = Settings(home=sample[1].parent, policy_file=policy_file)
@@ -227,6 +231,7 @@ def test_knobs_changed_in_the_policy_file_reach_the_score(
 
     assert before.factors["high_risk_country"].sum() > 0
     assert after.factors["high_risk_country"].sum() == 0
+    assert after.fusion is None and after.fusion_note == ""  # asked for, not fallen back to
     old = before.scores.set_index("customer_id")
     new = after.scores.set_index("customer_id").reindex(old.index)
     assert (new["network"] == old["network"]).all()  # the evidence is the same ...

@@ -1,0 +1,166 @@
+"""The learned fusion (graphrisk.analytics.fusion) and how a scoring run uses it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphrisk.analytics.evaluation import roc_auc
+from graphrisk.analytics.fusion import (
+    LEARNED_COMPONENTS,
+    MIN_KNOWN,
+    fit_fusion,
+    group_folds,
+    noisy_or,
+)
+from graphrisk.ingestion.generator import generate_dataset
+from graphrisk.ingestion.loader import ingest_directory
+from graphrisk.policy import load_policy
+from graphrisk.scoring import ScoringSettings, fuse_components, score_store
+from graphrisk.store.embedded import EmbeddedGraphStore
+
+WEIGHTS = {"individual": 1.0, "network": 0.5, "typology": 0.9, "cluster": 0.9}
+
+
+def synthetic(n: int = 4000, seed: int = 3) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Components where ``typology`` tells the labels apart, ``cluster`` is noise and
+    ``network`` runs against them; folds by a fake group of ten customers."""
+    rng = np.random.default_rng(seed)
+    index = pd.Index([f"C{i:05d}" for i in range(n)], name="customer_id")
+    label = pd.Series(rng.random(n) < 0.03, index=index)
+    frame = pd.DataFrame({
+        "individual": np.clip(rng.beta(1, 20, n) + 0.05 * label, 0, 1),
+        "network": np.where(label, 0.0, rng.random(n) * (rng.random(n) < 0.2)),
+        "typology": np.where(label & (rng.random(n) < 0.7), 0.5, 0.0),
+        "cluster": rng.random(n) * (rng.random(n) < 0.1),
+    }, index=index)
+    folds = pd.Series((np.arange(n) // 10) % 5, index=index)
+    return frame, label, folds
+
+
+def test_a_component_that_tells_labels_apart_counts_and_one_against_them_does_not() -> None:
+    frame, label, folds = synthetic()
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame, weights=WEIGHTS)
+    assert fusion is not None
+    weights = dict(zip(fusion.components, fusion.coefficients, strict=True))
+    assert all(w >= 0 for w in weights.values())  # monotone: more evidence never lowers
+    assert weights["network"] == 0.0  # runs against the labels: no negative weight, 0
+    assert weights["typology"] > weights["cluster"]  # the informative over the noise
+    assert fusion.known == int(label.sum()) and fusion.folds == 5
+    strengths = fusion.reason_strengths(frame)
+    # Weight 0: still a reason where the customer has some of it, but after every other.
+    has_network = frame["network"] > 0
+    assert (strengths.loc[~has_network, "network"] == 0).all()
+    assert (strengths.loc[has_network, "network"] > 0).all()
+    assert strengths.loc[has_network, "network"].max() < 1e-5
+    assert ((strengths >= 0) & (strengths < 1)).all().all()
+    # A customer's typology speaks more the more of it she has, and not at all without.
+    has = frame["typology"] > 0
+    assert (strengths.loc[~has, "typology"] == 0).all()
+    assert (strengths.loc[has, "typology"] > strengths.loc[~has & (frame["cluster"] > 0),
+                                                          "cluster"].min()).all()
+    learned = pd.Series(fusion.logit(frame), index=frame.index)
+    assert roc_auc(label.astype(int), learned) > roc_auc(label.astype(int), frame["cluster"])
+
+
+def test_the_score_keeps_the_noisy_or_scale_and_the_learned_order() -> None:
+    frame, label, folds = synthetic()
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame, weights=WEIGHTS)
+    assert fusion is not None
+    mapped = fusion.analytics_score(frame)
+    scale = noisy_or(frame, WEIGHTS)
+    # The same distribution (the quantile map) ...
+    for q in (0.5, 0.9, 0.99, 1.0):
+        assert np.quantile(mapped, q) == pytest.approx(np.quantile(scale, q), abs=0.02)
+    # ... in the learned order: never lower for a higher logit.
+    order = np.argsort(fusion.logit(frame), kind="stable")
+    assert np.all(np.diff(mapped[order]) >= -1e-12)
+    assert ((mapped >= 0) & (mapped <= 1)).all()
+
+
+def test_nothing_to_learn_from_falls_back_to_the_noisy_or() -> None:
+    frame, label, folds = synthetic()
+    few = label & (label.cumsum() < MIN_KNOWN)
+    assert fit_fusion(frame, few, folds=folds, reference=frame, weights=WEIGHTS) is None
+    # Every label in one fold: no fold can be judged by the others.
+    one_fold = folds.where(~label, 0).where(label, 1)
+    assert fit_fusion(frame, label, folds=one_fold, reference=frame, weights=WEIGHTS) is None
+    # A component at weight 0 in the policy (or without data) is not learned either.
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame,
+                        weights={**WEIGHTS, "typology": 0.0})
+    assert fusion is not None and "typology" not in fusion.components
+
+
+def test_group_folds_keep_a_ring_and_a_community_together_whatever_the_order() -> None:
+    index = pd.Index([f"C{i}" for i in range(200)])
+    rings = pd.Series({"C1": "R1", "C2": "R1", "C3": "R1", "C50": "R2", "C51": "R2"})
+    communities = pd.Series({f"C{i}": f"M{i // 20}" for i in range(100)})
+    folds = group_folds(index, rings, communities, folds=5, seed=0)
+    assert folds.loc[["C1", "C2", "C3"]].nunique() == 1
+    assert folds.loc[["C50", "C51"]].nunique() == 1
+    assert folds.loc[[f"C{i}" for i in range(20, 40)]].nunique() == 1  # community M1
+    assert set(folds.unique()) <= set(range(5)) and folds.nunique() > 1
+    shuffled = group_folds(index[::-1], rings, communities, folds=5, seed=0)
+    assert shuffled.reindex(index).equals(folds)
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("fusion")
+    generate_dataset(2000, 5, root / "data")
+    with EmbeddedGraphStore(root / "graphrisk.db") as store:
+        ingest_directory(store, root / "data")
+    return root / "data", root / "graphrisk.db"
+
+
+def test_a_scoring_run_learns_its_fusion_and_keeps_it_for_rescoring(bank) -> None:
+    data, database = bank
+    with EmbeddedGraphStore(database) as store:
+        learned = score_store(store, load_policy(), write=False)
+        plain = score_store(store, load_policy(), replace(
+            ScoringSettings.from_policy(load_policy()), fusion="noisy_or"), write=False)
+    fusion = learned.fusion
+    assert fusion is not None and learned.individual_model is not None
+    assert learned.individual_model.fusion is fusion  # what re-scoring fuses with
+    assert set(fusion.components) <= set(LEARNED_COMPONENTS)
+    assert "learned from" in learned.fusion_summary()
+    assert plain.fusion is None and "noisy-OR" in plain.fusion_summary()
+    scores = learned.scores.set_index("customer_id")
+    # The stored components re-fuse to the stored score.
+    again = fuse_components(scores, ScoringSettings().weights, fusion=fusion)
+    assert np.allclose(again, scores["score"], atol=0.01)
+    # A confirmed customer stays near the top whatever the fusion learned.
+    assert scores.loc[scores["known_risk_label"].notna(), "score"].min() >= 90
+    # Judged on the customers nobody told about: at least as good as its best single
+    # component, and not worse than the noisy-OR by more than noise.
+    truth = pd.read_csv(data / "truth" / "ground_truth.csv").set_index("customer_id")
+    unknown = scores.index[scores["known_risk_label"].isna()]
+    risky = truth["risky"].reindex(unknown).fillna(0).astype(int)
+    fused = roc_auc(risky, scores.loc[unknown, "score"])
+    for component in LEARNED_COMPONENTS:
+        assert fused >= roc_auc(risky, scores.loc[unknown, component]), component
+    baseline = roc_auc(risky, plain.scores.set_index("customer_id").loc[unknown, "score"])
+    assert fused >= baseline - 0.02
+
+
+def test_too_few_labels_say_so(bank) -> None:
+    _, database = bank
+    with EmbeddedGraphStore(database) as store:
+        snapshot = store.snapshot()
+        known = snapshot.customers["known_risk_label"].notna()
+        keep = set(snapshot.customers.loc[known, "customer_id"].head(MIN_KNOWN - 1))
+        customers = snapshot.customers.assign(known_risk_label=[
+            label if cid in keep else None for cid, label in
+            zip(snapshot.customers["customer_id"], snapshot.customers["known_risk_label"],
+                strict=True)])
+    from graphrisk.analytics.network import PythonNetworkEngine
+    from graphrisk.scoring import score_customers
+    few = replace(snapshot, customers=customers)
+    result = score_customers(few, PythonNetworkEngine(few), load_policy())
+    assert result.fusion is None
+    assert f"{MIN_KNOWN - 1} confirmed labels" in result.fusion_note
+    assert f"needs at least {MIN_KNOWN}" in result.fusion_summary()
