@@ -189,17 +189,19 @@ class GdsNetworkEngine:
         self.drop_stale_projections()
         customer_links = {"weights": dict(settings.weights),
                           "max_degree": settings.max_identifier_degree, "all_customers": True}
-        with self._projection("customer_graph", "gds/project_customer_graph",
-                              customer_links) as graph:
+        # The customer and money graphs come from one statement (each paying pair is found
+        # once for both), so both projections live until the end of the run.
+        with self._projection("customer_graph", "gds/project_customer_and_money_graphs",
+                              customer_links, also="money_graph") as (graph, money_graph):
             risk = self._propagate(graph, seeds, settings)
-        ring_links = {"weights": settings.identifier_weights(),
-                      "max_degree": settings.max_identifier_degree, "all_customers": False}
-        with self._projection("ring_graph", "gds/project_customer_graph", ring_links) as graph:
-            rings = self._groups("rings", "gds/stream_connected_components", graph, {},
-                                 "ring_id")
-        with self._projection("money_graph", "gds/project_money_graph", {}) as graph:
+            ring_links = {"weights": settings.identifier_weights(),
+                          "max_degree": settings.max_identifier_degree, "all_customers": False}
+            with self._projection("ring_graph", "gds/project_customer_graph",
+                                  ring_links) as (ring_graph, _):
+                rings = self._groups("rings", "gds/stream_connected_components", ring_graph,
+                                     {}, "ring_id")
             communities = self._groups(
-                "communities", "gds/stream_louvain_communities", graph,
+                "communities", "gds/stream_louvain_communities", money_graph,
                 {"max_levels": LOUVAIN_MAX_LEVELS, "max_iterations": LOUVAIN_MAX_ITERATIONS,
                  "tolerance": LOUVAIN_TOLERANCE, "concurrency": 1},
                 "community_id")
@@ -223,23 +225,34 @@ class GdsNetworkEngine:
         return stale
 
     @contextmanager
-    def _projection(self, kind: str, statement: str, params: Mapping[str, Any]
-                    ) -> Iterator[str | None]:
+    def _projection(self, kind: str, statement: str, params: Mapping[str, Any], *,
+                    also: str | None = None) -> Iterator[tuple[str | None, str | None]]:
         """Project a graph under a fresh name; drop it on the way out, whatever happens.
 
         Yields the graph's name, or ``None`` when there was nothing to project (GDS makes no
-        graph from zero rows, e.g. rings when no identifier weight is set).
+        graph from zero rows, e.g. rings when no identifier weight is set); and, for a
+        statement that projects a second graph (``also``: its kind, named by
+        ``$money_graph_name``), that graph's name or ``None``.
         """
         graph = projection_name(kind)
+        second = projection_name(also) if also is not None else None
+        names = {"graph_name": graph} if second is None else {"graph_name": graph,
+                                                              "money_graph_name": second}
         try:
             started = time.perf_counter()
-            row = self._store.read_rows(statement, {**params, "graph_name": graph})[0]
-            self.timings[f"project_{kind}"] = time.perf_counter() - started
+            row = self._store.read_rows(statement, {**params, **names})[0]
+            self.timings[f"project_{kind}" if also is None else
+                         f"project_{kind}_and_{also}"] = time.perf_counter() - started
             logger.info("projected %s: %s nodes, %s relationships", kind, row["node_count"],
                         row["relationship_count"])
-            yield graph if row["graph_name"] is not None else None
+            yield ((graph if row["graph_name"] is not None else None),
+                   (second if second is not None and row.get("money_graph_name") is not None
+                    else None))
         finally:
-            self._store.read_rows("gds/drop_graph", {"graph_name": graph, "database": ""})
+            for name in (graph, second):
+                if name is not None:
+                    self._store.read_rows("gds/drop_graph", {"graph_name": name,
+                                                             "database": ""})
 
     def _propagate(self, graph: str | None, seeds: Mapping[str, float],
                    settings: NetworkSettings) -> pd.Series:

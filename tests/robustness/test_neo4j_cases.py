@@ -84,7 +84,9 @@ def test_a_killed_runs_projection_is_dropped_by_the_next_run(
     try:
         ingest_directory(store, tiny_dir)
         for graph in (stale, alive):  # what a run killed after projecting leaves behind
-            store.read_rows("gds/project_money_graph", {"graph_name": graph})
+            store.read_rows("gds/project_customer_graph", {
+                "graph_name": graph, "weights": {"device": 1.0}, "max_degree": 20,
+                "all_customers": True})
         assert {stale, alive} <= set(_projections(driver))
         result = GdsNetworkEngine(store).analyse({"C2": 1.0}, NetworkSettings())
         assert result.engine == "gds"
