@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=0.005)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--analytics", action="store_true",
+                        help="also score each fold with GraphRisk's own pipeline (the "
+                        "learned fusion and the noisy-OR) and each of its components")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
@@ -468,6 +471,12 @@ def _cross_validate(snapshot: GraphSnapshot, y: pd.Series, mode: str, kinds: lis
         order = [*(f"gnn {kind}" for kind in kinds), "logreg features", "hgb features",
                  "rf features", "hgb features+graph", "rf features+graph",
                  "hgb features+loan terms"]
+        if args.analytics:
+            begun = time.perf_counter()
+            analytics = _analytics_scores(full, split.test)
+            scores.update(analytics)
+            order.extend(analytics)
+            seconds["analytics"] = time.perf_counter() - begun
         scores = {name: scores[name] for name in order}
 
         truth = y.loc[split.test]
@@ -484,6 +493,34 @@ def _cross_validate(snapshot: GraphSnapshot, y: pd.Series, mode: str, kinds: lis
         print(f"repeat {split.repeat} fold {split.fold} ({time.perf_counter() - started:.0f} "
               f"s: {timing}, baselines {baseline_seconds:.0f} s; ROC/PR): {line}", flush=True)
     return pd.DataFrame(records)
+
+
+def _analytics_scores(full: GraphSnapshot, test: pd.Index) -> dict[str, pd.Series]:
+    """GraphRisk's own score of the test customers, on the whole bank with their labels
+    wiped (``full``): the fused score under the learned fusion and under the noisy-OR, and
+    each learned component alone (issue 14, item 3: the fusion must match its best one).
+
+    Transductive whatever ``--modes`` says: the pipeline scores a bank as a whole, learning
+    from the labels it holds.
+    """
+    from graphrisk.analytics.fusion import LEARNED_COMPONENTS
+    from graphrisk.analytics.network import PythonNetworkEngine
+    from graphrisk.policy import load_policy
+    from graphrisk.scoring import ScoringSettings, score_customers
+
+    policy = load_policy()
+    learned = score_customers(full, PythonNetworkEngine(full), policy)
+    plain = score_customers(full, PythonNetworkEngine(full), policy,
+                            replace(ScoringSettings.from_policy(policy), fusion="noisy_or"))
+    fused = learned.scores.set_index("customer_id")
+    name = "graphrisk score (" + ("learned fusion" if learned.fusion is not None
+                                  else "noisy-OR fallback") + ")"
+    found = {name: fused["score"].loc[test],
+             "graphrisk score (noisy-OR)": plain.scores.set_index("customer_id")["score"]
+             .loc[test]}
+    for component in LEARNED_COMPONENTS:
+        found[f"graphrisk {component} component"] = fused[component].loc[test]
+    return found
 
 
 def _logreg() -> LogisticRegression:
@@ -530,10 +567,11 @@ def _summarise(records: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
 
 
 def _print_table(table: pd.DataFrame, base_rate: float) -> None:
-    print(f"\n{'model':<25} {'ROC-AUC':>15} {'PR-AUC':>15}   pooled ROC / PR"
+    width = max(25, *(len(str(name)) for name in table.index))
+    print(f"\n{'model':<{width}} {'ROC-AUC':>15} {'PR-AUC':>15}   pooled ROC / PR"
           f"   (random: ROC 0.500, PR {base_rate:.3f})")
     for model, row in table.iterrows():
-        print(f"{model:<25} {row['roc_auc_mean']:>7.3f} ± {row['roc_auc_std']:.3f}"
+        print(f"{model:<{width}} {row['roc_auc_mean']:>7.3f} ± {row['roc_auc_std']:.3f}"
               f" {row['pr_auc_mean']:>7.3f} ± {row['pr_auc_std']:.3f}"
               f"   {row['pooled_roc_auc']:.3f} / {row['pooled_pr_auc']:.3f}")
 

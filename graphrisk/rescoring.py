@@ -60,7 +60,11 @@ import pandas as pd
 
 from graphrisk.analytics.customer_graph import build_customer_graph, customer_transfers
 from graphrisk.analytics.factors import PopulationConstants, population_constants
-from graphrisk.analytics.individual_model import IndividualModel, fit_individual_model
+from graphrisk.analytics.individual_model import (
+    IndividualModel,
+    attribute_frame,
+    fit_individual_model,
+)
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger
 from graphrisk.analytics.region import region_of
 from graphrisk.analytics.typologies import TypologyResult, detect_typologies
@@ -426,7 +430,11 @@ def rescore(
     population = _population(individual_model, region, ledger)
     factors = customer_factors(region, ledger, settings, index, population=population)
     lap("factors")
-    individual = individual_model.predict(factors)
+    # The bank's own customer features as they are now (the model keeps the fit's for
+    # anyone the region lacks them for).
+    attributes = attribute_frame(region.customer_features, index)
+    individual = individual_model.predict(
+        factors.join(attributes, on="customer_id") if not attributes.empty else factors)
     percentiles = individual_model.percentiles(factors)
     lap("individual_model")
     typologies = detect_typologies(region, settings.typologies, ledger=ledger)
@@ -482,11 +490,12 @@ def fit_individual_model_on_store(store: GraphStore,
             folds=settings.folds, seed=settings.seed,
             population=replace(population_constants(snapshot, ledger=ledger),
                                typologies=derive_thresholds(ledger, settings.typologies)),
-            # The neighbours' factors too, as a full run reads them.
+            # The neighbours' factors and the bank's own features too, as a full run.
             graph=build_customer_graph(
                 snapshot, weights=settings.network.weights,
                 max_identifier_degree=settings.network.max_identifier_degree,
-                ledger=ledger) if settings.neighbour_features else None)
+                ledger=ledger) if settings.neighbour_features else None,
+            attributes=attribute_frame(snapshot.customer_features, customers.index))
     except ValueError as exc:
         raise AnalyticsError(f"cannot fit the individual model: {exc}") from exc
     return model

@@ -96,6 +96,7 @@ from graphrisk.analytics.fusion import (
 )
 from graphrisk.analytics.individual_model import (
     IndividualModel,
+    attribute_frame,
     explain_neighbours,
     fit_individual_model,
 )
@@ -533,7 +534,8 @@ def score_customers(
     individual, individual_model = timed("individual_model", lambda: fit_individual_model(
         factors, known, model=settings.individual_model,  # type: ignore[arg-type]
         folds=settings.folds, seed=settings.seed, negatives=negative_ids,
-        population=population, graph=graph if settings.neighbour_features else None))
+        population=population, graph=graph if settings.neighbour_features else None,
+        attributes=attribute_frame(snapshot.customer_features, customers.index)))
     seeds = {customer: 1.0 for customer in known[known].index}
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
@@ -823,13 +825,18 @@ def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
         missing.append("no payments")
     columns = [c for c in FACTOR_COLUMNS if c in factors.columns]
     varying = [c for c in columns if factors[c].nunique(dropna=True) > 1]
-    if not varying:
+    # The bank's own customer features are read beside the factors (attribute_frame).
+    own = (int(snapshot.customer_features["feature"].nunique())
+           if not snapshot.customer_features.empty else 0)
+    own_words = f"{own} customer feature{'s' if own != 1 else ''} of the bank's own"
+    if not varying and not own:
         return ComponentCoverage(
             "individual", False, "every factor has the same value for every customer"
             + (f": {'; '.join(missing)}" if missing else ""), tuple(missing))
     return ComponentCoverage(
         "individual", True,
-        f"{len(varying)} of {len(columns)} factors differ between customers", tuple(missing))
+        f"{len(varying)} of {len(columns)} factors differ between customers"
+        + (f"; {own_words} read beside them" if own else ""), tuple(missing))
 
 
 def _network_coverage(snapshot: GraphSnapshot, known_count: int, links: pd.DataFrame,

@@ -79,9 +79,11 @@ from graphrisk.analytics.graph_features import NEIGHBOURS, neighbour_aggregates,
 from graphrisk.policy import DEFAULT_REPORTING_THRESHOLD
 
 __all__ = [
+    "ATTRIBUTE_PREFIX",
     "NEGATIVE_WEIGHT",
     "FeatureModel",
     "IndividualModel",
+    "attribute_frame",
     "features_only_scores",
     "explain_neighbours",
     "fit_individual_model",
@@ -126,6 +128,9 @@ class IndividualModel:
         neighbourhood: per customer of the fit, the neighbour aggregates the models read
             (float32), for :meth:`predict` when the caller passes factors only; ``None``
             when fitted without a graph.
+        attributes: per customer of the fit, the bank's own customer features the models
+            read (:func:`attribute_frame`, float32), for :meth:`predict` when the caller
+            passes factors only; ``None`` when the bank supplies none.
         fusion: the learned fusion of the full run that fitted this model
             (:class:`~graphrisk.analytics.fusion.LearnedFusion`), so that re-scoring fuses
             as that run did; ``None``: the run used the noisy-OR (or the model was saved
@@ -142,6 +147,7 @@ class IndividualModel:
     negatives: int = 0
     neighbourhood: pd.DataFrame | None = None
     fusion: LearnedFusion | None = None
+    attributes: pd.DataFrame | None = None
 
     def predict(self, factors: pd.DataFrame, *, threads: int | None = 1) -> pd.Series:
         """Probability of a known risk label per customer of ``factors``.
@@ -201,7 +207,15 @@ class IndividualModel:
         return out
 
     def _with_neighbourhood(self, factors: pd.DataFrame) -> pd.DataFrame:
-        """``factors`` plus the kept neighbour aggregates it lacks (0 for the unseen)."""
+        """``factors`` plus the kept neighbour aggregates it lacks (0 for the unseen), and
+        the kept customer features it lacks (missing for the unseen)."""
+        attributes = getattr(self, "attributes", None)  # a model pickled before it existed
+        if attributes is not None:
+            lacking = [c for c in attributes.columns if c not in factors.columns]
+            if lacking:
+                rows = attributes[lacking].reindex(factors["customer_id"]).to_numpy(
+                    dtype=float)
+                factors = factors.assign(**{c: rows[:, i] for i, c in enumerate(lacking)})
         kept = getattr(self, "neighbourhood", None)  # a model pickled before it existed
         if kept is None:
             return factors
@@ -293,6 +307,7 @@ def fit_individual_model(
     negatives: Collection[str] | None = None,
     population: PopulationConstants | None = None,
     graph: CustomerGraph | None = None,
+    attributes: pd.DataFrame | None = None,
 ) -> tuple[pd.Series, IndividualModel]:
     """:func:`features_only_scores` and the fold models behind them, from one fit.
 
@@ -312,6 +327,13 @@ def fit_individual_model(
             (:func:`~graphrisk.analytics.customer_graph.build_customer_graph`); the models
             then also read the neighbours' factor aggregates (:func:`neighbour_features`).
             ``None``: the factors alone.
+        attributes: the bank's own numeric customer features (:func:`attribute_frame`:
+            bureau variables, financial ratios loaded as ``customer_features``), indexed by
+            customer id, read beside the factors by the gradient-boosted model (which takes
+            a missing value as such); ``None``, empty, or the logistic model: not read.
+            Why: a bank that supplies its own attributes knows things our factors cannot
+            compute; on FDCompCN (57 financial-statement features per company, no
+            transfers our factors read) the pipeline was at chance without them.
 
     Keeping the models costs nothing extra: they are the ones cross-fitting trains anyway.
 
@@ -328,6 +350,11 @@ def fit_individual_model(
     customer_ids = factors["customer_id"]
     columns = list(FACTOR_COLUMNS)
     x = factors[columns].to_numpy(dtype=float)
+    kept_attributes = None
+    if attributes is not None and not attributes.empty and model == "gradient_boosting":
+        kept_attributes = attributes.reindex(customer_ids).astype(np.float32)
+        columns += list(kept_attributes.columns)
+        x = np.column_stack([x, kept_attributes.to_numpy(dtype=float)])
     neighbourhood = None
     if graph is not None:
         # Kept as float32 (half the size); the fit reads the same rounded values, so that
@@ -368,8 +395,34 @@ def fit_individual_model(
         population=population,
         negatives=0 if weight is None else int((weight > 1.0).sum()),
         neighbourhood=neighbourhood,
+        attributes=kept_attributes,
     )
     return pd.Series(scores, index=index, name="features_only_score"), kept
+
+
+#: Prefix of the individual model's columns that hold the bank's own customer features.
+ATTRIBUTE_PREFIX = "attribute:"
+
+
+def attribute_frame(customer_features: pd.DataFrame, customer_ids: pd.Index) -> pd.DataFrame:
+    """The bank's own numeric customer features, one column per feature
+    (``attribute:<name>``), one row per customer of ``customer_ids`` (missing where a
+    customer has no value; several values of one feature are averaged).
+
+    Args:
+        customer_features: the snapshot's long ``customer_features`` table (``customer_id``,
+            ``feature``, ``value``).
+        customer_ids: the customers, in order.
+    """
+    if customer_features.empty:
+        return pd.DataFrame(index=customer_ids)
+    wide = (customer_features.assign(value=pd.to_numeric(customer_features["value"],
+                                                         errors="coerce"))
+            .pivot_table(index="customer_id", columns="feature", values="value",
+                         aggfunc="mean"))
+    wide = wide.reindex(sorted(wide.columns), axis=1)
+    wide.columns = [f"{ATTRIBUTE_PREFIX}{name}" for name in wide.columns]
+    return wide.reindex(customer_ids)
 
 
 def neighbour_features(factors: pd.DataFrame, graph: CustomerGraph) -> pd.DataFrame:

@@ -164,3 +164,33 @@ def test_too_few_labels_say_so(bank) -> None:
     assert result.fusion is None
     assert f"{MIN_KNOWN - 1} confirmed labels" in result.fusion_note
     assert f"needs at least {MIN_KNOWN}" in result.fusion_summary()
+
+
+def test_the_banks_own_customer_features_reach_the_score_and_its_coverage(bank) -> None:
+    """A bank that loads customer_features gets them read by the individual component (and
+    told so); a feature that carries the hidden truth lifts the score on the unknown."""
+    data, database = bank
+    with EmbeddedGraphStore(database) as store:
+        snapshot = store.snapshot()
+    truth = pd.read_csv(data / "truth" / "ground_truth.csv").set_index("customer_id")
+    ids = snapshot.customers["customer_id"]
+    rng = np.random.default_rng(0)
+    signal = truth["risky"].reindex(ids).fillna(0).to_numpy() + rng.normal(0, 0.3, len(ids))
+    features = pd.DataFrame({"customer_id": ids.to_numpy(), "feature": "leverage",
+                             "value": signal})
+    from graphrisk.analytics.network import PythonNetworkEngine
+    from graphrisk.scoring import score_customers
+    with_own = replace(snapshot, customer_features=features)
+    result = score_customers(with_own, PythonNetworkEngine(with_own), load_policy())
+    before = score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy())
+    individual = next(c for c in result.coverage if c.component == "individual")
+    assert "1 customer feature of the bank's own read beside them" in individual.detail
+    assert result.individual_model is not None
+    assert result.individual_model.attributes is not None
+    unknown = ids[snapshot.customers["known_risk_label"].isna().to_numpy()]
+    risky = truth["risky"].reindex(unknown).fillna(0).astype(int)
+
+    def auc(run) -> float:
+        return roc_auc(risky, run.scores.set_index("customer_id").loc[unknown, "score"])
+
+    assert auc(result) > auc(before) + 0.005

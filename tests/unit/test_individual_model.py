@@ -15,8 +15,10 @@ from graphrisk.analytics.factors import (
     compute_risk_factors,
 )
 from graphrisk.analytics.individual_model import (
+    ATTRIBUTE_PREFIX,
     IndividualModel,
     _feature_model,
+    attribute_frame,
     features_only_scores,
     fit_individual_model,
 )
@@ -137,3 +139,31 @@ def test_the_model_keeps_the_population_constants(tmp_path) -> None:
     _, model = fit_individual_model(factors, known, population=constants)
     assert model.population == constants
     assert IndividualModel.load(model.save(tmp_path / "m.pkl")).population == constants
+
+
+def test_the_banks_own_customer_features_are_read_beside_the_factors() -> None:
+    """A signal only the bank's own attributes carry is found; re-scoring without passing
+    them gives exactly the fit's out-of-fold scores; the logistic model does not read them."""
+    factors = _factors(1500, seed=4)  # noise: the factors know nothing here
+    rng = np.random.default_rng(5)
+    ids = factors["customer_id"]
+    known = pd.Series(rng.random(len(ids)) < 0.08, index=ids.to_numpy())
+    long = pd.DataFrame({
+        "customer_id": np.repeat(ids.to_numpy(), 2),
+        "feature": ["leverage", "noise"] * len(ids),
+        "value": np.column_stack([known.to_numpy() * 2.0 + rng.normal(0, 0.5, len(ids)),
+                                  rng.normal(0, 1, len(ids))]).ravel().astype(str),
+    })
+    long = long[~((long["feature"] == "noise") & (np.arange(len(long)) % 7 == 1))]
+    attributes = attribute_frame(long, pd.Index(ids))
+    assert list(attributes.columns) == ["attribute:leverage", "attribute:noise"]
+    assert attributes["attribute:noise"].isna().sum() > 0  # missing stays missing
+    without, _ = fit_individual_model(factors, known)
+    scores, model = fit_individual_model(factors, known, attributes=attributes)
+    assert roc_auc(known, without) < 0.65
+    assert roc_auc(known, scores) > 0.9
+    assert "attribute:leverage" in model.feature_columns
+    assert np.allclose(model.predict(factors).to_numpy(), scores.to_numpy())
+    _, logistic = fit_individual_model(factors, known, model="logistic", attributes=attributes)
+    assert not any(c.startswith(ATTRIBUTE_PREFIX) for c in logistic.feature_columns)
+    assert attribute_frame(long.iloc[:0], pd.Index(ids)).shape == (len(ids), 0)
