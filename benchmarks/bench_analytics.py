@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_analytics.py --customers 100000 --repeat 3
-    python benchmarks/bench_analytics.py --customers 100000 --neo4j      # also time GDS
+    python benchmarks/bench_analytics.py --customers 100000 --neo4j      # also Neo4j + GDS
     python benchmarks/bench_analytics.py --scaling 10000,30000,100000    # time vs size
 
 What it does, on a generated network (seeded; data and embedded store cached under
@@ -23,8 +23,11 @@ What it does, on a generated network (seeded; data and embedded store cached und
    cluster, per typology, and the false-cluster rate (high-risk clusters whose members are
    mostly not planted risk).
 4. With ``--neo4j``: loads the same files into the Neo4j at ``GRAPHRISK_NEO4J_URI`` (when it
-   does not already hold them; the database is emptied first) and times the GDS engine and
-   the whole scoring run on it, with the agreement of GDS and Python results.
+   does not already hold them; the database is emptied first), times the GDS engine against
+   the Python one (with the agreement of their results; ``--skip-gds`` leaves this out), and
+   runs full scoring on Neo4j and on the embedded store alternately ``--repeat`` times each:
+   medians, the same-run ratio, and the Neo4j store's own steps (each entity of the
+   snapshot, each GDS projection and algorithm).
 5. With ``--scaling``: one timed run per size, and how time grows with size.
 """
 
@@ -72,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the default is not the seed settings were chosen on (11)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    parser.add_argument("--neo4j", action="store_true", help="also time the GDS engine")
+    parser.add_argument("--neo4j", action="store_true",
+                        help="also time the GDS engine and full scoring on Neo4j")
+    parser.add_argument("--skip-gds", action="store_true",
+                        help="with --neo4j: only the full scoring runs (Neo4j and embedded, "
+                             "alternating), not the GDS engine against the Python one")
     parser.add_argument("--scaling", default="", help="comma-separated sizes to time")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
@@ -89,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_quality:
         figures["quality"] = _quality(home, data)
     if args.neo4j:
-        figures["neo4j"] = _neo4j(data, home, args.repeat)
+        figures["neo4j"] = _neo4j(data, home, args.repeat, gds=not args.skip_gds)
     if args.scaling:
         figures["scaling"] = _scaling(args.work, [int(s) for s in args.scaling.split(",")],
                                       args.seed)
@@ -109,14 +116,43 @@ def _child(home: Path, store_kind: str) -> int:
     from graphrisk.scoring import score_store
 
     settings = Settings(home=home, store=store_kind)  # type: ignore[arg-type]
+    details = _record_store_steps() if store_kind == "neo4j" else {}
     started = time.perf_counter()
     with open_store(settings) as store:
         result = score_store(store, load_policy())
     total = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": total, "peak_mb": peak_mb, "steps": result.timings,
-                      "engine": result.engine}))
+                      "engine": result.engine, "store_steps": details}))
     return 0
+
+
+def _record_store_steps() -> dict[str, float]:
+    """Seconds of the Neo4j store's own steps in this process: each entity of the snapshot
+    and each GDS projection and algorithm (filled in as the scoring run goes)."""
+    from graphrisk.store.gds import GdsNetworkEngine
+    from graphrisk.store.neo4j import Neo4jGraphStore
+
+    steps: dict[str, float] = {}
+    read_entity = Neo4jGraphStore._entity_frame
+    analyse = GdsNetworkEngine.analyse
+
+    def timed_entity(store, spec, columns):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return read_entity(store, spec, columns)
+        finally:
+            steps[f"snapshot_{spec.name}"] = time.perf_counter() - started
+
+    def timed_analyse(engine, seeds, settings):  # type: ignore[no-untyped-def]
+        try:
+            return analyse(engine, seeds, settings)
+        finally:
+            steps.update({f"gds_{k}": v for k, v in engine.timings.items()})
+
+    Neo4jGraphStore._entity_frame = timed_entity  # type: ignore[method-assign]
+    GdsNetworkEngine.analyse = timed_analyse  # type: ignore[method-assign]
+    return steps
 
 
 def _timed_child(home: Path, store_kind: str) -> dict:
@@ -328,12 +364,10 @@ def _recall_by_typology(scores: pd.DataFrame, truth: pd.DataFrame, test: pd.Inde
 # --------------------------------------------------------------------------------------------
 
 
-def _neo4j(data: Path, home: Path, repeat: int) -> dict:
-    from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
+def _neo4j(data: Path, home: Path, repeat: int, *, gds: bool = True) -> dict:
     from graphrisk.ingestion.loader import ingest_directory
-    from graphrisk.store.gds import GdsNetworkEngine
 
-    print("\n== Neo4j: the GDS engine on the same graph ==")
+    print("\n== Neo4j: the same graph ==")
     settings = Settings(store="neo4j", home=home)
     with open_store(settings) as store:
         customers = store.counts().get("customers", 0)
@@ -343,6 +377,18 @@ def _neo4j(data: Path, home: Path, repeat: int) -> dict:
             report = ingest_directory(store, data)
             print(f"loaded {report.rows_loaded:,} rows into Neo4j in "
                   f"{time.perf_counter() - started:.1f} s")
+    figures = _gds_against_python(home, repeat) if gds else {}
+    figures["full_scoring"] = _full_scoring_both(home, repeat)
+    return figures
+
+
+def _gds_against_python(home: Path, repeat: int) -> dict:
+    from graphrisk.analytics.network import NetworkSettings, PythonNetworkEngine
+    from graphrisk.store.gds import GdsNetworkEngine
+
+    print("\n== Neo4j: the GDS engine against the Python engine ==")
+    settings = Settings(store="neo4j", home=home)
+    with open_store(settings) as store:
         known = store.snapshot().customers
     seeds = {c: 1.0 for c in known.loc[known["known_risk_label"].notna(), "customer_id"]}
     gds_times = []
@@ -363,10 +409,44 @@ def _neo4j(data: Path, home: Path, repeat: int) -> dict:
     same_rings = gds.rings.sort_index().equals(python.rings.sort_index())
     print(f"agreement: identical rings {same_rings}; propagated risk max |difference| "
           f"{diff:.2e} (max value {python.propagated_risk.max():.2e})")
-    full = _speed(home, "neo4j", 1)
     return {"gds_network_seconds": gds_times, "python_network_seconds": python_seconds,
-            "identical_rings": bool(same_rings), "max_risk_difference": float(diff),
-            "full_scoring": full}
+            "identical_rings": bool(same_rings), "max_risk_difference": float(diff)}
+
+
+def _full_scoring_both(home: Path, repeat: int) -> dict:
+    """Full scoring on Neo4j and on the embedded store, alternating, ``repeat`` times each.
+
+    Why alternating: on a shared machine the load changes from minute to minute; the ratio of
+    two runs made one after the other says more than either time.
+    """
+    print(f"\n== Full scoring: Neo4j and embedded, alternating, {repeat} runs each ==")
+    runs: dict[str, list[dict]] = {"neo4j": [], "embedded": []}
+    for run in range(1, repeat + 1):
+        for kind in ("neo4j", "embedded"):
+            figures = _timed_child(home, kind)
+            runs[kind].append(figures)
+            steps = ", ".join(f"{k} {v:.1f}" for k, v in figures["steps"].items())
+            print(f"run {run} {kind}: {figures['seconds']:.1f} s, peak "
+                  f"{figures['peak_mb']:,.0f} MB ({figures['engine']}: {steps})")
+            if figures.get("store_steps"):
+                print("  store steps: " + ", ".join(
+                    f"{k} {v:.2f}" for k, v in figures["store_steps"].items()))
+        ratio = runs["neo4j"][-1]["seconds"] / runs["embedded"][-1]["seconds"]
+        print(f"run {run}: Neo4j / embedded = {ratio:.2f}")
+    out: dict[str, object] = {}
+    for kind, done in runs.items():
+        steps = {k: statistics.median(r["steps"].get(k, 0.0) for r in done)
+                 for k in done[0]["steps"]}
+        out[kind] = {"median_seconds": statistics.median(r["seconds"] for r in done),
+                     "median_steps": steps, "runs": done}
+        print(f"{kind}: median {out[kind]['median_seconds']:.1f} s; median per step: "  # type: ignore[index]
+              + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
+    ratios = [n["seconds"] / e["seconds"] for n, e in zip(runs["neo4j"], runs["embedded"],
+                                                           strict=True)]
+    out["ratios"] = ratios
+    print(f"Neo4j / embedded, same run: median {statistics.median(ratios):.2f} "
+          f"({', '.join(f'{r:.2f}' for r in ratios)})")
+    return out
 
 
 if __name__ == "__main__":
