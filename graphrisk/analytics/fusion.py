@@ -38,7 +38,7 @@ References:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -263,8 +263,4 @@ def _with_knots(fusion: LearnedFusion, logits: np.ndarray, scale: np.ndarray) ->
     ys = np.quantile(scale, quantiles)
     unique, inverse = np.unique(xs, return_inverse=True)
     means = np.bincount(inverse, weights=ys) / np.bincount(inverse)
-    return LearnedFusion(
-        components=fusion.components, center=fusion.center, scale=fusion.scale,
-        coefficients=fusion.coefficients, intercept=fusion.intercept,
-        knots=(tuple(map(float, unique)), tuple(map(float, means))), known=fusion.known,
-        folds=fusion.folds)
+    return replace(fusion, knots=(tuple(map(float, unique)), tuple(map(float, means))))
