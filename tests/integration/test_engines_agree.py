@@ -9,7 +9,6 @@ money-laundering groups end up.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,17 +48,6 @@ def _projections(driver: Driver) -> list[str]:
 
 
 # -- the tiny ring, where a person can check the effect of each setting --------------------
-
-@pytest.fixture
-def tiny_neo4j(tiny_dir: Path, tmp_path: Path) -> Iterator[Neo4jGraphStore]:
-    store = open_test_store("neo4j", tmp_path)
-    assert isinstance(store, Neo4jGraphStore)
-    try:
-        ingest_directory(store, tiny_dir)
-        yield store
-    finally:
-        store.close()
-
 
 @pytest.fixture
 def tiny_snapshot(tiny_dir: Path, embedded_store) -> GraphSnapshot:

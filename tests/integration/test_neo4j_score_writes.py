@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 import graphrisk.store.neo4j as neo4j_store
-from graphrisk.ingestion.loader import ingest_directory
 from graphrisk.store.neo4j import Neo4jGraphStore
-from tests.stores import open_test_store
 
 pytestmark = pytest.mark.neo4j
-
-
-@pytest.fixture
-def tiny_neo4j(tiny_dir: Path, tmp_path: Path) -> Iterator[Neo4jGraphStore]:
-    store = open_test_store("neo4j", tmp_path)
-    assert isinstance(store, Neo4jGraphStore)
-    try:
-        ingest_directory(store, tiny_dir)
-        yield store
-    finally:
-        store.close()
 
 
 def _scores(score: float) -> pd.DataFrame:
