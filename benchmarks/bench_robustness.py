@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from graphrisk.analytics.evaluation import pr_auc, recall_at_top, roc_auc
@@ -234,11 +235,10 @@ def pool(runs: Sequence[ProfileFigures]) -> ProfileFigures:
     def total(name: str) -> int:
         return sum(getattr(r, name) for r in runs)
 
-    names = [a[0] for a in first.alternatives]
+    # Every run measures the same alternatives in the same order: mean each figure.
     alternatives = tuple(
-        (name, *(sum(dict((a[0], a[k]) for a in r.alternatives)[name] for r in runs)
-                 / len(runs) for k in (1, 2, 3)))
-        for name in names)
+        (first_row[0], *np.mean([r.alternatives[i][1:] for r in runs], axis=0).tolist())
+        for i, first_row in enumerate(first.alternatives))
     return ProfileFigures(
         alternatives=alternatives,  # type: ignore[arg-type]
         profile=first.profile, customers=first.customers,
