@@ -4,7 +4,6 @@ no 5xx, every status and body as documented."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from schemathesis.checks import not_a_server_error, positive_data_acceptance
 from graphrisk.access import Role
 from graphrisk.api import create_app
 from tests.api.conftest import Served
+from tests.served import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +43,10 @@ def _window_backwards(query: dict | None) -> bool:
     return since is not None and until is not None and since > until
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live(served: Served) -> Iterator[tuple[str, dict[str, str]]]:
     """The app served by uvicorn on a free port, over the same store as ``served``."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(served.service.settings,
                                                       service=served.service),
                                            host="127.0.0.1", port=port, log_level="warning"))

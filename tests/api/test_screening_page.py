@@ -10,12 +10,7 @@ land in ``$GRAPHRISK_TEST_ARTIFACTS/browser/`` (``tests/artifacts/browser/`` by 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -28,17 +23,11 @@ from graphrisk.config import Settings, StoreKind
 from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.policy import load_policy
 from graphrisk.service import RiskService
+from tests.browser_support import chromium, fresh_page, require_chromium, screenshot
+from tests.served import graphrisk_server
 from tests.stores import open_test_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
-ARTIFACTS = Path(os.environ.get("GRAPHRISK_TEST_ARTIFACTS")
-                 or Path(__file__).resolve().parents[1] / "artifacts") / "browser"
-WAIT_MS = 20_000
 
 
 class Server:
@@ -52,27 +41,9 @@ class Server:
         return answer.json()
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.is_file():
-        return
-    message = ("the browser tests drive Debian's Chromium at /usr/bin/chromium, which is "
-               "missing: run `make browser-prereqs` (or `sudo apt-get install chromium`)")
-    if os.environ.get("GRAPHRISK_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _require_chromium()
+    require_chromium()
     if not page_is_built():
         pytest.fail("the page's JavaScript libraries are missing from api/static/vendor/: run "
                     "`make setup` (or `bash scripts/build-web.sh`)")
@@ -93,63 +64,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 Role.VIEWER: create_api_key(service.store, "vic", Role.VIEWER, actor="test")}
     finally:
         service.close()
-    port = _free_port()
-    env = {**os.environ, "GRAPHRISK_HOME": str(home), "GRAPHRISK_STORE": "embedded",
-           "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "graphrisk", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.3)
-        yield Server(base, keys)
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    with graphrisk_server(home, GRAPHRISK_STORE="embedded", OMP_NUM_THREADS="1") as running:
+        yield Server(running.base, keys)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _require_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh context with a laptop-sized window; JavaScript errors fail the test."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"the page threw: {errors}"
-
-
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    with fresh_page(browser, height=1000) as tab:
+        yield tab
 
 
 def _log_in(page: Any, server: Server, role: Role) -> None:
@@ -185,7 +114,7 @@ def test_confirm_a_hit_and_reject_a_pair_from_the_customer_view(page: Any,
     row.get_by_role("button", name="Confirm").click()
     note = row.locator("input.decision-input")
     note.fill("same person: passport matches the listing")
-    _shot(page, "lists-01-confirm-with-a-note")
+    screenshot(page, "lists-01-confirm-with-a-note", full_page=True)
     row.locator("form.decide-form button[type=submit]").click()
     confirmed = page.locator(f"#hits-table tr[data-hit='{hit['hit_id']}'] .pill.status-confirmed")
     confirmed.wait_for()
@@ -197,8 +126,7 @@ def test_confirm_a_hit_and_reject_a_pair_from_the_customer_view(page: Any,
     assert stored["status"] == "confirmed"
     assert (stored["history"][-1]["by"], stored["history"][-1]["note"]) == (
         "ines", "same person: passport matches the listing")
-    _shot(page, "lists-02-hit-confirmed")
-    page.screenshot(path="/tmp/graphrisk-lists-panel.png", full_page=True)
+    screenshot(page, "lists-02-hit-confirmed", full_page=True)
 
     pairs = server.get("/api/resolution/pairs", status="open", limit=500)["items"]
     outside = next(p for p in pairs if p["side"] == "counterparty")
@@ -222,7 +150,7 @@ def test_confirm_a_hit_and_reject_a_pair_from_the_customer_view(page: Any,
     page.locator(f"#pairs-table tr[data-pair='{pair['pair_id']}'] .pill.status-rejected"
                  ).wait_for()
     assert server.get(f"/api/resolution/pairs/{pair['pair_id']}")["status"] == "rejected"
-    _shot(page, "lists-03-pair-rejected")
+    screenshot(page, "lists-03-pair-rejected", full_page=True)
 
 
 def test_a_viewer_sees_the_panel_masked_and_cannot_decide(page: Any, server: Server) -> None:

@@ -12,10 +12,6 @@ Playwright's own browser download is never used (no internet): the tests launch
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,18 +24,11 @@ import httpx2 as httpx
 import pytest
 
 from graphrisk.api.app import page_is_built
+from tests.browser_support import chromium, fresh_page, require_chromium, screenshot
 from tests.helpers import run_graphrisk
+from tests.served import graphrisk_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
-ARTIFACTS = Path(os.environ.get("GRAPHRISK_TEST_ARTIFACTS")
-                 or Path(__file__).resolve().parents[1] / "artifacts") / "browser"
-#: How long the page may take to show something after a click (a 2-hop layout is < 1 s).
-WAIT_MS = 20_000
 
 
 @dataclass(frozen=True)
@@ -58,33 +47,15 @@ class Server:
         return response.json()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _key(home: Path, name: str, role: str) -> str:
     made = run_graphrisk(home, "users", "add", name, "--role", role)
     assert made.returncode == 0, made.stderr
     return made.stdout.strip().splitlines()[-1]
 
 
-def _require_chromium() -> None:
-    """Skip without Debian's Chromium, or fail where it is required (GRAPHRISK_REQUIRE_BROWSER=1,
-    as CI sets once it installs it)."""
-    if CHROMIUM.is_file():
-        return
-    message = ("the browser tests drive Debian's Chromium at /usr/bin/chromium, which is "
-               "missing: run `make browser-prereqs` (or `sudo apt-get install chromium`)")
-    if os.environ.get("GRAPHRISK_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _require_chromium()
+    require_chromium()
     if not page_is_built():
         pytest.fail("the page's JavaScript libraries are missing from api/static/vendor/: run "
                     "`make setup` (or `bash scripts/build-web.sh`)")
@@ -95,64 +66,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     key = _key(home, "ines", "investigator")
     viewer_key = _key(home, "vic", "viewer")
     other_key = _key(home, "farid", "investigator")
-    port = _free_port()
-    env = {**os.environ, "GRAPHRISK_HOME": str(home), "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "graphrisk", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.3)
-        yield Server(base, key, viewer_key, other_key, "ines", home)
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+    with graphrisk_server(home, OMP_NUM_THREADS="1") as running:
+        yield Server(running.base, key, viewer_key, other_key, "ines", home)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _require_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        # never `playwright install`: Debian's Chromium, headless, with a fresh profile
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh context (no stored key) with a laptop-sized window; JavaScript errors fail the
     test."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(WAIT_MS)
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    yield tab
-    context.close()
-    assert errors == [], f"the page threw: {errors}"
-
-
-def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    with fresh_page(browser, height=900) as tab:
+        yield tab
 
 
 def _log_in(page: Any, server: Server, key: str) -> None:
@@ -199,7 +128,7 @@ def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Ser
     refused = page.locator("#login-error")
     refused.wait_for(state="visible")
     assert "not known" in refused.inner_text()  # the API's 401 detail, shown as it came
-    _shot(page, "01-login-refused")
+    screenshot(page, "01-login-refused")
 
     _log_in(page, server, server.key)
     assert page.inner_text("#who-name") == server.name
@@ -207,7 +136,7 @@ def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Ser
     alerts = server.get("/api/alerts", status="new", limit=5)["items"]
     assert page.locator("#alerts-table tbody tr").first.inner_text().find(
         alerts[0]["customer_id"]) >= 0  # most severe, newest first: the API's order
-    _shot(page, "02-alert-queue")
+    screenshot(page, "02-alert-queue")
     first = f"#alerts-table tr[data-alert='{alerts[0]['alert_id']}']"
     page.locator(first).get_by_role("button", name="Acknowledge").click()
     page.wait_for_function(  # the queue of new alerts, drawn again, no longer holds it
@@ -228,13 +157,13 @@ def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Ser
     assert page.inner_text("#customer-name") == card["name"]
     assert page.locator(".reasons li").count() == min(3, len(card["reasons"]))
     assert page.locator(".chart circle").count() == len(card["history"])
-    _shot(page, "03-customer")
+    screenshot(page, "03-customer")
 
     page.click("#open-network")
     shown = _node_count(page, "#network")
     network = server.get(f"/api/customers/{customer_id}/network", hops=2, limit=500)
     assert shown == len(network["nodes"])
-    _shot(page, "04-network")
+    screenshot(page, "04-network")
 
     # the time filter: the last 30 days of this network's activity, refetched from the API
     page.click("#network button:text-is('30 d')")
@@ -287,13 +216,13 @@ def test_log_in_search_open_the_network_filter_and_expand(page: Any, server: Ser
     page.mouse.click(x, y)
     page.wait_for_function("key => document.querySelector('#details-title')?.textContent"
                            " === key", arg=target["name"] or target["key"])
-    _shot(page, "05-node-details")
+    screenshot(page, "05-node-details")
     page.click("#expand-node")
     page.wait_for_function("n => document.querySelector('#network').dataset.nodeCount == n",
                            arg=str(shown + grows))
     assert _node_count(page, "#network") == shown + grows > shown
     page.click("#network button:text-is('Fit')")
-    _shot(page, "06-network-expanded")
+    screenshot(page, "06-network-expanded")
 
 
 def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: Server) -> None:
@@ -305,7 +234,7 @@ def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: 
     frozen = server.get(f"/api/cases/{case['case_id']}/network", frozen="true", customer=subject)
     assert _node_count(page, "#case-network") == len(frozen["nodes"])
     assert page.locator("#playbook li").count() == len(case["playbook"])
-    _shot(page, "07-case")
+    screenshot(page, "07-case")
 
     text = f"called the branch about {subject}; ref {uuid.uuid4().hex[:8]}"
     page.fill("#note-text", text)
@@ -334,7 +263,7 @@ def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: 
     assert [n["text"] for n in server.get(f"/api/cases/{case['case_id']}")["notes"]][-2:] == [
         "farid: device seen twice", draft]
     page.locator("#notes").scroll_into_view_if_needed()
-    _shot(page, "08-case-note")
+    screenshot(page, "08-case-note")
 
     page.locator("#playbook input[type=checkbox]").first.check()
     page.wait_for_selector("#playbook li.done")
@@ -353,7 +282,7 @@ def test_case_view_shows_the_frozen_network_and_takes_a_note(page: Any, server: 
         "n => document.querySelector('#case-network')?.dataset.nodeCount == n",
         arg=str(len(now["nodes"])))
     page.locator("#case-network").scroll_into_view_if_needed()
-    _shot(page, "08b-case-network-now")
+    screenshot(page, "08b-case-network-now")
 
 
 def test_query_box_shows_the_stores_answer(page: Any, server: Server) -> None:
@@ -366,7 +295,7 @@ def test_query_box_shows_the_stores_answer(page: Any, server: Server) -> None:
                         headers={"Authorization": f"Bearer {server.key}"})
     assert answer.status_code == 501  # the embedded store does not speak Cypher
     assert answer.json()["detail"] in shown.inner_text()
-    _shot(page, "09-query-501")
+    screenshot(page, "09-query-501")
 
 
 def test_viewer_sees_masked_names_and_no_query_box(page: Any, server: Server) -> None:
@@ -392,7 +321,7 @@ def test_viewer_sees_masked_names_and_no_query_box(page: Any, server: Server) ->
     on_screen = page.inner_text("body") + " ".join(ids) + page.evaluate(
         "() => window.graphrisk.cy.nodes().map(n => JSON.stringify(n.data())).join(' ')")
     assert not [v for v in values if len(v) > 4 and v in on_screen]
-    _shot(page, "10-viewer-network")
+    screenshot(page, "10-viewer-network")
     page.goto(f"{server.base}/#/alerts")
     page.wait_for_selector("#alerts-table")
     assert page.locator("#alerts-table button", has_text="Acknowledge").count() == 0
@@ -425,7 +354,7 @@ def test_query_result_as_table_and_graph(page: Any, server: Server) -> None:
     assert page.locator("#query-result tbody tr").count() == len(customers)
     page.click("#query-result .tabs button:has-text('Graph')")
     assert _node_count(page, "#query-network") == len(network["nodes"])
-    _shot(page, "10-query-graph")
+    screenshot(page, "10-query-graph")
 
 
 def test_a_revoked_key_sends_the_page_back_to_the_login_form(page: Any, server: Server) -> None:
@@ -442,4 +371,4 @@ def test_a_revoked_key_sends_the_page_back_to_the_login_form(page: Any, server: 
         page.wait_for_timeout(500)
     assert "revoked" in page.inner_text("#login-error")
     assert page.evaluate("sessionStorage.getItem('graphrisk.key')") is None
-    _shot(page, "11-revoked")
+    screenshot(page, "11-revoked")

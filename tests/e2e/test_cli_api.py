@@ -3,25 +3,15 @@ server, call it with a key, revoke it."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
 from tests.helpers import run_graphrisk
+from tests.served import graphrisk_server
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_users_and_serve(tmp_path: Path) -> None:
@@ -37,23 +27,8 @@ def test_users_and_serve(tmp_path: Path) -> None:
     viewer = run_graphrisk(home, "users", "add", "vic", "--role", "viewer")
     viewer_key = viewer.stdout.strip().splitlines()[-1]
 
-    port = _free_port()
-    env = {**os.environ, "GRAPHRISK_HOME": str(home)}
-    server = subprocess.Popen([sys.executable, "-m", "graphrisk", "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.3)
+    with graphrisk_server(home) as server:
+        base = server.base
         me = httpx.get(f"{base}/api/me", headers={"Authorization": f"Bearer {key}"}).json()
         assert me == {"name": "ana", "role": "admin", "masked": False, "store": "embedded"}
         assert httpx.get(f"{base}/api/me").status_code == 401
@@ -64,10 +39,7 @@ def test_users_and_serve(tmp_path: Path) -> None:
                           headers={"Authorization": f"Bearer {key}"}).json()
         assert {e["subject"] for e in trail["items"]} == {"user:ana", "user:vic"}
         assert httpx.get(f"{base}/api/openapi.json").json()["info"]["title"] == "GraphRisk"
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=20)[0]
-    assert f"http://127.0.0.1:{port}/" in output  # binds this machine only by default
+    assert f"http://127.0.0.1:{server.port}/" in server.output  # binds this machine only by default
 
     revoked = run_graphrisk(home, "users", "revoke", "vic")
     assert revoked.returncode == 0
