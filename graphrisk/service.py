@@ -706,8 +706,13 @@ class RiskService:
 
     def train(self, *, out: Path | None = None, model: str = DEFAULT_MODEL_KIND,
               epochs: int = 200, seed: int = 0, batch_size: int | None = None,
-              split: str = "time", progress: ProgressCallback | None = None) -> TrainingRun:
+              split: str = "time", progress: ProgressCallback | None = None,
+              selection: Any | None = None) -> TrainingRun:
         """Train a graph neural network on the known risk labels and save it.
+
+        ``model="auto"`` chooses the architecture (or an ensemble) by repeated
+        cross-validation, with ``selection`` (a ``graphrisk.models.selection.SelectionConfig``;
+        ``None``: its defaults).
 
         Customers whose case closed as a false positive are certain negatives (weighted up
         in the loss): what the team learned from its cases feeds the next model.
@@ -722,7 +727,7 @@ class RiskService:
         run = _gnn_lifecycle().train_on_store(
             self.store, self.model_dir(out, model), model=model, epochs=epochs, seed=seed,
             batch_size=batch_size, split=split, negative_ids=self.negative_labels(),
-            progress=lambda name: report(ProgressEvent("training", name)))
+            selection=selection, progress=lambda name: report(ProgressEvent("training", name)))
         # Kept in the audit trail so that the portfolio review compares models across runs
         # (each run overwrites the model folder).
         self.store.append_audit(self.settings.actor, "model.train",

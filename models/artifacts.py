@@ -19,6 +19,13 @@ A model folder holds three files:
     ``best_validation_pr_auc``, ``train_seconds``, ``created_at`` (UTC, ISO 8601),
     ``graphrisk_version``, ``torch_version`` and ``torch_geometric_version``.
 
+An **ensemble** (:mod:`graphrisk.models.ensemble`, from ``graphrisk train --model auto``) is a
+folder of folders: ``members/<kind>/`` holds each member as above, and the ensemble's own
+``model.json`` (format version 2, ``model_kind`` ``ensemble``, ``members``: each member's
+``kind`` and ``folder``) and ``encoders.json`` (the members', which are one) sit beside them;
+it has no ``model.pt`` of its own. :func:`load_model` gives back one model whose probability
+is the average of the members' calibrated probabilities.
+
 Why a folder of plain files: a reviewer can read what a model is, what it was trained on and
 how good it was without loading it, and the weights file alone cannot be mistaken for a
 complete model.
@@ -27,6 +34,7 @@ complete model.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,11 +50,17 @@ from graphrisk.models.encoders import FeatureEncoders
 from graphrisk.models.networks import build_network
 from graphrisk.models.training import TrainConfig, TrainedModel
 
-__all__ = ["MODEL_FORMAT_VERSION", "load_model", "read_model_info", "save_model"]
+__all__ = ["ENSEMBLE_FORMAT_VERSION", "ENSEMBLE_KIND", "MODEL_FORMAT_VERSION", "load_model",
+           "read_model_info", "save_model"]
 
-#: Version of the model folder layout.
+#: Version of the model folder layout of a single network (an older GraphRisk reads it).
 MODEL_FORMAT_VERSION = 1
+#: Version of an ensemble's folder (members in sub-folders); an older GraphRisk refuses it.
+ENSEMBLE_FORMAT_VERSION = 2
+#: ``model_kind`` of an ensemble folder.
+ENSEMBLE_KIND = "ensemble"
 _WEIGHTS, _ENCODERS, _INFO = "model.pt", "encoders.json", "model.json"
+_MEMBERS = "members"
 
 
 def save_model(
@@ -80,6 +94,10 @@ def save_model(
         raise ValueError("dataset was built with other feature encoders than the model's")
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
+    if trained.members:
+        return _save_ensemble(trained, dataset, folder, metrics)
+    # A single model written over an ensemble: its members must not be read as part of it.
+    shutil.rmtree(folder / _MEMBERS, ignore_errors=True)
     config = config or trained.config
     info = {
         "format_version": MODEL_FORMAT_VERSION,
@@ -134,9 +152,11 @@ def load_model(path: str | Path) -> TrainedModel:
     folder = Path(path)
     info = read_model_info(folder)
     version = info.get("format_version")
+    if version == ENSEMBLE_FORMAT_VERSION and info.get("model_kind") == ENSEMBLE_KIND:
+        return _load_ensemble(folder, info)
     if version != MODEL_FORMAT_VERSION:
         raise ModelError(f"{folder} has model format version {version}; this GraphRisk reads "
-                         f"version {MODEL_FORMAT_VERSION}")
+                         f"versions {MODEL_FORMAT_VERSION} and {ENSEMBLE_FORMAT_VERSION}")
     for name in (_WEIGHTS, _ENCODERS):
         if not (folder / name).is_file():
             raise ModelError(f"{folder / name} is missing; save the model again")
@@ -161,3 +181,53 @@ def load_model(path: str | Path) -> TrainedModel:
         best_validation_pr_auc=float(info.get("best_validation_pr_auc", float("nan"))),
         history=[], train_seconds=float(info.get("train_seconds", 0.0)),
         confirmed_negatives=dict(info.get("confirmed_negatives", {})), info=info)
+
+
+def _save_ensemble(trained: TrainedModel, dataset: GraphDataset, folder: Path,
+                   metrics: Mapping[str, Any] | None) -> Path:
+    """An ensemble's folder: each member in ``members/<kind>/``, the ensemble's files beside."""
+    members = folder / _MEMBERS
+    shutil.rmtree(members, ignore_errors=True)
+    listed = []
+    for member in trained.members:
+        kind = member.config.model
+        save_model(member, dataset, members / kind)
+        listed.append({"kind": kind, "folder": f"{_MEMBERS}/{kind}"})
+    # No weights of its own: a stale single model's would be mistaken for the ensemble.
+    (folder / _WEIGHTS).unlink(missing_ok=True)
+    info = {
+        "format_version": ENSEMBLE_FORMAT_VERSION,
+        "model_kind": ENSEMBLE_KIND,
+        "members": listed,
+        "combination": "mean of the members' calibrated probabilities",
+        "config": trained.config.to_dict(),
+        "architecture": trained.architecture,
+        "calibration": trained.calibration,
+        "training_data_fingerprint": dataset.fingerprint,
+        "encoders_digest": trained.encoders.digest(),
+        "customers": dataset.num_customers,
+        "metrics": dict(metrics or {}),
+        "confirmed_negatives": {**dataset.negative_labels, **trained.confirmed_negatives},
+        "train_seconds": trained.train_seconds,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "graphrisk_version": graphrisk.__version__,
+        "torch_version": torch.__version__,
+        "torch_geometric_version": torch_geometric.__version__,
+    }
+    trained.encoders.save(folder / _ENCODERS)
+    (folder / _INFO).write_text(json.dumps(info, indent=2, default=float))
+    return folder
+
+
+def _load_ensemble(folder: Path, info: dict[str, Any]) -> TrainedModel:
+    from graphrisk.models.ensemble import build_ensemble
+
+    try:
+        members = [load_model(folder / entry["folder"]) for entry in info["members"]]
+        ensemble = build_ensemble(members, info=info)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"cannot rebuild the ensemble in {folder}: {error}") from error
+    if ensemble.encoders.digest() != info.get("encoders_digest"):
+        raise ModelError(f"the members in {folder} do not match the ensemble they were saved "
+                         "with; train it again")
+    return ensemble

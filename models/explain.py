@@ -150,7 +150,8 @@ class ModelExplanation:
 
     Attributes:
         customer_id: the customer.
-        model: the model kind (``hgt``, ``sage``...).
+        model: the model kind (``hgt``, ``sage``...); ``hgt+sage ensemble`` for an ensemble,
+            whose own logit (of the averaged probability) is explained, not a member's.
         probability: the calibrated probability, as :func:`graphrisk.models.training.predict`
             gives it.
         logit: the network's raw output for the customer.
@@ -495,7 +496,9 @@ def _assemble(customer_id: str, trained: TrainedModel, dataset: GraphDataset,
     total = sum(relationships.values())
     probability = float(apply_calibration(trained.calibration, np.array([logit]))[0])
     return ModelExplanation(
-        customer_id=customer_id, model=trained.config.model, probability=probability,
+        customer_id=customer_id,
+        model=f"{trained.kind} ensemble" if trained.members else trained.kind,
+        probability=probability,
         logit=logit, baseline_logit=baseline, attribution_gap=logit - baseline - total,
         features=features[:top], neighbours=neighbours, relationships=relationships,
         reasons=_reasons(features, neighbours, top), neighbourhood_size=hood.size)

@@ -16,6 +16,17 @@ known labels.
 * ``hash`` (:func:`split_three_ways`): every customer is placed by a hash of its id,
   independent of row order and of the store.
 
+``model="auto"`` (``graphrisk train --model auto``) does not take the architecture on
+trust: repeated stratified cross-validation over the ``train`` and ``validation`` customers'
+known labels (never the ``test`` ones) compares the candidates (``hgt`` and ``sage``) fold by
+fold, and :func:`~models.selection.decide_architecture` keeps the better one when the paired
+difference of their PR-AUC exceeds two corrected standard errors, else an ensemble that
+averages their calibrated probabilities (:mod:`graphrisk.models.ensemble`). The chosen
+model(s) are then trained and measured exactly as a named architecture is; the selection
+(every fold's figures, means, standard deviations, the decision and why) is
+``metrics["selection"]``, and an ensemble's test figures are those of its averaged
+probability (each member's are in ``metrics["members"]``).
+
 Confirmed negatives (``negative_ids`` of :func:`train_on_store`: customers whose case closed
 as a false positive) fall into the splits like everyone else, by onboarding date or hash —
 the split never looks at labels. In ``train`` and ``validation`` they weigh more in the loss
@@ -40,7 +51,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +66,7 @@ from graphrisk.policy import RiskPolicy
 from graphrisk.store.base import GraphStore
 
 __all__ = [
+    "AUTO",
     "SPLIT_KINDS",
     "TRAIN",
     "TrainingRun",
@@ -67,6 +79,8 @@ __all__ = [
 ]
 
 TRAIN = "train"
+#: The ``model`` of :func:`train_on_store` that chooses the architecture by cross-validation.
+AUTO = "auto"
 #: The ways :func:`split_customers_for_training` can split: ``time`` first.
 SPLIT_KINDS: tuple[str, ...] = ("time", "hash")
 Progress = Callable[[str], None]
@@ -180,28 +194,46 @@ def train_on_store(
     split: str = "time",
     progress: Progress | None = None,
     negative_ids: Collection[str] | None = None,
+    selection: Any | None = None,
 ) -> TrainingRun:
     """Train a GNN on the store's known risk labels and save it to ``out``.
 
     Args:
+        model: an architecture (:data:`~models.networks.MODEL_KINDS`), or :data:`AUTO`: the
+            better of ``selection.candidates`` by cross-validation, or their ensemble when
+            the difference is within noise (the module docstring; :mod:`~models.selection`).
         negative_ids: customers confirmed as negatives (monitoring's ``labels()`` with
             ``label == "negative"``); see :func:`~models.dataset.build_graph_dataset` for
             precedence and unknown ids. ``None`` or empty: trained as before.
         split: ``time`` (oldest 60 % of the customers train, newest 20 % test; ``hash`` when
             the store has no onboarding dates to order by) or ``hash``; see
             :func:`split_customers_for_training`. The kind used is ``metrics["split"]``.
+        selection: the :class:`~models.selection.SelectionConfig` of ``model="auto"``
+            (folds, repeats, epochs per fold, the decision rule); ``None``: its defaults.
 
     Raises:
-        ModelError: too few known-risk customers in a split to train or measure.
-        ValueError: an unknown ``split``.
+        ModelError: too few known-risk customers in a split to train or measure (or, for
+            ``auto``, to cross-validate).
+        ValueError: an unknown ``split`` or ``model``.
     """
+    from graphrisk.models.networks import MODEL_KINDS
+
     if split not in SPLIT_KINDS:
         raise ValueError(f"unknown split {split!r}; use one of {SPLIT_KINDS}")
+    if model != AUTO and model not in MODEL_KINDS:
+        raise ValueError(f"unknown model {model!r}; use one of {(AUTO, *MODEL_KINDS)}")
     from graphrisk.models.artifacts import save_model
     from graphrisk.models.dataset import build_graph_dataset
+    from graphrisk.models.ensemble import build_ensemble
     from graphrisk.models.report import write_training_report
+    from graphrisk.models.selection import (
+        SelectionConfig,
+        select_architecture,
+        selection_record,
+    )
     from graphrisk.models.training import TrainConfig, predict, train_model
 
+    choosing = selection or SelectionConfig()
     step = progress or (lambda _: None)
     step("reading the graph")
     snapshot = store.snapshot()
@@ -216,22 +248,37 @@ def train_on_store(
         if labels.reindex(ids).sum() < 2:
             raise ModelError(f"the {name} split holds fewer than 2 customers with a known risk "
                              "label; label more confirmed cases (known_risk_label) and re-load")
-    config = TrainConfig(model=model, epochs=epochs, seed=seed, batch_size=batch_size)
+    config = TrainConfig(model=choosing.candidates[0] if model == AUTO else model,
+                         epochs=epochs, seed=seed, batch_size=batch_size)
     if dataset.num_confirmed_negatives:
         step(f"{dataset.num_confirmed_negatives:,} confirmed negatives weigh "
              f"{config.negative_weight:g} each in the loss")
-    step(f"training {model} (up to {epochs} epochs)")
-    trained = train_model(dataset, parts[TRAIN], parts[VALIDATION], config)
+    kinds: tuple[str, ...] = (model,)
+    chosen: dict[str, Any] | None = None
+    if model == AUTO:
+        started = time.perf_counter()
+        # Only the customers the final model learns from: the test split stays untouched.
+        pool = parts[TRAIN].append(parts[VALIDATION])
+        decision, table = select_architecture(dataset, labels.reindex(pool), config, choosing,
+                                              progress=step)
+        chosen = selection_record(decision, table, choosing, time.perf_counter() - started)
+        kinds = decision.members
+    members = []
+    for kind in kinds:
+        step(f"training {kind} (up to {epochs} epochs)")
+        members.append(train_model(dataset, parts[TRAIN], parts[VALIDATION],
+                                   replace(config, model=kind)))
+    trained = members[0] if len(members) == 1 else build_ensemble(members)
     step("measuring on held-out customers")
     test_ids = parts[TEST]
     probability = predict(trained, dataset, test_ids)
     y = labels.reindex(test_ids)
-    metrics = {
+    metrics: dict[str, Any] = {
+        "model": trained.kind,
+        "model_requested": model,
         "test_customers": int(len(test_ids)),
         "test_known_risk": int(y.sum()),
-        "test_roc_auc": roc_auc(y, probability),
-        "test_pr_auc": pr_auc(y, probability),
-        "test_recall_at_1pct": recall_at_top(y, probability, 0.01),
+        **_test_figures(y, probability),
         "confirmed_negatives": dataset.num_confirmed_negatives,
         **{f"confirmed_negatives_{name}": int(dataset.confirmed_negatives.isin(ids).sum())
            for name, ids in parts.items()},
@@ -245,18 +292,30 @@ def train_on_store(
                          if split_kind == "time" else
                          "hash of customer id, 60/20/20 train/validation/test"),
     }
+    if len(members) > 1:
+        metrics["members"] = {
+            m.config.model: {**_test_figures(y, predict(m, dataset, test_ids)),
+                             "best_epoch": m.best_epoch}
+            for m in members}
+    if chosen is not None:
+        metrics["selection"] = chosen
     if split_kind == "time":
         onboarded = pd.to_datetime(customers["onboarding_date"], errors="coerce")
         last, first = onboarded.reindex(parts[TRAIN]).max(), onboarded.reindex(test_ids).min()
         metrics["train_onboarded_until"] = None if pd.isna(last) else str(last.date())
         metrics["test_onboarded_from"] = None if pd.isna(first) else str(first.date())
     step("saving the model")
-    path = save_model(trained, dataset, out, metrics=metrics, config=config)
+    path = save_model(trained, dataset, out, metrics=metrics)
     write_training_report(path, y_true=y, probability=probability, metrics=metrics,
                           history=trained.history,
-                          title=f"{model} on {dataset.num_customers:,} customers: held-out "
-                                "precision-recall")
+                          title=f"{trained.kind} on {dataset.num_customers:,} customers: "
+                                "held-out precision-recall")
     return TrainingRun(path, metrics, trained.best_epoch, trained.train_seconds, assigned)
+
+
+def _test_figures(y: pd.Series, probability: pd.Series) -> dict[str, float]:
+    return {"test_roc_auc": roc_auc(y, probability), "test_pr_auc": pr_auc(y, probability),
+            "test_recall_at_1pct": recall_at_top(y, probability, 0.01)}
 
 
 def predict_store(
@@ -291,9 +350,10 @@ def predict_store(
                            "probability": probability.to_numpy()})
     scores["score"] = np.round(100.0 * scores["probability"], 2)
     scores["tier"] = policy.tier_of(scores["score"]).to_numpy()
-    kind = trained.config.model
-    scores["reasons"] = [[f"{kind} model gives a {p:.0%} probability of a confirmed risk "
-                          "label"] for p in scores["probability"]]
+    kind = trained.kind
+    what = f"{kind} ensemble" if trained.members else f"{kind} model"
+    scores["reasons"] = [[f"{what} gives a {p:.0%} probability of a confirmed risk label"]
+                         for p in scores["probability"]]
     scores = scores.sort_values(["score", "customer_id"], ascending=[False, True],
                                 ignore_index=True)
     if explain_top > 0:

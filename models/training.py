@@ -186,6 +186,8 @@ class TrainedModel:
         confirmed_negatives: confirmed negatives the losses saw: ``train``, ``validation``
             (counts) and ``weight`` (their loss weight).
         info: the stored ``model.json`` of a loaded model (empty after training).
+        members: the models an ensemble averages (:mod:`graphrisk.models.ensemble`); empty
+            for a single network.
     """
 
     network: HeteroRiskNet
@@ -200,6 +202,12 @@ class TrainedModel:
     train_seconds: float = 0.0
     confirmed_negatives: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    members: list[TrainedModel] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """``sage``, ``hgt``..., or the members of an ensemble joined by ``+`` (``hgt+sage``)."""
+        return "+".join(m.config.model for m in self.members) if self.members else self.config.model
 
 
 def train_model(dataset: GraphDataset, train_ids: Iterable[str], val_ids: Iterable[str],
