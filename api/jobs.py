@@ -204,7 +204,7 @@ def _run(service: RiskService, kind: str, params: dict[str, Any], actor: str,
                 "moves": {str(k): int(v) for k, v in done.counts.items()},
                 "already_done": done.already_done, "summary": done.summary()}
     if kind == "train":
-        run = service.train(model=str(params.get("model", "hgt")),
+        run = service.train(model=str(params.get("model", "auto")),
                             epochs=int(params.get("epochs", 200)), progress=progress)
         import json
 

@@ -292,7 +292,9 @@ class JobCreate(BaseModel):
                                "2026-11); the current one by default.")
     everyone: bool = Field(default=False, description="reassess: every customer, not only "
                            "those due.")
-    model: Literal["hgt", "sage"] = Field(default="hgt", description="train: the model.")
+    model: Literal["auto", "hgt", "sage"] = Field(
+        default="auto", description="train: the model; auto chooses hgt, sage or their "
+        "ensemble by cross-validation (graphrisk train --model auto).")
     epochs: int = Field(default=200, ge=1, le=5000, description="train: epochs.")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [

@@ -478,11 +478,11 @@ def train(
     out: Annotated[Path | None, typer.Option(
         help="Model folder (default $GRAPHRISK_HOME/models/<model>).")] = None,
     model: Annotated[str, typer.Option(
-        help="auto: cross-validate hgt and sage on the known labels (--cv-folds x "
-        "--cv-repeats folds), keep the better one when the difference is beyond noise, else "
-        "an ensemble of both (about 5 times the training time of hgt alone); hgt (the best "
-        "on customers without a known label in benchmarks/bench_gnn.py); sage (GraphSAGE, "
-        "faster).")] = "hgt",
+        help="auto (the default): cross-validate hgt and sage on the known labels (--cv-folds "
+        "x --cv-repeats folds), keep the better one when the difference is beyond noise, else "
+        "an ensemble of both; 4.3 minutes on a generated bank of 5,000 customers on 2 CPU "
+        "cores, against 74 s for hgt alone and 26 s for sage (README, Graph model). hgt: the "
+        "Heterogeneous Graph Transformer; sage: GraphSAGE, faster.")] = "auto",
     epochs: Annotated[int, typer.Option(min=1, help="Most training epochs.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same model.")] = 0,
     batch_size: Annotated[int | None, typer.Option(
@@ -533,15 +533,19 @@ def train(
     if chosen is not None:
         _print_selection(chosen)
     kind = m.get("model", model)
-    what = f"the {kind} ensemble" if m.get("members") else kind
-    console.print(f"Trained {what} in {run.train_seconds:.0f} s (best epoch {run.best_epoch})"
+    members = m.get("members") or {}
+    what = f"the {kind} ensemble" if members else kind
+    epochs_note = (", ".join(f"{k} {f['best_epoch']}" for k, f in members.items())
+                   if members else str(run.best_epoch))
+    console.print(f"Trained {what} in {run.train_seconds:.0f} s (best epoch "
+                  f"{escape(epochs_note)})"
                   + (f" after {chosen['seconds']:.0f} s of cross-validation" if chosen else "")
                   + f"; saved to {run.path}")
     console.print(f"Held-out customers ({m['test_customers']:,}, {m['test_known_risk']:,} with a "
                   f"known label): ROC-AUC {m['test_roc_auc']:.3f}, PR-AUC "
                   f"{m['test_pr_auc']:.3f}, recall in the top 1% {m['test_recall_at_1pct']:.3f}"
-                  + (" (the averaged probability)" if m.get("members") else ""))
-    for member, figures in (m.get("members") or {}).items():
+                  + (" (the averaged probability)" if members else ""))
+    for member, figures in members.items():
         console.print(f"  member {member}: ROC-AUC {figures['test_roc_auc']:.3f}, PR-AUC "
                       f"{figures['test_pr_auc']:.3f}")
     console.print(f"Report: {run.path / 'report.json'}; precision-recall curve: "
@@ -551,9 +555,10 @@ def train(
 def _print_selection(chosen: dict[str, Any]) -> None:
     """``graphrisk train --model auto``'s cross-validation: a row per model, the decision."""
     settings = chosen["settings"]
-    table = Table(title=f"Cross-validation over the train and validation customers "
-                        f"({settings['folds']} folds x {settings['repeats']} repeats; the "
-                        "ensemble row is the averaged probability, for information)")
+    table = Table(title=f"Cross-validation: {settings['folds']} folds x {settings['repeats']} "
+                        "repeats over the train and validation customers",
+                  caption="ensemble: the averaged probability of the folds' models, for "
+                          "information")
     for column in ("model", "folds", "PR-AUC mean", "sd", "ROC-AUC mean", "sd"):
         table.add_column(column, justify="left" if column == "model" else "right")
     for name, s in chosen["summary"].items():
@@ -564,15 +569,20 @@ def _print_selection(chosen: dict[str, Any]) -> None:
         console.print(f"Paired difference {d['best']} - {d['against']}: {d['metric']} "
                       f"{d['mean']:+.3f}, corrected standard error {d['se']:.3f} over "
                       f"{d['n']} folds: {'beyond' if d['beyond_noise'] else 'within'} noise")
-    console.print(f"Decision: {escape(chosen['decision'])} ({escape(chosen['reason'])}); every "
-                  "fold's figures are in model.json's metrics.selection")
+    kept = chosen["members"]
+    console.print("Decision: " + (f"{kept[0]} alone" if len(kept) == 1 else
+                                  f"an ensemble of {' and '.join(kept)} (the average of their "
+                                  "calibrated probabilities)")
+                  + f", by the mean paired {settings['metric']} difference against "
+                  f"{settings['threshold']:g} corrected standard errors; every fold's figures "
+                  "are in model.json's metrics.selection")
 
 
 @app.command()
 def predict(
     model_dir: Annotated[Path | None, typer.Option(
         "--model", help="Model folder from `graphrisk train` (default "
-        "$GRAPHRISK_HOME/models/hgt).")] = None,
+        "$GRAPHRISK_HOME/models/auto).")] = None,
     export: Annotated[Path | None, typer.Option(
         help="Write one row per customer (id, probability, score, tier, reasons) to this "
         "CSV.")] = None,
@@ -614,7 +624,7 @@ def explain(
     customers: Annotated[list[str], typer.Argument(help="Customer id(s) to explain.")],
     model_dir: Annotated[Path | None, typer.Option(
         "--model", help="Model folder from `graphrisk train` (default "
-        "$GRAPHRISK_HOME/models/hgt).")] = None,
+        "$GRAPHRISK_HOME/models/auto).")] = None,
     top: Annotated[int, typer.Option(min=1, help="Neighbours, features and reasons to "
                                      "show.")] = 5,
     json_file: Annotated[Path | None, typer.Option(

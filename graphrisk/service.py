@@ -80,8 +80,9 @@ _log = logging.getLogger(__name__)
 MIN_SAMPLE_CUSTOMERS = 500
 #: The record kind the last stored run's ranked clusters are kept under.
 CLUSTERS_KIND = "clusters"
-#: The graph model ``train``/``predict``/``explain`` use when none is named.
-DEFAULT_MODEL_KIND = "hgt"
+#: The graph model ``train``/``predict``/``explain`` use when none is named: ``auto`` chooses
+#: hgt, sage or their ensemble by cross-validation (``graphrisk.models.selection``).
+DEFAULT_MODEL_KIND = "auto"
 
 
 @dataclass(frozen=True)

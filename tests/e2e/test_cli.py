@@ -170,12 +170,15 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     trained = run_graphrisk(home, "train", "--epochs", "15")
     assert trained.returncode == 0, trained.stderr
     assert "Held-out customers" in trained.stdout
-    for name in ("model.json", "model.pt", "encoders.json", "report.json", "pr_curve.png"):
-        assert (home / "models" / "hgt" / name).is_file(), name
-    report = json.loads((home / "models" / "hgt" / "report.json").read_text())
+    for name in ("model.json", "encoders.json", "report.json", "pr_curve.png"):
+        assert (home / "models" / "auto" / name).is_file(), name
+    # The default, --model auto, keeps one architecture's weights or an ensemble's members'.
+    assert ((home / "models" / "auto" / "model.pt").is_file()
+            or len(list((home / "models" / "auto").glob("members/*/model.pt"))) >= 2)
+    report = json.loads((home / "models" / "auto" / "report.json").read_text())
     assert report["metrics"]["test_roc_auc"] > 0.5 and report["history"]
     # By default the newest customers are held out: split by onboarding date, 60/20/20.
-    metrics = json.loads((home / "models" / "hgt" / "model.json").read_text())["metrics"]
+    metrics = json.loads((home / "models" / "auto" / "model.json").read_text())["metrics"]
     assert metrics["split"] == "time" and "onboarding date" in trained.stdout
     until, since = metrics["train_onboarded_until"], metrics["test_onboarded_from"]
     assert until <= since
@@ -210,10 +213,10 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     nobody = run_graphrisk(home, "explain", "C-NOBODY")
     assert nobody.returncode == 2 and "no customer C-NOBODY" in nobody.stderr
 
-    fused = run_graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--top", "2")
+    fused = run_graphrisk(home, "score", "--model", str(home / "models" / "auto"), "--top", "2")
     assert fused.returncode == 0, fused.stderr
     # --explain 0: nobody gets the model's own reasons, the model reason points to explain.
-    pointed = run_graphrisk(home, "score", "--model", str(home / "models" / "hgt"), "--explain",
+    pointed = run_graphrisk(home, "score", "--model", str(home / "models" / "auto"), "--explain",
                             "0", "--no-write", "--export", str(tmp_path / "fused.csv"))
     assert pointed.returncode == 0, pointed.stderr
     reasons = " ".join(pd.read_csv(tmp_path / "fused.csv")["reasons"].astype(str))

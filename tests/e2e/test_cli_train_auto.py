@@ -25,8 +25,8 @@ def test_auto_trains_an_ensemble_that_predict_explain_and_score_use(tmp_path: Pa
                             "1000")
     assert trained.returncode == 0, trained.stderr
     said = " ".join(trained.stdout.split())
-    assert "Cross-validation over the train and validation customers" in said
-    assert "within noise" in said and "Decision: ensemble" in said
+    assert "repeats over the train and validation customers" in said
+    assert "within noise" in said and "Decision: an ensemble of" in said
     assert "(the averaged probability)" in said and "member hgt" in said
     folder = home / "models" / "auto"
     info = json.loads((folder / "model.json").read_text())
