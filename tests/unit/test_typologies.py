@@ -170,6 +170,7 @@ def test_timestamps_with_offsets_or_as_datetimes_read_the_same() -> None:
         {"min_fan_degree": 1},
         {"pass_through_tolerance": 1.0},
         {"cycle_amount_ratio": 0.0},
+        {"cycle_hop_ratio": 0.0},
         {"min_amount": -1.0},
     ],
 )
@@ -270,6 +271,26 @@ def test_longest_ring_is_bounded_by_max_cycle_length() -> None:
     assert _of_kind(detect_typologies(_bank(hops), short), "cycle").empty
 
 
+def test_a_long_ring_whose_launderers_each_keep_a_cut_is_a_cycle() -> None:
+    """Ten customers, a hop a day, each passing on 88% of what reached them: the
+    last hop carries a third of the first, yet every hop is the previous one less a cut."""
+    hops, amount = [], 20_000.0
+    for i in range(1, 11):
+        when = (pd.Timestamp("2025-03-01T10:00:00") + pd.Timedelta(days=i - 1)).isoformat()
+        hops.append((f"A{i}", f"A{i % 10 + 1}", round(amount, 2), when))
+        amount *= 0.88
+    cycles = _of_kind(detect_typologies(_bank(hops, customers=10)), "cycle")
+    assert len(cycles) == 1
+    assert len(cycles.iloc[0]["customer_ids"]) == 10
+    # Judged by the smallest sum against the largest alone, the same money is not recognised.
+    whole_ring_only = TypologySettings(cycle_hop_ratio=1.0)
+    assert _of_kind(detect_typologies(_bank(hops, customers=10), whole_ring_only),
+                    "cycle").empty
+    # A hop that drops to a fraction of the one before breaks the chain.
+    broken = [*hops[:4], (hops[4][0], hops[4][1], hops[3][2] * 0.3, hops[4][3]), *hops[5:]]
+    assert _of_kind(detect_typologies(_bank(broken, customers=10)), "cycle").empty
+
+
 def test_cycle_search_cut_short_says_so_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
     tiny_budget = TypologySettings(max_search_steps=1)
     with caplog.at_level("WARNING", logger="graphrisk.analytics.typologies"):
@@ -306,6 +327,36 @@ def test_burst_from_many_payers_is_fan_in() -> None:
 def test_transfers_spread_over_weeks_are_no_fan() -> None:
     spread = [("A1", f"A{i}", 5_000.0, f"2025-0{i}-01T11:00:00") for i in range(2, 6)]
     assert _of_kind(detect_typologies(_bank(spread)), "fan_out").empty
+
+
+def test_a_campaign_spread_over_weeks_by_a_quiet_customer_is_a_fan() -> None:
+    """Four one-off payees eight days apart: never three in one week, four in a month from a
+    customer who otherwise pays nobody. Found by the month-long window, and only by it."""
+    start = pd.Timestamp("2025-03-01T11:00:00")
+    campaign = [("A1", f"A{i}", 3_000.0, (start + pd.Timedelta(days=8 * (i - 2))).isoformat())
+                for i in range(2, 6)]
+    fans = _of_kind(detect_typologies(_bank(campaign)), "fan_out")
+    assert len(fans) == 1
+    assert fans.iloc[0]["customer_ids"] == ("C1", "C2", "C3", "C4", "C5")
+    assert "within 24.0 days" in fans.iloc[0]["reason"]
+    week_only = TypologySettings(fan_window_multiples=(1.0,))
+    assert _of_kind(detect_typologies(_bank(campaign), week_only), "fan_out").empty
+
+
+def test_a_steady_customer_paying_someone_new_every_eight_days_is_no_fan() -> None:
+    """The same spacing as the campaign above, kept up for half a year: the month holds what
+    every month of this customer holds, so the long window finds nothing either."""
+    start = pd.Timestamp("2025-01-01T11:00:00")
+    steady = [("A1", f"A{i}", 3_000.0, (start + pd.Timedelta(days=8 * (i - 2))).isoformat())
+              for i in range(2, 25)]
+    assert _of_kind(detect_typologies(_bank(steady, customers=25)), "fan_out").empty
+
+
+def test_fan_window_multiples_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="fan_window_multiples"):
+        TypologySettings(fan_window_multiples=(1.0, 0.0))
+    with pytest.raises(ValueError, match="fan_window_multiples"):
+        TypologySettings(fan_window_multiples=())
 
 
 def test_monthly_payroll_is_no_fan_out_and_no_pass_through() -> None:

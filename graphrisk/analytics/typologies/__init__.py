@@ -44,10 +44,13 @@ The detectors (details in each module):
 ``cycle``
     Money leaves a customer and returns through 2..``max_cycle_length - 1`` other customers,
     each hop later than the one before, the whole ring within ``window_days``, and the hops
-    carrying comparable sums (the smallest at least ``cycle_amount_ratio`` of the largest).
+    carrying comparable sums (the smallest at least ``cycle_amount_ratio`` of the largest, or
+    each hop within ``cycle_hop_ratio`` of the one before: money decaying as each launderer
+    keeps a cut).
 ``fan_out`` / ``fan_in``
     A customer sends to (receives from) at least ``min_fan_degree`` distinct other customers
-    within ``fan_window_days``, counting only one-off payees (payers); two suffice when
+    within ``fan_window_days`` (or a multiple of it, ``fan_window_multiples``, each against
+    the hub's own pace), counting only one-off payees (payers); two suffice when
     another customer paid (was paid by) the same two in those days, a bipartite block.
 ``pass_through``
     A run of money in, then a run of money out within ``pass_through_days``: out between

@@ -2,8 +2,10 @@
 
 Money leaves a customer and returns through 2..``max_cycle_length - 1`` other customers, each
 hop later than the one before, the whole ring within ``window_days``, and the hops carrying
-comparable sums (the smallest at least ``cycle_amount_ratio`` of the largest). A ring is
-rarely innocent, so this is the most telling kind.
+comparable sums: the smallest at least ``cycle_amount_ratio`` of the largest, or each hop
+within ``cycle_hop_ratio`` of the one before (a long ring whose launderers each keep a cut:
+ten hops that each keep 88% end at a third of the first). A ring is rarely innocent, so this
+is the most telling kind.
 
 Reference:
     Kumar and Calders, "2SCENT: An Efficient Algorithm for Enumerating All Simple Temporal
@@ -61,17 +63,21 @@ def find_cycles(t: Transfers, settings: TypologySettings) -> list[Found]:
 
     window = settings.window_days * DAY_SECONDS
     ratio, longest = settings.cycle_amount_ratio, settings.max_cycle_length
+    hop_ratio = settings.cycle_hop_ratio
     steps = 0
     rings: list[list[int]] = []
     for first in rows:
         home, deadline = int(t.src[first]), t.seconds[first] + window
         amount = float(t.amount[first])
-        # (customer reached, time of the hop there, customers before it, hops, min, max amount)
-        stack: list[tuple[int, int, tuple[int, ...], tuple[int, ...], float, float]] = [
-            (int(t.dst[first]), int(t.seconds[first]), (home,), (int(first),), amount, amount)
+        # (customer reached, time of the hop there, customers before it, hops, min, max
+        # amount, the last hop's amount, whether every hop was within hop_ratio of the last)
+        stack: list[tuple[int, int, tuple[int, ...], tuple[int, ...], float, float, float,
+                          bool]] = [
+            (int(t.dst[first]), int(t.seconds[first]), (home,), (int(first),), amount, amount,
+             amount, True)
         ]
         while stack:
-            node, last, path, hops, low, high = stack.pop()
+            node, last, path, hops, low, high, previous, chained = stack.pop()
             times, targets = out.get(node, ([], []))
             for k in range(bisect.bisect_right(times, last), len(times)):
                 steps += 1
@@ -80,13 +86,15 @@ def find_cycles(t: Transfers, settings: TypologySettings) -> list[Found]:
                     break
                 nxt, hop = int(t.dst[row]), float(t.amount[row])
                 lo, hi = min(low, hop), max(high, hop)
-                if lo < ratio * hi:
+                link = chained and min(previous, hop) >= hop_ratio * max(previous, hop)
+                if lo < ratio * hi and not link:
                     continue
                 if nxt == home:
                     if len(path) >= 2:
                         rings.append([*hops, row])
                 elif nxt not in path and len(path) + 1 < longest:
-                    stack.append((nxt, times[k], (*path, node), (*hops, row), lo, hi))
+                    stack.append((nxt, times[k], (*path, node), (*hops, row), lo, hi, hop,
+                                  link))
             if steps > settings.max_search_steps:
                 logger.warning(
                     "cycle search stopped after %d steps; raise max_search_steps or "

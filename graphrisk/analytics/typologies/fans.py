@@ -1,9 +1,10 @@
 """The ``fan_out`` and ``fan_in`` detector: a burst of one-off transfers to or from many.
 
 A customer sends to (receives from) at least ``min_fan_degree`` distinct other customers
-within ``fan_window_days``, counting only one-off payees (payers); two suffice when another
-customer paid (was paid by) the same two in those days, a bipartite block. One detector for
-both directions: a fan-in is a fan-out with the ends swapped.
+within ``fan_window_days`` (or a multiple of it, ``fan_window_multiples``: a month-long
+campaign), counting only one-off payees (payers); two suffice when another customer paid
+(was paid by) the same two in those days, a bipartite block. One detector for both
+directions: a fan-in is a fan-out with the ends swapped.
 """
 
 from __future__ import annotations
@@ -33,9 +34,7 @@ def find_fans(t: Transfers, settings: TypologySettings) -> list[Found]:
     """
     one_off = np.flatnonzero((t.src >= 0) & (t.dst >= 0) & ~t.standing)
     window = settings.fan_window_days * DAY_SECONDS
-    # Windows in the rest of the snapshot, for the hub's usual pace (at least one).
-    period = int(t.seconds.max() - t.seconds.min()) if len(t) else 0
-    other_windows = max((period - window) / window, 1.0)
+    period = float(t.seconds.max() - t.seconds.min()) if len(t) else 0.0
     found = []
     for kind, hub_side in (("fan_out", "src"), ("fan_in", "dst")):
         hub = t.src[one_off] if hub_side == "src" else t.dst[one_off]
@@ -49,7 +48,7 @@ def find_fans(t: Transfers, settings: TypologySettings) -> list[Found]:
         for _, group in frame.groupby("hub", sort=True):
             rows = group["row"].to_numpy()  # in time order
             spokes, block = group["spoke"].to_numpy(), group["block"].to_numpy()
-            segments = _fan_segments(t.seconds[rows], spokes, block, other_windows, settings)
+            segments = _fan_segments(t.seconds[rows], spokes, block, period, settings)
             for segment in segments:
                 fan = rows[segment]
                 others = sorted({p for row in fan.tolist() for p in partners.get(row, ())})
@@ -103,29 +102,42 @@ def _fan_segments(
     seconds: np.ndarray,
     spokes: np.ndarray,
     block: np.ndarray,
-    other_windows: float,
+    period: float,
     settings: TypologySettings,
 ) -> list[slice]:
     """Maximal runs of one hub's transfers covered by windows with enough distinct spokes
     (``min_fan_degree``, or two where a transfer in the window belongs to a block) and
-    well above the hub's usual pace: the transfers outside the window per other window."""
-    window = settings.fan_window_days * DAY_SECONDS
-    ends = np.searchsorted(seconds, seconds + window, side="right")
-    in_window = ends - np.arange(len(ends))
-    usual = (len(ends) - in_window) / other_windows
-    busy = in_window >= settings.fan_history_ratio * usual
+    well above the hub's usual pace, at each window length of ``fan_window_multiples``.
+
+    The usual pace at a length is the hub's transfers outside the window per other window
+    of that length in the snapshot (at least one such window). The shortest length goes
+    first; a longer one only adds runs that overlap nothing found already, so that a burst
+    found in a week is not stretched over the month around it (whoever else the hub paid
+    that month is no spoke of the burst).
+    """
     segments: list[slice] = []
-    for start, end in enumerate(ends):
-        if not busy[start]:
-            continue
-        degree = len(set(spokes[start:end].tolist()))
-        if degree < settings.min_fan_degree and not (degree >= 2 and block[start:end].any()):
-            continue
-        if segments and start < segments[-1].stop:
-            segments[-1] = slice(segments[-1].start, max(segments[-1].stop, int(end)))
-        else:
-            segments.append(slice(start, int(end)))
-    return segments
+    for multiple in sorted(set(settings.fan_window_multiples) | {1.0}):
+        window = multiple * settings.fan_window_days * DAY_SECONDS
+        other_windows = max((period - window) / window, 1.0)
+        ends = np.searchsorted(seconds, seconds + window, side="right")
+        in_window = ends - np.arange(len(ends))
+        usual = (len(ends) - in_window) / other_windows
+        busy = in_window >= settings.fan_history_ratio * usual
+        found_before = list(segments)
+        runs: list[slice] = []
+        for start in np.flatnonzero(busy & (in_window >= 2)).tolist():
+            end = int(ends[start])
+            degree = len(set(spokes[start:end].tolist()))
+            if degree < settings.min_fan_degree and not (degree >= 2 and block[start:end].any()):
+                continue
+            if runs and start < runs[-1].stop:
+                runs[-1] = slice(runs[-1].start, max(runs[-1].stop, end))
+            else:
+                runs.append(slice(start, end))
+        segments += [run for run in runs
+                     if not any(run.start < seen.stop and seen.start < run.stop
+                                for seen in found_before)]
+    return sorted(segments, key=lambda run: run.start)
 
 
 def _fan(t: Transfers, kind: str, rows: np.ndarray, hub_side: str, partners: list[int]) -> str:

@@ -39,11 +39,16 @@ class TypologySettings:
         window_days: a cycle must close within this many days of its first hop. Two weeks
             lets a ring of eight hops at a day or so each close (AMLSim's rings take 2-36
             hours a hop), yet is short enough that unrelated payments rarely line up.
-        max_cycle_length: most customers in one ring (the first counted once). Rings of more
-            than eight are rare, and each extra hop multiplies the search.
+        max_cycle_length: most customers in one ring (the first counted once). AMLSim's
+            rings and the long layering rings of outside banks reach ten; each extra hop
+            multiplies the search, which the window and the sums' comparability keep small.
         cycle_amount_ratio: the smallest hop of a ring must carry at least this share of the
             largest, so that it is plausibly the same money going round (each launderer keeps
             a cut of a few percent, not half).
+        cycle_hop_ratio: a ring whose sums fall further than ``cycle_amount_ratio`` still
+            counts when each hop carries at least this share of the hop before (or at most
+            its inverse): money decaying hop by hop as every launderer keeps a cut of up to
+            a quarter, which over ten hops leaves well under half.
         min_amount: transfers below this are everyday spending and ignored by every
             detector. A thousand is above almost all card payments, bills and pocket money,
             and well below the sums launderers move (they stay near, not far below, the
@@ -54,6 +59,12 @@ class TypologySettings:
             separates a burst from the odd pair of large transfers; families and friends
             rarely send three large one-off sums in a week. (Two count inside a bipartite
             block, where a second customer paid the same two.)
+        fan_window_multiples: a fan is also looked for in windows this many times
+            ``fan_window_days`` long, each against the hub's usual pace over windows of
+            that length. Mules recruited for a month-long campaign spread a few one-off
+            transfers over weeks, never three in one week, yet the hub that usually sees
+            none in a month stands out just as clearly; a busy hub's pace grows with the
+            window, so the longer windows do not make a shop a fan.
         fan_history_ratio: a fan's window must hold at least this many times the hub's
             usual number of one-off transfers per window (over the rest of the snapshot).
             A landlord or a shop that is paid by new customers every week is busy, not a
@@ -99,10 +110,12 @@ class TypologySettings:
     """
 
     window_days: float = 14.0
-    max_cycle_length: int = 8
+    max_cycle_length: int = 10
     cycle_amount_ratio: float = 0.5
+    cycle_hop_ratio: float = 0.75
     min_amount: float = 1_000.0
     fan_window_days: float = 7.0
+    fan_window_multiples: tuple[float, ...] = (1.0, 2.0, 4.0)
     min_fan_degree: int = 3
     fan_history_ratio: float = 3.0
     recurring_days: float = 25.0
@@ -144,12 +157,19 @@ class TypologySettings:
         for name, value in positive.items():
             if not value > 0:
                 raise ValueError(f"{name} must be positive, got {value}")
+        object.__setattr__(self, "fan_window_multiples",
+                           tuple(float(m) for m in self.fan_window_multiples))
+        if not self.fan_window_multiples or min(self.fan_window_multiples) <= 0:
+            raise ValueError("fan_window_multiples must be positive numbers, got "
+                             f"{self.fan_window_multiples}")
         if self.min_amount < 0:
             raise ValueError(f"min_amount must not be negative, got {self.min_amount}")
         if self.max_cycle_length < 3:
             raise ValueError(f"max_cycle_length must be at least 3, got {self.max_cycle_length}")
         if self.min_fan_degree < 2:
             raise ValueError(f"min_fan_degree must be at least 2, got {self.min_fan_degree}")
+        if not 0.0 < self.cycle_hop_ratio <= 1.0:
+            raise ValueError(f"cycle_hop_ratio must be in (0, 1], got {self.cycle_hop_ratio}")
         if not 0.0 < self.cycle_amount_ratio <= 1.0:
             raise ValueError(f"cycle_amount_ratio must be in (0, 1], got {self.cycle_amount_ratio}")
         if not 0.0 <= self.pass_through_tolerance < 1.0:
