@@ -539,7 +539,8 @@ def train(
                    if members else str(run.best_epoch))
     console.print(f"Trained {what} in {run.train_seconds:.0f} s (best epoch "
                   f"{escape(epochs_note)})"
-                  + (f" after {chosen['seconds']:.0f} s of cross-validation" if chosen else "")
+                  + (f" after {chosen['seconds']:.0f} s of cross-validation"
+                     if chosen and chosen["folds"] else "")
                   + f"; saved to {run.path}")
     console.print(f"Held-out customers ({m['test_customers']:,}, {m['test_known_risk']:,} with a "
                   f"known label): ROC-AUC {m['test_roc_auc']:.3f}, PR-AUC "
@@ -555,6 +556,10 @@ def train(
 def _print_selection(chosen: dict[str, Any]) -> None:
     """``graphrisk train --model auto``'s cross-validation: a row per model, the decision."""
     settings = chosen["settings"]
+    if not chosen["folds"]:
+        console.print(f"Architecture: {escape(chosen['reason'])}")
+        return
+    words = {"pr_auc": "PR-AUC", "roc_auc": "ROC-AUC"}
     table = Table(title=f"Cross-validation: {settings['folds']} folds x {settings['repeats']} "
                         "repeats over the train and validation customers",
                   caption="ensemble: the averaged probability of the folds' models, for "
@@ -566,14 +571,14 @@ def _print_selection(chosen: dict[str, Any]) -> None:
                       f"{s['roc_auc_mean']:.3f}", f"{s['roc_auc_sd']:.3f}")
     console.print(table)
     for d in chosen["differences"]:
-        console.print(f"Paired difference {d['best']} - {d['against']}: {d['metric']} "
+        console.print(f"Paired difference {d['best']} - {d['against']}: {words[d['metric']]} "
                       f"{d['mean']:+.3f}, corrected standard error {d['se']:.3f} over "
                       f"{d['n']} folds: {'beyond' if d['beyond_noise'] else 'within'} noise")
     kept = chosen["members"]
     console.print("Decision: " + (f"{kept[0]} alone" if len(kept) == 1 else
                                   f"an ensemble of {' and '.join(kept)} (the average of their "
                                   "calibrated probabilities)")
-                  + f", by the mean paired {settings['metric']} difference against "
+                  + f", by the mean paired {words[settings['metric']]} difference against "
                   f"{settings['threshold']:g} corrected standard errors; every fold's figures "
                   "are in model.json's metrics.selection")
 

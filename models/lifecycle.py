@@ -228,6 +228,7 @@ def train_on_store(
     from graphrisk.models.report import write_training_report
     from graphrisk.models.selection import (
         SelectionConfig,
+        labels_needed,
         select_architecture,
         selection_record,
     )
@@ -259,10 +260,23 @@ def train_on_store(
         started = time.perf_counter()
         # Only the customers the final model learns from: the test split stays untouched.
         pool = parts[TRAIN].append(parts[VALIDATION])
-        decision, table = select_architecture(dataset, labels.reindex(pool), config, choosing,
-                                              progress=step)
-        chosen = selection_record(decision, table, choosing, time.perf_counter() - started)
-        kinds = decision.members
+        known = int(labels.reindex(pool).sum())
+        if min(known, len(pool) - known) < labels_needed(choosing.folds):
+            # Too few to compare: the first candidate, as if named, and the record says why.
+            kinds = (choosing.candidates[0],)
+            chosen = {"settings": choosing.to_dict(), "decision": kinds[0],
+                      "members": list(kinds), "summary": {}, "differences": [], "folds": [],
+                      "seconds": 0.0,
+                      "reason": f"not cross-validated: {known:,} train and validation customers "
+                                f"with a known risk label, {choosing.folds} folds need "
+                                f"{labels_needed(choosing.folds)}; {kinds[0]} was trained as "
+                                "if named"}
+            step(chosen["reason"])
+        else:
+            decision, table = select_architecture(dataset, labels.reindex(pool), config,
+                                                  choosing, progress=step)
+            chosen = selection_record(decision, table, choosing, time.perf_counter() - started)
+            kinds = decision.members
     members = []
     for kind in kinds:
         step(f"training {kind} (up to {epochs} epochs)")

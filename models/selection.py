@@ -66,6 +66,7 @@ __all__ = [
     "cross_validation_folds",
     "decide_architecture",
     "format_selection",
+    "labels_needed",
     "select_architecture",
     "selection_record",
     "summarise_folds",
@@ -190,10 +191,10 @@ def cross_validation_folds(labels: pd.Series, *, folds: int = 3, repeats: int = 
     y = labels.sort_index().astype(int)
     positives = int(y.sum())
     negatives = len(y) - positives
-    # Three known cases a fold: one or two held out, the others split into fit and stop.
-    if positives < 3 * folds or negatives < 3 * folds:
+    if min(positives, negatives) < labels_needed(folds):
         raise ModelError(
-            f"cross-validation over {folds} folds needs at least {3 * folds} customers with a "
+            f"cross-validation over {folds} folds needs at least {labels_needed(folds)} "
+            "customers with a "
             f"known risk label (and as many without) among the ones it may learn from; there "
             f"are {positives:,} with and {negatives:,} without. Label more confirmed cases, "
             "use fewer --cv-folds, or name the architecture (--model hgt or --model sage)")
@@ -214,6 +215,15 @@ def cross_validation_folds(labels: pd.Series, *, folds: int = 3, repeats: int = 
                             pd.Index(np.sort(ids[stop]), name="customer_id"),
                             pd.Index(np.sort(ids[held]), name="customer_id")))
     return out
+
+
+def labels_needed(folds: int) -> int:
+    """Known-risk customers (and as many without) ``folds`` folds need: three a fold.
+
+    Why three: one or two are held out, the others are split between the customers the loss
+    sees and those that stop training early and calibrate, each of which needs one.
+    """
+    return 3 * folds
 
 
 def summarise_folds(scores: pd.DataFrame) -> dict[str, dict[str, float]]:

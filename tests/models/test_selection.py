@@ -240,3 +240,19 @@ def test_auto_cross_validates_on_train_and_validation_only(bank, tmp_path, monke
     assert metrics["model"] == "+".join(chosen["members"])
     assert set(metrics["members"]) == {"hgt", "sage"}
     assert 0 <= metrics["test_pr_auc"] <= 1
+
+
+@pytest.mark.slow
+def test_auto_with_too_few_labels_for_the_folds_trains_the_first_candidate(bank,
+                                                                           tmp_path) -> None:
+    from graphrisk.models.artifacts import read_model_info
+    from graphrisk.models.lifecycle import train_on_store
+
+    # 40 folds would need 120 known-risk customers among train and validation.
+    run = train_on_store(_SnapshotStore(bank[0]), tmp_path / "few",  # type: ignore[arg-type]
+                         model="auto", epochs=2, selection=SelectionConfig(folds=40))
+    chosen = run.metrics["selection"]
+    assert chosen["decision"] == "hgt" and chosen["folds"] == []
+    assert "not cross-validated" in chosen["reason"] and "need 120" in chosen["reason"]
+    info = read_model_info(run.path)
+    assert info["model_kind"] == "hgt" and info["metrics"]["model_requested"] == "auto"
