@@ -18,7 +18,9 @@ Modules: :mod:`graphrisk.models.dataset` (the graph as ``HeteroData``),
 :mod:`graphrisk.models.sampling` (neighbour sampling without pyg-lib),
 :mod:`graphrisk.models.training` (training, calibration, scoring),
 :mod:`graphrisk.models.artifacts` (model folders), :mod:`graphrisk.models.explain` (why a customer
-got its probability: neighbours, relationships and features, in words).
+got its probability: neighbours, relationships and features, in words),
+:mod:`graphrisk.models.selection` (the architecture, or an ensemble, by repeated
+cross-validation) and :mod:`graphrisk.models.ensemble` (the average of calibrated members).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ _EXPORTS = {
     "ModelExplanation": "graphrisk.models.explain",
     "explain_customer": "graphrisk.models.explain",
     "explain_customers": "graphrisk.models.explain",
+    "build_ensemble": "graphrisk.models.ensemble",
+    "SelectionConfig": "graphrisk.models.selection",
+    "decide_architecture": "graphrisk.models.selection",
     "load_model": "graphrisk.models.artifacts",
     "read_model_info": "graphrisk.models.artifacts",
     "save_model": "graphrisk.models.artifacts",
