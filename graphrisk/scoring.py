@@ -69,6 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from graphrisk.analytics.attribute_reasons import explain_attributes
 from graphrisk.analytics.clusters import ClusterSettings, best_cluster_per_customer, rank_clusters
 from graphrisk.analytics.customer_graph import (
     CustomerGraph,
@@ -95,6 +96,7 @@ from graphrisk.analytics.fusion import (
     group_folds,
 )
 from graphrisk.analytics.individual_model import (
+    ATTRIBUTE_PREFIX,
     IndividualModel,
     attribute_frame,
     explain_neighbours,
@@ -582,14 +584,13 @@ def score_customers(
     started = time.perf_counter()
     explain_model = (_timed_reasons(model_reasons, step, timings)
                      if model_reasons is not None else None)
-    neighbourhood = individual_model.neighbourhood
     scores = grade_and_explain(
         components, customers=customers, factors=factors,
         percentiles=factor_percentiles(factors), links=links, typologies=typologies,
         cluster_reasons=_cluster_sentences(customers.index, clusters, best_cluster),
         settings=settings, policy=policy, left_out=left_out, model_reasons=explain_model,
-        neighbour_reasons=None if neighbourhood is None else explain_neighbours(
-            neighbourhood, reporting_threshold=settings.reporting_threshold), fusion=fusion)
+        neighbour_reasons=_learned_reasons(individual_model, components["individual"],
+                                           settings), fusion=fusion)
     timings["fuse"] = time.perf_counter() - started - timings.get("model_reasons", 0.0)
     return ScoringResult(
         run_id=new_run_id(created_at), created_at=created_at,
@@ -1124,6 +1125,29 @@ def _reasons(
                 found.append(cluster_list[row])
         reasons.append(found or ["nothing stands out"])
     return reasons, model_at
+
+
+def _learned_reasons(individual_model: IndividualModel, individual: pd.Series,
+                     settings: ScoringSettings) -> pd.DataFrame | None:
+    """Per customer, the one reason beyond their own factors that the individual model read:
+    their neighbours' (:func:`explain_neighbours`) or the bank's own customer features'
+    (:func:`~graphrisk.analytics.attribute_reasons.explain_attributes`), whichever makes
+    the customer the more unusual; ``None`` where the model read neither."""
+    found = []
+    if individual_model.neighbourhood is not None:
+        found.append(explain_neighbours(individual_model.neighbourhood,
+                                        reporting_threshold=settings.reporting_threshold))
+    attributes = getattr(individual_model, "attributes", None)  # pickled before it existed
+    if attributes is not None and not attributes.empty:
+        found.append(explain_attributes(attributes, individual, prefix=ATTRIBUTE_PREFIX))
+    if not found:
+        return None
+    best = found[0].copy()
+    for other in found[1:]:
+        other = other.reindex(best.index)
+        better = (other["percentile"].fillna(-1.0) > best["percentile"].fillna(-1.0)).to_numpy()
+        best.loc[better, ["percentile", "reason"]] = other.loc[better, ["percentile", "reason"]]
+    return best
 
 
 def _with_neighbour_reasons(factor_list: list, factors: pd.DataFrame,

@@ -194,3 +194,10 @@ def test_the_banks_own_customer_features_reach_the_score_and_its_coverage(bank) 
         return roc_auc(risky, run.scores.set_index("customer_id").loc[unknown, "score"])
 
     assert auc(result) > auc(before) + 0.005
+    # The reasons say so where the feature makes a customer stand out, in its risky direction.
+    reasons = result.scores.set_index("customer_id")["reasons"]
+    told = [r for r in reasons for s in r if s.startswith("the bank's own feature leverage")]
+    assert told, "no reason names the bank's own feature"
+    assert all("higher than" in " ".join(r) for r in told)
+    assert not any(s.startswith("the bank's own feature") for r in before.scores["reasons"]
+                   for s in r)
