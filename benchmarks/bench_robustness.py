@@ -179,7 +179,7 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
     log(f"[{profile} seed {seed}] ROC-AUC {figures.roc_auc:.3f}, PR-AUC {figures.pr_auc:.3f}, "
         f"recall@5% {figures.recall_top5:.3f}, cycles {figures.cycles_recovered}/"
         f"{figures.cycles_planted}, fans {figures.fans_recovered}/{figures.fans_planted}, "
-        f"{seconds:.1f} s")
+        f"{seconds:.1f} s; {result.fusion_summary()}")
     return figures
 
 

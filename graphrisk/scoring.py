@@ -91,9 +91,11 @@ from graphrisk.analytics.fusion import (
     FUSIONS,
     LEARNED_COMPONENTS,
     MIN_KNOWN,
+    NOISY_OR,
     LearnedFusion,
     fit_fusion,
     group_folds,
+    group_keys,
 )
 from graphrisk.analytics.individual_model import (
     ATTRIBUTE_PREFIX,
@@ -452,6 +454,9 @@ def score_store(
                              model_reasons=model_reasons)
     result.timings["read_snapshot"] = read
     result.timings["ledger"] = resolved
+    # The result holds neither: let the graph's frames and the ledger go before the scores
+    # are turned into rows to write (on a million customers, several GB at the run's peak).
+    del snapshot, ledger
     if write:
         step("storing the scores")
         started = time.perf_counter()
@@ -1008,6 +1013,7 @@ def _learned_fusion(
         return None, (f"{count} confirmed labels; learning the fusion needs at least "
                       f"{MIN_KNOWN}")
     index = components.index
+    groups = group_keys(index, network.rings, network.communities)
     folds = group_folds(index, network.rings, network.communities, settings.folds,
                         settings.seed)
     out_of_fold = components[list(LEARNED_COMPONENTS)].copy()
@@ -1028,10 +1034,13 @@ def _learned_fusion(
             out_of_fold.loc[held, "cluster"] = _cluster_part(
                 best_cluster_per_customer(high), index).to_numpy()[held]
     fusion = fit_fusion(out_of_fold, known, folds=folds, reference=components,
-                        weights=_without(settings.weights, left_out))
+                        weights=_without(settings.weights, left_out), groups=groups,
+                        seed=settings.seed)
     if fusion is None:
         return None, ("the confirmed labels fall in one ring or community, or no component "
                       "tells them apart from the rest")
+    if fusion.choice == NOISY_OR and fusion.comparison is not None:
+        return None, f"the learned weights did worse: {fusion.comparison.text()}"
     return fusion, ""
 
 

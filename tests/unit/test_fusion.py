@@ -11,8 +11,10 @@ import pytest
 
 from graphrisk.analytics.evaluation import roc_auc
 from graphrisk.analytics.fusion import (
+    CV_REPEATS,
     LEARNED_COMPONENTS,
     MIN_KNOWN,
+    FoldComparison,
     fit_fusion,
     group_folds,
     noisy_or,
@@ -77,7 +79,7 @@ def test_the_score_keeps_the_noisy_or_scale_and_the_learned_order() -> None:
     for q in (0.5, 0.9, 0.99, 1.0):
         assert np.quantile(mapped, q) == pytest.approx(np.quantile(scale, q), abs=0.02)
     # ... in the learned order: never lower for a higher logit.
-    order = np.argsort(fusion.logit(frame), kind="stable")
+    order = np.argsort(fusion.order(frame), kind="stable")
     assert np.all(np.diff(mapped[order]) >= -1e-12)
     assert ((mapped >= 0) & (mapped <= 1)).all()
 
@@ -93,6 +95,53 @@ def test_nothing_to_learn_from_falls_back_to_the_noisy_or() -> None:
     fusion = fit_fusion(frame, label, folds=folds, reference=frame,
                         weights={**WEIGHTS, "typology": 0.0})
     assert fusion is not None and "typology" not in fusion.components
+
+
+def test_the_choice_rests_on_the_paired_difference_and_its_noise() -> None:
+    better = FoldComparison(learned=(0.60, 0.62, 0.58, 0.61, 0.59, 0.60),
+                            noisy_or=(0.40, 0.43, 0.39, 0.41, 0.40, 0.42), folds=5)
+    assert better.choice() == "learned" and better.difference == pytest.approx(0.19, abs=0.01)
+    worse = FoldComparison(learned=better.noisy_or, noisy_or=better.learned, folds=5)
+    assert worse.choice() == "noisy_or"
+    # The same mean difference, but folds that disagree: within noise, a blend.
+    noisy = FoldComparison(learned=(0.90, 0.30, 0.85, 0.35, 0.88, 0.32),
+                           noisy_or=(0.40, 0.60, 0.42, 0.55, 0.41, 0.58), folds=5)
+    assert abs(noisy.difference) < 2 * noisy.standard_error and noisy.choice() == "blend"
+    # Nadeau and Bengio's correction: wider than the naive sd / sqrt(n).
+    diffs = np.subtract(noisy.learned, noisy.noisy_or)
+    assert noisy.standard_error > np.std(diffs, ddof=1) / np.sqrt(len(diffs))
+    assert "difference" in better.text() and "6 folds" in better.text()
+
+
+def test_a_combiner_that_ranks_the_held_out_labels_better_is_kept_and_says_why() -> None:
+    frame, label, folds = synthetic()
+    groups = pd.Series((np.arange(len(frame)) // 10).astype(str), index=frame.index)
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame, weights=WEIGHTS,
+                        groups=groups)
+    assert fusion is not None and fusion.comparison is not None
+    # Folds of the run and two more draws of the groups, each fold holding labels.
+    assert len(fusion.comparison.learned) == CV_REPEATS * 5
+    # The noisy-OR trusts network, which runs against the labels: the learned one wins.
+    assert fusion.comparison.difference > 0 and fusion.choice == "learned"
+    assert "cross-validated PR-AUC" in fusion.summary()
+    assert fusion.describe()["cross_validation"]["difference"] > 0
+
+
+def test_a_blend_mixes_both_orders_and_keeps_the_scale() -> None:
+    frame, label, folds = synthetic()
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame, weights=WEIGHTS)
+    assert fusion is not None
+    blend = replace(fusion, choice="blend", noisy_weights=tuple(sorted(WEIGHTS.items())))
+    learned, plain = blend.logit(frame), noisy_or(frame, WEIGHTS)
+    blend = replace(blend, blend_scale=(float(learned.mean()), float(learned.std()),
+                                        float(np.log(np.clip(plain, 1e-4, 1 - 1e-4) /
+                                                     (1 - np.clip(plain, 1e-4, 1 - 1e-4)))
+                                              .mean()), 1.0))
+    order = blend.order(frame)
+    # Between the two: correlated with each, identical to neither.
+    assert np.corrcoef(order, learned)[0, 1] > 0.3
+    assert np.corrcoef(order, plain)[0, 1] > 0.3
+    assert not np.allclose(order, learned)
 
 
 def test_group_folds_keep_a_ring_and_a_community_together_whatever_the_order() -> None:
@@ -128,6 +177,9 @@ def test_a_scoring_run_learns_its_fusion_and_keeps_it_for_rescoring(bank) -> Non
     assert learned.individual_model.fusion is fusion  # what re-scoring fuses with
     assert set(fusion.components) <= set(LEARNED_COMPONENTS)
     assert "learned from" in learned.fusion_summary()
+    # Chosen against the noisy-OR on held-out labels, and the run says how sure that is.
+    assert fusion.comparison is not None and "cross-validated PR-AUC" in learned.fusion_summary()
+    assert fusion.choice in ("learned", "blend")
     assert plain.fusion is None and "noisy-OR" in plain.fusion_summary()
     scores = learned.scores.set_index("customer_id")
     # The stored components re-fuse to the stored score.
