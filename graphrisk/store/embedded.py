@@ -78,6 +78,8 @@ _ADDED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL"}
 _IN_CHUNK = 500
+#: Rows a snapshot reads from a table at a time (see ``_entity_frame``).
+_SNAPSHOT_CHUNK_ROWS = 100_000
 #: Scores are written this many rows per transaction, with a pause between, so that a
 #: re-assessment of 100,000 customers never holds the write lock for a second while the
 #: API waits to append to the audit trail.
@@ -665,11 +667,15 @@ class EmbeddedGraphStore(GraphStore):
         return [], int(total)
 
     def _entity_frame(self, spec: EntitySpec, columns: list[str]) -> pd.DataFrame:
-        return pd.read_sql_query(
+        # Read in pieces: pandas turns a whole result into Python tuples and an object
+        # array before it builds the columns, which for 10 million transactions took
+        # several times the frame's own memory at once.
+        chunks = pd.read_sql_query(
             f"SELECT {', '.join(columns)} FROM {spec.name} "
             f"ORDER BY {', '.join(stored_key(spec))}",
-            self._conn,
+            self._conn, chunksize=_SNAPSHOT_CHUNK_ROWS,
         )
+        return _joined_chunks(list(chunks), columns)
 
     def _consistency_problems(self) -> list[str]:
         problems = []
@@ -695,23 +701,26 @@ class EmbeddedGraphStore(GraphStore):
 
     # -- results -----------------------------------------------------------------------
     def _write_score_rows(self, run: ScoreRun, rows: list[ScoreRow]) -> None:
-        records = [(run.run_id, row.customer_id, row.score, row.tier,
-                    json.dumps(list(row.reasons)),
-                    json.dumps(dict(row.components)) if row.components else None)
-                   for row in rows]
+        def records(start: int) -> list[tuple[Any, ...]]:
+            # A chunk at a time: the JSON of a million customers' reasons is most of a GB.
+            return [(run.run_id, row.customer_id, row.score, row.tier,
+                     json.dumps(list(row.reasons)),
+                     json.dumps(dict(row.components)) if row.components else None)
+                    for row in rows[start:start + _SCORE_CHUNK]]
+
         # Readers find scores through their run (score_runs), written last: until then the
         # rows are invisible, so a reader sees a run whole or not at all. A write that fails
         # removes its own rows; one killed half-way leaves rows of no run, which no read
         # reaches (another process may be writing its run right now, so they are not swept).
         try:
-            for start in range(0, len(records), _SCORE_CHUNK):
+            for start in range(0, len(rows), _SCORE_CHUNK):
                 if start:
                     time.sleep(_SCORE_PAUSE_S)
+                chunk = records(start)
                 with self._transaction() as conn:
                     conn.executemany(
                         "INSERT OR REPLACE INTO customer_scores (run_id, customer_id, score, "
-                        "tier, reasons, components) VALUES (?, ?, ?, ?, ?, ?)",
-                        records[start:start + _SCORE_CHUNK])
+                        "tier, reasons, components) VALUES (?, ?, ?, ?, ?, ?)", chunk)
             with self._transaction() as conn:
                 conn.execute("INSERT OR REPLACE INTO score_runs VALUES (?, ?, ?, ?)",
                              (run.run_id, run.created_at, run.kind, run.params))
@@ -938,6 +947,45 @@ class EmbeddedGraphStore(GraphStore):
             conn.execute("DELETE FROM audit_log")
             for _name, create in _AUDIT_GUARDS:
                 conn.execute(create)
+
+
+def _joined_chunks(chunks: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The frame of a table read in ``chunks``, as reading it in one piece would give it.
+
+    Column by column, each chunk's column dropped once joined, so that at most one column
+    is held twice. pandas infers each chunk's types from that chunk's values alone; where
+    they differ (a chunk in which a column is empty is ``object``), the column gets the type
+    the whole column's values give (:func:`_joined_column`).
+    """
+    if len(chunks) == 1:
+        return chunks[0]
+    joined: dict[str, pd.Series] = {}
+    for column in columns:
+        joined[column] = _joined_column([chunk.pop(column) for chunk in chunks])
+    return pd.DataFrame(joined, columns=columns, copy=False)
+
+
+def _joined_column(parts: list[pd.Series]) -> pd.Series:
+    """One column from its chunks (see :func:`_joined_chunks`)."""
+    dtypes = {str(part.dtype) for part in parts}
+    if len(dtypes) == 1:
+        return pd.concat(parts, ignore_index=True)
+    empty = [part.dtype == object and bool(part.isna().all()) for part in parts]
+    found = {str(part.dtype) for part, blank in zip(parts, empty, strict=True) if not blank}
+    if found == {"str"}:
+        target: str | None = "str"
+    elif found and found <= {"int64", "float64"}:
+        target = "float64"  # integers with a missing value read as floats
+    else:
+        target = None
+    if target is not None:
+        return pd.concat([part.astype(target) for part in parts], ignore_index=True)
+    # Anything else (numbers and text in one column): infer as pandas does for a whole
+    # result, from the Python values.
+    name = parts[0].name
+    values = [value for part in parts for value in part.astype(object).tolist()]
+    return pd.DataFrame.from_records([(v,) for v in values], columns=[name],
+                                     coerce_float=True)[name]
 
 
 def _create_private(path: Path) -> None:

@@ -232,3 +232,42 @@ def test_a_score_write_that_fails_half_way_leaves_no_rows_and_no_run(
     store.write_scores("whole", "test", {}, first.assign(score=[90.0, 91.0, 92.0]))
     assert set(store.latest_scores()["run_id"]) == {"whole"}
     store.close()
+
+
+def test_a_snapshot_read_in_small_pieces_equals_one_read_in_one_piece(
+        tmp_path: Path, tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    from graphrisk.store import embedded
+
+    with EmbeddedGraphStore(tmp_path / "pieces.db") as store:
+        ingest_directory(store, tiny_dir)
+        monkeypatch.setattr(embedded, "_SNAPSHOT_CHUNK_ROWS", 1_000_000)
+        whole = store.snapshot()
+        # Two rows a piece: some pieces have a column with no value at all (object dtype).
+        monkeypatch.setattr(embedded, "_SNAPSHOT_CHUNK_ROWS", 2)
+        pieces = store.snapshot()
+    for name, frame in vars(whole).items():
+        pd.testing.assert_frame_equal(getattr(pieces, name), frame, check_exact=True,
+                                      obj=name)
+
+
+@pytest.mark.parametrize("values", [
+    ["a", "b", None, None, "c"],          # text, one piece without any
+    [1, 2, None, None, 3],                # integers, one piece without any: floats
+    [1, 2, 2.5, None, 3],                 # integers in one piece, floats in another
+    [1, "x", None, None, 2.5],            # numbers and text in one column
+    [None, None, None, None, None],       # nothing at all
+])
+def test_a_column_joined_from_pieces_has_the_type_of_the_whole_column(
+        values: list[object]) -> None:
+    import pandas as pd
+
+    from graphrisk.store.embedded import _joined_column
+
+    def read(rows: list[object]) -> pd.Series:  # what pandas makes of a query's rows
+        return pd.DataFrame.from_records([(v,) for v in rows], columns=["c"],
+                                         coerce_float=True)["c"]
+
+    joined = _joined_column([read(values[i:i + 2]) for i in range(0, len(values), 2)])
+    pd.testing.assert_series_equal(joined, read(values), check_exact=True)
