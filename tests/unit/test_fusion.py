@@ -106,7 +106,8 @@ def test_the_choice_rests_on_the_paired_difference_and_its_noise() -> None:
     # The same mean difference, but folds that disagree: within noise, a blend.
     noisy = FoldComparison(learned=(0.90, 0.30, 0.85, 0.35, 0.88, 0.32),
                            noisy_or=(0.40, 0.60, 0.42, 0.55, 0.41, 0.58), folds=5)
-    assert abs(noisy.difference) < 2 * noisy.standard_error and noisy.choice() == "blend"
+    assert abs(noisy.difference) < 2 * noisy.standard_error
+    assert noisy.choice() == "learned" and noisy.choice(within_noise="blend") == "blend"
     # Nadeau and Bengio's correction: wider than the naive sd / sqrt(n).
     diffs = np.subtract(noisy.learned, noisy.noisy_or)
     assert noisy.standard_error > np.std(diffs, ddof=1) / np.sqrt(len(diffs))
