@@ -361,7 +361,8 @@ def fit_fusion(
     fold_ids = folds.reindex(out_of_fold.index).to_numpy()
     comparison = compare_by_folds(
         standard, y, noisy_or(out_of_fold, used), fold_ids, int(folds.nunique()),
-        groups=None if groups is None else groups.reindex(out_of_fold.index), seed=seed)
+        groups=None if groups is None else groups.reindex(out_of_fold.index), seed=seed,
+        start=np.concatenate([[intercept], coefficients]))
     fusion = LearnedFusion(
         components=names, center=tuple(map(float, center)), scale=tuple(map(float, scale)),
         coefficients=tuple(map(float, coefficients)), intercept=float(intercept),
@@ -387,6 +388,7 @@ def compare_by_folds(
     groups: pd.Series | None = None,
     seed: int = 0,
     repeats: int = CV_REPEATS,
+    start: np.ndarray | None = None,
 ) -> FoldComparison | None:
     """The combiner refitted without each fold against the noisy-OR, on that fold.
 
@@ -400,6 +402,8 @@ def compare_by_folds(
             evidence; only the combiner's fit is redone.
         seed: of those draws.
         repeats: draws in all, the run's first.
+        start: the fit on every customer (intercept, coefficients): each fold's refit
+            starts there, which a million customers make worth it (15 refits).
 
     Returns:
         The PR-AUC of each on every fold that holds confirmed labels and leaves some to fit
@@ -415,7 +419,8 @@ def compare_by_folds(
             held = fold_ids == fold
             if not y[held].any() or not y[~held].any() or y[held].all():
                 continue
-            intercept, coefficients = _monotone_logistic(standard[~held], y[~held].astype(float))
+            intercept, coefficients = _monotone_logistic(standard[~held], y[~held].astype(float),
+                                                         start)
             learned.append(pr_auc(y[held], intercept + standard[held] @ coefficients))
             noisy.append(pr_auc(y[held], plain[held]))
     if len(learned) < 2:
@@ -440,8 +445,13 @@ def _inputs(components: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((len(components), 0))
 
 
-def _monotone_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Logistic regression with coefficients bounded at 0 from below (L-BFGS-B), L2-penalised."""
+def _monotone_logistic(x: np.ndarray, y: np.ndarray,
+                       start: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Logistic regression with coefficients bounded at 0 from below (L-BFGS-B), L2-penalised.
+
+    ``start``: intercept then coefficients to start from (a fit on nearly the same rows
+    converges in a few steps); zeros where ``None``.
+    """
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = w[0] + x @ w[1:]
@@ -451,7 +461,7 @@ def _monotone_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
             [[np.mean(p - y)], x.T @ (p - y) / len(y) + 2 * _PENALTY * w[1:]])
         return float(value), gradient
 
-    start = np.zeros(x.shape[1] + 1)
+    start = np.zeros(x.shape[1] + 1) if start is None else np.asarray(start, dtype=float)
     bounds = [(None, None)] + [(0.0, None)] * x.shape[1]
     fitted = minimize(loss, start, jac=True, bounds=bounds, method="L-BFGS-B")
     return float(fitted.x[0]), np.maximum(fitted.x[1:], 0.0)
