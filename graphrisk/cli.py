@@ -512,12 +512,10 @@ def train(
     if model not in ("auto", "hgt", "sage", "hgt_pyg"):
         raise typer.BadParameter(f"{model!r} is not one of 'auto', 'hgt', 'sage', 'hgt_pyg'",
                                  param_hint="'--model'")
-    selection = None
-    if model == "auto":
-        from graphrisk.models.selection import SelectionConfig
-
-        selection = SelectionConfig(folds=cv_folds, repeats=cv_repeats, epochs=cv_epochs,
-                                    threshold=cv_threshold)
+    # Settings, not a SelectionConfig: the service imports the model code only once it has
+    # checked that torch is there (and says how to install it where not).
+    selection = ({"folds": cv_folds, "repeats": cv_repeats, "epochs": cv_epochs,
+                  "threshold": cv_threshold} if model == "auto" else None)
     with _service(store) as service, console.status("training") as status:
         run = service.train(out=out, model=model, epochs=epochs, seed=seed,
                             batch_size=batch_size, split=split, selection=selection,

@@ -712,8 +712,8 @@ class RiskService:
         """Train a graph neural network on the known risk labels and save it.
 
         ``model="auto"`` chooses the architecture (or an ensemble) by repeated
-        cross-validation, with ``selection`` (a ``graphrisk.models.selection.SelectionConfig``;
-        ``None``: its defaults).
+        cross-validation, with ``selection`` (a ``graphrisk.models.selection.SelectionConfig``
+        or a mapping of its fields; ``None``: its defaults).
 
         Customers whose case closed as a false positive are certain negatives (weighted up
         in the loss): what the team learned from its cases feeds the next model.
@@ -725,7 +725,12 @@ class RiskService:
         if split not in ("time", "hash"):
             raise ValueError(f"{split!r} is not one of 'time', 'hash'")
         report = progress or _silent
-        run = _gnn_lifecycle().train_on_store(
+        lifecycle = _gnn_lifecycle()  # first: without torch, the error says how to install it
+        if isinstance(selection, Mapping):
+            from graphrisk.models.selection import SelectionConfig
+
+            selection = SelectionConfig(**selection)
+        run = lifecycle.train_on_store(
             self.store, self.model_dir(out, model), model=model, epochs=epochs, seed=seed,
             batch_size=batch_size, split=split, negative_ids=self.negative_labels(),
             selection=selection, progress=lambda name: report(ProgressEvent("training", name)))
