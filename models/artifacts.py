@@ -103,6 +103,22 @@ def save_model(
         "format_version": MODEL_FORMAT_VERSION,
         "model_kind": config.model,
         "config": config.to_dict(),
+        **_described(trained, dataset, metrics),
+        "best_epoch": trained.best_epoch,
+        "best_validation_pr_auc": trained.best_validation_pr_auc,
+        **_written_by(),
+    }
+    torch.save(trained.network.state_dict(), folder / _WEIGHTS)
+    trained.encoders.save(folder / _ENCODERS)
+    (folder / _INFO).write_text(json.dumps(info, indent=2, default=float))
+    return folder
+
+
+def _described(trained: TrainedModel, dataset: GraphDataset,
+               metrics: dict[str, Any] | None) -> dict[str, Any]:
+    """What ``model.json`` says of a model, single or ensemble: its inputs, calibration, the
+    data it was trained on and its figures."""
+    return {
         "architecture": trained.architecture,
         "calibration": trained.calibration,
         "training_data_fingerprint": dataset.fingerprint,
@@ -110,18 +126,18 @@ def save_model(
         "customers": dataset.num_customers,
         "metrics": dict(metrics or {}),
         "confirmed_negatives": {**dataset.negative_labels, **trained.confirmed_negatives},
-        "best_epoch": trained.best_epoch,
-        "best_validation_pr_auc": trained.best_validation_pr_auc,
         "train_seconds": trained.train_seconds,
+    }
+
+
+def _written_by() -> dict[str, str]:
+    """When, and by which versions, a model folder was written."""
+    return {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "graphrisk_version": graphrisk.__version__,
         "torch_version": torch.__version__,
         "torch_geometric_version": torch_geometric.__version__,
     }
-    torch.save(trained.network.state_dict(), folder / _WEIGHTS)
-    trained.encoders.save(folder / _ENCODERS)
-    (folder / _INFO).write_text(json.dumps(info, indent=2, default=float))
-    return folder
 
 
 def read_model_info(path: str | Path) -> dict[str, Any]:
@@ -201,18 +217,8 @@ def _save_ensemble(trained: TrainedModel, dataset: GraphDataset, folder: Path,
         "members": listed,
         "combination": "mean of the members' calibrated probabilities",
         "config": trained.config.to_dict(),
-        "architecture": trained.architecture,
-        "calibration": trained.calibration,
-        "training_data_fingerprint": dataset.fingerprint,
-        "encoders_digest": trained.encoders.digest(),
-        "customers": dataset.num_customers,
-        "metrics": dict(metrics or {}),
-        "confirmed_negatives": {**dataset.negative_labels, **trained.confirmed_negatives},
-        "train_seconds": trained.train_seconds,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "graphrisk_version": graphrisk.__version__,
-        "torch_version": torch.__version__,
-        "torch_geometric_version": torch_geometric.__version__,
+        **_described(trained, dataset, metrics),
+        **_written_by(),
     }
     trained.encoders.save(folder / _ENCODERS)
     (folder / _INFO).write_text(json.dumps(info, indent=2, default=float))
