@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graphrisk.graph import GraphSnapshot
 from graphrisk.ingestion.loader import IngestReport, ingest_directory
 from graphrisk.store.base import GraphStore
 
@@ -34,3 +35,16 @@ def load_folder(store: GraphStore, folder: Path, tmp_path: Path) -> IngestReport
 def problem_lines(report: IngestReport) -> list[str]:
     """Every problem of a load as the one-line text people read."""
     return [p.line() for p in report.problems]
+
+
+class SnapshotStore:
+    """A store that only answers ``snapshot()``: all ``train_on_store`` asks of one, for
+    model tests that hold a generated bank's snapshot already."""
+
+    kind = "embedded"
+
+    def __init__(self, snapshot: GraphSnapshot) -> None:
+        self._snapshot = snapshot
+
+    def snapshot(self) -> GraphSnapshot:
+        return self._snapshot

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from graphrisk.analytics.evaluation import TEST, VALIDATION
-from graphrisk.graph import GraphSnapshot
 from graphrisk.models.lifecycle import (
     TRAIN,
     split_by_time,
@@ -16,6 +15,7 @@ from graphrisk.models.lifecycle import (
     split_three_ways,
     train_on_store,
 )
+from tests.helpers import SnapshotStore
 
 # Ten customers: C5-C8 onboarded on one day, C9 without a date.
 ONBOARDED = pd.Series(
@@ -63,22 +63,10 @@ def test_without_dates_to_order_by_the_split_falls_back_to_the_hash() -> None:
         split_by_time(pd.concat([ONBOARDED, ONBOARDED]))
 
 
-class _SnapshotStore:
-    """All ``train_on_store`` asks of a store: its snapshot."""
-
-    kind = "embedded"
-
-    def __init__(self, snapshot: GraphSnapshot) -> None:
-        self._snapshot = snapshot
-
-    def snapshot(self) -> GraphSnapshot:
-        return self._snapshot
-
-
 @pytest.mark.slow
 def test_training_splits_by_onboarding_time_and_records_it(bank, tmp_path) -> None:
     snapshot = bank[0]
-    run = train_on_store(_SnapshotStore(snapshot), tmp_path / "model",  # type: ignore[arg-type]
+    run = train_on_store(SnapshotStore(snapshot), tmp_path / "model",  # type: ignore[arg-type]
                          model="sage", epochs=3)
     assert run.metrics["split"] == "time"
     onboarded = pd.to_datetime(snapshot.customers.set_index("customer_id")["onboarding_date"])
@@ -93,7 +81,7 @@ def test_training_splits_by_onboarding_time_and_records_it(bank, tmp_path) -> No
     assert stored["split"] == "time" and stored["train_onboarded_until"] == str(
         train.max().date())
 
-    hashed = train_on_store(_SnapshotStore(snapshot), tmp_path / "hashed",  # type: ignore[arg-type]
+    hashed = train_on_store(SnapshotStore(snapshot), tmp_path / "hashed",  # type: ignore[arg-type]
                             model="sage", epochs=3, split="hash")
     assert hashed.metrics["split"] == "hash" and "test_onboarded_from" not in hashed.metrics
     pd.testing.assert_series_equal(hashed.split, split_three_ways(run.split.index))

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from graphrisk.errors import ModelError
-from graphrisk.graph import GraphSnapshot
 from graphrisk.models.selection import (
     ENSEMBLE,
     SelectionConfig,
@@ -17,6 +16,7 @@ from graphrisk.models.selection import (
     decide_architecture,
     format_selection,
 )
+from tests.helpers import SnapshotStore
 
 
 def _table(figures: dict[str, list[float]], folds: int = 3) -> pd.DataFrame:
@@ -128,18 +128,6 @@ def test_folds_are_stratified_partitions_of_the_given_customers_only() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-class _SnapshotStore:
-    """All ``train_on_store`` asks of a store: its snapshot."""
-
-    kind = "embedded"
-
-    def __init__(self, snapshot: GraphSnapshot) -> None:
-        self._snapshot = snapshot
-
-    def snapshot(self) -> GraphSnapshot:
-        return self._snapshot
-
-
 @pytest.mark.slow
 def test_an_ensemble_averages_its_members_and_survives_its_folder(bank, tmp_path) -> None:
     from graphrisk.models.artifacts import load_model, read_model_info, save_model
@@ -212,7 +200,7 @@ def test_auto_cross_validates_on_train_and_validation_only(bank, tmp_path, monke
     monkeypatch.setattr(training, "train_model", spy_train)
     monkeypatch.setattr(training, "predict", spy_predict)
     selection = SelectionConfig(folds=2, repeats=2, epochs=2, threshold=1e6)  # an ensemble
-    run = train_on_store(_SnapshotStore(bank[0]), tmp_path / "auto",  # type: ignore[arg-type]
+    run = train_on_store(SnapshotStore(bank[0]), tmp_path / "auto",  # type: ignore[arg-type]
                          model="auto", epochs=2, selection=selection)
     test = set(run.split.index[run.split == TEST])
     pool = set(run.split.index) - test
@@ -249,7 +237,7 @@ def test_auto_with_too_few_labels_for_the_folds_trains_the_first_candidate(bank,
     from graphrisk.models.lifecycle import train_on_store
 
     # 40 folds would need 120 known-risk customers among train and validation.
-    run = train_on_store(_SnapshotStore(bank[0]), tmp_path / "few",  # type: ignore[arg-type]
+    run = train_on_store(SnapshotStore(bank[0]), tmp_path / "few",  # type: ignore[arg-type]
                          model="auto", epochs=2, selection=SelectionConfig(folds=40))
     chosen = run.metrics["selection"]
     assert chosen["decision"] == "hgt" and chosen["folds"] == []
