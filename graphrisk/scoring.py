@@ -10,8 +10,11 @@ The score fuses pieces of evidence ``c_k`` in ``[0, 1]``. By default (``fusion =
 "learned"``) how much the ``individual``, ``network``, ``typology`` and ``cluster`` pieces
 count is learned on every run from the bank's confirmed labels, out of fold by ring and
 community, and the learned order is mapped onto the noisy-OR's scale, so the policy's tier
-bounds keep their meaning (:mod:`graphrisk.analytics.fusion`); ``known`` and ``model`` stay
-noisy-OR terms on top. With ``fusion = "noisy_or"``, or fewer than ten labels, the score is
+bounds keep their meaning (:mod:`graphrisk.analytics.fusion`); ``known`` stays a noisy-OR
+term on top. A trained graph model joins the learned order in a second stage, its weight
+learned on the customers it did not train on; where they hold too few labels (or the model
+folder does not say which it trained on) it too stays a noisy-OR term on top. With
+``fusion = "noisy_or"``, or fewer than ten labels, the score is
 the weighted noisy-OR of every piece::
 
     score = 100 * (1 - prod_k (1 - w_k * c_k))
@@ -91,8 +94,10 @@ from graphrisk.analytics.fusion import (
     FUSIONS,
     LEARNED_COMPONENTS,
     MIN_KNOWN,
+    MODEL,
     NOISY_OR,
     LearnedFusion,
+    add_model_stage,
     fit_fusion,
     group_folds,
     group_keys,
@@ -415,6 +420,7 @@ def score_store(
     model_probability: pd.Series | None = None,
     negative_ids: Collection[str] | None = None,
     model_reasons: ModelReasons | None = None,
+    model_seen: Collection[str] | None = None,
 ) -> ScoringResult:
     """Score every customer in ``store`` and (by default) store the run.
 
@@ -434,6 +440,11 @@ def score_store(
         model_reasons: the model's own reasons (:data:`ModelReasons`), asked for at most
             ``settings.model_explanations`` customers; ``None``: every model reason points
             to ``graphrisk explain``.
+        model_seen: the customers whose labels the model trained on
+            (``models.artifacts.read_seen_customers``): with the learned fusion, the model's
+            weight is learned on the others
+            (:func:`~graphrisk.analytics.fusion.add_model_stage`). ``None``: not known; the
+            model stays a noisy-OR term on top.
 
     Raises:
         AnalyticsError: the store holds no customers, or no known-risk ones to learn from.
@@ -451,7 +462,7 @@ def score_store(
     result = score_customers(snapshot, network_engine_for(store, snapshot, ledger), policy,
                              settings, progress=step, model_probability=model_probability,
                              ledger=ledger, negative_ids=negative_ids,
-                             model_reasons=model_reasons)
+                             model_reasons=model_reasons, model_seen=model_seen)
     result.timings["read_snapshot"] = read
     result.timings["ledger"] = resolved
     # The result holds neither: let the graph's frames and the ledger go before the scores
@@ -484,13 +495,15 @@ def score_customers(
     ledger: TransactionLedger | None = None,
     negative_ids: Collection[str] | None = None,
     model_reasons: ModelReasons | None = None,
+    model_seen: Collection[str] | None = None,
 ) -> ScoringResult:
     """Score, grade and explain every customer of a snapshot (nothing is stored).
 
     ``settings`` default to the policy's (:meth:`ScoringSettings.from_policy`); ``ledger``
     is the snapshot's transaction ledger when the caller has built it already;
-    ``negative_ids`` are customers confirmed not risky and ``model_reasons`` the graph
-    model's own reasons (see :func:`score_store`).
+    ``negative_ids`` are customers confirmed not risky, ``model_reasons`` the graph
+    model's own reasons and ``model_seen`` the customers it trained on (see
+    :func:`score_store`).
 
     Raises:
         AnalyticsError: no customers, or too few known-risk customers to learn from.
@@ -582,7 +595,8 @@ def score_customers(
     # without links would otherwise be its own propagated risk), and no weight.
     components[left_out] = 0.0
     fusion, fusion_note = timed("fusion", lambda: _learned_fusion(
-        components, known, graph, network, cluster_ranking, facts, settings, left_out))
+        components, known, graph, network, cluster_ranking, facts, settings, left_out,
+        model_seen=None if model_probability is None else model_seen))
     if fusion is not None:
         individual_model = replace(individual_model, fusion=fusion)
     step(_ANALYSIS_STEPS["fuse"])
@@ -682,9 +696,10 @@ def grade_and_explain(
             (:func:`~graphrisk.analytics.individual_model.explain_neighbours`); it joins the
             customer's own factor reasons, first when it is the more unusual. ``None``:
             own factors only.
-        fusion: the run's learned fusion: it scores the analytics components (the
-            ``known`` and ``model`` components stay noisy-OR terms on top) and orders the
-            reasons by what it learned; ``None``: the noisy-OR with ``settings.weights``.
+        fusion: the run's learned fusion: it scores the analytics components and, where it
+            joined, the model (``known``, and a model that did not join, stay noisy-OR terms
+            on top) and orders the reasons by what it learned; ``None``: the noisy-OR with
+            ``settings.weights``.
 
     Returns:
         :data:`SCORE_COLUMNS`, one row per customer, best first.
@@ -699,7 +714,7 @@ def grade_and_explain(
     evidence = _evidence(components, weights)
     if fusion is not None:
         strengths = fusion.reason_strengths(components)
-        for name in LEARNED_COMPONENTS:
+        for name in strengths.columns:
             evidence[:, COMPONENTS.index(name)] = strengths[name].to_numpy()
     scores = components.assign(score=np.round(fused, 2))
     scores["tier"] = policy.tier_of(scores["score"])
@@ -953,7 +968,8 @@ def _fused(components: pd.DataFrame, weights: dict[str, float],
     if fusion is None:
         return _fuse(evidence)
     analytics = fusion.analytics_score(components)
-    outer = [COMPONENTS.index(name) for name in COMPONENTS if name not in LEARNED_COMPONENTS]
+    outer = [COMPONENTS.index(name) for name in COMPONENTS
+             if name not in LEARNED_COMPONENTS and name not in fusion.inputs]
     return 100.0 * (1.0 - (1.0 - analytics) * np.prod(1.0 - evidence[:, outer], axis=1))
 
 
@@ -995,9 +1011,14 @@ def _cluster_part(best_cluster: pd.DataFrame, index: pd.Index) -> pd.Series:
 def _learned_fusion(
     components: pd.DataFrame, known: pd.Series, graph: CustomerGraph | None,
     network: NetworkResult, cluster_ranking: Callable[[pd.DataFrame], pd.DataFrame],
-    facts: pd.DataFrame, settings: ScoringSettings, left_out: Collection[str],
+    facts: pd.DataFrame, settings: ScoringSettings, left_out: Collection[str], *,
+    model_seen: Collection[str] | None = None,
 ) -> tuple[LearnedFusion | None, str]:
     """The run's learned fusion (:mod:`graphrisk.analytics.fusion`), or ``None`` and why not.
+
+    With a graph model (its ``model`` component has data) whose trained-on customers
+    ``model_seen`` are known, the model joins in a second stage learned on the others
+    (:func:`~graphrisk.analytics.fusion.add_model_stage`).
 
     The ``network`` and ``cluster`` components are recomputed per fold of
     :func:`~graphrisk.analytics.fusion.group_folds` with that fold's labels hidden: the
@@ -1041,7 +1062,18 @@ def _learned_fusion(
                       "tells them apart from the rest")
     if fusion.choice == NOISY_OR and fusion.comparison is not None:
         return None, f"the learned weights did worse: {fusion.comparison.text()}"
-    return fusion, ""
+    model_weight = settings.weights.get(MODEL, 0.0)
+    if MODEL in left_out or model_weight <= 0:
+        return fusion, ""
+    if model_seen is None:
+        return replace(fusion, model_note=(
+            "the model folder does not say which customers it trained on (written before "
+            "GraphRisk kept its split); train it again to learn its weight")), ""
+    out_of_fold[MODEL] = components[MODEL]
+    held_out = pd.Series(~index.isin(pd.Index(list(model_seen))), index=index)
+    return add_model_stage(fusion, out_of_fold, known, held_out=held_out, folds=folds,
+                           reference=components, model_weight=model_weight, groups=groups,
+                           seed=settings.seed), ""
 
 
 def _cluster_sentences(index: pd.Index, clusters: pd.DataFrame,

@@ -376,9 +376,9 @@ class RiskService:
         from graphrisk.scoring import score_store, scoring_steps
 
         report = progress or _silent
-        probability = model_reasons = None
+        probability = model_reasons = model_seen = None
         if model_dir is not None:
-            probability, model_reasons = _model_view(
+            probability, model_reasons, model_seen = _model_view(
                 Path(model_dir), self.store,
                 lambda name: report(ProgressEvent("graph model", name)))
         total = scoring_steps(write=write)
@@ -392,7 +392,8 @@ class RiskService:
             settings = replace(settings, model_explanations=model_explanations)
         result = score_store(self.store, self.policy, settings, progress=step,
                              write=write, model_probability=probability,
-                             negative_ids=self.negative_labels(), model_reasons=model_reasons)
+                             negative_ids=self.negative_labels(), model_reasons=model_reasons,
+                             model_seen=model_seen)
         if write:
             self.note_policy()
         if write:
@@ -969,14 +970,16 @@ def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _model_view(model_dir: Path, store: GraphStore, step: Callable[[str], None]
-                ) -> tuple[pd.Series, Callable[[list[str]], dict[str, list[str]]]]:
-    """A saved model's probability per customer, and its own reasons for any of them.
+                ) -> tuple[pd.Series, Callable[[list[str]], dict[str, list[str]]],
+                           pd.Index | None]:
+    """A saved model's probability per customer, its own reasons for any of them, and the
+    customers it trained on (``None``: its folder does not say).
 
     Why together: the reasons explain the model on the graph it scored, so the model, the
     snapshot and the dataset are loaded once for both.
     """
     _gnn_lifecycle()  # a clear error when torch or PyG is missing
-    from graphrisk.models.artifacts import load_model
+    from graphrisk.models.artifacts import load_model, read_seen_customers
     from graphrisk.models.dataset import build_graph_dataset
     from graphrisk.models.explain import score_reasons
     from graphrisk.models.training import predict
@@ -993,7 +996,7 @@ def _model_view(model_dir: Path, store: GraphStore, step: Callable[[str], None]
     def reasons(customer_ids: list[str]) -> dict[str, list[str]]:
         return score_reasons(trained, dataset, customer_ids, snapshot=snapshot)
 
-    return probability, reasons
+    return probability, reasons, read_seen_customers(model_dir)
 
 
 def _gnn_lifecycle() -> Any:

@@ -18,6 +18,12 @@ A model folder holds three files:
     ``validation`` counts and their loss ``weight``), ``best_epoch``,
     ``best_validation_pr_auc``, ``train_seconds``, ``created_at`` (UTC, ISO 8601),
     ``graphrisk_version``, ``torch_version`` and ``torch_geometric_version``.
+``split.csv`` (where the trainer gave its split)
+    ``customer_id,split``: which customers' labels the model trained on (``train``), which
+    chose its epoch and calibration (``validation``) and which were held out (``test``).
+    ``graphrisk score --model`` learns the model's weight in the score on every customer
+    whose label the loss never saw — ``validation``, ``test`` and customers new since
+    (:func:`read_seen_customers`).
 
 An **ensemble** (:mod:`graphrisk.models.ensemble`, from ``graphrisk train --model auto``) is a
 folder of folders: ``members/<kind>/`` holds each member as above, and the ensemble's own
@@ -40,6 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 
 import graphrisk
@@ -51,7 +58,7 @@ from graphrisk.models.networks import build_network
 from graphrisk.models.training import TrainConfig, TrainedModel
 
 __all__ = ["ENSEMBLE_FORMAT_VERSION", "ENSEMBLE_KIND", "MODEL_FORMAT_VERSION", "load_model",
-           "read_model_info", "save_model"]
+           "read_model_info", "read_seen_customers", "save_model"]
 
 #: Version of the model folder layout of a single network (an older GraphRisk reads it).
 MODEL_FORMAT_VERSION = 1
@@ -59,7 +66,12 @@ MODEL_FORMAT_VERSION = 1
 ENSEMBLE_FORMAT_VERSION = 2
 #: ``model_kind`` of an ensemble folder.
 ENSEMBLE_KIND = "ensemble"
-_WEIGHTS, _ENCODERS, _INFO = "model.pt", "encoders.json", "model.json"
+_WEIGHTS, _ENCODERS, _INFO, _SPLIT = "model.pt", "encoders.json", "model.json", "split.csv"
+#: The split whose customers' labels the model's loss saw. The validation customers' labels
+#: chose one number (the epoch) and a monotone calibration, which changes no customer's
+#: order: their probabilities rank them as the model would rank customers it never saw, and
+#: counting them doubles the labels a score learns the model's weight from.
+_SEEN_SPLITS = ("train",)
 _MEMBERS = "members"
 
 
@@ -70,6 +82,7 @@ def save_model(
     *,
     metrics: Mapping[str, Any] | None = None,
     config: TrainConfig | None = None,
+    split: pd.Series | None = None,
 ) -> Path:
     """Write a trained model as a folder (see the module docstring).
 
@@ -79,6 +92,8 @@ def save_model(
         path: the folder; created if missing, its three files replaced.
         metrics: figures to keep with the model (e.g. test ROC-AUC); plain JSON values.
         config: the training config to record; by default the model's own.
+        split: ``train`` / ``validation`` / ``test`` per customer id, written as
+            ``split.csv``; ``None``: none written (an old one is removed).
 
     Returns:
         The folder.
@@ -94,6 +109,7 @@ def save_model(
         raise ValueError("dataset was built with other feature encoders than the model's")
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
+    _write_split(folder, split)
     if trained.members:
         return _save_ensemble(trained, dataset, folder, metrics)
     # A single model written over an ensemble: its members must not be read as part of it.
@@ -138,6 +154,35 @@ def _written_by() -> dict[str, str]:
         "torch_version": torch.__version__,
         "torch_geometric_version": torch_geometric.__version__,
     }
+
+
+def _write_split(folder: Path, split: pd.Series | None) -> None:
+    file = folder / _SPLIT
+    if split is None:
+        # A stale split would say the new model held out customers it trained on.
+        file.unlink(missing_ok=True)
+        return
+    frame = pd.DataFrame({"customer_id": split.index.astype(str), "split": split.to_numpy()})
+    frame.to_csv(file, index=False)
+
+
+def read_seen_customers(path: str | Path) -> pd.Index | None:
+    """The customers whose labels a saved model trained on (its ``train`` split), or
+    ``None`` where the folder does not say (a model saved without its split, or before
+    GraphRisk kept it).
+
+    Raises:
+        ModelError: ``split.csv`` is there but unreadable.
+    """
+    file = Path(path) / _SPLIT
+    if not file.exists():
+        return None
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        seen = frame.loc[frame["split"].isin(_SEEN_SPLITS), "customer_id"]
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelError(f"{file} is unreadable ({error}); train the model again") from error
+    return pd.Index(seen, name="customer_id")
 
 
 def read_model_info(path: str | Path) -> dict[str, Any]:

@@ -319,7 +319,7 @@ def train_on_store(
         metrics["train_onboarded_until"] = None if pd.isna(last) else str(last.date())
         metrics["test_onboarded_from"] = None if pd.isna(first) else str(first.date())
     step("saving the model")
-    path = save_model(trained, dataset, out, metrics=metrics)
+    path = save_model(trained, dataset, out, metrics=metrics, split=assigned)
     write_training_report(path, y_true=y, probability=probability, metrics=metrics,
                           history=trained.history,
                           title=f"{trained.kind} on {dataset.num_customers:,} customers: "

@@ -39,9 +39,20 @@ How, and what it guards against:
   the risky customers of ``known_10`` below the medium tier). The learned order is mapped onto
   the distribution of the noisy-OR analytics score of the same run (quantile mapping,
   :attr:`LearnedFusion.knots`): the tiers keep the volumes their bounds were set on, and who
-  is in them follows the labels. The ``known`` and ``model`` components stay noisy-OR terms on
-  top (a confirmation is certain; the graph model's probabilities for its own training
-  customers are in-sample and cannot be fitted on).
+  is in them follows the labels. The ``known`` component stays a noisy-OR term on top (a
+  confirmation is certain).
+* **The graph model, in a second stage** (:class:`ModelStage`, :func:`add_model_stage`). A
+  trained GNN's probabilities for the customers it trained on are in-sample (their labels
+  pulled them to 1 and 0), so only the customers whose labels its loss never saw (its
+  validation and test splits, and customers new since it was trained) can say how much it
+  adds to the analytics. They hold two fifths of the labels or fewer: too few to refit the
+  four analytics weights, enough for two numbers.
+  The second stage is a monotone logistic regression over the standardised learned
+  analytics order and the model's log-odds, fitted on those customers only, and chosen by the
+  same cross-validation against the analytics score with the model as a noisy-OR term on
+  top (what a run without it does). Where the held-out customers hold too few labels, the
+  model stays that noisy-OR term and :attr:`LearnedFusion.model_note` says why. The quantile
+  map then keeps the scale of the noisy-OR with the model.
 
 References:
     Elkan, Noto, "Learning classifiers from only positive and unlabeled data" (KDD 2008);
@@ -68,6 +79,9 @@ __all__ = [
     "NOISE_SE",
     "FoldComparison",
     "LearnedFusion",
+    "MODEL",
+    "ModelStage",
+    "add_model_stage",
     "compare_by_folds",
     "fit_fusion",
     "group_folds",
@@ -77,8 +91,11 @@ __all__ = [
 
 #: The fusions a policy may ask for.
 FUSIONS = ("learned", "noisy_or")
-#: The components whose weights are learned (``known`` and ``model`` stay noisy-OR terms).
+#: The components whose weights are learned (``known`` stays a noisy-OR term; ``model``
+#: joins in a second stage where it can, :class:`ModelStage`).
 LEARNED_COMPONENTS: tuple[str, ...] = ("individual", "network", "typology", "cluster")
+#: The graph model's component.
+MODEL = "model"
 #: Fewer confirmed labels than this and the fusion is the noisy-OR (nothing to learn from).
 MIN_KNOWN = 10
 #: Points of the quantile map kept (the rest is linear interpolation between them).
@@ -147,6 +164,67 @@ class FoldComparison:
 
 
 @dataclass(frozen=True)
+class ModelStage:
+    """How the graph model's probability joins the learned analytics order (the module
+    docstring says why a second stage).
+
+    Attributes:
+        center: the mean of the analytics order and of the model's log-odds over the
+            customers the model held out.
+        scale: their standard deviations there.
+        coefficients: the weight of each (analytics, model) per standard deviation, at
+            least 0.
+        intercept: the fit's intercept.
+        known: the confirmed labels among the customers the model held out (what it learned
+            from).
+        comparison: the cross-validated comparison with the model as a noisy-OR term on top
+            of the analytics score, on the same customers (``None``: too few folds).
+    """
+
+    center: tuple[float, float]
+    scale: tuple[float, float]
+    coefficients: tuple[float, float]
+    intercept: float
+    known: int
+    comparison: FoldComparison | None = None
+
+    def combine(self, analytics_order: np.ndarray, model_probability: np.ndarray) -> np.ndarray:
+        """The final log-odds from the analytics order and the model's probability."""
+        return self.intercept + self.coefficients[0] * (
+            (np.asarray(analytics_order) - self.center[0]) / self.scale[0]) + (
+            self.coefficients[1] * self._model_part(model_probability))
+
+    def model_lift(self, model_probability: np.ndarray) -> np.ndarray:
+        """How far the model lifts each customer's log-odds above the average held-out one."""
+        return self.coefficients[1] * self._model_part(model_probability)
+
+    def _model_part(self, model_probability: np.ndarray) -> np.ndarray:
+        return (_logit(np.asarray(model_probability, dtype=float)) - self.center[1]) / self.scale[1]
+
+    def describe(self) -> dict[str, object]:
+        """Plain values for the stored run's parameters."""
+        described: dict[str, object] = {
+            "known": self.known,
+            "weights": {"analytics": round(self.coefficients[0], 4),
+                        MODEL: round(self.coefficients[1], 4)}}
+        if self.comparison is not None:
+            described["cross_validation"] = _comparison_values(self.comparison)
+        return described
+
+    def summary(self) -> str:
+        """One clause for ``graphrisk score``'s fusion line."""
+        text = (f"graph model learned from the {self.known:,} confirmed labels it did not train "
+                f"on; weight per standard deviation: analytics {self.coefficients[0]:.2f}, "
+                f"graph model {self.coefficients[1]:.2f}")
+        if self.comparison is not None:
+            beyond = abs(self.comparison.difference) > NOISE_SE * self.comparison.standard_error
+            kept = "the learned weight kept" if beyond else "within noise; the learned weight kept"
+            text += (f"; against the model as a noisy-OR term, "
+                     f"{self.comparison.text().replace('noisy-OR', 'noisy-OR term')}: {kept}")
+        return text
+
+
+@dataclass(frozen=True)
 class LearnedFusion:
     """A fitted fusion of the analytics components, kept with the run for re-scoring.
 
@@ -171,6 +249,9 @@ class LearnedFusion:
             noisy-OR's log-odds over the run, that a blend standardises with.
         comparison: the cross-validated comparison the choice rests on (``None``: not
             measured, too few folds with labels).
+        model_stage: how the graph model joins (:class:`ModelStage`); ``None``: no model,
+            or it stays a noisy-OR term on top (:attr:`model_note` says why).
+        model_note: why a run's graph model stayed a noisy-OR term (empty otherwise).
     """
 
     components: tuple[str, ...]
@@ -185,6 +266,14 @@ class LearnedFusion:
     noisy_weights: tuple[tuple[str, float], ...] = ()
     blend_scale: tuple[float, float, float, float] = (0.0, 1.0, 0.0, 1.0)
     comparison: FoldComparison | None = None
+    model_stage: ModelStage | None = None
+    model_note: str = ""
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every component this fusion scores (the model too where it joined)."""
+        stage = getattr(self, "model_stage", None)  # a fusion pickled before model stages
+        return (*self.components, MODEL) if stage is not None else self.components
 
     def logit(self, components: pd.DataFrame) -> np.ndarray:
         """The fitted log-odds of a confirmed label, per row of ``components``."""
@@ -195,6 +284,14 @@ class LearnedFusion:
     def order(self, components: pd.DataFrame) -> np.ndarray:
         """What ranks the customers: the learned log-odds, or for a blend the mean of the
         standardised learned and noisy-OR log-odds."""
+        analytics = self.analytics_order(components)
+        stage = getattr(self, "model_stage", None)
+        if stage is None:
+            return analytics
+        return stage.combine(analytics, components[MODEL].to_numpy(dtype=float))
+
+    def analytics_order(self, components: pd.DataFrame) -> np.ndarray:
+        """The order of the analytics components alone (the model stage's first input)."""
         learned = self.logit(components)
         if getattr(self, "choice", LEARNED) != BLEND:  # a fusion pickled before blends
             return learned
@@ -203,8 +300,9 @@ class LearnedFusion:
         return 0.5 * (learned - mean_l) / sd_l + 0.5 * (plain - mean_n) / sd_n
 
     def analytics_score(self, components: pd.DataFrame) -> np.ndarray:
-        """Per row, the analytics part of the score in ``[0, 1]``: :meth:`order` mapped
-        through :attr:`knots` onto the noisy-OR scale."""
+        """Per row, the learned part of the score in ``[0, 1]`` (the analytics, and the
+        model where it joined: :attr:`inputs`): :meth:`order` mapped through :attr:`knots`
+        onto the noisy-OR scale."""
         xs, ys = self.knots
         return np.clip(np.interp(self.order(components), xs, ys), 0.0, 1.0)
 
@@ -222,9 +320,17 @@ class LearnedFusion:
         values = _inputs(components, self.components)
         lift = np.asarray(self.coefficients) * (values - np.asarray(self.center)) / np.asarray(
             self.scale)
+        stage = getattr(self, "model_stage", None)
+        columns = list(LEARNED_COMPONENTS)
+        if stage is not None:
+            # On the final log-odds' scale: the analytics order counts through its weight.
+            lift = lift * (stage.coefficients[0] / stage.scale[0])
+            lift = np.column_stack([lift, stage.model_lift(
+                components[MODEL].to_numpy(dtype=float))])
+            columns.append(MODEL)
         lift = np.maximum(lift, 0.0) + _LAST
-        strength = pd.DataFrame(0.0, index=components.index, columns=list(LEARNED_COMPONENTS))
-        for position, name in enumerate(self.components):
+        strength = pd.DataFrame(0.0, index=components.index, columns=columns)
+        for position, name in enumerate(self.inputs):
             speaks = components[name].to_numpy(dtype=float) > 0
             strength[name] = np.where(speaks, lift[:, position] / (1 + lift[:, position]), 0.0)
         return strength
@@ -238,11 +344,12 @@ class LearnedFusion:
                         in zip(self.components, self.coefficients, strict=True)}}
         comparison = getattr(self, "comparison", None)
         if comparison is not None:
-            described["cross_validation"] = {
-                "pr_auc_learned": [round(v, 4) for v in comparison.learned],
-                "pr_auc_noisy_or": [round(v, 4) for v in comparison.noisy_or],
-                "difference": round(comparison.difference, 4),
-                "standard_error": round(comparison.standard_error, 4)}
+            described["cross_validation"] = _comparison_values(comparison)
+        stage = getattr(self, "model_stage", None)
+        if stage is not None:
+            described["model_stage"] = stage.describe()
+        if getattr(self, "model_note", ""):
+            described["model_note"] = self.model_note
         return described
 
     def summary(self) -> str:
@@ -260,7 +367,19 @@ class LearnedFusion:
                     BLEND: "within noise: an even blend of the learned and the noisy-OR order",
                     NOISY_OR: "the noisy-OR kept"}[choice]
             text += f"; {comparison.text()}: {kept}"
+        stage = getattr(self, "model_stage", None)
+        if stage is not None:
+            text += f"; {stage.summary()}"
+        elif getattr(self, "model_note", ""):
+            text += f"; the graph model stays a noisy-OR term: {self.model_note}"
         return text
+
+
+def _comparison_values(comparison: FoldComparison) -> dict[str, object]:
+    return {"pr_auc_learned": [round(v, 4) for v in comparison.learned],
+            "pr_auc_noisy_or": [round(v, 4) for v in comparison.noisy_or],
+            "difference": round(comparison.difference, 4),
+            "standard_error": round(comparison.standard_error, 4)}
 
 
 def noisy_or(components: pd.DataFrame, weights: Mapping[str, float]) -> np.ndarray:
@@ -376,6 +495,71 @@ def fit_fusion(
             float(learned.mean()), float(max(learned.std(), _EPSILON)),
             float(plain.mean()), float(max(plain.std(), _EPSILON))))
     return _with_knots(fusion, fusion.order(reference), noisy_or(reference, used))
+
+
+def add_model_stage(
+    fusion: LearnedFusion,
+    out_of_fold: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    held_out: pd.Series,
+    folds: pd.Series,
+    reference: pd.DataFrame,
+    model_weight: float,
+    groups: pd.Series | None = None,
+    seed: int = 0,
+) -> LearnedFusion:
+    """``fusion`` with the graph model joined in a second stage (:class:`ModelStage`), or
+    with :attr:`~LearnedFusion.model_note` saying why the model stays a noisy-OR term.
+
+    Args:
+        fusion: the run's learned fusion of the analytics components.
+        out_of_fold: per customer, the learned components out of fold (as for
+            :func:`fit_fusion`) and the model's probability (column :data:`MODEL`).
+        labels: per customer, whether she carries a confirmed risk label.
+        held_out: per customer, whether the model did not train on her label (its
+            validation and test splits, or new since it was trained): the only rows the
+            stage is fitted on.
+        folds: per customer, the group fold (:func:`group_folds`).
+        reference: the run's own components, the model's included (the quantile map).
+        model_weight: the policy's noisy-OR weight of the model (the comparison's, and the
+            scale's).
+        groups: per customer, its group: the comparison's further draws.
+        seed: of those draws.
+    """
+    index = out_of_fold.index
+    rows = held_out.reindex(index).fillna(False).to_numpy(dtype=bool)
+    y = labels.reindex(index).fillna(False).astype(bool).to_numpy()[rows]
+    fold_ids = folds.reindex(index).to_numpy()[rows]
+    known = int(y.sum())
+    if known < MIN_KNOWN or len(np.unique(fold_ids[y])) < 2:
+        return replace(fusion, model_note=(
+            f"{known} confirmed labels among the customers it did not train on; learning "
+            f"its weight needs at least {MIN_KNOWN} in two groups or more"))
+    probability = out_of_fold[MODEL].to_numpy(dtype=float)
+    values = np.column_stack([fusion.analytics_order(out_of_fold), _logit(probability)])[rows]
+    center, scale = values.mean(axis=0), values.std(axis=0)
+    if not np.all(scale > 0):
+        return replace(fusion, model_note="its probability is the same for every customer it "
+                                          "did not train on")
+    standard = (values - center) / scale
+    intercept, coefficients = _monotone_logistic(standard, y.astype(float))
+    # What a run without the stage scores: the analytics score, the model a noisy-OR term.
+    plain = 1.0 - (1.0 - fusion.analytics_score(out_of_fold)[rows]) * (
+        1.0 - model_weight * probability[rows])
+    comparison = compare_by_folds(
+        standard, y, plain, fold_ids, int(folds.nunique()),
+        groups=None if groups is None else groups.reindex(index)[rows], seed=seed,
+        start=np.concatenate([[intercept], coefficients]))
+    if comparison is not None and comparison.choice() == NOISY_OR:
+        return replace(fusion, model_note=f"its learned weight did worse ({comparison.text()})")
+    stage = ModelStage(center=(float(center[0]), float(center[1])),
+                       scale=(float(scale[0]), float(scale[1])),
+                       coefficients=(float(coefficients[0]), float(coefficients[1])),
+                       intercept=float(intercept), known=known, comparison=comparison)
+    joined = replace(fusion, model_stage=stage, model_note="")
+    scale_of = noisy_or(reference, {**dict(fusion.noisy_weights), MODEL: model_weight})
+    return _with_knots(joined, joined.order(reference), scale_of)
 
 
 def compare_by_folds(

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from graphrisk.analytics.evaluation import TEST, VALIDATION
+from graphrisk.models.artifacts import load_model, read_seen_customers, save_model
+from graphrisk.models.dataset import build_graph_dataset
 from graphrisk.models.lifecycle import (
     TRAIN,
     split_by_time,
@@ -80,8 +82,18 @@ def test_training_splits_by_onboarding_time_and_records_it(bank, tmp_path) -> No
     stored = json.loads((run.path / "model.json").read_text())["metrics"]
     assert stored["split"] == "time" and stored["train_onboarded_until"] == str(
         train.max().date())
+    # The folder says whose labels shaped the model: `score --model` learns its weight on
+    # the others.
+    seen = read_seen_customers(run.path)
+    assert seen is not None
+    assert set(seen) == set(run.split.index[run.split == TRAIN])
+    assert not set(seen) & set(test.index)
 
     hashed = train_on_store(SnapshotStore(snapshot), tmp_path / "hashed",  # type: ignore[arg-type]
                             model="sage", epochs=3, split="hash")
     assert hashed.metrics["split"] == "hash" and "test_onboarded_from" not in hashed.metrics
     pd.testing.assert_series_equal(hashed.split, split_three_ways(run.split.index))
+    # Saved again without a split (as a caller that has none does): no stale split.csv.
+    model = load_model(hashed.path)
+    save_model(model, build_graph_dataset(snapshot, encoders=model.encoders), hashed.path)
+    assert read_seen_customers(hashed.path) is None

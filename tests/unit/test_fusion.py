@@ -14,7 +14,9 @@ from graphrisk.analytics.fusion import (
     CV_REPEATS,
     LEARNED_COMPONENTS,
     MIN_KNOWN,
+    MODEL,
     FoldComparison,
+    add_model_stage,
     fit_fusion,
     group_folds,
     noisy_or,
@@ -143,6 +145,79 @@ def test_a_blend_mixes_both_orders_and_keeps_the_scale() -> None:
     assert np.corrcoef(order, learned)[0, 1] > 0.3
     assert np.corrcoef(order, plain)[0, 1] > 0.3
     assert not np.allclose(order, learned)
+
+
+def with_a_model(n: int = 4000, seed: int = 3, *, seen_share: float = 0.6,
+                 ) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """:func:`synthetic` plus a ``model`` column that knows more than the analytics: on the
+    customers it trained on (``seen``), in-sample (their labels, nearly); on the others, a
+    strong but imperfect signal."""
+    frame, label, folds = synthetic(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    seen = pd.Series(rng.random(n) < seen_share, index=frame.index)
+    held_out_signal = 1 / (1 + np.exp(-(3.0 * label + rng.normal(0, 1, n) - 3)))
+    in_sample = np.where(label, 0.97, 0.01)
+    frame[MODEL] = np.where(seen, in_sample, held_out_signal)
+    return frame, label, folds, seen
+
+
+def test_a_model_that_knows_more_joins_the_fusion_learned_on_the_customers_it_held_out(
+) -> None:
+    frame, label, folds, seen = with_a_model()
+    groups = pd.Series((np.arange(len(frame)) // 10).astype(str), index=frame.index)
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame, weights=WEIGHTS,
+                        groups=groups)
+    assert fusion is not None and fusion.model_stage is None
+    joined = add_model_stage(fusion, frame, label, held_out=~seen, folds=folds,
+                             reference=frame, model_weight=1.0, groups=groups)
+    stage = joined.model_stage
+    assert stage is not None and joined.inputs == (*fusion.components, MODEL)
+    # Learned on the held-out customers only: their labels, not the in-sample ones.
+    assert stage.known == int(label[~seen].sum())
+    assert stage.coefficients[1] > 0 and stage.comparison is not None
+    assert "graph model learned from" in joined.summary()
+    assert joined.describe()["model_stage"]["known"] == stage.known
+    # On the held-out customers, the joined order ranks the labels better than the
+    # analytics alone, and than the model as a noisy-OR term on top of them.
+    y = label[~seen].astype(int)
+    order = pd.Series(joined.order(frame), index=frame.index)[~seen]
+    analytics = pd.Series(fusion.analytics_score(frame), index=frame.index)
+    on_top = 1 - (1 - analytics) * (1 - frame[MODEL])
+    assert roc_auc(y, order) > roc_auc(y, analytics[~seen]) + 0.05
+    assert roc_auc(y, order) >= roc_auc(y, on_top[~seen])
+    # The scale is the noisy-OR's with the model; the model is not on top a second time.
+    mapped = joined.analytics_score(frame)
+    scale = noisy_or(frame, {**WEIGHTS, MODEL: 1.0})
+    for q in (0.5, 0.9, 0.99):
+        assert np.quantile(mapped, q) == pytest.approx(np.quantile(scale, q), abs=0.02)
+    components = frame.assign(known=label.astype(float))
+    score = fuse_components(components, {**WEIGHTS, "known": 0.9, MODEL: 1.0}, fusion=joined)
+    expected = 100 * (1 - (1 - mapped) * (1 - 0.9 * label.astype(float)))
+    assert np.allclose(score, expected)
+    # The model is a reason where it lifts the customer, ranked with the others.
+    strengths = joined.reason_strengths(frame)
+    assert MODEL in strengths.columns
+    assert strengths.loc[~seen & label, MODEL].mean() > strengths.loc[~seen & ~label, MODEL].mean()
+
+
+def test_a_model_with_too_few_held_out_labels_stays_a_noisy_or_term_and_says_why() -> None:
+    frame, label, folds, _ = with_a_model()
+    fusion = fit_fusion(frame, label, folds=folds, reference=frame, weights=WEIGHTS)
+    assert fusion is not None
+    few = pd.Series(False, index=frame.index)
+    few[label[label].index[:MIN_KNOWN - 1]] = True
+    few[label[~label].index[:500]] = True
+    kept = add_model_stage(fusion, frame, label, held_out=few, folds=folds, reference=frame,
+                           model_weight=1.0)
+    assert kept.model_stage is None and kept.inputs == fusion.components
+    assert f"{MIN_KNOWN - 1} confirmed labels among the customers it did not train on" in (
+        kept.model_note)
+    assert "stays a noisy-OR term" in kept.summary()
+    # Scored as before: the analytics, the model on top.
+    components = frame.assign(known=0.0)
+    score = fuse_components(components, {**WEIGHTS, "known": 0.9, MODEL: 1.0}, fusion=kept)
+    expected = 100 * (1 - (1 - fusion.analytics_score(frame)) * (1 - frame[MODEL]))
+    assert np.allclose(score, expected)
 
 
 def test_group_folds_keep_a_ring_and_a_community_together_whatever_the_order() -> None:
