@@ -167,18 +167,19 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     assert run_graphrisk(home, "generate", "--customers", "1500", "--seed", "6", "--out",
                       str(data)).returncode == 0
     assert run_graphrisk(home, "ingest", str(data)).returncode == 0
-    trained = run_graphrisk(home, "train", "--epochs", "15")
+    # A named architecture: the default, --model auto, cross-validates first, which
+    # tests/e2e/test_cli_train_auto.py runs end to end.
+    trained = run_graphrisk(home, "train", "--model", "hgt", "--epochs", "15")
     assert trained.returncode == 0, trained.stderr
     assert "Held-out customers" in trained.stdout
-    for name in ("model.json", "encoders.json", "report.json", "pr_curve.png"):
-        assert (home / "models" / "auto" / name).is_file(), name
-    # The default, --model auto, keeps one architecture's weights or an ensemble's members'.
-    assert ((home / "models" / "auto" / "model.pt").is_file()
-            or len(list((home / "models" / "auto").glob("members/*/model.pt"))) >= 2)
-    report = json.loads((home / "models" / "auto" / "report.json").read_text())
+    folder = home / "models" / "hgt"
+    for name in ("model.json", "encoders.json", "report.json", "pr_curve.png", "model.pt",
+                 "split.csv"):
+        assert (folder / name).is_file(), name
+    report = json.loads((folder / "report.json").read_text())
     assert report["metrics"]["test_roc_auc"] > 0.5 and report["history"]
     # By default the newest customers are held out: split by onboarding date, 60/20/20.
-    metrics = json.loads((home / "models" / "auto" / "model.json").read_text())["metrics"]
+    metrics = json.loads((folder / "model.json").read_text())["metrics"]
     assert metrics["split"] == "time" and "onboarding date" in trained.stdout
     until, since = metrics["train_onboarded_until"], metrics["test_onboarded_from"]
     assert until <= since
@@ -190,8 +191,8 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "'time', 'hash'" in wrong.stderr
 
     exported = tmp_path / "predictions.csv"
-    predicted = run_graphrisk(home, "predict", "--export", str(exported), "--top", "3",
-                           "--explain", "2")
+    predicted = run_graphrisk(home, "predict", "--model", str(folder), "--export",
+                              str(exported), "--top", "3", "--explain", "2")
     assert predicted.returncode == 0, predicted.stderr
     with exported.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -202,23 +203,31 @@ def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
 
     explained_file, plots = tmp_path / "why.json", tmp_path / "plots"
     top_customer = rows[0]["customer_id"]
-    explained = run_graphrisk(home, "explain", top_customer, "--json", str(explained_file),
-                           "--plot", str(plots))
+    explained = run_graphrisk(home, "explain", top_customer, "--model", str(folder), "--json",
+                              str(explained_file), "--plot", str(plots))
     assert explained.returncode == 0, explained.stderr
     assert "Strongest neighbours" in explained.stdout and top_customer in explained.stdout
     why = json.loads(explained_file.read_text())[0]
     assert why["customer_id"] == top_customer and why["reasons"] and why["neighbours"]
     assert why["probability"] == pytest.approx(float(rows[0]["probability"]), abs=1e-6)
     assert (plots / f"{top_customer}.png").stat().st_size > 1000
-    nobody = run_graphrisk(home, "explain", "C-NOBODY")
+    nobody = run_graphrisk(home, "explain", "C-NOBODY", "--model", str(folder))
     assert nobody.returncode == 2 and "no customer C-NOBODY" in nobody.stderr
 
-    fused = run_graphrisk(home, "score", "--model", str(home / "models" / "auto"), "--top", "2")
+    # --explain 0: nobody gets the model's own reasons (tests/models/test_score_model_reasons.py
+    # checks those), the model reason points to explain.
+    fused = run_graphrisk(home, "score", "--model", str(folder), "--explain", "0", "--no-write",
+                          "--export", str(tmp_path / "fused.csv"))
     assert fused.returncode == 0, fused.stderr
-    # --explain 0: nobody gets the model's own reasons, the model reason points to explain.
-    pointed = run_graphrisk(home, "score", "--model", str(home / "models" / "auto"), "--explain",
-                            "0", "--no-write", "--export", str(tmp_path / "fused.csv"))
-    assert pointed.returncode == 0, pointed.stderr
+    # The model joined the learned fusion: its weight learned on the confirmed labels of the
+    # customers outside its training split (split.csv), and the run says so.
+    said = re.search(r"graph model learned from the (\d+) confirmed labels it did not train on",
+                     " ".join(fused.stdout.split()))
+    assert said is not None, fused.stdout
+    split = pd.read_csv(folder / "split.csv").set_index("customer_id")["split"]
+    known = pd.read_csv(data / "customers.csv").set_index("customer_id")["known_risk_label"]
+    outside_training = known.notna() & (split.reindex(known.index) != "train")
+    assert int(said.group(1)) == int(outside_training.sum()) >= 10
     reasons = " ".join(pd.read_csv(tmp_path / "fused.csv")["reasons"].astype(str))
     assert "not explained in this run; `graphrisk explain" in reasons
     missing = run_graphrisk(home, "predict", "--model", str(tmp_path / "nope"))
