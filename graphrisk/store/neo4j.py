@@ -78,6 +78,7 @@ from graphrisk.store.base import (
     transfer_time,
 )
 from graphrisk.store.cypher_files import load_cypher
+from graphrisk.store.frames import joined_chunks
 from graphrisk.store.traversal import Edge
 
 if TYPE_CHECKING:
@@ -609,16 +610,19 @@ class Neo4jGraphStore(GraphStore):
             "identifier_ids": list(search.identifier_ids), "limit": limit, "offset": offset})
         return list(row["ids"]), int(row["total"])
 
-    def _paged(self, name: str, columns: list[str], /, **names: str) -> dict[str, list[Any]]:
-        """Every value of a keyset-paged snapshot statement, by column, a page at a time.
+    def _paged(self, name: str, columns: list[str], /, **names: str) -> pd.DataFrame:
+        """Every row of a keyset-paged snapshot statement, as one frame read a page at a time.
 
         Each page comes back as one record holding one list of values per column (in
         ``columns`` order): the driver builds a record or a map per row far more slowly than
-        a list, and one list per column faster than one per row. A statement that names each
-        property itself (faster than ``$columns``) returns the names it chose as ``names``;
-        they must be the ones asked for.
+        a list, and one list per column faster than one per row. Each page becomes a frame
+        at once and the frames are joined at the end (:func:`joined_chunks`), so the
+        entity is never held as Python values whole: at a million customers, holding the
+        10.9M transactions' values before building the frame took the scoring run's peak
+        to 9.2 GB. A statement that names each property itself (faster than ``$columns``)
+        returns the names it chose as ``names``; they must be the ones asked for.
         """
-        values: dict[str, list[Any]] = {column: [] for column in columns}
+        pages: list[pd.DataFrame] = []
         after = ""
         while True:
             page = self._read_records(name, {"after": after, "page": self._page_size,
@@ -626,24 +630,24 @@ class Neo4jGraphStore(GraphStore):
             if "names" in page.keys() and list(page["names"]) != columns:
                 raise StoreError(f"{name} returns the columns {list(page['names'])}, not "
                                  f"{columns}: update the statement", query=name)
-            for column, part in zip(columns, page["columns"], strict=True):
-                values[column].extend(part)
+            if page["n"]:
+                pages.append(pd.DataFrame(dict(zip(columns, page["columns"], strict=True)),
+                                          columns=columns))
             if page["n"] < self._page_size:
-                return values
+                break
             after = page["last_key"]
+        return joined_chunks(pages, columns) if pages else pd.DataFrame(columns=columns)
 
     def _entity_frame(self, spec: EntitySpec, columns: list[str]) -> pd.DataFrame:
         if spec.name in _NODE_ENTITY_NAMES:
             assert spec.label is not None
-            values = self._paged("snapshot/page_nodes", columns, label=spec.label.value,
-                                 key=spec.key[0])
+            frame = self._paged("snapshot/page_nodes", columns, label=spec.label.value,
+                                key=spec.key[0])
         elif spec.name in ("identifiers", "account_holders", "customer_features",
                            "transactions"):
-            values = self._paged(f"snapshot/page_{spec.name}", columns)
+            frame = self._paged(f"snapshot/page_{spec.name}", columns)
         else:  # pragma: no cover - a new entity needs its snapshot statement
             raise NotImplementedError(f"no snapshot statement for {spec.name}")
-        frame = (pd.DataFrame(values, columns=columns) if values[columns[0]] else
-                 pd.DataFrame(columns=columns))
         return frame.sort_values(list(stored_key(spec)), ignore_index=True)
 
     def _consistency_problems(self) -> list[str]:

@@ -263,11 +263,11 @@ def test_a_column_joined_from_pieces_has_the_type_of_the_whole_column(
         values: list[object]) -> None:
     import pandas as pd
 
-    from graphrisk.store.embedded import _joined_column
+    from graphrisk.store.frames import joined_column
 
     def read(rows: list[object]) -> pd.Series:  # what pandas makes of a query's rows
         return pd.DataFrame.from_records([(v,) for v in rows], columns=["c"],
                                          coerce_float=True)["c"]
 
-    joined = _joined_column([read(values[i:i + 2]) for i in range(0, len(values), 2)])
+    joined = joined_column([read(values[i:i + 2]) for i in range(0, len(values), 2)])
     pd.testing.assert_series_equal(joined, read(values), check_exact=True)
