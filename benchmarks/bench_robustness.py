@@ -28,6 +28,12 @@ bar (ROC-AUC >= 0.93, recall >= 0.8 in the top 5%, cycles and fans recovered >= 
 in the last column. With ``--seeds K`` each row pools K consecutive seeds: the AUCs and the
 recall are means, recovery counts are summed.
 
+With ``--tiers``, a third table checks the tier bounds (``graphrisk/tier_bounds.py``): the
+unknown customers are split in two halves at random; the policy's ``precision_target`` of
+each tier picks a bound on the first half (the truth playing the judged outcomes), and the
+second half gives the precision and recall at the policy's own ``min_score`` and at that
+bound.
+
 ``tests/robustness/test_profiles_quality.py`` loads this file and calls
 :func:`measure_profile`, so the tests measure exactly what the table prints.
 """
@@ -42,6 +48,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,8 +57,10 @@ from graphrisk.analytics.evaluation import pr_auc, recall_at_top, roc_auc
 from graphrisk.analytics.fusion import LEARNED_COMPONENTS
 from graphrisk.config import Settings
 from graphrisk.ingestion.generator import PROFILES, generate_dataset
+from graphrisk.policy import TIERS, RiskPolicy
 from graphrisk.scoring import ScoringResult, score_store
 from graphrisk.service import RiskService
+from graphrisk.tier_bounds import bound_for_precision, precision_above
 
 __all__ = [
     "BAR",
@@ -93,6 +102,11 @@ class ProfileFigures:
         alternatives: with ``compare``, the same three figures (ROC-AUC, PR-AUC, recall in
             the top 5%) of each learned component alone and of the noisy-OR fusion on the
             same bank, by name (means over seeds).
+        tiers: per tier with a ``precision_target``: ``(tier, target, policy bound,
+            precision there, recall there, bound from the target, precision there, recall
+            there)``, precision and recall on the test half, the bound from the target
+            chosen on the validation half (:func:`tier_figures`; means over seeds, NaN where
+            no bound could be chosen).
     """
 
     profile: str
@@ -110,6 +124,7 @@ class ProfileFigures:
     quarantined: int
     seconds: float
     alternatives: tuple[tuple[str, float, float, float], ...] = ()
+    tiers: tuple[tuple[Any, ...], ...] = ()
 
     @property
     def cycles_share(self) -> float:
@@ -175,7 +190,8 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
         cycles_recovered=int(cycles["recovered"].sum()), cycles_planted=len(cycles),
         fans_recovered=int(fans["recovered"].sum()), fans_planted=len(fans),
         quarantined=quarantined, seconds=seconds,
-        alternatives=_alternatives(scores, plain, unknown, risky) if compare else ())
+        alternatives=_alternatives(scores, plain, unknown, risky) if compare else (),
+        tiers=tier_figures(score, risky, service.policy, seed=seed))
     log(f"[{profile} seed {seed}] ROC-AUC {figures.roc_auc:.3f}, PR-AUC {figures.pr_auc:.3f}, "
         f"recall@5% {figures.recall_top5:.3f}, cycles {figures.cycles_recovered}/"
         f"{figures.cycles_planted}, fans {figures.fans_recovered}/{figures.fans_planted}, "
@@ -196,6 +212,34 @@ def _alternatives(scores: pd.DataFrame, plain: ScoringResult | None, unknown: pd
     if plain is not None:
         found.append(figures(NOISY_OR, plain.scores.set_index("customer_id")["score"]))
     return tuple(found)
+
+
+def tier_figures(score: pd.Series, risky: pd.Series, policy: RiskPolicy, *, seed: int
+                 ) -> tuple[tuple[Any, ...], ...]:
+    """Per tier with a precision target: the policy's bound and the one its target picks on a
+    random validation half, each judged on the other half (precision, recall)."""
+    rng = np.random.default_rng(seed)
+    validation = rng.random(len(score)) < 0.5
+    hits = risky.astype(bool)
+    test_score, test_hits = score[~validation], hits[~validation]
+
+    def judged(bound: float | None) -> tuple[float, float]:
+        if bound is None:
+            return math.nan, math.nan
+        precision, _ = precision_above(test_score, test_hits, bound)
+        found = test_hits[test_score >= bound].sum()
+        return precision, float(found / max(int(test_hits.sum()), 1))
+
+    rows = []
+    for tier in TIERS:
+        target = policy.tiers[tier].precision_target
+        if target is None:
+            continue
+        bound, _ = bound_for_precision(score[validation], hits[validation], target)
+        current = float(policy.tiers[tier].min_score)
+        rows.append((tier, target, current, *judged(current),
+                     math.nan if bound is None else bound, *judged(bound)))
+    return tuple(rows)
 
 
 def recovered_groups(truth: pd.DataFrame, instances: pd.DataFrame) -> pd.DataFrame:
@@ -239,8 +283,12 @@ def pool(runs: Sequence[ProfileFigures]) -> ProfileFigures:
     alternatives = tuple(
         (first_row[0], *np.mean([r.alternatives[i][1:] for r in runs], axis=0).tolist())
         for i, first_row in enumerate(first.alternatives))
+    tiers = tuple(
+        (first_row[0], *np.nanmean([r.tiers[i][1:] for r in runs], axis=0).tolist())
+        for i, first_row in enumerate(first.tiers))
     return ProfileFigures(
         alternatives=alternatives,  # type: ignore[arg-type]
+        tiers=tiers,
         profile=first.profile, customers=first.customers,
         seeds=tuple(s for r in runs for s in r.seeds), unknown=total("unknown"),
         risky_unknown=total("risky_unknown"), roc_auc=mean("roc_auc"), pr_auc=mean("pr_auc"),
@@ -288,6 +336,25 @@ def comparison_table(rows: Sequence[ProfileFigures]) -> str:
     return "\n".join(lines)
 
 
+def tiers_table(rows: Sequence[ProfileFigures]) -> str:
+    """Per profile and tier with a target: precision / recall on the test half at the
+    policy's bound and at the bound its target picked on the validation half, in markdown."""
+    lines = [
+        "| profile | tier (target) | policy bound: precision / recall | bound from the target: "
+        "precision / recall | target met at the policy bound / at the chosen one |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        for tier, target, current, p_now, r_now, bound, p_new, r_new in r.tiers:
+            chosen = "none" if bound != bound else f"{bound:.1f}"
+            lines.append(
+                f"| {r.profile} | {tier} ({target:.0%}) | {current:g}: {p_now:.3f} / "
+                f"{r_now:.3f} | {chosen}: {p_new:.3f} / {r_new:.3f} | "
+                f"{'yes' if p_now >= target else 'no'} / "
+                f"{'yes' if p_new >= target else 'no'} |")
+    return "\n".join(lines)
+
+
 def _three(values: Sequence[float]) -> str:
     return " / ".join(f"{v:.3f}" for v in values)
 
@@ -307,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help="also print the fused score against the noisy-OR and each "
                         "component alone (a second scoring run per bank)")
+    parser.add_argument("--tiers", action="store_true",
+                        help="also print the tier bounds the policy's precision targets pick "
+                        "on a validation half, judged on the other half")
     parser.add_argument("--work", type=Path,
                         help="keep the banks and stores here (default: a temporary folder)")
     args = parser.parse_args(argv)
@@ -336,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\nThe fused score (learned fusion) against the noisy-OR with the policy's "
               "weights and the best single component, each ROC-AUC / PR-AUC / recall top 5%:\n")
         print(comparison_table(rows))
+    if args.tiers:
+        print("\nTier bounds: the policy's min_score against the bound its precision_target "
+              "picks on a random half of the unknown customers, both judged on the other half "
+              "(precision / recall):\n")
+        print(tiers_table(rows))
     return 0
 
 

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -33,6 +34,7 @@ from graphrisk.monitoring.backtest import precision_table
 from graphrisk.monitoring.records import ALERT_KIND, Alert, Case
 from graphrisk.monitoring.service import REASSESSMENT_KIND
 from graphrisk.service import CLUSTERS_KIND, RiskService
+from graphrisk.tier_bounds import TierBoundsReport, policy_targets, suggest_bounds
 
 __all__ = [
     "CaseFile",
@@ -581,6 +583,9 @@ class Portfolio:
         typologies: how often each reason and rule came up among alerted customers.
         model_runs: every recorded training run's held-out metrics, oldest first.
         backtests: the policy back-tests run, oldest first (from the audit trail).
+        tiers: how each tier with a ``precision_target`` held on the closed cases' outcomes,
+            and the bound that would meet the target (``graphrisk tier-bounds``); ``None``
+            where the policy names no target.
     """
 
     alerts: pd.DataFrame
@@ -591,6 +596,22 @@ class Portfolio:
     typologies: pd.DataFrame
     model_runs: pd.DataFrame
     backtests: pd.DataFrame
+    tiers: TierBoundsReport | None = None
+
+    def tier_table(self) -> pd.DataFrame:
+        """Per tier with a precision target: today's bound and its judged precision, and the
+        bound that meets the target (``tier, target, min_score, judged, precision,
+        suggested, precision_there, interval, note``)."""
+        columns = ["tier", "target", "min_score", "judged", "precision", "suggested",
+                   "precision_there", "interval", "note"]
+        if self.tiers is None:
+            return pd.DataFrame(columns=columns)
+        return pd.DataFrame([{
+            "tier": c.tier, "target": c.target, "min_score": c.current,
+            "judged": c.current_judged, "precision": c.current_precision,
+            "suggested": c.bound, "precision_there": c.precision,
+            "interval": "" if c.bound is None else f"{c.interval[0]:.0%}-{c.interval[1]:.0%}",
+            "note": c.note} for c in self.tiers.choices], columns=columns)
 
     def migration_counts(self) -> pd.DataFrame:
         """Customers per re-assessment period and direction (``up``, ``down``, ``same``,
@@ -608,10 +629,11 @@ class Portfolio:
         threshold (back-test it first: ``graphrisk backtest --policy FILE``); one that was always
         confirmed may be worth lowering.
         """
-        said = []
+        said: list[str] = []
         table = self.precision
         if table.empty:
-            return ["No case has been decided yet: precision needs closed cases."]
+            return (self._tier_suggestions(min_decided)
+                    or ["No case has been decided yet: precision needs closed cases."])
         by_rule = table.groupby("rule")[["judged", "confirmed"]].sum()
         for rule, row in by_rule.iterrows():
             decided, confirmed = int(row["judged"]), int(row["confirmed"])
@@ -624,8 +646,31 @@ class Portfolio:
             elif share == 1.0:
                 said.append(f"{rule}: all {decided} decided alerts confirmed; a lower threshold "
                             "may catch more (back-test it).")
+        said += self._tier_suggestions(min_decided)
         return said or [f"No rule with {min_decided}+ decided alerts stands out (precision "
                         f"between {low_precision:.0%} and 100%)."]
+
+    def _tier_suggestions(self, min_decided: int) -> list[str]:
+        """A line per tier whose judged precision misses its target, or whose target a lower
+        bound would still meet."""
+        if self.tiers is None:
+            return []
+        said = []
+        for c in self.tiers.choices:
+            if c.current_judged < min_decided:
+                continue
+            now = (f"{c.tier} tier: {c.current_precision:.0%} of {c.current_judged} judged "
+                   f"customers at or above {c.current:g} confirmed (target {c.target:.0%})")
+            figures = (f"({c.precision:.0%} of {c.judged} judged, "
+                       f"{self.tiers.confidence:.0%} confidence)")
+            check = "back-test it (graphrisk tier-bounds --write FILE)."
+            if c.current_precision < c.target:
+                said.append(f"{now}; " + (f"a bound of {c.bound:g} would meet it {figures}: "
+                                          f"{check}" if c.bound is not None else f"{c.note}."))
+            elif c.bound is not None and c.bound < c.current:
+                said.append(f"{now}; a bound of {c.bound:g} would still meet it {figures} and "
+                            f"take in more of the risky customers: {check}")
+        return said
 
 
 def load_portfolio(service: RiskService, *, since: str | None = None) -> Portfolio:
@@ -672,10 +717,24 @@ def load_portfolio(service: RiskService, *, since: str | None = None) -> Portfol
     if start is not None and not migrations.empty:
         migrations = migrations[migrations["period"].map(_period_end) >= start]
     return Portfolio(
+        tiers=_tier_report(service, {c.case_id for c in cases}),
         alerts=alerts, precision=precision, cases=case_frame, migrations=migrations,
         rings=_rings(service, cases, alerts), typologies=_typologies(service, alerts),
         model_runs=_audit_frame(service, "model.train", start),
         backtests=_audit_frame(service, "policy.backtest", start))
+
+
+def _tier_report(service: RiskService, case_ids: set[str]) -> TierBoundsReport | None:
+    """The tier bounds on the outcomes of these cases (``None``: the policy names no
+    precision target)."""
+    current, targets = policy_targets(service.policy)
+    if not targets:
+        return None
+    judged = service.monitoring.judged_customers()
+    judged = judged[judged["source"].isin({f"case {c}" for c in case_ids})]
+    return TierBoundsReport(choices=suggest_bounds(judged, current, targets), current=current,
+                            judged=judged.reset_index(drop=True), left_out={},
+                            policy_source=Path(service.policy_source))
 
 
 def _since(since: str | None) -> datetime | None:

@@ -1,4 +1,5 @@
-"""``graphrisk alerts | cases | reassess | backtest | audit``: the risk-management cycle.
+"""``graphrisk alerts | cases | reassess | backtest | tier-bounds | audit``: the risk-management
+cycle.
 
 A thin face over :class:`graphrisk.monitoring.service.MonitoringService`
 (``RiskService.monitoring``): each command is one call and a table, or ``--json`` for
@@ -416,6 +417,88 @@ def backtest(
     console.print(f"live policy: {int(table['live_replayed'].sum())} alerts; new policy: "
                   f"{int(table['new_replayed'].sum())} alerts. Score rises and tier "
                   "escalations are not replayed.")
+
+
+@app.command("tier-bounds")
+def tier_bounds(
+    outcomes: Annotated[Path | None, typer.Option(
+        help="An audit sample, CSV customer_id,outcome (confirmed_risk or false_positive), "
+        "judged at each customer's latest score; closed cases are always used.")] = None,
+    min_judged: Annotated[int, typer.Option(min=1, help="Judged customers a bound needs "
+                                            "above it.")] = 20,
+    confidence: Annotated[float, typer.Option(
+        min=0.5, max=0.999, help="How sure the precision above a bound must be to meet the "
+        "target (one-sided; 0.5: the judged share itself).")] = 0.84,
+    write: Annotated[Path | None, typer.Option(
+        help="Write a copy of the policy file with the suggested bounds here.")] = None,
+    as_json: JsonOption = False, store: StoreOption = None,
+) -> None:
+    """Suggest each tier's min_score from its precision_target, on judged outcomes."""
+    from graphrisk.presentation import check_output_file
+    from graphrisk.tier_bounds import with_bounds
+
+    with _friendly_errors():
+        if write is not None:
+            check_output_file(write)
+    with _service(store) as service:
+        report = service.tier_bounds(outcomes_file=outcomes, min_judged=min_judged,
+                                     confidence=confidence)
+    problem = report.problem()
+    if write is not None and not problem:
+        with _friendly_errors():
+            text = with_bounds(report.policy_source.read_text(encoding="utf-8"),
+                               report.bounds())
+            write.parent.mkdir(parents=True, exist_ok=True)
+            write.write_text(text, encoding="utf-8")
+    if as_json:
+        _dump({"policy": str(report.policy_source), "judged": len(report.judged),
+               "confidence": report.confidence,
+               "left_out": report.left_out, "bounds": report.bounds(), "problem": problem,
+               "written": str(write) if write is not None and not problem else None,
+               "tiers": [{"tier": c.tier, "target": c.target, "current": c.current,
+                          "current_precision": _number(c.current_precision),
+                          "current_judged": c.current_judged, "bound": c.bound,
+                          "precision": _number(c.precision), "interval": [
+                              _number(v) for v in c.interval], "judged": c.judged,
+                          "confirmed": c.confirmed, "note": c.note}
+                         for c in report.choices]})
+        return
+    table = Table(title=f"Tier bounds for the precision targets of {report.policy_source}")
+    for name in ("tier", "target", "min_score today", "precision today", "suggested",
+                 "precision there (95% interval)"):
+        table.add_column(name, overflow="fold")
+    notes: dict[str, list[str]] = {}
+    for c in report.choices:
+        table.add_row(
+            c.tier, f"{c.target:.0%}", f"{c.current:g}",
+            _share_of(c.current_precision, c.current_judged),
+            "-" if c.bound is None else f"{c.bound:g}",
+            "-" if c.bound is None else (f"{_share_of(c.precision, c.judged)} "
+                                         f"({c.interval[0]:.0%}-{c.interval[1]:.0%})"))
+        if c.note:
+            notes.setdefault(c.note, []).append(c.tier)
+    if report.choices:
+        console.print(table)
+    for note, tiers in notes.items():
+        console.print(f"{', '.join(tiers)}: {escape(note)}.")
+    console.print(f"Judged customers: {len(report.judged):,} ({report.sources()}). Each bound "
+                  "is the lowest from which the judged precision meets the target with "
+                  f"{report.confidence:.0%} confidence.")
+    if problem:
+        console.print(f"[yellow]Nothing to write: {escape(problem)}.[/]")
+    elif write is not None:
+        console.print(f"[green]Wrote {write}[/]: back-test it with `graphrisk backtest --policy "
+                      f"{write}`, then point GRAPHRISK_POLICY_FILE at it to adopt it.")
+    else:
+        console.print("Pass --write FILE for a copy of the policy with these bounds.")
+
+
+def _number(value: float) -> float | None:
+    return None if value != value else round(value, 4)
+
+
+def _share_of(share: float, judged: int) -> str:
+    return "none judged" if judged == 0 else f"{share:.0%} of {judged}"
 
 
 @app.command()

@@ -185,6 +185,10 @@ class TierPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_score: float = Field(ge=0, le=100, description="lowest score in this tier")
+    precision_target: float | None = Field(
+        default=None, gt=0, lt=1, description="share of the customers at or above min_score "
+        "that should prove truly risky; `graphrisk tier-bounds` measures it on closed cases "
+        "and audit samples and suggests the min_score that meets it")
     review_every_days: int = Field(ge=1, le=3660, description="periodic re-assessment")
     case_due_days: int = Field(default=10, ge=1, le=365,
                                description="service level: a case on this tier's customer is "
@@ -287,6 +291,9 @@ class RiskPolicy(BaseModel):
             raise ValueError(f"every tier needs a section; missing: {', '.join(missing)}")
         if self.tiers["low"].min_score != 0:
             raise ValueError("tiers.low.min_score must be 0 so that every score has a tier")
+        if self.tiers["low"].precision_target is not None:
+            raise ValueError("tiers.low.precision_target: the low tier holds every score "
+                             "from 0; set precision targets on medium and high")
         for lower, higher in zip(TIERS, TIERS[1:], strict=False):
             if self.tiers[higher].min_score <= self.tiers[lower].min_score:
                 raise ValueError(
@@ -311,7 +318,9 @@ class RiskPolicy(BaseModel):
             alerts = tier.alert_thresholds
             rows.append({
                 "tier": name,
-                "scores": f"{tier.min_score:g}-{upper:g}",
+                "scores": f"{tier.min_score:g}-{upper:g}" + (
+                    f" (precision target {tier.precision_target:.0%})"
+                    if tier.precision_target is not None else ""),
                 "review every (days)": tier.review_every_days,
                 "transaction limit": tier.transaction_limit,
                 "alert on payment ≥": alerts.single_payment,

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from graphrisk.resolution.service import ResolutionService
     from graphrisk.scoring import ScoringResult, ScoringSettings
     from graphrisk.screening.service import ScreeningService
+    from graphrisk.tier_bounds import TierBoundsReport
 
 __all__ = [
     "MIN_SAMPLE_CUSTOMERS",
@@ -745,6 +746,58 @@ class RiskService:
                                        for k, v in run.metrics.items()
                                        if isinstance(v, int | float | str | None)}})
         return run
+
+    def tier_bounds(self, *, outcomes_file: Path | None = None,
+                    min_judged: int | None = None, confidence: float | None = None
+                    ) -> TierBoundsReport:
+        """Where each tier with a ``precision_target`` should start, on judged outcomes.
+
+        The outcomes are the closed cases' (each customer at the score she had when her case
+        opened: :meth:`MonitoringService.judged_customers`) and, with ``outcomes_file``, an
+        audit sample (``customer_id,outcome``) judged at the latest stored score. A sampled
+        customer whose latest score counted a confirmed label is left out (her score is her
+        label, not the evidence), as are unknown or unscored ones; a customer a case judged
+        keeps the case's judgement. ``min_judged`` and ``confidence``: see
+        :func:`graphrisk.tier_bounds.bound_for_precision`.
+
+        Raises:
+            ConfigError: the outcomes file is missing or malformed.
+        """
+        from graphrisk.tier_bounds import (
+            CONFIDENCE,
+            MIN_JUDGED,
+            TierBoundsReport,
+            policy_targets,
+            read_outcomes_file,
+            suggest_bounds,
+        )
+
+        judged = self.monitoring.judged_customers()
+        left_out: dict[str, int] = {}
+        if outcomes_file is not None:
+            sample = read_outcomes_file(Path(outcomes_file))
+            sample = sample[~sample["customer_id"].isin(judged["customer_id"])]
+            latest = self.store.latest_scores(sample["customer_id"]).set_index("customer_id")
+            unscored = ~sample["customer_id"].isin(latest.index)
+            if unscored.any():
+                left_out["unknown or never scored"] = int(unscored.sum())
+            sample = sample[~unscored]
+            labelled = latest["known"].reindex(sample["customer_id"]).fillna(0.0).to_numpy() > 0
+            if labelled.any():
+                left_out["scored with a confirmed label"] = int(labelled.sum())
+            sample = sample[~labelled]
+            judged = pd.concat([judged, pd.DataFrame({
+                "customer_id": sample["customer_id"].to_numpy(),
+                "score": latest["score"].reindex(sample["customer_id"]).to_numpy(dtype=float),
+                "confirmed": sample["confirmed"].to_numpy(dtype=bool),
+                "source": f"file {outcomes_file}"})], ignore_index=True)
+        current, targets = policy_targets(self.policy)
+        sure = CONFIDENCE if confidence is None else confidence
+        choices = suggest_bounds(judged, current, targets, confidence=sure,
+                                 min_judged=MIN_JUDGED if min_judged is None else min_judged)
+        return TierBoundsReport(choices=choices, current=current, judged=judged,
+                                left_out=left_out, policy_source=Path(self.policy_source),
+                                confidence=sure)
 
     def negative_labels(self) -> list[str]:
         """Customers a closed case found not risky (false positives), for the models."""

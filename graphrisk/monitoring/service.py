@@ -415,6 +415,31 @@ class MonitoringService:
         return CaseEvidence(frozen_at=now_text(), scores=scores, subgraphs=subgraphs)
 
     # -- learning from outcomes ------------------------------------------------------------
+    def judged_customers(self) -> pd.DataFrame:
+        """Customers a closed case judged, each at the score she had when the case opened.
+
+        Why that score: after the decision a confirmed customer carries a label the score
+        counts, so today's score would flatter the bound that let her in. A case closed
+        ``keep_monitoring`` judged nobody; a customer judged by several cases counts once,
+        by the latest.
+
+        Returns:
+            ``customer_id, score, confirmed, source`` (source: ``case <id>``).
+        """
+        rows: dict[str, tuple[str, float, bool, str]] = {}
+        closed = sorted(self.desk.list(status="closed"), key=lambda c: c.closed_at or "")
+        for case in closed:
+            if case.outcome not in ("confirmed_risk", "false_positive"):
+                continue
+            for subject in case.subjects:
+                frozen = case.evidence.scores.get(subject)
+                if frozen is None or frozen.get("score") is None:
+                    continue
+                rows[subject] = (subject, float(frozen["score"]),
+                                 case.outcome == "confirmed_risk", f"case {case.case_id}")
+        return pd.DataFrame(list(rows.values()),
+                            columns=["customer_id", "score", "confirmed", "source"])
+
     def labels(self) -> pd.DataFrame:
         """Labels learned from closed cases: ``customer_id, label, source, at, by``
         (``label`` is a risk label, or ``negative`` for a false positive)."""

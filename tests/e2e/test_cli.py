@@ -152,6 +152,39 @@ def test_score_clusters_history_and_policy(tmp_path: Path) -> None:
     assert checked.returncode == 2
     assert "tiers.low.review_every_days: Field required" in checked.stderr
 
+    # An audit of the whole bank (the generator's truth as the judgement) sets the bounds
+    # the shipped policy's precision targets ask for; customers told as known are left out.
+    truth = pd.read_csv(data / "truth" / "ground_truth.csv")
+    known = pd.read_csv(data / "customers.csv")["known_risk_label"].notna().sum()
+    audit = tmp_path / "audit.csv"
+    pd.DataFrame({"customer_id": truth["customer_id"], "outcome": truth["risky"]}).to_csv(
+        audit, index=False)
+    suggested = tmp_path / "out" / "policy.toml"
+    bounds = run_graphrisk(home, "tier-bounds", "--outcomes", str(audit), "--write",
+                           str(suggested), "--json")
+    assert bounds.returncode == 0, bounds.stderr
+    answer = json.loads(bounds.stdout)
+    assert answer["left_out"] == {"scored with a confirmed label": int(known)}
+    assert answer["judged"] == 1500 - known and answer["written"] == str(suggested)
+    scored_at = {r["customer_id"]: float(r["score"]) for r in rows}
+    unknown = truth[truth["customer_id"].isin(
+        pd.read_csv(data / "customers.csv").query("known_risk_label.isna()")["customer_id"])]
+    for tier in answer["tiers"]:
+        assert tier["bound"] is not None, tier
+        above = unknown[unknown["customer_id"].map(scored_at) >= tier["bound"]]
+        assert tier["judged"] == len(above) and tier["precision"] == pytest.approx(
+            above["risky"].mean(), abs=1e-4)
+        assert tier["precision"] >= tier["target"]
+    written = run_graphrisk(home, "policy", "--check", str(suggested))
+    assert written.returncode == 0 and "is valid" in written.stdout
+    assert f"min_score = {answer['bounds']['high']:g}" in suggested.read_text()
+    shown = run_graphrisk(home, "tier-bounds", "--outcomes", str(audit))
+    assert shown.returncode == 0, shown.stderr
+    said = " ".join(shown.stdout.split())
+    assert "precision targets" in said and "Pass --write FILE" in said
+    assert (f"Judged customers: {1500 - known:,} (0 judged by closed cases and "
+            f"{1500 - known:,} from the outcomes file") in said
+
 
 def test_scoring_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
     empty = run_graphrisk(tmp_path / "home", "score")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from graphrisk import analyst
 from graphrisk.analyst import Portfolio
 from graphrisk.errors import NotFoundError
+from graphrisk.policy import DEFAULT_POLICY_FILE
+from graphrisk.tier_bounds import TierBoundsReport, suggest_bounds
 from tests.reporting.conftest import WorkedBank
 
 pytestmark = pytest.mark.slow
@@ -126,6 +129,15 @@ def test_the_portfolio_counts_precision_from_the_outcomes(worked_bank: WorkedBan
     assert (portfolio.typologies["count"] > 0).all()
     assert set(portfolio.typologies.loc[portfolio.typologies["source"] == "alert rule",
                                         "what"]) == set(portfolio.alerts["rule"])
+    # the tiers are judged on the closed cases' subjects, at the scores frozen at opening
+    decided = {c.case_id: c for c in cases.values()
+               if c.outcome in ("confirmed_risk", "false_positive")}
+    judged = portfolio.tiers.judged.set_index("customer_id")
+    assert set(judged.index) == {s for c in decided.values() for s in c.evidence.scores}
+    table = portfolio.tier_table().set_index("tier")
+    assert list(table.index) == ["medium", "high"]
+    for tier, row in table.iterrows():
+        assert row["judged"] == int((judged["score"] >= row["min_score"]).sum()), tier
 
 
 def test_the_case_facts_and_lessons_read_as_sentences(worked_bank: WorkedBank) -> None:
@@ -193,10 +205,32 @@ def test_a_trained_model_explains_the_subjects_and_its_run_is_kept(
                              explain_model=False).model_explanations == {}
 
 
-def _portfolio_with(precision: pd.DataFrame) -> Portfolio:
+def _portfolio_with(precision: pd.DataFrame, tiers: TierBoundsReport | None = None
+                    ) -> Portfolio:
     empty = pd.DataFrame()
     return Portfolio(alerts=empty, precision=precision, cases=empty, migrations=empty,
-                     rings=empty, typologies=empty, model_runs=empty, backtests=empty)
+                     rings=empty, typologies=empty, model_runs=empty, backtests=empty,
+                     tiers=tiers)
+
+
+def test_suggestions_name_a_tier_that_misses_or_exceeds_its_precision_target() -> None:
+    # 200 judged: confirmed when the score is at least 50, bar every fourth from 50 to 70
+    scores = np.linspace(0, 99.5, 200)
+    confirmed = (scores >= 50) & ~((scores < 70) & (np.arange(200) % 4 == 0))
+    judged = pd.DataFrame({"customer_id": [f"C{i}" for i in range(200)], "score": scores,
+                           "confirmed": confirmed, "source": "case X"})
+    current = {"low": 0.0, "medium": 20.0, "high": 85.0}
+    targets = {"medium": 0.9, "high": 0.8}
+    report = TierBoundsReport(suggest_bounds(judged, current, targets), current, judged, {},
+                              DEFAULT_POLICY_FILE)
+    said = _portfolio_with(pd.DataFrame(), report).suggestions()
+    medium = next(s for s in said if s.startswith("medium tier:"))
+    assert "below" not in medium and "(target 90%)" in medium and "would meet it" in medium
+    high = next(s for s in said if s.startswith("high tier: 100% of 30 judged"))
+    assert "would still meet it" in high and "take in more of the risky customers" in high
+    medium_bound = report.choices[0].bound
+    assert medium_bound is not None and 50 <= medium_bound < 70
+    assert f"a bound of {medium_bound:g} would meet it" in medium
 
 
 def test_suggestions_name_the_rules_whose_alerts_were_rarely_or_always_confirmed() -> None:

@@ -227,6 +227,57 @@ def test_a_false_positive_becomes_a_negative_label_and_precision(replayed: Repla
     assert not judged.empty and judged["precision"].between(0, 1).all()
 
 
+def test_closed_cases_and_an_audit_sample_judge_the_tier_bounds(replayed: Replayed,
+                                                               tmp_path: Path) -> None:
+    service, monitoring = replayed.service, replayed.service.monitoring
+    cases = [c for c in monitoring.cases(status="open") if c.evidence.scores][:2]
+    assert len(cases) == 2, "the replay opened too few cases with frozen scores"
+    for case, outcome in zip(cases, ("confirmed_risk", "false_positive"), strict=True):
+        monitoring.move_case(case.case_id, "investigating", actor="ana")
+        monitoring.close_case(case.case_id, outcome, actor="ana",
+                              risk_label="mule" if outcome == "confirmed_risk" else None)
+    kept = monitoring.cases(status="open")[0]
+    monitoring.move_case(kept.case_id, "investigating", actor="ana")
+    monitoring.close_case(kept.case_id, "keep_monitoring", actor="ana")
+
+    judged = monitoring.judged_customers().set_index("customer_id")
+    for case, confirmed in zip(cases, (True, False), strict=True):
+        for subject, frozen in case.evidence.scores.items():
+            # judged at the score the case froze, not at today's (which counts the label)
+            assert judged.loc[subject, "score"] == pytest.approx(frozen["score"])
+            assert judged.loc[subject, "confirmed"] == confirmed
+            assert judged.loc[subject, "source"] == f"case {case.case_id}"
+    assert f"case {kept.case_id}" not in set(judged["source"])  # keep_monitoring judged nobody
+
+    latest = service.store.latest_scores().set_index("customer_id")
+    outside = latest.index.difference(judged.index)
+    labelled = [c for c in outside if latest.loc[c, "known"] > 0][:3]
+    plain = [c for c in outside if not latest.loc[c, "known"] > 0][:40]
+    case_subject = next(iter(cases[0].evidence.scores))
+    sample = tmp_path / "audit.csv"
+    lines = ["customer_id,outcome", "C-NOPE,1", f"{case_subject},false_positive"]
+    lines += [f"{c},{'confirmed_risk' if i % 2 else 'false_positive'}"
+              for i, c in enumerate(labelled + plain)]
+    sample.write_text("\n".join(lines) + "\n")
+    report = service.tier_bounds(outcomes_file=sample, min_judged=5)
+    assert report.left_out == {"unknown or never scored": 1,
+                               "scored with a confirmed label": len(labelled)}
+    rows = report.judged.set_index("customer_id")
+    assert rows.loc[case_subject, "confirmed"]  # the case's judgement stands
+    from_file = rows[rows["source"].str.startswith("file ")]
+    assert sorted(from_file.index) == sorted(plain)
+    assert (from_file["score"] == latest.loc[from_file.index, "score"]).all()
+    assert [c.tier for c in report.choices] == ["medium", "high"]
+    for choice in report.choices:
+        assert choice.current_judged == int((rows["score"] >= choice.current).sum())
+        if choice.bound is not None:
+            above = rows[rows["score"] >= choice.bound]
+            assert choice.judged == len(above) >= 5
+            assert choice.precision == pytest.approx(above["confirmed"].mean())
+            assert choice.precision >= choice.target
+    assert f"{len(plain)} from the outcomes file" in report.sources()
+
+
 def test_evidence_is_frozen_when_the_case_opens(replayed: Replayed) -> None:
     monitoring = replayed.service.monitoring
     opened = [monitoring.case(c) for c in replayed.outcomes[0].cases_opened]
