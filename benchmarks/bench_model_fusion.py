@@ -40,10 +40,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_robustness import log, profile_names  # noqa: E402  (benchmarks/ is on the path)
 
 from graphrisk.analytics.evaluation import pr_auc, recall_at_top, roc_auc
 from graphrisk.config import Settings
-from graphrisk.ingestion.generator import PROFILES, generate_dataset
+from graphrisk.ingestion.generator import generate_dataset
 from graphrisk.scoring import score_store
 from graphrisk.service import RiskService
 
@@ -108,14 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--work", type=Path, help="keep the banks here (default: temporary)")
     args = parser.parse_args(argv)
-    names = [p.strip() for p in args.profiles.split(",") if p.strip()]
-    unknown = [p for p in names if p not in PROFILES]
-    if unknown:
-        parser.error(f"unknown profiles {unknown}; choose from {', '.join(PROFILES)}")
-
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
+    names = profile_names(parser, args.profiles)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-model-fusion-") as scratch:
         root = args.work or Path(scratch)

@@ -363,6 +363,21 @@ def _share(done: int, total: int) -> str:
     return f"{done}/{total} ({done / total:.0%})" if total else "0/0"
 
 
+def profile_names(parser: argparse.ArgumentParser, text: str) -> list[str]:
+    """The comma-separated profile names of ``text``; an unknown one stops ``parser`` with
+    the names it could have been (shared with ``bench_model_fusion.py``)."""
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PROFILES]
+    if unknown:
+        parser.error(f"unknown profiles {unknown}; choose from {', '.join(PROFILES)}")
+    return names
+
+
+def log(line: str) -> None:
+    """A line of progress, on stderr (the tables go to stdout)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=5_000)
@@ -380,14 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path,
                         help="keep the banks and stores here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    names = [p.strip() for p in args.profiles.split(",") if p.strip()]
-    unknown = [p for p in names if p not in PROFILES]
-    if unknown:
-        parser.error(f"unknown profiles {unknown}; choose from {', '.join(PROFILES)}")
-
-    def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
+    names = profile_names(parser, args.profiles)
     with tempfile.TemporaryDirectory(prefix="bench-robustness-") as scratch:
         root = args.work or Path(scratch)
         rows = []
