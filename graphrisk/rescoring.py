@@ -451,6 +451,8 @@ def rescore(
         links=links, typologies=typologies,
         cluster_reasons=_previous_cluster_reasons(index, previous),
         settings=settings, policy=policy,
+        # The full run's neighbour or bank-feature reason: the model reads the same ones.
+        neighbour_reasons=getattr(individual_model, "learned_reasons", None),
         # The full run's learned fusion (None where it used the noisy-OR): a region's
         # labels are too few to learn from, and its scores must read like the run's.
         fusion=getattr(individual_model, "fusion", None) if settings.fusion == "learned"

@@ -597,19 +597,22 @@ def score_customers(
     fusion, fusion_note = timed("fusion", lambda: _learned_fusion(
         components, known, graph, network, cluster_ranking, facts, settings, left_out,
         model_seen=None if model_probability is None else model_seen))
-    if fusion is not None:
-        individual_model = replace(individual_model, fusion=fusion)
     step(_ANALYSIS_STEPS["fuse"])
     started = time.perf_counter()
     explain_model = (_timed_reasons(model_reasons, step, timings)
                      if model_reasons is not None else None)
+    learned_reasons = _learned_reasons(individual_model, components["individual"], settings)
     scores = grade_and_explain(
         components, customers=customers, factors=factors,
         percentiles=factor_percentiles(factors), links=links, typologies=typologies,
         cluster_reasons=_cluster_sentences(customers.index, clusters, best_cluster),
         settings=settings, policy=policy, left_out=left_out, model_reasons=explain_model,
-        neighbour_reasons=_learned_reasons(individual_model, components["individual"],
-                                           settings), fusion=fusion)
+        neighbour_reasons=learned_reasons, fusion=fusion)
+    # Re-scoring fuses as this run did and quotes the reasons it gave beyond own factors.
+    individual_model = replace(
+        individual_model, fusion=fusion if fusion is not None else individual_model.fusion,
+        learned_reasons=None if learned_reasons is None
+        else learned_reasons[learned_reasons["reason"].notna()])
     timings["fuse"] = time.perf_counter() - started - timings.get("model_reasons", 0.0)
     return ScoringResult(
         run_id=new_run_id(created_at), created_at=created_at,

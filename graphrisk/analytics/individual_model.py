@@ -135,6 +135,10 @@ class IndividualModel:
             (:class:`~graphrisk.analytics.fusion.LearnedFusion`), so that re-scoring fuses
             as that run did; ``None``: the run used the noisy-OR (or the model was saved
             before fusions were learned).
+        learned_reasons: the full run's reason beyond the customers' own factors (their
+            neighbours' or their own bank features': ``percentile, reason``, only the rows
+            that have one), so that re-scoring, which reads the same neighbourhood and
+            features, says what the full run said; ``None`` before a full run kept them.
     """
 
     kind: str
@@ -148,6 +152,7 @@ class IndividualModel:
     neighbourhood: pd.DataFrame | None = None
     fusion: LearnedFusion | None = None
     attributes: pd.DataFrame | None = None
+    learned_reasons: pd.DataFrame | None = None
 
     def predict(self, factors: pd.DataFrame, *, threads: int | None = 1) -> pd.Series:
         """Probability of a known risk label per customer of ``factors``.

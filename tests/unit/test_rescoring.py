@@ -428,3 +428,23 @@ def test_quiet_customers_scores_barely_move(replay: Replay) -> None:
     assert len(moves) >= 300
     assert np.median(moves) <= QUIET_MEDIAN_MOVE
     assert np.quantile(moves, 0.9) <= QUIET_P90_MOVE
+
+
+def test_rescoring_quotes_the_full_runs_neighbour_and_feature_reasons(replay: Replay) -> None:
+    # The individual model reads the full run's neighbourhood and bank features in a
+    # re-score too; the reason they give must not vanish from the re-scored customers.
+    kept = replay.full.individual_model.learned_reasons
+    assert kept is not None and kept["reason"].notna().all() and len(kept)
+    full = replay.full.scores.set_index("customer_id")
+    components = ["known", "individual", "network", "typology", "cluster", "model"]
+    quoted = 0
+    for run in replay.runs:
+        after = run.scores.set_index("customer_id")
+        same = after.index[(after[components] - full.loc[after.index, components]).abs()
+                           .max(axis=1).lt(1e-12)]
+        for customer in same.intersection(kept.index):
+            sentence = kept.loc[customer, "reason"]
+            if sentence in full.loc[customer, "reasons"]:
+                assert sentence in after.loc[customer, "reasons"], customer
+                quoted += 1
+    assert quoted >= 5
