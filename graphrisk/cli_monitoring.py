@@ -21,6 +21,7 @@ from rich.table import Table
 
 from graphrisk.cli import StoreOption, _bars, _friendly_errors, _service, app, console
 from graphrisk.monitoring.records import CHANNELS, OUTCOMES, Alert, Case
+from graphrisk.tier_bounds import CONFIDENCE, MIN_JUDGED
 
 if TYPE_CHECKING:  # the monitor pulls in the analytics; commands import it when they run
     from graphrisk.monitoring.monitor import BatchOutcome
@@ -425,10 +426,10 @@ def tier_bounds(
         help="An audit sample, CSV customer_id,outcome (confirmed_risk or false_positive), "
         "judged at each customer's latest score; closed cases are always used.")] = None,
     min_judged: Annotated[int, typer.Option(min=1, help="Judged customers a bound needs "
-                                            "above it.")] = 20,
+                                            "above it.")] = MIN_JUDGED,
     confidence: Annotated[float, typer.Option(
         min=0.5, max=0.999, help="How sure the precision above a bound must be to meet the "
-        "target (one-sided; 0.5: the judged share itself).")] = 0.84,
+        "target (one-sided; 0.5: the judged share itself).")] = CONFIDENCE,
     write: Annotated[Path | None, typer.Option(
         help="Write a copy of the policy file with the suggested bounds here.")] = None,
     as_json: JsonOption = False, store: StoreOption = None,

@@ -33,10 +33,8 @@ from graphrisk.policy import TIERS, RiskPolicy
 
 __all__ = [
     "CONFIDENCE",
-    "CONFIRMED",
     "JUDGED_COLUMNS",
     "MIN_JUDGED",
-    "NOT_RISKY",
     "BoundChoice",
     "TierBoundsReport",
     "bound_for_precision",
@@ -54,8 +52,7 @@ JUDGED_COLUMNS: tuple[str, ...] = ("customer_id", "score", "confirmed", "source"
 MIN_JUDGED = 20
 #: How sure a bound's precision must be to meet the target (one-sided, Wilson).
 CONFIDENCE = 0.84
-#: Outcome words of a case and of an outcomes file.
-CONFIRMED, NOT_RISKY = "confirmed_risk", "false_positive"
+#: Outcome words of an outcomes file: confirmed risky, and not.
 _TRUE = {"confirmed_risk", "1", "true", "yes", "risky"}
 _FALSE = {"false_positive", "0", "false", "no", "not_risky"}
 #: z of a two-sided 95% interval.
@@ -92,17 +89,6 @@ class BoundChoice:
     judged: int
     confirmed: int
     note: str = ""
-
-    def text(self) -> str:
-        """One line for people."""
-        now = (f"today {self.current:g}: {_pct(self.current_precision)} of "
-               f"{self.current_judged} judged")
-        if self.bound is None:
-            return f"{self.tier} (target {self.target:.0%}): {now}; no bound: {self.note}"
-        return (f"{self.tier} (target {self.target:.0%}): {now}; suggested {self.bound:g}: "
-                f"{self.precision:.0%} of {self.judged} judged (95% interval "
-                f"{self.interval[0]:.0%}-{self.interval[1]:.0%})"
-                + (f"; {self.note}" if self.note else ""))
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from graphrisk.monitoring.records import (
 from graphrisk.monitoring.rules import AlertCandidate, EventBatch
 from graphrisk.policy import RiskPolicy, load_policy
 from graphrisk.store.base import AuditEntry
+from graphrisk.tier_bounds import JUDGED_COLUMNS
 
 if TYPE_CHECKING:
     from graphrisk.ingestion.loader import IngestReport
@@ -437,8 +438,7 @@ class MonitoringService:
                     continue
                 rows[subject] = (subject, float(frozen["score"]),
                                  case.outcome == "confirmed_risk", f"case {case.case_id}")
-        return pd.DataFrame(list(rows.values()),
-                            columns=["customer_id", "score", "confirmed", "source"])
+        return pd.DataFrame(list(rows.values()), columns=list(JUDGED_COLUMNS))
 
     def labels(self) -> pd.DataFrame:
         """Labels learned from closed cases: ``customer_id, label, source, at, by``
