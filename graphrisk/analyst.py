@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -34,7 +33,7 @@ from graphrisk.monitoring.backtest import precision_table
 from graphrisk.monitoring.records import ALERT_KIND, Alert, Case
 from graphrisk.monitoring.service import REASSESSMENT_KIND
 from graphrisk.service import CLUSTERS_KIND, RiskService
-from graphrisk.tier_bounds import TierBoundsReport, policy_targets, suggest_bounds
+from graphrisk.tier_bounds import TierBoundsReport
 
 __all__ = [
     "CaseFile",
@@ -717,24 +716,18 @@ def load_portfolio(service: RiskService, *, since: str | None = None) -> Portfol
     if start is not None and not migrations.empty:
         migrations = migrations[migrations["period"].map(_period_end) >= start]
     return Portfolio(
-        tiers=_tier_report(service, {c.case_id for c in cases}),
+        tiers=_tier_report(service, cases),
         alerts=alerts, precision=precision, cases=case_frame, migrations=migrations,
         rings=_rings(service, cases, alerts), typologies=_typologies(service, alerts),
         model_runs=_audit_frame(service, "model.train", start),
         backtests=_audit_frame(service, "policy.backtest", start))
 
 
-def _tier_report(service: RiskService, case_ids: set[str]) -> TierBoundsReport | None:
+def _tier_report(service: RiskService, cases: list[Case]) -> TierBoundsReport | None:
     """The tier bounds on the outcomes of these cases (``None``: the policy names no
     precision target)."""
-    current, targets = policy_targets(service.policy)
-    if not targets:
-        return None
-    judged = service.monitoring.judged_customers()
-    judged = judged[judged["source"].isin({f"case {c}" for c in case_ids})]
-    return TierBoundsReport(choices=suggest_bounds(judged, current, targets), current=current,
-                            judged=judged.reset_index(drop=True), left_out={},
-                            policy_source=Path(service.policy_source))
+    report = service.tier_bounds(cases=cases)
+    return report if report.choices else None
 
 
 def _since(since: str | None) -> datetime | None:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from graphrisk.ingestion.loader import IngestReport
     from graphrisk.models.explain import ModelExplanation
     from graphrisk.models.lifecycle import TrainingRun
+    from graphrisk.monitoring.records import Case
     from graphrisk.monitoring.service import MonitoringService
     from graphrisk.resolution.service import ResolutionService
     from graphrisk.scoring import ScoringResult, ScoringSettings
@@ -748,16 +749,15 @@ class RiskService:
         return run
 
     def tier_bounds(self, *, outcomes_file: Path | None = None,
-                    min_judged: int | None = None, confidence: float | None = None
-                    ) -> TierBoundsReport:
+                    min_judged: int | None = None, confidence: float | None = None,
+                    cases: Collection[Case] | None = None) -> TierBoundsReport:
         """Where each tier with a ``precision_target`` should start, on judged outcomes.
 
         The outcomes are the closed cases' (each customer at the score she had when her case
-        opened: :meth:`MonitoringService.judged_customers`) and, with ``outcomes_file``, an
-        audit sample (``customer_id,outcome``) judged at the latest stored score. A sampled
-        customer whose latest score counted a confirmed label is left out (her score is her
-        label, not the evidence), as are unknown or unscored ones; a customer a case judged
-        keeps the case's judgement. ``min_judged`` and ``confidence``: see
+        opened: :meth:`MonitoringService.judged_customers`; ``cases``: only these) and, with
+        ``outcomes_file``, an audit sample (``customer_id,outcome``) judged at the latest
+        stored score (:func:`graphrisk.tier_bounds.with_audit_sample` says who is left out).
+        ``min_judged`` and ``confidence``: see
         :func:`graphrisk.tier_bounds.bound_for_precision`.
 
         Raises:
@@ -770,27 +770,16 @@ class RiskService:
             policy_targets,
             read_outcomes_file,
             suggest_bounds,
+            with_audit_sample,
         )
 
-        judged = self.monitoring.judged_customers()
+        judged = self.monitoring.judged_customers(cases)
         left_out: dict[str, int] = {}
         if outcomes_file is not None:
             sample = read_outcomes_file(Path(outcomes_file))
-            sample = sample[~sample["customer_id"].isin(judged["customer_id"])]
             latest = self.store.latest_scores(sample["customer_id"]).set_index("customer_id")
-            unscored = ~sample["customer_id"].isin(latest.index)
-            if unscored.any():
-                left_out["unknown or never scored"] = int(unscored.sum())
-            sample = sample[~unscored]
-            labelled = latest["known"].reindex(sample["customer_id"]).fillna(0.0).to_numpy() > 0
-            if labelled.any():
-                left_out["scored with a confirmed label"] = int(labelled.sum())
-            sample = sample[~labelled]
-            judged = pd.concat([judged, pd.DataFrame({
-                "customer_id": sample["customer_id"].to_numpy(),
-                "score": latest["score"].reindex(sample["customer_id"]).to_numpy(dtype=float),
-                "confirmed": sample["confirmed"].to_numpy(dtype=bool),
-                "source": f"file {outcomes_file}"})], ignore_index=True)
+            judged, left_out = with_audit_sample(judged, sample, latest,
+                                                 source=f"file {outcomes_file}")
         current, targets = policy_targets(self.policy)
         sure = CONFIDENCE if confidence is None else confidence
         choices = suggest_bounds(judged, current, targets, confidence=sure,

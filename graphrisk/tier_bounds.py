@@ -42,6 +42,7 @@ __all__ = [
     "precision_above",
     "read_outcomes_file",
     "suggest_bounds",
+    "with_audit_sample",
     "with_bounds",
     "wilson_interval",
 ]
@@ -163,11 +164,14 @@ def _wilson(confirmed: np.ndarray, judged: np.ndarray, z: float
 
 def precision_above(scores: pd.Series, confirmed: pd.Series, bound: float) -> tuple[float, int]:
     """Judged precision at or above ``bound``, and how many were judged there."""
+    hits, judged = _counts_above(scores, confirmed, bound)
+    return (hits / judged if judged else math.nan), judged
+
+
+def _counts_above(scores: pd.Series, confirmed: pd.Series, bound: float) -> tuple[int, int]:
+    """Confirmed and judged customers at or above ``bound``."""
     above = scores.to_numpy(dtype=float) >= bound
-    judged = int(above.sum())
-    if not judged:
-        return math.nan, 0
-    return float(confirmed.to_numpy(dtype=bool)[above].mean()), judged
+    return int(confirmed.to_numpy(dtype=bool)[above].sum()), int(above.sum())
 
 
 def bound_for_precision(scores: pd.Series, confirmed: pd.Series, target: float, *,
@@ -262,9 +266,7 @@ def suggest_bounds(judged: pd.DataFrame, current: Mapping[str, float],
         now_precision, now_judged = precision_above(scores, hits, current[tier])
         bound, note = bound_for_precision(scores, hits, target, min_judged=min_judged,
                                           confidence=confidence)
-        above = (scores.to_numpy(dtype=float) >= bound) if bound is not None else None
-        count = 0 if above is None else int(above.sum())
-        confirmed = 0 if above is None else int(hits.to_numpy()[above].sum())
+        confirmed, count = (0, 0) if bound is None else _counts_above(scores, hits, bound)
         precision = confirmed / count if count else math.nan
         choices.append(BoundChoice(
             tier=tier, target=target, current=float(current[tier]),
@@ -310,6 +312,41 @@ def read_outcomes_file(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": frame["customer_id"].str.strip(),
                          "confirmed": words.isin(_TRUE)}).drop_duplicates(
         "customer_id", keep="last").reset_index(drop=True)
+
+
+def with_audit_sample(judged: pd.DataFrame, sample: pd.DataFrame, latest: pd.DataFrame,
+                      source: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``judged`` with an audit sample's customers added at their latest scores.
+
+    A sampled customer a case judged keeps the case's judgement; one unknown or never scored
+    is left out, and so is one whose latest score counted a confirmed label (her score is
+    her label, not the evidence).
+
+    Args:
+        judged: :data:`JUDGED_COLUMNS` (the closed cases').
+        sample: :func:`read_outcomes_file`'s frame.
+        latest: the sampled customers' latest scores, indexed by ``customer_id``, with the
+            ``score`` and ``known`` columns (``GraphStore.latest_scores``).
+        source: the ``source`` the sampled rows get.
+
+    Returns:
+        The judged customers, and why how many sampled ones were left out.
+    """
+    left_out: dict[str, int] = {}
+    sample = sample[~sample["customer_id"].isin(judged["customer_id"])]
+    unscored = ~sample["customer_id"].isin(latest.index)
+    if unscored.any():
+        left_out["unknown or never scored"] = int(unscored.sum())
+    sample = sample[~unscored]
+    labelled = latest["known"].reindex(sample["customer_id"]).fillna(0.0).to_numpy() > 0
+    if labelled.any():
+        left_out["scored with a confirmed label"] = int(labelled.sum())
+    sample = sample[~labelled]
+    added = pd.DataFrame({
+        "customer_id": sample["customer_id"].to_numpy(),
+        "score": latest["score"].reindex(sample["customer_id"]).to_numpy(dtype=float),
+        "confirmed": sample["confirmed"].to_numpy(dtype=bool), "source": source})
+    return pd.concat([judged, added], ignore_index=True), left_out
 
 
 def with_bounds(policy_text: str, bounds: Mapping[str, float]) -> str:

@@ -416,7 +416,7 @@ class MonitoringService:
         return CaseEvidence(frozen_at=now_text(), scores=scores, subgraphs=subgraphs)
 
     # -- learning from outcomes ------------------------------------------------------------
-    def judged_customers(self) -> pd.DataFrame:
+    def judged_customers(self, cases: Collection[Case] | None = None) -> pd.DataFrame:
         """Customers a closed case judged, each at the score she had when the case opened.
 
         Why that score: after the decision a confirmed customer carries a label the score
@@ -424,12 +424,18 @@ class MonitoringService:
         ``keep_monitoring`` judged nobody; a customer judged by several cases counts once,
         by the latest.
 
+        Args:
+            cases: judge from these cases (those not closed are skipped) instead of reading
+                every closed case: a caller that holds them already (the portfolio review)
+                reads them once.
+
         Returns:
             ``customer_id, score, confirmed, source`` (source: ``case <id>``).
         """
         rows: dict[str, tuple[str, float, bool, str]] = {}
-        closed = sorted(self.desk.list(status="closed"), key=lambda c: c.closed_at or "")
-        for case in closed:
+        chosen = self.desk.list(status="closed") if cases is None else [
+            c for c in cases if c.status == "closed"]
+        for case in sorted(chosen, key=lambda c: c.closed_at or ""):
             if case.outcome not in ("confirmed_risk", "false_positive"):
                 continue
             for subject in case.subjects:
