@@ -12,6 +12,7 @@ Cron-friendly: no prompts, exit code 0 on success and 2 on an error, a summary l
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -456,12 +457,7 @@ def tier_bounds(
                "confidence": report.confidence,
                "left_out": report.left_out, "bounds": report.bounds(), "problem": problem,
                "written": str(write) if write is not None and not problem else None,
-               "tiers": [{"tier": c.tier, "target": c.target, "current": c.current,
-                          "current_precision": _number(c.current_precision),
-                          "current_judged": c.current_judged, "bound": c.bound,
-                          "precision": _number(c.precision), "interval": [
-                              _number(v) for v in c.interval], "judged": c.judged,
-                          "confirmed": c.confirmed, "note": c.note}
+               "tiers": [{name: _number(value) for name, value in asdict(c).items()}
                          for c in report.choices]})
         return
     table = Table(title=f"Tier bounds for the precision targets of {report.policy_source}")
@@ -494,8 +490,11 @@ def tier_bounds(
         console.print("Pass --write FILE for a copy of the policy with these bounds.")
 
 
-def _number(value: float) -> float | None:
-    return None if value != value else round(value, 4)
+def _number(value: Any) -> Any:
+    """A value for JSON: NaN as null (JSON has no NaN), tuples as lists of those."""
+    if isinstance(value, tuple):
+        return [_number(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
 
 
 def _share_of(share: float, judged: int) -> str:
