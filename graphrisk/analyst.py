@@ -612,6 +612,34 @@ class Portfolio:
             "interval": "" if c.bound is None else f"{c.interval[0]:.0%}-{c.interval[1]:.0%}",
             "note": c.note} for c in self.tiers.choices], columns=columns)
 
+    def tier_lines(self) -> pd.DataFrame:
+        """The tier table as a person reads it (the notebook shows this): shares as
+        percentages with the judged count beside them, ``-`` where nothing was judged or no
+        bound meets the target, one row per tier."""
+        table = self.tier_table()
+        if table.empty:
+            return pd.DataFrame(columns=["target", "bound today", "precision today",
+                                         "suggested bound", "precision there", "95% interval",
+                                         "note"])
+
+        def share(value: float | None) -> str:
+            return "-" if value is None or pd.isna(value) else f"{value:.0%}"
+
+        def bound(value: float | None) -> str:
+            return "-" if value is None or pd.isna(value) else f"{value:g}"
+
+        return pd.DataFrame({
+            "target": table["target"].map(share),
+            "bound today": table["min_score"].map(bound),
+            "precision today": [
+                "none judged" if judged == 0 else f"{share(p)} of {judged}"
+                for p, judged in zip(table["precision"], table["judged"], strict=True)],
+            "suggested bound": table["suggested"].map(bound),
+            "precision there": table["precision_there"].map(share),
+            "95% interval": table["interval"].replace("", "-"),
+            "note": table["note"].fillna("").replace("", "-"),
+        }).set_axis(table["tier"]).rename_axis("tier")
+
     def migration_counts(self) -> pd.DataFrame:
         """Customers per re-assessment period and direction (``up``, ``down``, ``same``,
         ``new``): ``period, direction, customers``."""

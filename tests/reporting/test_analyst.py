@@ -138,6 +138,14 @@ def test_the_portfolio_counts_precision_from_the_outcomes(worked_bank: WorkedBan
     assert list(table.index) == ["medium", "high"]
     for tier, row in table.iterrows():
         assert row["judged"] == int((judged["score"] >= row["min_score"]).sum()), tier
+    lines = portfolio.tier_lines()
+    assert list(lines.index) == ["medium", "high"]
+    for tier, row in table.iterrows():
+        said = lines.loc[tier]
+        assert said["target"] == f"{row['target']:.0%}"
+        assert said["precision today"] == ("none judged" if row["judged"] == 0 else
+                                           f"{row['precision']:.0%} of {row['judged']}")
+        assert "nan" not in " ".join(said).lower() and "none" not in said["suggested bound"]
 
 
 def test_the_case_facts_and_lessons_read_as_sentences(worked_bank: WorkedBank) -> None:
