@@ -39,8 +39,10 @@ How, and what it guards against:
   the risky customers of ``known_10`` below the medium tier). The learned order is mapped onto
   the distribution of the noisy-OR analytics score of the same run (quantile mapping,
   :attr:`LearnedFusion.knots`): the tiers keep the volumes their bounds were set on, and who
-  is in them follows the labels. The ``known`` component stays a noisy-OR term on top (a
-  confirmation is certain).
+  is in them follows the labels. That noisy-OR counts only the components the labels gave
+  weight (:meth:`LearnedFusion.supported_weights`): one they found no use for would still
+  swell the tiers with everyone it touches. The ``known`` component stays a noisy-OR term on
+  top (a confirmation is certain).
 * **The graph model, in a second stage** (:class:`ModelStage`, :func:`add_model_stage`). A
   trained GNN's probabilities for the customers it trained on are in-sample (their labels
   pulled them to 1 and 0), so only the customers whose labels its loss never saw (its
@@ -275,6 +277,20 @@ class LearnedFusion:
         stage = getattr(self, "model_stage", None)  # a fusion pickled before model stages
         return (*self.components, MODEL) if stage is not None else self.components
 
+    def supported_weights(self) -> dict[str, float]:
+        """The policy's noisy-OR weights of the components this bank's labels gave weight
+        (coefficient above 0): the noisy-OR whose distribution the quantile map keeps.
+
+        Why not every component's: a component the labels do not support still lifts the
+        noisy-OR of everyone it touches. On FDCompCN (listed companies and their trades)
+        the network, typology and cluster components each touched most companies and got
+        weight 0, yet their noisy-OR put a third of the companies in the high tier; the
+        volumes the policy's bounds give are meant for evidence that counts.
+        """
+        kept = {name for name, coef in zip(self.components, self.coefficients, strict=True)
+                if coef > 0}
+        return {name: weight for name, weight in self.noisy_weights if name in kept}
+
     def logit(self, components: pd.DataFrame) -> np.ndarray:
         """The fitted log-odds of a confirmed label, per row of ``components``."""
         values = _inputs(components, self.components)
@@ -494,7 +510,8 @@ def fit_fusion(
         fusion = replace(fusion, blend_scale=(
             float(learned.mean()), float(max(learned.std(), _EPSILON)),
             float(plain.mean()), float(max(plain.std(), _EPSILON))))
-    return _with_knots(fusion, fusion.order(reference), noisy_or(reference, used))
+    return _with_knots(fusion, fusion.order(reference),
+                       noisy_or(reference, fusion.supported_weights()))
 
 
 def add_model_stage(
@@ -558,7 +575,8 @@ def add_model_stage(
                        coefficients=(float(coefficients[0]), float(coefficients[1])),
                        intercept=float(intercept), known=known, comparison=comparison)
     joined = replace(fusion, model_stage=stage, model_note="")
-    scale_of = noisy_or(reference, {**dict(fusion.noisy_weights), MODEL: model_weight})
+    scale_of = noisy_or(reference, {**fusion.supported_weights(), MODEL: model_weight}
+                        if coefficients[1] > 0 else fusion.supported_weights())
     return _with_knots(joined, joined.order(reference), scale_of)
 
 
