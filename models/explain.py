@@ -506,16 +506,28 @@ def _assemble(customer_id: str, trained: TrainedModel, dataset: GraphDataset,
 
 def _reasons(features: list[FeatureContribution], neighbours: list[NeighbourContribution],
              top: int) -> list[str]:
-    """The strongest risk-raising contributions, each with its share of all that raised it."""
+    """The strongest risk-raising contributions, each with its share of all that raised it.
+
+    An own feature within half a standard deviation of the average is left out of the
+    sentences (its share still counts in the whole), and so is a neighbour's driving feature
+    that is (the neighbour stays): "f45: about average" is no reason a person can check,
+    although the attribution, measured from the model's baseline rather than from the
+    population, may credit it.
+    """
     raising = [(f.attribution, _feature_sentence(f)) for f in features if f.attribution > 0]
-    raising += [(n.attribution, f"{n.relationship}; mostly its {n.driver}" if n.driver
-                 else n.relationship) for n in neighbours if n.attribution > 0]
+    raising += [(n.attribution, f"{n.relationship}; mostly its {n.driver}"
+                 if n.driver and not n.driver.endswith(_ABOUT_AVERAGE) else n.relationship)
+                for n in neighbours if n.attribution > 0]
     pushed = sum(a for a, _ in raising)
     if pushed <= 0:
         return ["nothing in the customer's features or neighbourhood raised the model's "
                 "risk above that of an average customer"]
-    raising.sort(key=lambda item: -item[0])
-    return [text + _SHARE.format(share=a / pushed) for a, text in raising[:top]]
+    unusual = [(a, text) for a, text in raising if not text.endswith(_ABOUT_AVERAGE)]
+    if not unusual:
+        return ["no one feature or neighbour stands out: the model's risk comes from "
+                "features each close to the average, taken together"]
+    unusual.sort(key=lambda item: -item[0])
+    return [text + _SHARE.format(share=a / pushed) for a, text in unusual[:top]]
 
 
 def _driver(trained: TrainedModel, hood: Neighbourhood, mask: np.ndarray, node_type: str,
@@ -547,12 +559,16 @@ def _describe_feature(name: str, node_type: str = "customer") -> str:
     return name.replace("_", " ")
 
 
+#: How a feature sentence ends where the customer is close to the average on it.
+_ABOUT_AVERAGE = ": about average"
+
+
 def _feature_sentence(feature: FeatureContribution) -> str:
     if "=" in feature.feature:
         return feature.description if feature.value > 0.5 else f"not: {feature.description}"
     z = feature.value
     if abs(z) < 0.5:
-        level = "about average"
+        level = _ABOUT_AVERAGE.removeprefix(": ")
     else:
         level = (f"{'well ' if abs(z) >= 2 else ''}{'above' if z > 0 else 'below'} average "
                  f"({z:+.1f} standard deviations)")
