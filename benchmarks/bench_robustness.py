@@ -34,6 +34,10 @@ each tier picks a bound on the first half (the truth playing the judged outcomes
 second half gives the precision and recall at the policy's own ``min_score`` and at that
 bound.
 
+With ``--no-labels``, each bank is loaded with every ``known_risk_label`` blanked: a bank
+that has confirmed no case yet, scored by how unusual its customers' factors are together
+(``graphrisk/analytics/unusualness.py``), its typologies and its rings.
+
 ``tests/robustness/test_profiles_quality.py`` loads this file and calls
 :func:`measure_profile`, so the tests measure exactly what the table prints.
 """
@@ -145,7 +149,7 @@ class ProfileFigures:
 
 def measure_profile(profile: str, customers: int, seed: int, work: Path,
                     log: Callable[[str], None] = lambda _: None, *,
-                    compare: bool = False) -> ProfileFigures:
+                    compare: bool = False, labels: bool = True) -> ProfileFigures:
     """Generate, load and score one profile's bank, untuned, and measure it.
 
     Args:
@@ -156,6 +160,8 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
         log: called with a line of progress per step.
         compare: also measure each learned component alone and the noisy-OR fusion
             (a second, unwritten scoring run with ``fusion = "noisy_or"``).
+        labels: ``False``: the bank is loaded without any ``known_risk_label`` (a bank that
+            has confirmed nothing yet), and every customer is measured.
 
     Returns:
         The figures of this one seed.
@@ -164,6 +170,8 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
     data, home = work / "data", work / "home"
     log(f"[{profile} seed {seed}] generating {customers:,} customers")
     generate_dataset(customers, seed, data, watchlists=False, profile=profile)
+    if not labels:
+        _forget_labels(data / "customers.csv")
     settings = Settings(home=home, store="embedded")  # type: ignore[arg-type]
     with RiskService.open(settings) as service:
         log(f"[{profile} seed {seed}] loading")
@@ -197,6 +205,13 @@ def measure_profile(profile: str, customers: int, seed: int, work: Path,
         f"{figures.cycles_planted}, fans {figures.fans_recovered}/{figures.fans_planted}, "
         f"{seconds:.1f} s; {result.fusion_summary()}")
     return figures
+
+
+def _forget_labels(customers_csv: Path) -> None:
+    """Blank every confirmed risk label (and its source) of a generated ``customers.csv``."""
+    customers = pd.read_csv(customers_csv, dtype=str, keep_default_na=False)
+    customers[["known_risk_label", "known_risk_source"]] = ""
+    customers.to_csv(customers_csv, index=False)
 
 
 def _alternatives(scores: pd.DataFrame, plain: ScoringResult | None, unknown: pd.Index,
@@ -392,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiers", action="store_true",
                         help="also print the tier bounds the policy's precision targets pick "
                         "on a validation half, judged on the other half")
+    parser.add_argument("--no-labels", action="store_true",
+                        help="load each bank without its known risk labels (a bank that "
+                        "has confirmed nothing yet): every customer is measured")
     parser.add_argument("--work", type=Path,
                         help="keep the banks and stores here (default: a temporary folder)")
     args = parser.parse_args(argv)
@@ -402,13 +420,15 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             runs = [measure_profile(name, args.customers, seed,
                                     root / f"{name}-{args.customers}-seed{seed}", log,
-                                    compare=args.compare)
+                                    compare=args.compare, labels=not args.no_labels)
                     for seed in range(args.seed, args.seed + args.seeds)]
             rows.append(pool(runs))
     seeds = f"seed {args.seed}" if args.seeds == 1 else (
         f"seeds {args.seed}-{args.seed + args.seeds - 1} pooled")
+    told = ("no labels loaded: figures on every customer" if args.no_labels
+            else "figures on the customers without a known label")
     print(f"Untuned pipeline on generator profiles: {args.customers:,} customers, {seeds}; "
-          "figures on the customers without a known label.\n")
+          f"{told}.\n")
     print(markdown_table(rows))
     if args.compare:
         print("\nThe fused score (learned fusion) against the noisy-OR with the policy's "

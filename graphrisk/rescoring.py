@@ -63,7 +63,9 @@ from graphrisk.analytics.factors import PopulationConstants, population_constant
 from graphrisk.analytics.individual_model import (
     IndividualModel,
     attribute_frame,
+    can_learn,
     fit_individual_model,
+    fit_label_free_model,
 )
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger
 from graphrisk.analytics.region import region_of
@@ -478,20 +480,25 @@ def fit_individual_model_on_store(store: GraphStore,
     cross-fits the fold models (for 100,000 customers: a snapshot read of about ten seconds
     and a fit of about ten more).
 
+    Too few known-risk customers to learn from give the label-free model, as a full run
+    does (:func:`~graphrisk.analytics.individual_model.fit_label_free_model`).
+
     Raises:
-        AnalyticsError: too few known-risk customers to learn from.
+        AnalyticsError: the model cannot be fitted.
     """
     snapshot = store.snapshot()
     customers = snapshot.customers.drop_duplicates("customer_id").set_index("customer_id")
     known = customers["known_risk_label"].notna()
     ledger = build_ledger(snapshot, reporting_threshold=settings.reporting_threshold)
     factors = customer_factors(snapshot, ledger, settings, customers.index)
+    population = replace(population_constants(snapshot, ledger=ledger),
+                         typologies=derive_thresholds(ledger, settings.typologies))
+    if not can_learn(known, settings.folds):
+        return fit_label_free_model(factors, seed=settings.seed, population=population)[1]
     try:
         _, model = fit_individual_model(
             factors, known, model=settings.individual_model,  # type: ignore[arg-type]
-            folds=settings.folds, seed=settings.seed,
-            population=replace(population_constants(snapshot, ledger=ledger),
-                               typologies=derive_thresholds(ledger, settings.typologies)),
+            folds=settings.folds, seed=settings.seed, population=population,
             # The neighbours' factors and the bank's own features too, as a full run.
             graph=build_customer_graph(
                 snapshot, weights=settings.network.weights,

@@ -28,7 +28,10 @@ and no piece can push the score past 100. The pieces ``c_k``:
                 (:func:`graphrisk.analytics.individual_model.fit_individual_model`); explained
                 by the customer's most unusual factors and, where one of their neighbours
                 stands out, by that neighbour's ("one of their 3 linked customers: 4 fraud
-                claims filed").
+                claims filed"). A bank with fewer confirmed labels than the folds has no
+                model to learn: the piece is then how much more unusual the customer's
+                factors are together than chance makes them
+                (:func:`graphrisk.analytics.individual_model.fit_label_free_model`).
 ``network``     how close the customer sits to known risk: the share of customers with lower
                 propagated risk (personalised PageRank from the known-risk customers),
                 counted above ``network_floor`` and rescaled to ``[0, 1]``; explained by the
@@ -106,8 +109,10 @@ from graphrisk.analytics.individual_model import (
     ATTRIBUTE_PREFIX,
     IndividualModel,
     attribute_frame,
+    can_learn,
     explain_neighbours,
     fit_individual_model,
+    fit_label_free_model,
 )
 from graphrisk.analytics.ledger import TransactionLedger, build_ledger, ledger_for
 from graphrisk.analytics.network import (
@@ -447,7 +452,7 @@ def score_store(
             model stays a noisy-OR term on top.
 
     Raises:
-        AnalyticsError: the store holds no customers, or no known-risk ones to learn from.
+        AnalyticsError: the store holds no customers.
     """
     settings = settings or ScoringSettings.from_policy(policy)
     step = progress or (lambda _: None)
@@ -506,7 +511,7 @@ def score_customers(
     :func:`score_store`).
 
     Raises:
-        AnalyticsError: no customers, or too few known-risk customers to learn from.
+        AnalyticsError: no customers.
     """
     settings = settings or ScoringSettings.from_policy(policy)
     step = progress or (lambda _: None)
@@ -517,11 +522,9 @@ def score_customers(
         raise AnalyticsError("the store holds no customers; load data first (graphrisk ingest)")
     known_label = customers["known_risk_label"]
     known = known_label.notna()
-    if known.sum() < settings.folds:
-        raise AnalyticsError(
-            f"only {int(known.sum())} customers carry a known risk label; scoring learns from "
-            f"them and needs at least {settings.folds}. Add known_risk_label to confirmed "
-            "cases in customers.csv and re-load.")
+    # Too few labels to cross-fit: the individual component is how unusual the factors are
+    # together (no labels read).
+    learns = can_learn(known, settings.folds)
 
     def timed(name: str, work: Callable[[], Any], label: str | None = None) -> Any:
         step(label or _ANALYSIS_STEPS[name])
@@ -555,7 +558,8 @@ def score_customers(
         factors, known, model=settings.individual_model,  # type: ignore[arg-type]
         folds=settings.folds, seed=settings.seed, negatives=negative_ids,
         population=population, graph=graph if settings.neighbour_features else None,
-        attributes=attribute_frame(snapshot.customer_features, customers.index)))
+        attributes=attribute_frame(snapshot.customer_features, customers.index))
+        if learns else fit_label_free_model(factors, seed=settings.seed, population=population))
     seeds = {customer: 1.0 for customer in known[known].index}
     network = timed("network", lambda: engine.analyse(seeds, settings.network),
                     f"{_ANALYSIS_STEPS['network']} ({engine.name})")
@@ -589,7 +593,7 @@ def score_customers(
     coverage = assess_coverage(
         snapshot, ledger, factors=factors, known_count=int(known.sum()), links=links,
         typologies=typologies, clusters=clusters, settings=settings,
-        model_probability=model_probability)
+        model_probability=model_probability, learned=learns)
     left_out = [c.component for c in coverage if not c.has_data]
     # A component without data says nothing about anyone: 0 (the network part of a seed
     # without links would otherwise be its own propagated risk), and no weight.
@@ -761,6 +765,7 @@ def assess_coverage(
     clusters: pd.DataFrame,
     settings: ScoringSettings,
     model_probability: pd.Series | None = None,
+    learned: bool = True,
 ) -> tuple[ComponentCoverage, ...]:
     """Per component, whether this bank's data gave it anything to work on, and what not.
 
@@ -779,13 +784,16 @@ def assess_coverage(
         clusters: the ranked clusters.
         settings: the run's settings (typology threshold, identifier degree cut-off).
         model_probability: the trained model's probabilities, ``None`` without a model.
+        learned: whether the individual component was learned from the confirmed labels
+            (``False``: too few of them; it then says so).
 
     Returns:
         One :class:`ComponentCoverage` per :data:`COMPONENTS` entry, in that order.
     """
     found = {
         "known": _known_coverage(known_count),
-        "individual": _individual_coverage(snapshot, ledger, factors),
+        "individual": _individual_coverage(snapshot, ledger, factors, known_count, learned,
+                                           settings.folds),
         "network": _network_coverage(snapshot, known_count, links, settings),
         "typology": _typology_coverage(ledger, typologies, settings),
         "cluster": _cluster_coverage(clusters),
@@ -830,9 +838,17 @@ def _filled(frame: pd.DataFrame, column: str) -> int:
 
 
 def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
-                         factors: pd.DataFrame) -> ComponentCoverage:
+                         factors: pd.DataFrame, known_count: int = 0, learned: bool = True,
+                         folds: int = 5) -> ComponentCoverage:
     customers = snapshot.customers
     missing: list[str] = []
+    if not learned:
+        missing.append(
+            f"no model learned: {known_count:,} confirmed risk "
+            f"label{'s' if known_count != 1 else ''} (at least {folds} needed), so customers "
+            "are ranked by how much more unusual their factors are together than chance "
+            "makes them; add known_risk_label to confirmed cases in customers.csv and "
+            "re-load to learn what matters in this bank")
     present = [word for word, column in _ATTRIBUTES.items() if _filled(customers, column)]
     if not present:
         missing.append("no customer attributes (credit score, industry and country are "
@@ -850,8 +866,9 @@ def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
     columns = [c for c in FACTOR_COLUMNS if c in factors.columns]
     varying = [c for c in columns if factors[c].nunique(dropna=True) > 1]
     # The bank's own customer features are read beside the factors (attribute_frame).
+    # (Not without labels: nothing then says which way a bank's own feature points.)
     own = (int(snapshot.customer_features["feature"].nunique())
-           if not snapshot.customer_features.empty else 0)
+           if learned and not snapshot.customer_features.empty else 0)
     own_words = f"{own} customer feature{'s' if own != 1 else ''} of the bank's own"
     if not varying and not own:
         return ComponentCoverage(

@@ -76,6 +76,7 @@ from graphrisk.analytics.factors import (
 )
 from graphrisk.analytics.fusion import LearnedFusion
 from graphrisk.analytics.graph_features import NEIGHBOURS, neighbour_aggregates, neighbour_column
+from graphrisk.analytics.unusualness import UnusualnessModel
 from graphrisk.policy import DEFAULT_REPORTING_THRESHOLD
 
 __all__ = [
@@ -83,10 +84,13 @@ __all__ = [
     "NEGATIVE_WEIGHT",
     "FeatureModel",
     "IndividualModel",
+    "LABEL_FREE",
     "attribute_frame",
+    "can_learn",
     "features_only_scores",
     "explain_neighbours",
     "fit_individual_model",
+    "fit_label_free_model",
     "neighbour_features",
 ]
 
@@ -112,7 +116,8 @@ class IndividualModel:
     change exactly the value the full run gave it.
 
     Attributes:
-        kind: ``gradient_boosting`` or ``logistic``.
+        kind: ``gradient_boosting`` or ``logistic``; :data:`LABEL_FREE` for a bank with
+            too few labels (:func:`fit_label_free_model`).
         feature_columns: the columns the models read, in order: the factor columns, then
             (fitted with a graph) the neighbour aggregates.
         fold_models: the fitted model of each fold (trained without that fold's customers).
@@ -403,6 +408,58 @@ def fit_individual_model(
         attributes=kept_attributes,
     )
     return pd.Series(scores, index=index, name="features_only_score"), kept
+
+
+#: :attr:`IndividualModel.kind` of a model fitted without labels.
+LABEL_FREE = "label_free"
+
+
+def can_learn(known: pd.Series, folds: int) -> bool:
+    """Whether cross-fitting with ``folds`` folds can learn from these labels: at least
+    ``folds`` customers with a known label and ``folds`` without (one of each per fold).
+    Where not, the individual component is :func:`fit_label_free_model`'s."""
+    labelled = int(known.astype(bool).sum())
+    return min(labelled, len(known) - labelled) >= folds
+
+
+def fit_label_free_model(
+    factors: pd.DataFrame,
+    *,
+    seed: int = 0,
+    population: PopulationConstants | None = None,
+) -> tuple[pd.Series, IndividualModel]:
+    """The individual component of a bank with too few confirmed labels to learn from.
+
+    How unusual each customer's factors are together, beyond what chance gives
+    (:class:`~graphrisk.analytics.unusualness.UnusualnessModel`; the module says how and
+    why). Neither the neighbours' factors nor the bank's own customer features are read:
+    without labels nothing says which way a bank feature points, and a neighbour's unusual
+    factor already counts for that neighbour. Kept as an :class:`IndividualModel` (kind
+    :data:`LABEL_FREE`, one model for every customer: no label to hold out), so that
+    re-scoring scores recomputed factors against the full run's population.
+
+    Args:
+        factors: ``customer_id`` and every factor column.
+        seed: of the shuffles behind the chance distribution.
+        population: kept for re-scoring, as :func:`fit_individual_model` keeps it.
+
+    Raises:
+        ValueError: a factor column is missing.
+    """
+    missing = [c for c in FACTOR_COLUMNS if c not in factors.columns]
+    if missing:
+        raise ValueError(f"factors lacks the columns {missing}; pass compute_risk_factors()")
+    columns = list(FACTOR_COLUMNS)
+    x = factors[columns].to_numpy(dtype=float)
+    fitted = UnusualnessModel(seed=seed).fit(x)
+    index = pd.Index(factors["customer_id"], name="customer_id")
+    kept = IndividualModel(
+        kind=LABEL_FREE, feature_columns=tuple(columns), fold_models=(fitted,),
+        held_out=pd.Series(0, index=index, name="fold", dtype=np.int64),
+        reference={c: np.sort(x[:, i]) for i, c in enumerate(columns)}, seed=seed,
+        population=population)
+    return pd.Series(fitted.predict_proba(x)[:, 1], index=index,
+                     name="features_only_score"), kept
 
 
 #: Prefix of the individual model's columns that hold the bank's own customer features.

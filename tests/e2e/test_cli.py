@@ -192,6 +192,31 @@ def test_scoring_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
     assert "no customers" in empty.stderr and "graphrisk ingest" in empty.stderr
 
 
+def test_a_bank_without_labels_is_scored_and_told_what_is_missing(tmp_path: Path) -> None:
+    """A new bank that has confirmed no case yet loads its files and scores them (it used
+    to stop at "needs at least 5"); the output says the score was not learned and how to
+    change that."""
+    home, data = tmp_path / "home", tmp_path / "data"
+    assert run_graphrisk(home, "generate", "--customers", "1500", "--seed", "4", "--out",
+                         str(data)).returncode == 0
+    customers = pd.read_csv(data / "customers.csv", dtype=str, keep_default_na=False)
+    customers[["known_risk_label", "known_risk_source"]] = ""
+    customers.to_csv(data / "customers.csv", index=False)
+    assert run_graphrisk(home, "ingest", str(data)).returncode == 0
+    scores_csv = tmp_path / "scores.csv"
+    scored = run_graphrisk(home, "score", "--export", str(scores_csv))
+    assert scored.returncode == 0, scored.stderr
+    said = " ".join(scored.stdout.split())
+    assert "no model learned: 0 confirmed risk labels (at least 5 needed)" in said
+    assert "add known_risk_label to confirmed cases" in said
+    assert "network propagation — no known-risk customers to propagate from" in said
+    scores = pd.read_csv(scores_csv).set_index("customer_id")
+    truth = pd.read_csv(data / "truth" / "ground_truth.csv").set_index("customer_id")
+    high = scores[scores["tier"] == "high"]
+    # The high tier is a short list, mostly of the customers the generator made risky.
+    assert 0 < len(high) < 150 and truth["risky"].reindex(high.index).mean() > 0.5
+
+
 def test_train_predict_and_fuse_a_graph_model(tmp_path: Path) -> None:
     import csv
     import json

@@ -9,6 +9,7 @@ fused scores are compared by correlation and tier agreement rather than equality
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
@@ -67,3 +68,30 @@ def test_scores_and_tiers_agree(both: dict[str, ScoringResult]) -> None:
     assert (python["tier"] == gds["tier"]).mean() > 0.97
     top = set(python["score"].nlargest(50).index) & set(gds["score"].nlargest(50).index)
     assert len(top) >= 40
+
+
+def test_a_bank_without_labels_scores_alike_on_both_stores(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No seed to propagate from (GDS gets none) and the label-free individual component:
+    the two stores still give the same factors' answer."""
+    root = tmp_path_factory.mktemp("score-unlabelled")
+    generate_dataset(800, 22, root / "data")
+    customers = pd.read_csv(root / "data" / "customers.csv", dtype=str,
+                            keep_default_na=False)
+    customers[["known_risk_label", "known_risk_source"]] = ""
+    customers.to_csv(root / "data" / "customers.csv", index=False)
+    scores = {}
+    for kind in ("embedded", "neo4j"):
+        store = open_test_store(kind, root)
+        try:
+            ingest_directory(store, root / "data")
+            result = score_store(store, load_policy())
+        finally:
+            store.close()
+        assert result.individual_model is not None
+        assert result.individual_model.kind == "label_free"
+        scores[kind] = result.scores.set_index("customer_id").sort_index()
+    np.testing.assert_allclose(scores["embedded"]["individual"], scores["neo4j"]["individual"],
+                               atol=1e-9)
+    assert (scores["neo4j"]["network"] == 0).all()
+    assert spearmanr(scores["embedded"]["score"], scores["neo4j"]["score"]).statistic > 0.98

@@ -152,11 +152,37 @@ def test_network_aware_score_beats_both_baselines_on_unknown_customers(scored, t
     assert roc_auc(y, unknown["score"]) > 0.95
 
 
-def test_scoring_needs_known_risk_to_learn_from(scored) -> None:
+def test_a_bank_without_labels_is_scored_by_how_unusual_its_customers_are(
+        scored, truth: pd.DataFrame) -> None:
+    """Too few confirmed labels to learn from used to stop scoring with an error; the bank
+    now gets a score from its factors, typologies and rings, and is told what is missing."""
     _, snapshot = scored
     unlabelled = replace(snapshot, customers=snapshot.customers.assign(known_risk_label=None))
-    with pytest.raises(AnalyticsError, match="known risk label"):
-        score_customers(unlabelled, PythonNetworkEngine(unlabelled), load_policy())
+    result = score_customers(unlabelled, PythonNetworkEngine(unlabelled), load_policy())
+    scores = result.scores.set_index("customer_id")
+    assert result.individual_model is not None
+    assert result.individual_model.kind == "label_free"
+    coverage = {c.component: c for c in result.coverage}
+    assert not coverage["network"].has_data and not coverage["known"].has_data
+    assert any("no model learned: 0 confirmed risk labels" in gap
+               for gap in coverage["individual"].missing)
+    assert "0 confirmed labels" in result.fusion_summary()
+    # Found without a single label: the hidden risky customers rank high, and the high
+    # tier holds more risky customers than not.
+    y = truth["risky"].reindex(scores.index).fillna(0).astype(int)
+    assert roc_auc(y, scores["score"]) > 0.9
+    assert roc_auc(y, scores["individual"]) > 0.8
+    high = scores["tier"] == "high"
+    assert 0 < high.sum() < 0.1 * len(scores) and y[high].mean() > 0.5
+    # Every high-tier customer is told why.
+    assert scores.loc[high, "reasons"].map(len).min() >= 1
+
+
+def test_too_few_customers_still_stop_scoring(scored) -> None:
+    _, snapshot = scored
+    with pytest.raises(AnalyticsError, match="no customers"):
+        empty = replace(snapshot, customers=snapshot.customers.iloc[0:0])
+        score_customers(empty, PythonNetworkEngine(empty), load_policy())
 
 
 def test_settings_reject_unknown_components_and_bad_weights() -> None:
