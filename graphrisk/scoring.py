@@ -217,6 +217,10 @@ class ScoringSettings:
         weights: ``w_k`` per component of :data:`COMPONENTS`.
         network_floor: propagated-risk percentile below which closeness to risk counts 0.
         individual_model: ``gradient_boosting`` or ``logistic`` (the features-only model).
+        label_free: score the individual component without labels
+            (:func:`~graphrisk.analytics.individual_model.fit_label_free_model`) even where
+            there are enough to learn from; what a bank with too few gets.
+            ``benchmarks/bench_label_free.py`` compares the two.
         folds: cross-fitting folds of the individual model.
         neighbour_features: the individual model also reads the neighbours' factors in the
             customer graph (mean, max and sum:
@@ -258,6 +262,7 @@ class ScoringSettings:
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_COMPONENT_WEIGHTS))
     network_floor: float = 0.9
     individual_model: str = "gradient_boosting"
+    label_free: bool = False
     folds: int = 5
     neighbour_features: bool = True
     fusion: str = "learned"
@@ -524,7 +529,7 @@ def score_customers(
     known = known_label.notna()
     # Too few labels to cross-fit: the individual component is how unusual the factors are
     # together (no labels read).
-    learns = can_learn(known, settings.folds)
+    learns = not settings.label_free and can_learn(known, settings.folds)
 
     def timed(name: str, work: Callable[[], Any], label: str | None = None) -> Any:
         step(label or _ANALYSIS_STEPS[name])
@@ -842,7 +847,10 @@ def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
                          folds: int = 5) -> ComponentCoverage:
     customers = snapshot.customers
     missing: list[str] = []
-    if not learned:
+    if not learned and known_count >= folds:
+        missing.append("no model learned (label_free set): customers are ranked by how much "
+                       "more unusual their factors are together than chance makes them")
+    elif not learned:
         missing.append(
             f"no model learned: {known_count:,} confirmed risk "
             f"label{'s' if known_count != 1 else ''} (at least {folds} needed), so customers "

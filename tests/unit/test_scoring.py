@@ -178,6 +178,22 @@ def test_a_bank_without_labels_is_scored_by_how_unusual_its_customers_are(
     assert scores.loc[high, "reasons"].map(len).min() >= 1
 
 
+def test_a_labelled_bank_can_be_scored_label_free_for_comparison(scored) -> None:
+    """``ScoringSettings(label_free=True)`` (benchmarks/bench_label_free.py) ignores labels
+    the individual component could learn from, and says so; the labels still count as
+    confirmations and seeds."""
+    result, snapshot = scored
+    settings = replace(ScoringSettings.from_policy(load_policy()), label_free=True)
+    free = score_customers(snapshot, PythonNetworkEngine(snapshot), load_policy(), settings)
+    assert free.individual_model is not None and free.individual_model.kind == "label_free"
+    coverage = {c.component: c for c in free.coverage}
+    assert any("label_free set" in gap for gap in coverage["individual"].missing)
+    assert coverage["network"].has_data
+    learned = result.scores.set_index("customer_id")["individual"]
+    unlearned = free.scores.set_index("customer_id")["individual"].reindex(learned.index)
+    assert not np.allclose(learned, unlearned)
+
+
 def test_too_few_customers_still_stop_scoring(scored) -> None:
     _, snapshot = scored
     with pytest.raises(AnalyticsError, match="no customers"):
