@@ -102,8 +102,8 @@ class CustomerDetail(BaseModel):
     tier: str | None
     reasons: list[str]
     components: dict[str, float] = Field(
-        description="The score's parts (known, individual, network, typology, cluster, "
-        "model), each 0-1.")
+        description="The score's parts (known, individual, unusual, network, typology, "
+        "cluster, model), each 0-1.")
     scored_at: str | None
     history: list[ScorePoint] = Field(description="Every stored score, oldest first.")
     alerts: int = Field(description="Open alerts on the customer.")

@@ -19,7 +19,8 @@ For each generator profile, seed and ``k`` (``all``: every label the generator t
    labels (the default), and label-free (``ScoringSettings(label_free=True)``); the rest of
    the pipeline is the same (the learned fusion, from 10 labels on);
 3. measures the fused score on the customers without a label, against the generator's
-   truth: ROC-AUC, PR-AUC and recall in the top 5%, and the individual component alone.
+   truth: ROC-AUC, PR-AUC and recall in the top 5%, and the individual component alone
+   (and, on stderr, how many of them each tier holds and how many of those are risky).
 
 With ``--fdcompcn`` the same two runs on FDCompCN (``graphrisk import fdcompcn --labels
 train,valid``: every label of the authors' train and valid companies), measured on the
@@ -83,6 +84,10 @@ def measure(data: Path, home: Path, truth: pd.Series) -> dict[str, tuple[float, 
             figures[way] = (roc_auc(y, s["score"]), pr_auc(y, s["score"]),
                             recall_at_top(y, s["score"], TOP_FRACTION),
                             roc_auc(y, s["individual"]))
+            tiers = ", ".join(
+                f"{tier} {int(chosen.sum()):,} ({int(y[chosen].sum()):,} risky)"
+                for tier in ("high", "medium") for chosen in [s["tier"] == tier])
+            log(f"  {way}: tiers of the customers measured: {tiers}")
     return figures
 
 

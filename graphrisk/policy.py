@@ -73,12 +73,14 @@ CASE_STATUSES: tuple[str, ...] = ("open", "investigating", "escalated", "closed"
 
 #: The pieces of evidence fused into the score (``graphrisk.scoring``), in reason order.
 SCORE_COMPONENTS: tuple[str, ...] = (
-    "known", "individual", "network", "typology", "cluster", "model",
+    "known", "individual", "unusual", "network", "typology", "cluster", "model",
 )
 #: Weight per score component; chosen on validation splits (see ``docs/benchmarks.md``).
+#: ``unusual`` (how much more unusual the factors are together than chance) weighs as the
+#: ``individual`` piece does: without labels it *is* the individual piece.
 DEFAULT_COMPONENT_WEIGHTS: dict[str, float] = {
-    "known": 0.9, "individual": 1.0, "network": 0.5, "typology": 0.9, "cluster": 0.9,
-    "model": 1.0,
+    "known": 0.9, "individual": 1.0, "unusual": 1.0, "network": 0.5, "typology": 0.9,
+    "cluster": 0.9, "model": 1.0,
 }
 #: Industry codes treated as high-risk. The synthetic generator plants risk with these same
 #: lists (it imports them from here), so a generated bank is scored with what it was built with.
@@ -118,8 +120,8 @@ class ScoringPolicy(BaseModel):
         description="identifiers shared by more customers than this link nobody")
     fusion: Literal["learned", "noisy_or"] = Field(
         default="learned",
-        description="learned: how much the individual, network, typology and cluster "
-        "components count is learned from the bank's confirmed labels each run; noisy_or: "
+        description="learned: how much the individual, unusual, network, typology and "
+        "cluster components count is learned from the bank's confirmed labels each run; noisy_or: "
         "the weights below decide")
 
     @model_validator(mode="after")

@@ -447,7 +447,8 @@ def rescore(
     previous = _previous(store, chosen) if anchor is None else _anchor_rows(anchor, chosen)
     lap("read_anchor")
     everyone = region.customers.drop_duplicates("customer_id").set_index("customer_id")
-    components = _components(index, everyone, individual, typologies, previous)
+    components = _components(index, everyone, individual, typologies, previous,
+                             individual_model.unusual(factors))
     scores = grade_and_explain(
         components, customers=everyone, factors=factors, percentiles=percentiles,
         links=links, typologies=typologies,
@@ -615,7 +616,8 @@ def _anchor_rows(anchor: pd.DataFrame, customers: list[str]) -> pd.DataFrame:
 
 
 def _components(index: pd.Index, everyone: pd.DataFrame, individual: pd.Series,
-                typologies: TypologyResult, previous: pd.DataFrame) -> pd.DataFrame:
+                typologies: TypologyResult, previous: pd.DataFrame,
+                unusual: pd.Series) -> pd.DataFrame:
     """The re-scored customers' components: recomputed or anchored (module docstring)."""
     counts = typologies.per_customer.set_index("customer_id")
     instances = counts[[c for c in counts.columns if c.endswith("_count")]].sum(axis=1)
@@ -623,6 +625,7 @@ def _components(index: pd.Index, everyone: pd.DataFrame, individual: pd.Series,
     frame = pd.DataFrame({
         "known": everyone["known_risk_label"].reindex(index).notna().astype(float),
         "individual": individual.reindex(index).fillna(0.0).astype(float),
+        "unusual": unusual.reindex(index).fillna(0.0).astype(float),
         # The same formula as a full run: 1 - 0.5 ** instances.
         "typology": 1.0 - 0.5 ** instances.reindex(index).fillna(0).astype(float),
     }, index=index)

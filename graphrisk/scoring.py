@@ -32,6 +32,14 @@ and no piece can push the score past 100. The pieces ``c_k``:
                 model to learn: the piece is then how much more unusual the customer's
                 factors are together than chance makes them
                 (:func:`graphrisk.analytics.individual_model.fit_label_free_model`).
+``unusual``     how much more unusual the customer's factors are together than chance makes
+                them, read from every customer and no label
+                (:mod:`graphrisk.analytics.unusualness`); explained by the same factors. Why
+                beside ``individual``: trees learned from a few dozen labels of caught groups
+                learn what those groups look like; this piece notices any unusual
+                combination, and the learned fusion weighs the two on each bank's labels (0
+                where the bank's own features carry the signal, as on FDCompCN). 0 (left
+                out) where ``individual`` is label-free already.
 ``network``     how close the customer sits to known risk: the share of customers with lower
                 propagated risk (personalised PageRank from the known-risk customers),
                 counted above ``network_floor`` and rescaled to ``[0, 1]``; explained by the
@@ -101,6 +109,7 @@ from graphrisk.analytics.fusion import (
     NOISY_OR,
     LearnedFusion,
     add_model_stage,
+    counted_once,
     fit_fusion,
     group_folds,
     group_keys,
@@ -168,8 +177,8 @@ SCORE_COLUMNS: tuple[str, ...] = (
 #: What each component is called where a person reads about it (coverage, reports).
 COMPONENT_TITLES: dict[str, str] = {
     "known": "confirmed risk labels", "individual": "individual factors",
-    "network": "network propagation", "typology": "typologies", "cluster": "clusters",
-    "model": "graph model",
+    "unusual": "unusual combination of factors", "network": "network propagation",
+    "typology": "typologies", "cluster": "clusters", "model": "graph model",
 }
 
 #: The graph model's probability from which it is a customer's reason, whatever others get.
@@ -592,7 +601,7 @@ def score_customers(
     high = clusters[clusters["high_risk"]] if not clusters.empty else clusters
     best_cluster = best_cluster_per_customer(high)
     components = _components(customers.index, known, individual, network, typologies,
-                             best_cluster, settings)
+                             best_cluster, settings, individual_model.unusual(factors))
     components["model"] = (model_probability.reindex(customers.index).fillna(0.0).clip(0, 1)
                            if model_probability is not None else 0.0)
     coverage = assess_coverage(
@@ -799,6 +808,7 @@ def assess_coverage(
         "known": _known_coverage(known_count),
         "individual": _individual_coverage(snapshot, ledger, factors, known_count, learned,
                                            settings.folds),
+        "unusual": _unusual_coverage(factors, learned),
         "network": _network_coverage(snapshot, known_count, links, settings),
         "typology": _typology_coverage(ledger, typologies, settings),
         "cluster": _cluster_coverage(clusters),
@@ -886,6 +896,20 @@ def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
         "individual", True,
         f"{len(varying)} of {len(columns)} factors differ between customers"
         + (f"; {own_words} read beside them" if own else ""), tuple(missing))
+
+
+def _unusual_coverage(factors: pd.DataFrame, learned: bool) -> ComponentCoverage:
+    if not learned:
+        return ComponentCoverage("unusual", False, "the individual factors are scored this "
+                                 "way already (no model learned)")
+    columns = [c for c in FACTOR_COLUMNS if c in factors.columns]
+    varying = [c for c in columns if factors[c].nunique(dropna=True) > 1]
+    if not varying:
+        return ComponentCoverage("unusual", False,
+                                 "every factor has the same value for every customer")
+    return ComponentCoverage(
+        "unusual", True, f"how unusual {len(varying)} factors are together, against the "
+        "same factors shuffled between customers (no labels read)")
 
 
 def _network_coverage(snapshot: GraphSnapshot, known_count: int, links: pd.DataFrame,
@@ -980,11 +1004,13 @@ def _model_coverage(model_probability: pd.Series | None) -> ComponentCoverage:
 def _evidence(components: pd.DataFrame, weights: dict[str, float]) -> np.ndarray:
     """``w_k * c_k`` per customer (rows) and component (columns, in COMPONENTS order)."""
     vector = np.array([weights.get(k, 0.0) for k in COMPONENTS])
-    return components[list(COMPONENTS)].to_numpy(dtype=float) * vector
+    # A frame built before a component existed (or by hand) lacks it: no evidence.
+    return components.reindex(columns=list(COMPONENTS), fill_value=0.0).to_numpy(
+        dtype=float) * vector
 
 
 def _fuse(evidence: np.ndarray) -> np.ndarray:
-    return 100.0 * (1.0 - np.prod(1.0 - evidence, axis=1))
+    return 100.0 * (1.0 - np.prod(1.0 - counted_once(evidence, COMPONENTS), axis=1))
 
 
 def _fused(components: pd.DataFrame, weights: dict[str, float],
@@ -1004,6 +1030,7 @@ def _fused(components: pd.DataFrame, weights: dict[str, float],
 def _components(
     index: pd.Index, known: pd.Series, individual: pd.Series, network: NetworkResult,
     typologies: TypologyResult, best_cluster: pd.DataFrame, settings: ScoringSettings,
+    unusual: pd.Series,
 ) -> pd.DataFrame:
     """Each customer's evidence per component, in ``[0, 1]`` (``model`` is added later)."""
     counts = typologies.per_customer.set_index("customer_id")
@@ -1012,6 +1039,7 @@ def _components(
     return pd.DataFrame({
         "known": known.astype(float),
         "individual": individual.reindex(index).fillna(0.0),
+        "unusual": unusual.reindex(index).fillna(0.0),
         "network": _network_part(network.propagated_risk, index, settings.network_floor),
         "typology": typology_part,
         "cluster": _cluster_part(best_cluster, index),
@@ -1181,6 +1209,10 @@ def _reasons(
                 found.extend(neighbour_list[row][: settings.top_reasons - len(found)])
             elif name == "individual" and isinstance(factor_list[row], list):
                 found.extend(factor_list[row][: settings.top_reasons - len(found)])
+            elif name == "unusual" and isinstance(factor_list[row], list):
+                # The same factors, unusual together: those not said already.
+                found.extend([reason for reason in factor_list[row] if reason not in found]
+                             [: settings.top_reasons - len(found)])
             elif name == "network":
                 found.append(link_reasons.get(customer, "close to known-risk customers through "
                              "chains of shared identifiers, accounts and payments"))

@@ -140,6 +140,10 @@ class IndividualModel:
             (:class:`~graphrisk.analytics.fusion.LearnedFusion`), so that re-scoring fuses
             as that run did; ``None``: the run used the noisy-OR (or the model was saved
             before fusions were learned).
+        unusualness: how unusual the fit population's factors are together, label-free
+            (:class:`~graphrisk.analytics.unusualness.UnusualnessModel`): the score's
+            ``unusual`` component, :meth:`unusual`. ``None`` for a label-free model (whose
+            fold model is that already) or one saved before it was kept.
         learned_reasons: the full run's reason beyond the customers' own factors (their
             neighbours' or their own bank features': ``percentile, reason``, only the rows
             that have one), so that re-scoring, which reads the same neighbourhood and
@@ -158,6 +162,7 @@ class IndividualModel:
     fusion: LearnedFusion | None = None
     attributes: pd.DataFrame | None = None
     learned_reasons: pd.DataFrame | None = None
+    unusualness: UnusualnessModel | None = None
 
     def predict(self, factors: pd.DataFrame, *, threads: int | None = 1) -> pd.Series:
         """Probability of a known risk label per customer of ``factors``.
@@ -197,6 +202,17 @@ class IndividualModel:
                     scores[unseen] += fitted.predict_proba(x[unseen])[:, 1] / len(self.fold_models)
         return pd.Series(scores, index=pd.Index(customer_ids, name="customer_id"),
                          name="features_only_score")
+
+    def unusual(self, factors: pd.DataFrame) -> pd.Series:
+        """The ``unusual`` component per customer of ``factors``: how much more unusual the
+        factors are together than chance, against the fit population (0 for a label-free
+        model, whose own prediction is that already, and for one saved without it)."""
+        unusualness = getattr(self, "unusualness", None)  # pickled before it existed
+        index = pd.Index(factors["customer_id"], name="customer_id")
+        if unusualness is None or self.kind == LABEL_FREE:
+            return pd.Series(0.0, index=index, name="unusual")
+        x = factors[list(FACTOR_COLUMNS)].to_numpy(dtype=float)
+        return pd.Series(unusualness.predict_proba(x)[:, 1], index=index, name="unusual")
 
     def percentiles(self, factors: pd.DataFrame) -> pd.DataFrame:
         """:func:`~graphrisk.analytics.factors.factor_percentiles` against the fit population.
@@ -406,6 +422,9 @@ def fit_individual_model(
         negatives=0 if weight is None else int((weight > 1.0).sum()),
         neighbourhood=neighbourhood,
         attributes=kept_attributes,
+        # Label-free, so fitted on everyone: the ``unusual`` component beside this one.
+        unusualness=UnusualnessModel(seed=seed).fit(factors[list(FACTOR_COLUMNS)]
+                                                    .to_numpy(dtype=float)),
     )
     return pd.Series(scores, index=index, name="features_only_score"), kept
 

@@ -203,6 +203,7 @@ def score_alerts(previous: pd.DataFrame, current: pd.DataFrame, policy: RiskPoli
 #: What each score component means, for "what moved the score".
 _COMPONENT_WORDS = {
     "known": "a confirmed risk label", "individual": "the customer's own behaviour and profile",
+    "unusual": "an unusual combination of the customer's own factors",
     "network": "closeness to known-risk customers", "typology": "taking part in a typology",
     "cluster": "membership of a high-risk cluster", "model": "the graph model",
 }

@@ -53,7 +53,7 @@ def test_customer_detail_says_why_and_unknown_is_a_clear_404(served: Served) -> 
     assert detail["alerts"] >= 1 and len(detail["history"]) >= 1
     assert [h["created_at"] for h in detail["history"]] == sorted(
         h["created_at"] for h in detail["history"])
-    assert set(detail["components"]) <= {"known", "individual", "network", "typology",
+    assert set(detail["components"]) <= {"known", "individual", "unusual", "network", "typology",
                                          "cluster", "model"}
     missing = served.client.get("/api/customers/NOSUCH", headers=served.as_(I))
     assert missing.status_code == 404

