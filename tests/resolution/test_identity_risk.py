@@ -85,22 +85,30 @@ def service(bank: Path, tmp_path: Path) -> Iterator[RiskService]:
 
 def _quality(scores: pd.DataFrame, truth: pd.DataFrame) -> tuple[float, float]:
     """ROC-AUC of the planted risky synthetic identities against the customers not risky,
-    and their median score; among the customers the bank does not know."""
+    and their mean place in the order (the share of customers scored below them); among the
+    customers the bank does not know.
+
+    Why their place and not their median score: the learned fusion maps its order onto a
+    score distribution that each run's re-learned weights redraw, so a score's level moves
+    a little with the weights. With the ``unusual`` component (stop 29) resolution took
+    these 13 customers' AUC from 0.864 to 0.993 and their mean place from 0.85 to 0.97,
+    while their median score went from 87.21 to 86.73."""
     frame = scores.set_index("customer_id")
     frame = frame[frame["known_risk_label"].isna()]
     typology = truth["typology"].reindex(frame.index)
     positive = typology.eq(SYNTHETIC_IDENTITY_TYPOLOGY)
     judged = positive | truth["risky"].reindex(frame.index).eq(0)
     auc = roc_auc_score(positive[judged].astype(int), frame.loc[judged, "score"])
-    return float(auc), float(frame.loc[positive, "score"].median())
+    place = frame["score"].rank(pct=True)
+    return float(auc), float(place[positive].mean())
 
 
 def test_resolution_lifts_the_scores_of_known_risky_customers_back(
         bank: Path, service: RiskService) -> None:
     _, truth, _ = _read(bank)
-    auc_before, median_before = _quality(service.score().scores, truth)
+    auc_before, place_before = _quality(service.score().scores, truth)
     run = service.resolution.resolve()
     assert run.pairs
-    auc_after, median_after = _quality(service.score().scores, truth)
+    auc_after, place_after = _quality(service.score().scores, truth)
     assert auc_after > auc_before
-    assert median_after > median_before
+    assert place_after > place_before + 0.05
