@@ -882,7 +882,7 @@ def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
     if payments == 0:
         missing.append("no payments")
     columns = [c for c in FACTOR_COLUMNS if c in factors.columns]
-    varying = [c for c in columns if factors[c].nunique(dropna=True) > 1]
+    varying = _varying_factors(factors)
     # The bank's own customer features are read beside the factors (attribute_frame).
     # (Not without labels: nothing then says which way a bank's own feature points.)
     own = (int(snapshot.customer_features["feature"].nunique())
@@ -898,12 +898,17 @@ def _individual_coverage(snapshot: GraphSnapshot, ledger: TransactionLedger,
         + (f"; {own_words} read beside them" if own else ""), tuple(missing))
 
 
+def _varying_factors(factors: pd.DataFrame) -> list[str]:
+    """The factor columns of ``factors`` whose value differs between customers."""
+    return [c for c in FACTOR_COLUMNS
+            if c in factors.columns and factors[c].nunique(dropna=True) > 1]
+
+
 def _unusual_coverage(factors: pd.DataFrame, learned: bool) -> ComponentCoverage:
     if not learned:
         return ComponentCoverage("unusual", False, "the individual factors are scored this "
                                  "way already (no model learned)")
-    columns = [c for c in FACTOR_COLUMNS if c in factors.columns]
-    varying = [c for c in columns if factors[c].nunique(dropna=True) > 1]
+    varying = _varying_factors(factors)
     if not varying:
         return ComponentCoverage("unusual", False,
                                  "every factor has the same value for every customer")
