@@ -1210,14 +1210,14 @@ def _reasons(
                 source = sources_list[row]
                 found.append(f"confirmed {str(labels[row]).replace('_', ' ')}"
                              + (f" (source: {source})" if isinstance(source, str) else ""))
-            elif name == "individual" and isinstance(neighbour_list[row], list):
-                found.extend(neighbour_list[row][: settings.top_reasons - len(found)])
-            elif name == "individual" and isinstance(factor_list[row], list):
-                found.extend(factor_list[row][: settings.top_reasons - len(found)])
-            elif name == "unusual" and isinstance(factor_list[row], list):
-                # The same factors, unusual together: those not said already.
-                found.extend([reason for reason in factor_list[row] if reason not in found]
-                             [: settings.top_reasons - len(found)])
+            elif name in ("individual", "unusual"):
+                # Both read the customer's factors (the learned piece also her neighbours'):
+                # whichever comes first says them, the other only what is left unsaid.
+                said = (neighbour_list[row] if name == "individual"
+                        and isinstance(neighbour_list[row], list) else factor_list[row])
+                if isinstance(said, list):
+                    found.extend([reason for reason in said if reason not in found]
+                                 [: settings.top_reasons - len(found)])
             elif name == "network":
                 found.append(link_reasons.get(customer, "close to known-risk customers through "
                              "chains of shared identifiers, accounts and payments"))

@@ -65,6 +65,8 @@ def test_every_customer_gets_a_score_a_tier_and_reasons(scored) -> None:
     assert set(scores["tier"]) == {"low", "medium", "high"}
     assert scores["reasons"].map(lambda r: 1 <= len(r) <= 3 and all(
         isinstance(x, str) and x for x in r)).all()
+    # The individual and unusual pieces read the same factors: a reason is said once.
+    assert scores["reasons"].map(lambda r: len(set(r)) == len(r)).all()
     assert result.engine == "python" and set(result.timings) >= {"network", "typologies"}
 
 
